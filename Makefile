@@ -1,0 +1,48 @@
+# Everything a fresh clone needs: `make dev` runs the local stack, `make test` runs every check.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 3000
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
+
+.PHONY: dev test lint typecheck unit synth deploy mail clean
+
+$(VENV)/.installed: requirements.txt requirements-dev.txt layers/requirements.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+dev: $(VENV)/.installed node_modules/.installed
+	PORT=$(PORT) $(PY) -m devstack
+
+lint: $(VENV)/.installed
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: $(VENV)/.installed
+	$(VENV)/bin/mypy
+
+test: $(VENV)/.installed node_modules/.installed lint typecheck
+	$(VENV)/bin/pytest
+
+unit: $(VENV)/.installed
+	$(VENV)/bin/pytest tests/unit tests/integration
+
+synth: $(VENV)/.installed node_modules/.installed
+	npx cdk synth --quiet
+
+deploy: $(VENV)/.installed node_modules/.installed
+	npx cdk deploy
+
+mail: $(VENV)/.installed
+	$(PY) -m devstack.mail
+
+clean:
+	rm -rf cdk.out .local .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""One thin entry module per Lambda: parse, call one service function, return."""

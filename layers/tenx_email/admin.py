@@ -1,0 +1,116 @@
+"""Operators' command: accounts, handles, memberships, campaigns and domains.
+
+    python -m tenx_email.admin --local create-handle --handle acme --account-id acc_demo
+    python -m tenx_email.admin --table tenx-email-prod --stage prod grant --handle acme \\
+        --sub <user-sub> --role OPERATOR
+
+`--local` targets the running local stack (reads .local/stack.json); `--table` targets a
+deployed table with the caller's AWS credentials. Every change goes through the service layer,
+with the same checks as the API, never as raw table writes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel
+
+from tenx_email.dal import table
+from tenx_email.errors import DomainError
+from tenx_email.models import HandleStatus
+from tenx_email.roles import Role
+from tenx_email.services import domains, tenancy
+
+DEFAULT_LOCAL_STATE = Path(".local/stack.json")
+
+
+def _target_environment(arguments: argparse.Namespace) -> dict[str, str]:
+    """The environment variables that point the data layer at the chosen table."""
+    if arguments.local:
+        state = json.loads(Path(arguments.local_state).read_text())["aws"]
+        return {
+            "AWS_ENDPOINT_URL": state["endpointUrl"],
+            "AWS_DEFAULT_REGION": state["region"],
+            "AWS_ACCESS_KEY_ID": "local",
+            "AWS_SECRET_ACCESS_KEY": "local",
+            "TABLE_NAME": state["tableName"],
+            "STAGE": state["stage"],
+        }
+    if arguments.table:
+        return {"TABLE_NAME": arguments.table, "STAGE": arguments.stage}
+    return {}
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m tenx_email.admin", description=__doc__)
+    target = parser.add_mutually_exclusive_group()
+    target.add_argument("--local", action="store_true", help="the running local stack")
+    target.add_argument("--table", help="a deployed table's name (uses your AWS credentials)")
+    parser.add_argument("--stage", default="prod", help="the deployed stage (with --table)")
+    parser.add_argument("--local-state", default=str(DEFAULT_LOCAL_STATE), help=argparse.SUPPRESS)
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    def command(name: str, help_text: str, *options: str) -> argparse.ArgumentParser:
+        sub = commands.add_parser(name, help=help_text)
+        for option in options:
+            sub.add_argument(f"--{option}", required=True)
+        return sub
+
+    command("create-account", "create an account", "account-id", "name")
+    command("create-handle", "create an ACTIVE handle in an account", "handle", "account-id")
+    command("activate-handle", "let a handle use the API again", "handle")
+    command("deactivate-handle", "refuse every request on a handle", "handle")
+    command("grant", "grant or change a user's role on a handle", "handle", "sub").add_argument(
+        "--role", required=True, choices=[role.value for role in Role]
+    )
+    command("revoke", "remove a user's access to a handle", "handle", "sub")
+    command("register-campaign", "register a campaign on a handle", "handle", "campaign-id", "name")
+    command("attach-domain", "attach a sending domain to an account", "account-id", "domain")
+    commands.choices["attach-domain"].add_argument("--region", default="us-east-1")
+    return parser
+
+
+def _run(arguments: argparse.Namespace) -> Any:
+    actions: dict[str, Callable[[], Any]] = {
+        "create-account": lambda: tenancy.create_account(arguments.account_id, arguments.name),
+        "create-handle": lambda: tenancy.create_handle(arguments.handle, arguments.account_id),
+        "activate-handle": lambda: tenancy.set_handle_status(arguments.handle, HandleStatus.ACTIVE),
+        "deactivate-handle": lambda: tenancy.set_handle_status(
+            arguments.handle, HandleStatus.INACTIVE
+        ),
+        "grant": lambda: tenancy.grant_membership(
+            arguments.handle, arguments.sub, Role(arguments.role)
+        ),
+        "revoke": lambda: {"revoked": tenancy.revoke_membership(arguments.handle, arguments.sub)},
+        "register-campaign": lambda: tenancy.register_campaign(
+            arguments.handle, arguments.campaign_id, arguments.name
+        ),
+        "attach-domain": lambda: domains.attach_domain(
+            arguments.account_id, arguments.domain, arguments.region
+        ),
+    }
+    return actions[arguments.command]()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    arguments = _parser().parse_args(argv)
+    os.environ.update(_target_environment(arguments))
+    table.reset()
+    try:
+        result = _run(arguments)
+    except DomainError as error:
+        print(json.dumps({"error": error.code, "message": error.message}), file=sys.stderr)
+        return 2
+    shown = result.model_dump(mode="json") if isinstance(result, BaseModel) else result
+    print(json.dumps(shown, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

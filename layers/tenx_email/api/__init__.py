@@ -1,0 +1,1 @@
+"""HTTP edge: the resolver every route function uses, the error mapping, API models."""

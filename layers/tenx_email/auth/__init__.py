@@ -1,0 +1,1 @@
+"""Bearer-token verification for the API's Lambda authorizer."""

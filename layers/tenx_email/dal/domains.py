@@ -1,0 +1,52 @@
+"""Account domains and their email identities in the single table."""
+
+from __future__ import annotations
+
+from tenx_email import keys
+from tenx_email.dal.items import DomainIdentityItem, DomainOwnerItem
+from tenx_email.dal.table import table, transact
+from tenx_email.errors import AlreadyExists
+from tenx_email.models import DomainIdentity
+
+
+def attach(identity: DomainIdentity) -> None:
+    """Attach a domain to an account: the owner item (PK=DOMAIN#d) and the identity
+    (PK=ACCOUNT#id, SK=DOMAIN#d) together. Re-attaching to the same account is a no-op;
+    a domain owned by another account is refused."""
+    owner = DomainOwnerItem(
+        **keys.domain_owner(identity.domain),
+        domain=identity.domain,
+        account_id=identity.account_id,
+    )
+    reasons = transact(
+        [
+            {
+                "Put": {
+                    "TableName": table().name,
+                    "Item": owner.to_item(),
+                    "ConditionExpression": "attribute_not_exists(PK) OR accountId = :account",
+                    "ExpressionAttributeValues": {":account": identity.account_id},
+                }
+            },
+            {
+                "Put": {
+                    "TableName": table().name,
+                    "Item": DomainIdentityItem.from_domain(identity).to_item(),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+    )
+    if reasons and reasons[0] == "ConditionalCheckFailed":
+        raise AlreadyExists(f"domain {identity.domain} is attached to another account")
+
+
+def save(identity: DomainIdentity) -> None:
+    """Record a reconciled identity (PK=ACCOUNT#id, SK=DOMAIN#d)."""
+    table().put_item(Item=DomainIdentityItem.from_domain(identity).to_item())
+
+
+def get(account_id: str, domain: str) -> DomainIdentity | None:
+    """Get an account's domain identity."""
+    item = table().get_item(Key=keys.account_domain(account_id, domain)).get("Item")
+    return DomainIdentityItem.from_item(item).to_domain() if item else None

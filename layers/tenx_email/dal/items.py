@@ -1,0 +1,198 @@
+"""Stored-item models: the exact attributes written to the table, and the mapping to and from
+the domain models. Attribute names are camelCase; keys are PK/SK/GSI*."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict, Field
+from pydantic.alias_generators import to_camel
+
+from tenx_email import keys
+from tenx_email.models import (
+    Account,
+    Campaign,
+    DnsRecord,
+    DomainIdentity,
+    Handle,
+    HandleStatus,
+    IdentityStatus,
+    Membership,
+    Purpose,
+    Sender,
+)
+from tenx_email.roles import Role
+
+
+class _Item(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    entity_type: ClassVar[str]
+
+    pk: str = Field(alias="PK")
+    sk: str = Field(alias="SK")
+
+    def to_item(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity_type,
+            **self.model_dump(mode="json", by_alias=True, exclude_none=True),
+        }
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Self:
+        return cls.model_validate(item)
+
+
+class AccountItem(_Item):
+    entity_type = "ACCOUNT"
+    account_id: str
+    name: str
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, account: Account) -> AccountItem:
+        return cls(**keys.account(account.account_id), **account.model_dump())
+
+    def to_domain(self) -> Account:
+        return Account(account_id=self.account_id, name=self.name, created_at=self.created_at)
+
+
+class HandleItem(_Item):
+    entity_type = "HANDLE"
+    gsi1pk: str = Field(alias="GSI1PK")
+    gsi1sk: str = Field(alias="GSI1SK")
+    handle: str
+    account_id: str
+    status: HandleStatus
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, handle: Handle) -> HandleItem:
+        gsi = keys.handles_of_account(handle.account_id)
+        return cls(
+            **keys.handle(handle.handle),
+            GSI1PK=gsi["GSI1PK"],
+            GSI1SK=gsi["GSI1SK"] + handle.handle,
+            **handle.model_dump(),
+        )
+
+    def to_domain(self) -> Handle:
+        return Handle(
+            handle=self.handle,
+            account_id=self.account_id,
+            status=self.status,
+            created_at=self.created_at,
+        )
+
+
+class MembershipItem(_Item):
+    entity_type = "MEMBERSHIP"
+    gsi1pk: str = Field(alias="GSI1PK")
+    gsi1sk: str = Field(alias="GSI1SK")
+    handle: str
+    sub: str
+    role: Role
+    account_id: str
+
+    @classmethod
+    def from_domain(cls, membership: Membership) -> MembershipItem:
+        gsi = keys.memberships_of_user(membership.sub, membership.handle)
+        return cls(
+            **keys.membership(membership.handle, membership.sub),
+            GSI1PK=gsi["GSI1PK"],
+            GSI1SK=gsi["GSI1SK"],
+            **membership.model_dump(),
+        )
+
+    def to_domain(self) -> Membership:
+        return Membership(
+            handle=self.handle, sub=self.sub, role=self.role, account_id=self.account_id
+        )
+
+
+class CampaignItem(_Item):
+    entity_type = "CAMPAIGN"
+    handle: str
+    campaign_id: str
+    name: str
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, campaign: Campaign) -> CampaignItem:
+        return cls(**keys.campaign(campaign.handle, campaign.campaign_id), **campaign.model_dump())
+
+    def to_domain(self) -> Campaign:
+        return Campaign(
+            handle=self.handle,
+            campaign_id=self.campaign_id,
+            name=self.name,
+            created_at=self.created_at,
+        )
+
+
+class DnsRecordItem(BaseModel):
+    type: str
+    name: str
+    value: str
+
+
+class DomainIdentityItem(_Item):
+    entity_type = "ACCOUNT_DOMAIN"
+    account_id: str
+    domain: str
+    region: str
+    status: IdentityStatus
+    required_dns_records: list[DnsRecordItem] = []
+    mail_from_domain: str
+    status_reason: str | None = None
+
+    @classmethod
+    def from_domain(cls, identity: DomainIdentity) -> DomainIdentityItem:
+        return cls(
+            **keys.account_domain(identity.account_id, identity.domain),
+            **identity.model_dump(exclude={"required_dns_records"}),
+            required_dns_records=[
+                DnsRecordItem(**record.model_dump()) for record in identity.required_dns_records
+            ],
+        )
+
+    def to_domain(self) -> DomainIdentity:
+        return DomainIdentity(
+            **self.model_dump(exclude={"pk", "sk", "required_dns_records"}),
+            required_dns_records=tuple(
+                DnsRecord(**record.model_dump()) for record in self.required_dns_records
+            ),
+        )
+
+
+class DomainOwnerItem(_Item):
+    entity_type = "DOMAIN_OWNER"
+    domain: str
+    account_id: str
+
+
+class SenderItem(_Item):
+    entity_type = "SENDER"
+    handle: str
+    sender_id: str
+    domain: str
+    local_part: str
+    display_name: str
+    reply_to: str | None = None
+    purposes: list[Purpose]
+    enabled: bool
+    identity_key: str
+
+    @classmethod
+    def from_domain(cls, sender: Sender) -> SenderItem:
+        return cls(
+            **keys.sender(sender.handle, sender.sender_id),
+            **sender.model_dump(exclude={"purposes"}),
+            purposes=list(sender.purposes),
+        )
+
+    def to_domain(self) -> Sender:
+        return Sender(
+            **self.model_dump(exclude={"pk", "sk", "purposes"}),
+            purposes=tuple(self.purposes),
+        )

@@ -1,0 +1,166 @@
+"""Accounts, handles, memberships and campaigns in the single table.
+
+Each function's docstring names the access pattern it serves (README, "Access patterns")."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from boto3.dynamodb.conditions import Key as KeyCondition
+from botocore.exceptions import ClientError
+
+from tenx_email import keys
+from tenx_email.dal.items import AccountItem, CampaignItem, HandleItem, MembershipItem
+from tenx_email.dal.table import table, transact
+from tenx_email.errors import AlreadyExists, NotFound
+from tenx_email.models import Account, Campaign, Handle, HandleStatus, Membership
+
+_MEMBERSHIP_PAGE = 100
+
+
+def _condition_exists(key: keys.Key) -> dict[str, Any]:
+    return {
+        "ConditionCheck": {
+            "TableName": table().name,
+            "Key": key,
+            "ConditionExpression": "attribute_exists(PK)",
+        }
+    }
+
+
+def put_account(account: Account) -> None:
+    """Create account (PK=ACCOUNT#id, SK=ACCOUNT), refusing to overwrite one."""
+    try:
+        table().put_item(
+            Item=AccountItem.from_domain(account).to_item(),
+            ConditionExpression="attribute_not_exists(PK)",
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise AlreadyExists(f"account {account.account_id} already exists") from error
+        raise
+
+
+def get_account(account_id: str) -> Account | None:
+    """Get account by id."""
+    item = table().get_item(Key=keys.account(account_id)).get("Item")
+    return AccountItem.from_item(item).to_domain() if item else None
+
+
+def put_handle(handle: Handle) -> None:
+    """Create handle (PK=HANDLE#name, SK=HANDLE) under an existing account, never overwriting."""
+    reasons = transact(
+        [
+            _condition_exists(keys.account(handle.account_id)),
+            {
+                "Put": {
+                    "TableName": table().name,
+                    "Item": HandleItem.from_domain(handle).to_item(),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+    )
+    if reasons and reasons[0] == "ConditionalCheckFailed":
+        raise NotFound(f"account {handle.account_id} does not exist")
+    if reasons:
+        raise AlreadyExists(f"handle {handle.handle} already exists")
+
+
+def get_handle(handle_name: str) -> Handle | None:
+    """Get handle by name."""
+    item = table().get_item(Key=keys.handle(handle_name)).get("Item")
+    return HandleItem.from_item(item).to_domain() if item else None
+
+
+def set_handle_status(handle_name: str, status: HandleStatus) -> Handle:
+    """Activate or deactivate a handle (update of PK=HANDLE#name, SK=HANDLE if it exists)."""
+    try:
+        result = table().update_item(
+            Key=keys.handle(handle_name),
+            UpdateExpression="SET #status = :status",
+            ConditionExpression="attribute_exists(PK)",
+            ExpressionAttributeNames={"#status": "status"},
+            ExpressionAttributeValues={":status": status.value},
+            ReturnValues="ALL_NEW",
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            raise NotFound(f"handle {handle_name} does not exist") from error
+        raise
+    return HandleItem.from_item(result["Attributes"]).to_domain()
+
+
+def put_membership(membership: Membership) -> None:
+    """Grant or change a role (PK=HANDLE#name, SK=MEMBER#sub) on an existing handle."""
+    reasons = transact(
+        [
+            _condition_exists(keys.handle(membership.handle)),
+            {
+                "Put": {
+                    "TableName": table().name,
+                    "Item": MembershipItem.from_domain(membership).to_item(),
+                }
+            },
+        ]
+    )
+    if reasons:
+        raise NotFound(f"handle {membership.handle} does not exist")
+
+
+def delete_membership(handle_name: str, sub: str) -> bool:
+    """Revoke a membership; returns whether there was one."""
+    result = table().delete_item(Key=keys.membership(handle_name, sub), ReturnValues="ALL_OLD")
+    return "Attributes" in result
+
+
+def get_handle_and_membership(
+    handle_name: str, sub: str
+) -> tuple[Handle | None, Membership | None]:
+    """Access check: the handle and the caller's membership of it, in one BatchGetItem."""
+    handle_key, member_key = keys.handle(handle_name), keys.membership(handle_name, sub)
+    request: Any = {table().name: {"Keys": [handle_key, member_key], "ConsistentRead": True}}
+    response = table().meta.client.batch_get_item(RequestItems=request)
+    found: dict[Any, Any] = {item["SK"]: item for item in response["Responses"][table().name]}
+    handle_item, member_item = found.get(handle_key["SK"]), found.get(member_key["SK"])
+    return (
+        HandleItem.from_item(handle_item).to_domain() if handle_item else None,
+        MembershipItem.from_item(member_item).to_domain() if member_item else None,
+    )
+
+
+def memberships_of_user(sub: str) -> list[Membership]:
+    """A user's memberships across handles (GSI1: GSI1PK=USER#sub)."""
+    gsi = keys.memberships_of_user(sub)
+    response = table().query(
+        IndexName=keys.GSI1.name,
+        KeyConditionExpression=KeyCondition(keys.GSI1.partition_key).eq(gsi["GSI1PK"]),
+        Limit=_MEMBERSHIP_PAGE,
+    )
+    return [MembershipItem.from_item(item).to_domain() for item in response["Items"]]
+
+
+def put_campaign(campaign: Campaign) -> None:
+    """Register a campaign (PK=HANDLE#name, SK=CAMPAIGN#id) on an existing handle."""
+    reasons = transact(
+        [
+            _condition_exists(keys.handle(campaign.handle)),
+            {
+                "Put": {
+                    "TableName": table().name,
+                    "Item": CampaignItem.from_domain(campaign).to_item(),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+    )
+    if reasons and reasons[0] == "ConditionalCheckFailed":
+        raise NotFound(f"handle {campaign.handle} does not exist")
+    if reasons:
+        raise AlreadyExists(f"campaign {campaign.campaign_id} already exists")
+
+
+def get_campaign(handle_name: str, campaign_id: str) -> Campaign | None:
+    """Get a handle's campaign by id."""
+    item = table().get_item(Key=keys.campaign(handle_name, campaign_id)).get("Item")
+    return CampaignItem.from_item(item).to_domain() if item else None

@@ -1,0 +1,64 @@
+"""Every key of the single table is built here and nowhere else.
+
+Entity prefixes (see README, "Access patterns"):
+  ACCOUNT#<accountId>  account, and its handles through GSI1
+  HANDLE#<handle>      handle, its members, campaigns and sender profiles
+  USER#<sub>           a user's memberships (GSI1)
+"""
+
+from __future__ import annotations
+
+from tenx_email.resources import TABLE
+
+PK = TABLE.partition_key
+SK = TABLE.sort_key
+GSI1 = TABLE.indexes[0]
+
+
+Key = dict[str, str]
+
+
+def _key(pk: str, sk: str) -> Key:
+    return {"PK": pk, "SK": sk}
+
+
+def account(account_id: str) -> Key:
+    return _key(f"ACCOUNT#{account_id}", "ACCOUNT")
+
+
+def handle(handle_name: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", "HANDLE")
+
+
+def handles_of_account(account_id: str) -> dict[str, str]:
+    """GSI1 keys that list an account's handles."""
+    return {GSI1.partition_key: f"ACCOUNT#{account_id}", GSI1.sort_key: "HANDLE#"}
+
+
+def membership(handle_name: str, sub: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", f"MEMBER#{sub}")
+
+
+def memberships_of_user(sub: str, handle_name: str = "") -> dict[str, str]:
+    """GSI1 keys that list a user's memberships across handles."""
+    return {GSI1.partition_key: f"USER#{sub}", GSI1.sort_key: f"HANDLE#{handle_name}"}
+
+
+def campaign(handle_name: str, campaign_id: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", f"CAMPAIGN#{campaign_id}")
+
+
+def sender(handle_name: str, sender_id: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", f"SENDER#{sender_id}")
+
+
+SENDER_PREFIX = "SENDER#"
+
+
+def account_domain(account_id: str, domain: str) -> Key:
+    return _key(f"ACCOUNT#{account_id}", f"DOMAIN#{domain}")
+
+
+def domain_owner(domain: str) -> Key:
+    """One item per domain: which account it is attached to (a domain has one owner)."""
+    return _key(f"DOMAIN#{domain}", "OWNER")

@@ -1,0 +1,84 @@
+"""Shapes of the AWS resources, as plain data.
+
+The CDK constructs and the local stack both build their table and queues from these
+definitions, so the deployed stack and the laptop cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class IndexSpec:
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    partition_key: str
+    sort_key: str
+    indexes: tuple[IndexSpec, ...]
+    ttl_attribute: str
+
+
+TABLE = TableSpec(
+    partition_key="PK",
+    sort_key="SK",
+    indexes=(
+        IndexSpec(name="GSI1", partition_key="GSI1PK", sort_key="GSI1SK"),
+        IndexSpec(name="GSI2", partition_key="GSI2PK", sort_key="GSI2SK"),
+    ),
+    ttl_attribute="expiresAt",
+)
+
+
+@dataclass(frozen=True)
+class QueueSpec:
+    """A work queue and its dead-letter queue.
+
+    The visibility timeout is six times the consumer's timeout (AWS's advice for Lambda
+    event sources); the DLQ keeps messages longer than the source because a moved message
+    keeps its original enqueue time.
+    """
+
+    key: str
+    consumer_timeout_seconds: int
+    batch_size: int
+    max_receive_count: int = 5
+    retention_seconds: int = 4 * 24 * 3600
+    dlq_retention_seconds: int = 14 * 24 * 3600
+
+    @property
+    def visibility_timeout_seconds(self) -> int:
+        return 6 * self.consumer_timeout_seconds
+
+
+DELIVERY_QUEUE = QueueSpec(key="delivery", consumer_timeout_seconds=60, batch_size=10)
+TRIGGER_JOBS_QUEUE = QueueSpec(key="trigger-jobs", consumer_timeout_seconds=60, batch_size=10)
+QUEUES: tuple[QueueSpec, ...] = (DELIVERY_QUEUE, TRIGGER_JOBS_QUEUE)
+
+SCHEDULE_GROUP_NAME_SUFFIX = "campaign-delays"
+CAMPAIGN_EVENT_SOURCE = "tenx.campaigns"
+
+
+def queue_name(stage: str, queue: QueueSpec, *, dead_letter: bool = False) -> str:
+    return f"tenx-email-{stage}-{queue.key}{'-dlq' if dead_letter else ''}"
+
+
+def table_name(stage: str) -> str:
+    return f"tenx-email-{stage}"
+
+
+def schedule_group_name(stage: str) -> str:
+    return f"tenx-email-{stage}-{SCHEDULE_GROUP_NAME_SUFFIX}"
+
+
+def configuration_set_name(stage: str) -> str:
+    return f"tenx-email-{stage}"
+
+
+def event_bus_name(stage: str) -> str:
+    return f"tenx-email-{stage}-campaign-events"

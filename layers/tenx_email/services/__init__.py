@@ -1,0 +1,1 @@
+"""Business rules. Functions call one service function; services call dal and adapters."""

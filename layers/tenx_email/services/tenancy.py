@@ -1,0 +1,65 @@
+"""Operators' management of accounts, handles, memberships and campaigns (the admin command
+and the local seed go through here, never through raw table writes)."""
+
+from __future__ import annotations
+
+from tenx_email import clock, ids
+from tenx_email.dal import tenancy as store
+from tenx_email.errors import InvalidInput, NotFound
+from tenx_email.models import Account, Campaign, Handle, HandleStatus, Membership
+from tenx_email.roles import Role
+
+
+def _require(pattern: str, value: str, what: str) -> None:
+    if not ids.is_valid(pattern, value):
+        raise InvalidInput(f"invalid {what}: {value!r}")
+
+
+def create_account(account_id: str, name: str) -> Account:
+    _require(ids.ACCOUNT_ID_PATTERN, account_id, "account id (acc_...)")
+    if not name.strip() or len(name) > 200:
+        raise InvalidInput("account name must be 1 to 200 characters")
+    account = Account(account_id=account_id, name=name.strip(), created_at=clock.now())
+    store.put_account(account)
+    return account
+
+
+def create_handle(handle_name: str, account_id: str) -> Handle:
+    _require(ids.HANDLE_PATTERN, handle_name, "handle (lowercase letters, digits, '-')")
+    handle = Handle(
+        handle=handle_name,
+        account_id=account_id,
+        status=HandleStatus.ACTIVE,
+        created_at=clock.now(),
+    )
+    store.put_handle(handle)
+    return handle
+
+
+def set_handle_status(handle_name: str, status: HandleStatus) -> Handle:
+    return store.set_handle_status(handle_name, status)
+
+
+def grant_membership(handle_name: str, sub: str, role: Role) -> Membership:
+    _require(ids.USER_SUB_PATTERN, sub, "user sub")
+    handle = store.get_handle(handle_name)
+    if handle is None:
+        raise NotFound(f"handle {handle_name} does not exist")
+    membership = Membership(handle=handle_name, sub=sub, role=role, account_id=handle.account_id)
+    store.put_membership(membership)
+    return membership
+
+
+def revoke_membership(handle_name: str, sub: str) -> bool:
+    return store.delete_membership(handle_name, sub)
+
+
+def register_campaign(handle_name: str, campaign_id: str, name: str) -> Campaign:
+    _require(ids.CAMPAIGN_ID_PATTERN, campaign_id, "campaign id (cmp_...)")
+    if not name.strip() or len(name) > 200:
+        raise InvalidInput("campaign name must be 1 to 200 characters")
+    campaign = Campaign(
+        handle=handle_name, campaign_id=campaign_id, name=name.strip(), created_at=clock.now()
+    )
+    store.put_campaign(campaign)
+    return campaign

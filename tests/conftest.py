@@ -1,0 +1,42 @@
+"""Shared fixtures: an isolated fake AWS (moto, in-process) with the stack's table."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import boto3
+import pytest
+
+STAGE = "test"
+TABLE_NAME = "tenx-email-test"
+REGION = "us-east-1"
+
+
+@pytest.fixture(autouse=True)
+def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test may reach a real AWS account, whatever the machine's environment holds."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
+    monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
+    monkeypatch.setenv("STAGE", STAGE)
+    monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
+    monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TenxEmailTest")
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "tenx-email")
+
+
+@pytest.fixture
+def aws() -> Iterator[None]:
+    """moto in-process, with the stack's table created from the shared definitions."""
+    from moto import mock_aws
+
+    from devstack.resources import create_table
+    from tenx_email.dal import table
+
+    with mock_aws():
+        create_table(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
+        table.reset()
+        yield
+        table.reset()

@@ -1,0 +1,64 @@
+"""API Gateway event builders for invoking the real function handlers in tests."""
+
+from __future__ import annotations
+
+import json
+import time
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass
+class FakeLambdaContext:
+    function_name: str = "test-function"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = "arn:aws:lambda:us-east-1:123456789012:function:test-function"
+    aws_request_id: str = "00000000-0000-0000-0000-000000000000"
+
+
+def rest_event(
+    method: str,
+    resource: str,
+    path_parameters: dict[str, str],
+    *,
+    sub: str | None,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+    expires_at: int | None = None,
+) -> dict[str, Any]:
+    """A REST proxy event as API Gateway sends it after the authorizer allowed `sub`."""
+    path = resource
+    for name, value in path_parameters.items():
+        path = path.replace("{" + name + "}", value)
+    authorizer = (
+        {"principalId": sub, "sub": sub, "exp": str(expires_at or int(time.time()) + 3600)}
+        if sub
+        else None
+    )
+    return {
+        "resource": resource,
+        "path": path,
+        "httpMethod": method,
+        "headers": {"Content-Type": "application/json"},
+        "multiValueHeaders": {"Content-Type": ["application/json"]},
+        "queryStringParameters": query,
+        "multiValueQueryStringParameters": {k: [v] for k, v in query.items()} if query else None,
+        "pathParameters": path_parameters,
+        "stageVariables": None,
+        "requestContext": {
+            "resourcePath": resource,
+            "httpMethod": method,
+            "path": f"/test{path}",
+            "stage": "test",
+            "requestId": str(uuid.uuid4()),
+            "identity": {"sourceIp": "127.0.0.1"},
+            "authorizer": authorizer,
+        },
+        "body": json.dumps(body) if body is not None else None,
+        "isBase64Encoded": False,
+    }
+
+
+def response_json(response: dict[str, Any]) -> Any:
+    return json.loads(response["body"])

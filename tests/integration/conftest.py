@@ -1,0 +1,27 @@
+"""A seeded tenant on moto: account, handles, a READY domain and one member per role."""
+
+from __future__ import annotations
+
+import pytest
+
+from tenx_email.roles import Role
+from tenx_email.services import domains, tenancy
+
+MEMBERS = {
+    Role.OWNER: "user_owner",
+    Role.OPERATOR: "user_operator",
+    Role.CREATOR: "user_creator",
+}
+OUTSIDER = "user_outsider"
+
+
+@pytest.fixture
+def tenant(aws: None) -> None:
+    tenancy.create_account("acc_demo", "Acme Inc")
+    tenancy.create_account("acc_globex", "Globex")
+    tenancy.create_handle("acme", "acc_demo")
+    tenancy.create_handle("globex", "acc_globex")
+    domains.attach_domain("acc_demo", "example.com", "us-east-1")
+    for role, sub in MEMBERS.items():
+        tenancy.grant_membership("acme", sub, role)
+    tenancy.grant_membership("globex", OUTSIDER, Role.OPERATOR)
