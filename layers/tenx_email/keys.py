@@ -1,7 +1,8 @@
 """Every key of the single table is built here and nowhere else.
 
 Entity prefixes (see README, "Access patterns"):
-  ACCOUNT#<accountId>  account, and its handles through GSI1
+  ACCOUNT#<accountId>  account, its domains
+  DOMAIN#<domain>      which account owns a domain
   HANDLE#<handle>      handle, its members, campaigns and sender profiles
   USER#<sub>           a user's memberships (GSI1)
 """
@@ -28,11 +29,6 @@ def account(account_id: str) -> Key:
 
 def handle(handle_name: str) -> Key:
     return _key(f"HANDLE#{handle_name}", "HANDLE")
-
-
-def handles_of_account(account_id: str) -> dict[str, str]:
-    """GSI1 keys that list an account's handles."""
-    return {GSI1.partition_key: f"ACCOUNT#{account_id}", GSI1.sort_key: "HANDLE#"}
 
 
 def membership(handle_name: str, sub: str) -> Key:

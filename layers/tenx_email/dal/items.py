@@ -59,8 +59,6 @@ class AccountItem(_Item):
 
 class HandleItem(_Item):
     entity_type = "HANDLE"
-    gsi1pk: str = Field(alias="GSI1PK")
-    gsi1sk: str = Field(alias="GSI1SK")
     handle: str
     account_id: str
     status: HandleStatus
@@ -68,13 +66,7 @@ class HandleItem(_Item):
 
     @classmethod
     def from_domain(cls, handle: Handle) -> HandleItem:
-        gsi = keys.handles_of_account(handle.account_id)
-        return cls(
-            **keys.handle(handle.handle),
-            GSI1PK=gsi["GSI1PK"],
-            GSI1SK=gsi["GSI1SK"] + handle.handle,
-            **handle.model_dump(),
-        )
+        return cls(**keys.handle(handle.handle), **handle.model_dump())
 
     def to_domain(self) -> Handle:
         return Handle(
