@@ -50,3 +50,81 @@ class AlreadyExists(DomainError):
 class InvalidInput(DomainError):
     status = 400
     code = "invalid_request"
+
+
+class InvalidHeaderValue(DomainError):
+    """CR, LF, NUL, U+2028 or another control character where it would reach a mail header."""
+
+    status = 400
+    code = "invalid_header_value"
+
+
+class AccountDomainNotFound(DomainError):
+    status = 404
+    code = "account_domain_not_found"
+
+
+class DomainAttachedElsewhere(DomainError):
+    status = 409
+    code = "domain_already_attached"
+
+
+class AccountAmbiguous(DomainError):
+    status = 400
+    code = "account_id_required"
+
+
+class DomainEmailIdentityNotReady(DomainError):
+    status = 409
+    code = "domain_email_identity_not_ready"
+
+
+class InvalidSenderId(DomainError):
+    code = "invalid_sender_id"
+
+
+class SenderLocalPartNotAllowed(DomainError):
+    code = "sender_local_part_not_allowed"
+
+
+class InvalidTemplateId(DomainError):
+    code = "invalid_template_id"
+
+
+class TemplateBodyRequired(DomainError):
+    code = "template_body_required"
+
+
+class TemplateTooLarge(DomainError):
+    status = 413
+    code = "template_too_large"
+
+
+class EmailTemplateNotFound(DomainError):
+    status = 404
+    code = "email_template_not_found"
+
+
+class EmailTemplateVersionNotFound(DomainError):
+    status = 404
+    code = "email_template_version_not_found"
+
+
+class EmailTemplateAlreadyExists(DomainError):
+    status = 409
+    code = "email_template_already_exists"
+
+
+class EmailTemplateNotActive(DomainError):
+    status = 409
+    code = "email_template_not_active"
+
+
+class TemplateChangedConcurrently(DomainError):
+    status = 409
+    code = "template_changed_concurrently"
+
+
+class RenderedSubjectUnsafe(DomainError):
+    status = 400
+    code = "rendered_subject_unsafe"

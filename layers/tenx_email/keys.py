@@ -2,8 +2,9 @@
 
 Entity prefixes (see README, "Access patterns"):
   ACCOUNT#<accountId>  account, its domains
-  DOMAIN#<domain>      which account owns a domain
-  HANDLE#<handle>      handle, its members, campaigns and sender profiles
+  DOMAIN#<domain>      which account owns a domain; its senders through GSI1
+  HANDLE#<handle>      handle, its members, campaigns, sender profiles, templates and
+                       template versions
   USER#<sub>           a user's memberships (GSI1)
 """
 
@@ -51,6 +52,12 @@ def sender(handle_name: str, sender_id: str) -> Key:
 SENDER_PREFIX = "SENDER#"
 
 
+def senders_of_domain(domain: str, handle_name: str = "", sender_id: str = "") -> dict[str, str]:
+    """GSI1 keys that list the sender profiles using a domain, across the account's handles."""
+    sort = f"{SENDER_PREFIX}{handle_name}#{sender_id}" if handle_name else SENDER_PREFIX
+    return {GSI1.partition_key: f"DOMAIN#{domain}", GSI1.sort_key: sort}
+
+
 def account_domain(account_id: str, domain: str) -> Key:
     return _key(f"ACCOUNT#{account_id}", f"DOMAIN#{domain}")
 
@@ -58,3 +65,20 @@ def account_domain(account_id: str, domain: str) -> Key:
 def domain_owner(domain: str) -> Key:
     """One item per domain: which account it is attached to (a domain has one owner)."""
     return _key(f"DOMAIN#{domain}", "OWNER")
+
+
+TEMPLATE_PREFIX = "TEMPLATE#"
+
+
+def template(handle_name: str, template_id: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", f"{TEMPLATE_PREFIX}{template_id}")
+
+
+def template_versions_prefix(template_id: str) -> str:
+    # A prefix of its own, so listing templates (begins_with TEMPLATE#) never meets a version.
+    return f"TMPLVER#{template_id}#"
+
+
+def template_version(handle_name: str, template_id: str, version: int) -> Key:
+    # Zero-padded so versions sort numerically.
+    return _key(f"HANDLE#{handle_name}", f"{template_versions_prefix(template_id)}{version:06d}")

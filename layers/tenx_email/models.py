@@ -78,6 +78,11 @@ class DomainIdentity(_Domain):
         return f"{self.region}#{self.domain}"
 
 
+class SenderStatus(StrEnum):
+    READY = "READY"
+    NOT_READY = "NOT_READY"
+
+
 class Sender(_Domain):
     handle: str
     sender_id: str
@@ -88,6 +93,15 @@ class Sender(_Domain):
     purposes: tuple[Purpose, ...]
     enabled: bool
     identity_key: str
+    # Copied from the domain identity (and kept current by reconcile), so reading a sender's
+    # readiness costs no second read.
+    identity_status: IdentityStatus
+
+    @property
+    def status(self) -> SenderStatus:
+        """READY only while the sender is enabled and its domain identity is READY."""
+        ready = self.enabled and self.identity_status is IdentityStatus.READY
+        return SenderStatus.READY if ready else SenderStatus.NOT_READY
 
     @property
     def from_email(self) -> str:
@@ -107,3 +121,35 @@ class HandleAccess(_Domain):
     caller: Caller
     handle: Handle
     role: Role
+
+
+class TemplateStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"
+
+
+class TemplateContent(_Domain):
+    """What a version freezes: the subject and bodies, exactly as authored."""
+
+    subject: str
+    html: str | None
+    text: str | None
+
+
+class TemplateVersion(_Domain):
+    handle: str
+    template_id: str
+    version: int
+    content: TemplateContent
+    created_at: datetime
+
+
+class Template(_Domain):
+    handle: str
+    template_id: str
+    name: str
+    status: TemplateStatus
+    active_version: int
+    latest_version: int
+    created_at: datetime
+    updated_at: datetime

@@ -4,15 +4,16 @@ through the whole path, and the access rules every handle route shares."""
 from __future__ import annotations
 
 import time
+from dataclasses import replace
 from typing import Any
 
 import pytest
 
 from functions import list_senders
-from tenx_email.dal import senders as sender_store
-from tenx_email.models import HandleStatus, Purpose, Sender
+from tenx_email.models import Caller, HandleStatus, Purpose
 from tenx_email.roles import Role
-from tenx_email.services import tenancy
+from tenx_email.services import access, senders, tenancy
+from tenx_email.services.senders import SenderDraft
 from tests.events import FakeLambdaContext, response_json, rest_event
 from tests.integration.conftest import MEMBERS, OUTSIDER
 
@@ -71,19 +72,19 @@ class TestAccess:
 
 @pytest.mark.usefixtures("tenant")
 def test_senders_are_listed_in_the_contract_shape_with_derived_status() -> None:
-    sender = Sender(
-        handle="acme",
-        sender_id="sender_notifications",
+    owner = access.authorize_handle(
+        Caller(sub=MEMBERS[Role.OWNER], token_expires_at=int(time.time()) + 60), "acme", Role.OWNER
+    )
+    draft = SenderDraft(
         domain="example.com",
         local_part="notifications",
         display_name="Acme Notifications",
         reply_to="support@example.com",
         purposes=(Purpose.PRODUCT_NOTIFICATION, Purpose.TRANSACTIONAL_API),
         enabled=True,
-        identity_key="us-east-1#example.com",
     )
-    sender_store.put_sender(sender)
-    sender_store.put_sender(sender.model_copy(update={"sender_id": "sender_off", "enabled": False}))
+    senders.put_sender(owner, "sender_notifications", draft)
+    senders.put_sender(owner, "sender_off", replace(draft, local_part="hello", enabled=False))
     status, body = call("acme", MEMBERS[Role.OPERATOR])
     assert status == 200
     by_id = {item["senderId"]: item for item in body["senders"]}

@@ -6,8 +6,7 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from tenx_email.models import Purpose
-from tenx_email.services.senders import SenderProfile, SenderStatus
+from tenx_email.models import Purpose, Sender, SenderStatus
 
 
 class ApiModel(BaseModel):
@@ -37,8 +36,7 @@ class SenderOut(ApiModel):
     identity_key: str
 
     @classmethod
-    def from_profile(cls, profile: SenderProfile) -> SenderOut:
-        sender = profile.sender
+    def from_sender(cls, sender: Sender) -> SenderOut:
         return cls(
             sender_id=sender.sender_id,
             domain=sender.domain,
@@ -48,7 +46,7 @@ class SenderOut(ApiModel):
             reply_to=sender.reply_to,
             purposes=list(sender.purposes),
             enabled=sender.enabled,
-            status=profile.status,
+            status=sender.status,
             identity_key=sender.identity_key,
         )
 

@@ -21,6 +21,10 @@ from tenx_email.models import (
     Membership,
     Purpose,
     Sender,
+    Template,
+    TemplateContent,
+    TemplateStatus,
+    TemplateVersion,
 )
 from tenx_email.roles import Role
 
@@ -165,6 +169,8 @@ class DomainOwnerItem(_Item):
 
 class SenderItem(_Item):
     entity_type = "SENDER"
+    gsi1pk: str = Field(alias="GSI1PK")
+    gsi1sk: str = Field(alias="GSI1SK")
     handle: str
     sender_id: str
     domain: str
@@ -174,17 +180,68 @@ class SenderItem(_Item):
     purposes: list[Purpose]
     enabled: bool
     identity_key: str
+    identity_status: IdentityStatus
 
     @classmethod
     def from_domain(cls, sender: Sender) -> SenderItem:
+        gsi = keys.senders_of_domain(sender.domain, sender.handle, sender.sender_id)
         return cls(
             **keys.sender(sender.handle, sender.sender_id),
+            GSI1PK=gsi["GSI1PK"],
+            GSI1SK=gsi["GSI1SK"],
             **sender.model_dump(exclude={"purposes"}),
             purposes=list(sender.purposes),
         )
 
     def to_domain(self) -> Sender:
         return Sender(
-            **self.model_dump(exclude={"pk", "sk", "purposes"}),
+            **self.model_dump(exclude={"pk", "sk", "gsi1pk", "gsi1sk", "purposes"}),
             purposes=tuple(self.purposes),
+        )
+
+
+class TemplateItem(_Item):
+    entity_type = "TEMPLATE"
+    handle: str
+    template_id: str
+    name: str
+    status: TemplateStatus
+    active_version: int
+    latest_version: int
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_domain(cls, template: Template) -> TemplateItem:
+        return cls(**keys.template(template.handle, template.template_id), **template.model_dump())
+
+    def to_domain(self) -> Template:
+        return Template(**self.model_dump(exclude={"pk", "sk"}))
+
+
+class TemplateVersionItem(_Item):
+    entity_type = "TEMPLATE_VERSION"
+    handle: str
+    template_id: str
+    version: int
+    subject: str
+    html: str | None = None
+    text: str | None = None
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, version: TemplateVersion) -> TemplateVersionItem:
+        return cls(
+            **keys.template_version(version.handle, version.template_id, version.version),
+            **version.model_dump(exclude={"content"}),
+            **version.content.model_dump(),
+        )
+
+    def to_domain(self) -> TemplateVersion:
+        return TemplateVersion(
+            handle=self.handle,
+            template_id=self.template_id,
+            version=self.version,
+            content=TemplateContent(subject=self.subject, html=self.html, text=self.text),
+            created_at=self.created_at,
         )

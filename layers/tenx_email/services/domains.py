@@ -1,4 +1,5 @@
-"""Account domains: the SES identity behind each, and our view of its readiness."""
+"""Account domains: the SES identity behind each, the DNS records it needs, and our view of
+its readiness (PENDING -> READY, or FAILED with a reason), moved only by reconcile."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import re
 
 from tenx_email.adapters import ses
 from tenx_email.dal import domains as store
-from tenx_email.errors import InvalidInput, NotFound
-from tenx_email.models import DomainIdentity, IdentityStatus
+from tenx_email.dal import senders as sender_store
+from tenx_email.errors import AccountDomainNotFound, InvalidInput
+from tenx_email.models import DnsRecord, DomainIdentity, IdentityStatus
 
 _DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MAIL_FROM_SUBDOMAIN = "bounce"
@@ -20,37 +22,88 @@ def normalize_domain(domain: str) -> str:
     return normalized
 
 
+def required_dns_records(
+    domain: str, region: str, mail_from_domain: str, dkim_tokens: tuple[str, ...]
+) -> tuple[DnsRecord, ...]:
+    """What to paste into DNS: Easy DKIM's CNAMEs, the MAIL FROM MX and SPF, and a DMARC
+    policy to start from (monitoring only; tighten once reports look clean)."""
+    dkim = tuple(
+        DnsRecord(
+            type="CNAME", name=f"{token}._domainkey.{domain}", value=f"{token}.dkim.amazonses.com"
+        )
+        for token in dkim_tokens
+    )
+    return (
+        *dkim,
+        DnsRecord(
+            type="MX", name=mail_from_domain, value=f"10 feedback-smtp.{region}.amazonses.com"
+        ),
+        DnsRecord(type="TXT", name=mail_from_domain, value='"v=spf1 include:amazonses.com ~all"'),
+        DnsRecord(type="TXT", name=f"_dmarc.{domain}", value='"v=DMARC1; p=none;"'),
+    )
+
+
 def attach_domain(account_id: str, domain: str, region: str) -> DomainIdentity:
     """Create the SES identity and attach the domain to the account; safe to repeat."""
     name = normalize_domain(domain)
-    ses.ensure_domain_identity(region, name)
+    mail_from_domain = f"{MAIL_FROM_SUBDOMAIN}.{name}"
+    ses.ensure_domain_identity(region, name, mail_from_domain)
     store.attach(
         DomainIdentity(
             account_id=account_id,
             domain=name,
             region=region,
             status=IdentityStatus.PENDING,
-            mail_from_domain=f"{MAIL_FROM_SUBDOMAIN}.{name}",
+            mail_from_domain=mail_from_domain,
         )
     )
     return reconcile_domain(account_id, name)
 
 
-def reconcile_domain(account_id: str, domain: str) -> DomainIdentity:
-    """Move our identity status to what SES reports."""
+def _status_from(state: ses.IdentityState | None) -> tuple[IdentityStatus, str | None]:
+    if state is None:
+        return IdentityStatus.FAILED, "the SES identity does not exist; attach the domain again"
+    failures = [
+        reason
+        for failed, reason in (
+            (state.verification_status == "FAILED", "SES could not verify the domain"),
+            (state.dkim_status == "FAILED", "the DKIM CNAME records were not found"),
+            (state.mail_from_status == "FAILED", "the MAIL FROM MX record was not found"),
+        )
+        if failed
+    ]
+    if failures:
+        return IdentityStatus.FAILED, "; ".join(failures)
+    verified = state.verified_for_sending or state.verification_status == "SUCCESS"
+    if verified and state.dkim_status == "SUCCESS" and state.mail_from_status == "SUCCESS":
+        return IdentityStatus.READY, None
+    return IdentityStatus.PENDING, None
+
+
+def get_domain(account_id: str, domain: str) -> DomainIdentity:
     identity = store.get(account_id, normalize_domain(domain))
     if identity is None:
-        raise NotFound(f"domain {domain} is not attached to this account")
+        raise AccountDomainNotFound(f"domain {domain} is not attached to this account")
+    return identity
+
+
+def reconcile_domain(account_id: str, domain: str) -> DomainIdentity:
+    """Move our identity status to what SES reports, and copy it onto the senders using it."""
+    identity = get_domain(account_id, domain)
     state = ses.domain_identity_state(identity.region, identity.domain)
-    if state is None:
-        status, reason = IdentityStatus.FAILED, "the SES identity does not exist"
-    elif state.verified_for_sending or state.verification_status == "SUCCESS":
-        status, reason = IdentityStatus.READY, None
-    elif state.verification_status == "FAILED":
-        status, reason = IdentityStatus.FAILED, "SES could not verify the domain's DNS records"
-    else:
-        status, reason = IdentityStatus.PENDING, None
-    reconciled = identity.model_copy(update={"status": status, "status_reason": reason})
+    status, reason = _status_from(state)
+    records = required_dns_records(
+        identity.domain,
+        identity.region,
+        identity.mail_from_domain,
+        state.dkim_tokens if state else (),
+    )
+    reconciled = identity.model_copy(
+        update={"status": status, "status_reason": reason, "required_dns_records": records}
+    )
     if reconciled != identity:
         store.save(reconciled)
+    if status is not identity.status:
+        for sender in sender_store.senders_of_domain(identity.domain):
+            sender_store.set_identity_status(sender, status)
     return reconciled

@@ -1,44 +1,101 @@
-"""Sender profiles."""
+"""Sender profiles: who a handle's email is from.
+
+Rules: senderId is `sender_` + 1-64 of [A-Za-z0-9_-]; localPart is one of the allow-list;
+the domain must be attached to the handle's account and its identity READY (enabling a
+sender on a domain that is not READY is refused; disabling always works); displayName 1-100
+characters without control characters or `"<>\\`; replyTo one plain address.
+"""
 
 from __future__ import annotations
 
-from enum import StrEnum
-
-from pydantic import BaseModel, ConfigDict
+import re
+from dataclasses import dataclass
 
 from tenx_email.dal import domains as domain_store
 from tenx_email.dal import senders as store
-from tenx_email.models import HandleAccess, IdentityStatus, Sender
+from tenx_email.errors import (
+    AccountDomainNotFound,
+    DomainEmailIdentityNotReady,
+    InvalidHeaderValue,
+    InvalidSenderId,
+    SenderLocalPartNotAllowed,
+)
+from tenx_email.models import HandleAccess, IdentityStatus, Purpose, Sender
+from tenx_email.rendering import has_header_breakers
+from tenx_email.services.domains import normalize_domain
+
+SENDER_ID = re.compile(r"^sender_[A-Za-z0-9_-]{1,64}$")
+ALLOWED_LOCAL_PARTS = ("noreply", "notifications", "calendar", "support", "hello")
+MAX_DISPLAY_NAME = 100
+# One plain address: no display name, comments, quotes or whitespace, so it cannot carry a
+# second header or recipient into Reply-To.
+EMAIL_ADDRESS = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+    r"[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
 
 
-class SenderStatus(StrEnum):
-    READY = "READY"
-    NOT_READY = "NOT_READY"
+@dataclass(frozen=True)
+class SenderDraft:
+    domain: str
+    local_part: str
+    display_name: str
+    reply_to: str | None
+    purposes: tuple[Purpose, ...]
+    enabled: bool
 
 
-class SenderProfile(BaseModel):
-    """A sender with its derived status: READY only while it is enabled and its domain
-    identity is READY."""
-
-    model_config = ConfigDict(frozen=True)
-    sender: Sender
-    status: SenderStatus
+def check_sender_id(sender_id: str) -> None:
+    if not SENDER_ID.fullmatch(sender_id):
+        raise InvalidSenderId("senderId must be sender_ followed by 1-64 letters, digits, _ or -")
 
 
-def list_senders(access: HandleAccess) -> list[SenderProfile]:
-    senders = store.list_senders(access.handle.handle)
-    ready_domains = {
-        domain
-        for domain in {sender.domain for sender in senders}
-        if (identity := domain_store.get(access.handle.account_id, domain)) is not None
-        and identity.status is IdentityStatus.READY
-    }
-    return [
-        SenderProfile(
-            sender=sender,
-            status=SenderStatus.READY
-            if sender.enabled and sender.domain in ready_domains
-            else SenderStatus.NOT_READY,
+def _check_draft(draft: SenderDraft) -> None:
+    if draft.local_part not in ALLOWED_LOCAL_PARTS:
+        raise SenderLocalPartNotAllowed(
+            f"localPart must be one of {', '.join(ALLOWED_LOCAL_PARTS)}"
         )
-        for sender in senders
-    ]
+    name = draft.display_name
+    if has_header_breakers(name) or any(char in name for char in '"<>\\'):
+        raise InvalidHeaderValue('displayName must not contain control characters or "<>\\')
+    if not name.strip() or len(name) > MAX_DISPLAY_NAME:
+        raise InvalidHeaderValue(f"displayName must be 1 to {MAX_DISPLAY_NAME} characters")
+    if draft.reply_to is not None:
+        if has_header_breakers(draft.reply_to):
+            raise InvalidHeaderValue("replyTo must not contain line breaks or control characters")
+        if not EMAIL_ADDRESS.fullmatch(draft.reply_to):
+            raise InvalidHeaderValue(
+                "replyTo must be a single email address like support@example.com"
+            )
+
+
+def put_sender(access: HandleAccess, sender_id: str, draft: SenderDraft) -> Sender:
+    """Create or update a sender profile; repeating the same PUT changes nothing."""
+    check_sender_id(sender_id)
+    _check_draft(draft)
+    domain = normalize_domain(draft.domain)
+    identity = domain_store.get(access.handle.account_id, domain)
+    if identity is None:
+        raise AccountDomainNotFound(f"domain {domain} is not attached to this handle's account")
+    if draft.enabled and identity.status is not IdentityStatus.READY:
+        raise DomainEmailIdentityNotReady(
+            f"the email identity of {domain} is {identity.status.value}; fix DNS and reconcile"
+        )
+    sender = Sender(
+        handle=access.handle.handle,
+        sender_id=sender_id,
+        domain=domain,
+        local_part=draft.local_part,
+        display_name=draft.display_name,
+        reply_to=draft.reply_to,
+        purposes=tuple(dict.fromkeys(draft.purposes)),
+        enabled=draft.enabled,
+        identity_key=identity.identity_key,
+        identity_status=identity.status,
+    )
+    store.put_sender(sender)
+    return sender
+
+
+def list_senders(access: HandleAccess) -> list[Sender]:
+    return store.list_senders(access.handle.handle)

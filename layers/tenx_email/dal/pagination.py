@@ -1,0 +1,57 @@
+"""Opaque page tokens for list routes.
+
+A token is DynamoDB's LastEvaluatedKey, base64url-encoded. It needs no secret because it is
+checked before use: it must decode to string key attributes whose partition is the very one
+the request queries and whose sort key has the listed prefix, so a forged or foreign token
+can never start a query anywhere else (400 invalid_next_token).
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from typing import Any
+
+from tenx_email.errors import DomainError
+
+MAX_TOKEN_LENGTH = 2048
+
+
+class InvalidNextToken(DomainError):
+    status = 400
+    code = "invalid_next_token"
+
+
+def encode(last_evaluated_key: dict[str, Any] | None) -> str | None:
+    if not last_evaluated_key:
+        return None
+    raw = json.dumps(last_evaluated_key, separators=(",", ":"), sort_keys=True).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def decode(
+    token: str | None, *, partition: tuple[str, str], sort: tuple[str, str]
+) -> dict[str, str] | None:
+    """The start key a token stands for, if it belongs to this query.
+
+    `partition` is (attribute, exact value); `sort` is (attribute, required prefix)."""
+    if token is None:
+        return None
+    refused = InvalidNextToken("nextToken is not a token this list gave out")
+    if len(token) > MAX_TOKEN_LENGTH:
+        raise refused
+    try:
+        key = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        raise refused from error
+    if not isinstance(key, dict) or not all(
+        isinstance(name, str) and isinstance(value, str) for name, value in key.items()
+    ):
+        raise refused
+    (partition_name, partition_value), (sort_name, sort_prefix) = partition, sort
+    if key.get(partition_name) != partition_value or not str(key.get(sort_name, "")).startswith(
+        sort_prefix
+    ):
+        raise refused
+    return key
