@@ -19,8 +19,8 @@ app = create_resolver()
 
 @app.get(ROUTE.resolver_path, middlewares=[require_role(ROUTE)])
 def list_senders(handle: str) -> SenderListOut:
-    profiles = senders.list_senders(handle_access(app))
-    return SenderListOut(senders=[SenderOut.from_profile(profile) for profile in profiles])
+    found = senders.list_senders(handle_access(app))
+    return SenderListOut(senders=[SenderOut.from_sender(sender) for sender in found])
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
