@@ -1,0 +1,42 @@
+"""Names and numbers the constructs share, kept in one place."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration
+from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_logs as logs
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FUNCTIONS_DIR = REPO_ROOT / "functions"
+LAYERS_DIR = REPO_ROOT / "layers"
+LAYER_PACKAGE = "tenx_email"
+
+SERVICE_NAME = "tenx-email"
+METRICS_NAMESPACE = "TenxEmail"
+LOG_LEVEL = "INFO"
+AUTHORIZER_MODULE = "authorizer"
+
+
+def stack_name(stage: str) -> str:
+    return f"{SERVICE_NAME}-{stage}"
+
+
+# Lambda runtime target; the layer's wheels are built for the same version and architecture.
+LAMBDA_RUNTIME = lambda_.Runtime.PYTHON_3_14
+LAMBDA_ARCHITECTURE = lambda_.Architecture.ARM_64
+LAMBDA_PYTHON_VERSION = LAMBDA_RUNTIME.name.removeprefix("python")  # "3.14"
+LAMBDA_PIP_PLATFORM = "manylinux2014_aarch64"
+LAMBDA_MEMORY_MB = 256
+API_FUNCTION_TIMEOUT = Duration.seconds(10)
+LOG_RETENTION = logs.RetentionDays.ONE_MONTH
+
+# The authorizer's decision depends on the token alone, so a cached policy is safe to reuse.
+AUTHORIZER_CACHE_TTL = Duration.seconds(300)
+API_THROTTLE_RATE = 50
+API_THROTTLE_BURST = 100
+
+# One message in a dead-letter queue already means a send or a trigger was given up on.
+DLQ_ALARM_THRESHOLD = 1
+DLQ_ALARM_PERIOD = Duration.minutes(5)

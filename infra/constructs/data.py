@@ -1,0 +1,40 @@
+"""The single DynamoDB table, built from the shared TABLE spec."""
+
+from __future__ import annotations
+
+from aws_cdk import RemovalPolicy
+from aws_cdk import aws_dynamodb as dynamodb
+from constructs import Construct
+
+from tenx_email.resources import TABLE, table_name
+
+
+def _string_key(name: str) -> dynamodb.Attribute:
+    return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING)
+
+
+class Data(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, stage: str) -> None:
+        super().__init__(scope, construct_id)
+        self.table = dynamodb.Table(
+            self,
+            "Table",
+            table_name=table_name(stage),
+            partition_key=_string_key(TABLE.partition_key),
+            sort_key=_string_key(TABLE.sort_key),
+            billing_mode=dynamodb.BillingMode.PAY_PER_REQUEST,
+            encryption=dynamodb.TableEncryption.AWS_MANAGED,
+            point_in_time_recovery_specification=dynamodb.PointInTimeRecoverySpecification(
+                point_in_time_recovery_enabled=True
+            ),
+            time_to_live_attribute=TABLE.ttl_attribute,
+            # Tenant data outlives the stack: deleting the stack must not delete the table.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        for index in TABLE.indexes:
+            self.table.add_global_secondary_index(
+                index_name=index.name,
+                partition_key=_string_key(index.partition_key),
+                sort_key=_string_key(index.sort_key),
+                projection_type=dynamodb.ProjectionType.ALL,
+            )

@@ -1,0 +1,60 @@
+"""Alarms on every dead-letter queue, sent to an encrypted operator topic."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from aws_cdk import Aws
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from infra.constants import DLQ_ALARM_PERIOD, DLQ_ALARM_THRESHOLD
+from infra.constructs.queues import QueuePair
+
+
+class Observability(Construct):
+    def __init__(self, scope: Construct, construct_id: str, *, queues: Iterable[QueuePair]) -> None:
+        super().__init__(scope, construct_id)
+        # CloudWatch cannot use the AWS-managed SNS key, so alarms need a customer key that
+        # lets cloudwatch.amazonaws.com encrypt into the topic.
+        key = kms.Key(
+            self,
+            "AlarmTopicKey",
+            description="Encrypts the operator alarm topic",
+            enable_key_rotation=True,
+        )
+        key.grant(
+            iam.ServicePrincipal("cloudwatch.amazonaws.com"), "kms:Decrypt", "kms:GenerateDataKey*"
+        )
+        self.alarm_topic = sns.Topic(
+            self, "AlarmTopic", display_name="tenx-email alarms", master_key=key, enforce_ssl=True
+        )
+        # The SSL-only topic policy replaces SNS's default one, so CloudWatch needs its own grant.
+        self.alarm_topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.alarm_topic.topic_arn],
+                conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        action = cloudwatch_actions.SnsAction(self.alarm_topic)
+        for pair in queues:
+            alarm = cloudwatch.Alarm(
+                self,
+                f"{pair.spec.key}-dlq-not-empty",
+                alarm_description=f"Messages gave up on the {pair.spec.key} queue; "
+                "inspect and redrive the dead-letter queue.",
+                metric=pair.dead_letter_queue.metric_approximate_number_of_messages_visible(
+                    period=DLQ_ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+                ),
+                threshold=DLQ_ALARM_THRESHOLD,
+                evaluation_periods=1,
+                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            )
+            alarm.add_alarm_action(action)

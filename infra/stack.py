@@ -1,0 +1,45 @@
+"""The service's one stack: composes the constructs, owns no resources of its own."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.config import DeployConfig
+from infra.constructs.api import Api
+from infra.constructs.data import Data
+from infra.constructs.events import Events
+from infra.constructs.functions import FunctionFactory
+from infra.constructs.layer import SharedLayer
+from infra.constructs.observability import Observability
+from infra.constructs.queues import Queues
+from infra.constructs.scheduling import Scheduling
+
+
+class EmailServiceStack(Stack):
+    def __init__(
+        self, scope: Construct, construct_id: str, *, config: DeployConfig, **kwargs: Any
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        data = Data(self, "Data", stage=config.stage)
+        queues = Queues(self, "Queues", stage=config.stage)
+        scheduling = Scheduling(
+            self, "Scheduling", stage=config.stage, target=queues.pairs["trigger-jobs"].queue
+        )
+        events = Events(self, "Events", stage=config.stage)
+        layer = SharedLayer(self, "Layer")
+        functions = FunctionFactory(
+            stage=config.stage,
+            ses_region=config.ses_region,
+            layer=layer.version,
+            table=data.table,
+        )
+        Api(self, "Api", config=config, functions=functions, table=data.table)
+        observability = Observability(self, "Observability", queues=queues.pairs.values())
+
+        CfnOutput(self, "TableName", value=data.table.table_name)
+        CfnOutput(self, "SchedulerRoleArn", value=scheduling.role.role_arn)
+        CfnOutput(self, "CampaignBusName", value=events.campaign_bus.event_bus_name)
+        CfnOutput(self, "AlarmTopicArn", value=observability.alarm_topic.topic_arn)

@@ -1,0 +1,58 @@
+"""Small readers for a synthesized CloudFormation template."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Resource = dict[str, Any]
+
+DYNAMODB_WRITES = frozenset(
+    {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem", "dynamodb:BatchWriteItem"}
+)
+
+
+def resources(template: dict[str, Any], resource_type: str) -> dict[str, Resource]:
+    return {
+        logical_id: resource
+        for logical_id, resource in template["Resources"].items()
+        if resource["Type"] == resource_type
+    }
+
+
+def one(template: dict[str, Any], resource_type: str) -> tuple[str, Resource]:
+    (found,) = resources(template, resource_type).items()
+    return found
+
+
+def target(reference: Any) -> str:
+    """The logical id behind a `Ref` or `Fn::GetAtt`."""
+    if "Ref" in reference:
+        return str(reference["Ref"])
+    return str(reference["Fn::GetAtt"][0])
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def role_statements(template: dict[str, Any], role_id: str) -> list[dict[str, Any]]:
+    """Every statement that applies to a role: its inline policies and attached policies."""
+    role = template["Resources"][role_id]["Properties"]
+    documents = [policy["PolicyDocument"] for policy in role.get("Policies", [])]
+    documents += [
+        policy["Properties"]["PolicyDocument"]
+        for policy in resources(template, "AWS::IAM::Policy").values()
+        if role_id in {target(ref) for ref in policy["Properties"].get("Roles", [])}
+    ]
+    return [statement for document in documents for statement in document["Statement"]]
+
+
+def actions(statements: list[dict[str, Any]]) -> set[str]:
+    return {action for statement in statements for action in as_list(statement["Action"])}
+
+
+def functions_by_handler(template: dict[str, Any]) -> dict[str, Resource]:
+    return {
+        function["Properties"]["Handler"]: function
+        for function in resources(template, "AWS::Lambda::Function").values()
+    }

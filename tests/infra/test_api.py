@@ -1,0 +1,90 @@
+"""The REST API: every route behind the JWT authorizer, logged, throttled, with our error bodies."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tenx_email.gateway_responses import GATEWAY_RESPONSES, GatewayResponseSpec
+from tenx_email.routes import ROUTES
+from tests.infra.cfn import functions_by_handler, one, resources, target
+from tests.infra.conftest import STAGE
+
+pytestmark = pytest.mark.infra
+
+
+def test_every_method_uses_the_jwt_token_authorizer(template: dict[str, Any]) -> None:
+    # Given the API's one authorizer
+    authorizer_id, authorizer = one(template, "AWS::ApiGateway::Authorizer")
+    props = authorizer["Properties"]
+    # Then it is a TOKEN authorizer on the Authorization header, cached for five minutes
+    assert props["Type"] == "TOKEN"
+    assert props["IdentitySource"] == "method.request.header.Authorization"
+    assert props["AuthorizerResultTtlInSeconds"] == 300
+    authorizer_function = functions_by_handler(template)["authorizer.handler"]
+    (function_id,) = [
+        logical_id
+        for logical_id, function in resources(template, "AWS::Lambda::Function").items()
+        if function is authorizer_function
+    ]
+    assert function_id in json.dumps(props["AuthorizerUri"])
+    # And every method of the API goes through it
+    methods = resources(template, "AWS::ApiGateway::Method").values()
+    assert methods
+    for method in methods:
+        assert method["Properties"]["AuthorizationType"] == "CUSTOM"
+        assert target(method["Properties"]["AuthorizerId"]) == authorizer_id
+
+
+def test_one_method_per_route(template: dict[str, Any]) -> None:
+    # Given the route table
+    expected = sorted((route.route_id, route.method) for route in ROUTES)
+    # Then each route is one method, named after the route
+    methods = resources(template, "AWS::ApiGateway::Method").values()
+    found = sorted(
+        (method["Properties"]["OperationName"], method["Properties"]["HttpMethod"])
+        for method in methods
+    )
+    assert found == expected
+
+
+def test_stage_logs_traces_and_throttles(template: dict[str, Any]) -> None:
+    # Given the deployed stage
+    _, stage = one(template, "AWS::ApiGateway::Stage")
+    props = stage["Properties"]
+    assert props["StageName"] == STAGE
+    # Then access logs are JSON lines in a log group of this stack
+    destination = json.dumps(props["AccessLogSetting"]["DestinationArn"])
+    log_groups = resources(template, "AWS::Logs::LogGroup")
+    assert any(f'"Ref": "{log_group}"' in destination for log_group in log_groups)
+    access_log = json.loads(props["AccessLogSetting"]["Format"])
+    assert access_log["requestId"] == "$context.requestId"
+    assert access_log["status"] == "$context.status"
+    # And every method is throttled, logs errors without bodies, and is traced
+    (settings,) = props["MethodSettings"]
+    assert (settings["HttpMethod"], settings["ResourcePath"]) == ("*", "/*")
+    assert settings["ThrottlingRateLimit"] == 50
+    assert settings["ThrottlingBurstLimit"] == 100
+    assert settings["LoggingLevel"] == "ERROR"
+    assert settings["DataTraceEnabled"] is False
+    assert props["TracingEnabled"] is True
+
+
+@pytest.mark.parametrize("spec", GATEWAY_RESPONSES, ids=lambda spec: spec.response_type)
+def test_gateway_response_renders_our_error_body(
+    template: dict[str, Any], spec: GatewayResponseSpec
+) -> None:
+    # Given a gateway response from the shared table
+    (response,) = [
+        r["Properties"]
+        for r in resources(template, "AWS::ApiGateway::GatewayResponse").values()
+        if r["Properties"]["ResponseType"] == spec.response_type
+    ]
+    # Then the API renders the same JSON body, with the status the spec asks for
+    assert response["ResponseTemplates"] == {"application/json": spec.template}
+    if spec.status_code is None:
+        assert "StatusCode" not in response
+    else:
+        assert response["StatusCode"] == str(spec.status_code)

@@ -1,0 +1,135 @@
+"""Every Lambda comes from the one factory, and each gets only the grants its route needs."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from tenx_email.routes import ROUTES, Grant, Route
+from tests.infra.cfn import (
+    DYNAMODB_WRITES,
+    actions,
+    functions_by_handler,
+    one,
+    role_statements,
+    target,
+)
+from tests.infra.conftest import CONTEXT, STAGE
+
+pytestmark = pytest.mark.infra
+
+AUTHORIZER_HANDLER = "authorizer.handler"
+COMMON_ENVIRONMENT = {
+    "STAGE",
+    "TABLE_NAME",
+    "SES_REGION",
+    "POWERTOOLS_SERVICE_NAME",
+    "POWERTOOLS_METRICS_NAMESPACE",
+    "POWERTOOLS_LOG_LEVEL",
+}
+
+
+def _handler(route: Route) -> str:
+    return f"{route.handler_module}.handler"
+
+
+def test_one_function_per_route_plus_the_authorizer(template: dict[str, Any]) -> None:
+    # Given the route table
+    expected = {_handler(route) for route in ROUTES} | {AUTHORIZER_HANDLER}
+    # Then the stack has exactly one function per route, and the authorizer
+    assert sorted(functions_by_handler(template)) == sorted(expected)
+    assert len(functions_by_handler(template)) == len(ROUTES) + 1
+
+
+def test_every_function_shares_runtime_architecture_logging_tracing_and_layer(
+    template: dict[str, Any],
+) -> None:
+    # Given the one layer
+    layer_id, _ = one(template, "AWS::Lambda::LayerVersion")
+    for handler, function in functions_by_handler(template).items():
+        props = function["Properties"]
+        # Then each function runs the newest Python on arm64 with the shared layer
+        assert props["Runtime"] == "python3.14", handler
+        assert props["Architectures"] == ["arm64"], handler
+        assert [target(layer) for layer in props["Layers"]] == [layer_id], handler
+        # And logs JSON to its own log group and traces actively
+        assert props["LoggingConfig"]["LogFormat"] == "JSON", handler
+        assert "LogGroup" in props["LoggingConfig"], handler
+        assert props["TracingConfig"] == {"Mode": "Active"}, handler
+        assert props["MemorySize"] == 256, handler
+        # And it knows its stage, table and Powertools settings
+        environment = props["Environment"]["Variables"]
+        assert set(environment) >= COMMON_ENVIRONMENT, handler
+        assert environment["STAGE"] == STAGE, handler
+        assert environment["SES_REGION"] == CONTEXT["sesRegion"], handler
+
+
+def test_api_functions_time_out_after_ten_seconds(template: dict[str, Any]) -> None:
+    functions = functions_by_handler(template)
+    for handler in [_handler(route) for route in ROUTES] + [AUTHORIZER_HANDLER]:
+        assert functions[handler]["Properties"]["Timeout"] == 10, handler
+
+
+def test_authorizer_knows_the_issuer_and_cannot_touch_the_table(template: dict[str, Any]) -> None:
+    # Given the authorizer function
+    props = functions_by_handler(template)[AUTHORIZER_HANDLER]["Properties"]
+    # Then it is configured with the identity provider from the CDK context
+    environment = props["Environment"]["Variables"]
+    assert environment["JWT_ISSUER"] == CONTEXT["jwtIssuer"]
+    assert environment["JWT_AUDIENCE"] == CONTEXT["jwtAudience"]
+    assert environment["JWKS_URL"] == CONTEXT["jwksUrl"]
+    # And its role has no DynamoDB permission at all
+    granted = actions(role_statements(template, target(props["Role"])))
+    assert not [action for action in granted if action.startswith("dynamodb:")]
+
+
+def expected_ses_actions(route: Route) -> set[str]:
+    expected = set()
+    if Grant.SES_IDENTITY_READ in route.grants:
+        expected |= {"ses:GetEmailIdentity", "ses:GetIdentityMailFromDomainAttributes"}
+    if Grant.SES_IDENTITY_WRITE in route.grants:
+        expected |= {"ses:CreateEmailIdentity", "ses:SetIdentityMailFromDomain"}
+    return expected
+
+
+@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.route_id)
+def test_route_role_reads_or_writes_the_table_as_the_route_table_says(
+    template: dict[str, Any], route: Route
+) -> None:
+    # Given a route's function and the table
+    table_id, _ = one(template, "AWS::DynamoDB::Table")
+    role_id = target(functions_by_handler(template)[_handler(route)]["Properties"]["Role"])
+    statements = role_statements(template, role_id)
+    table_actions = actions(
+        [s for s in statements if any(action.startswith("dynamodb:") for action in s["Action"])]
+    )
+    # Then it may read the table
+    assert {"dynamodb:GetItem", "dynamodb:Query"} <= table_actions
+    # And it may write only when the route is not read-only
+    if route.read_only:
+        assert not table_actions & DYNAMODB_WRITES
+    else:
+        assert table_actions >= DYNAMODB_WRITES
+    # And nothing beyond its logs, traces, this table and the SES grants it declares
+    other_actions = {
+        action
+        for action in actions(statements)
+        if action.split(":")[0] not in {"logs", "xray", "dynamodb"}
+    }
+    assert other_actions == expected_ses_actions(route)
+    # And SES identity actions reach only this account's identities
+    scoped = 0
+    for statement in statements:
+        if actions([statement]) & {"ses:GetEmailIdentity", "ses:CreateEmailIdentity"}:
+            assert "identity/*" in json.dumps(statement["Resource"])
+            scoped += 1
+    assert (scoped > 0) == bool(route.grants)
+    table_resources = {
+        str(resource)
+        for statement in statements
+        if any(action.startswith("dynamodb:") for action in statement["Action"])
+        for resource in statement["Resource"]
+    }
+    assert all(table_id in resource for resource in table_resources)
