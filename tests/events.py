@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import time
 import uuid
 from dataclasses import dataclass
 from typing import Any
+
+from tenx_email import routes
 
 
 @dataclass
@@ -62,3 +65,22 @@ def rest_event(
 
 def response_json(response: dict[str, Any]) -> Any:
     return json.loads(response["body"])
+
+
+def invoke(
+    route_id: str,
+    path_parameters: dict[str, str],
+    *,
+    sub: str | None,
+    body: Any = None,
+    query: dict[str, str] | None = None,
+    raw_body: str | None = None,
+) -> tuple[int, Any]:
+    """Call a route's real Lambda handler as API Gateway would; returns (status, JSON body)."""
+    route = routes.route(route_id)
+    module = importlib.import_module(f"functions.{route.handler_module}")
+    event = rest_event(route.method, route.path, path_parameters, sub=sub, body=body, query=query)
+    if raw_body is not None:
+        event["body"] = raw_body
+    response = module.handler(event, FakeLambdaContext())
+    return response["statusCode"], json.loads(response["body"]) if response["body"] else None

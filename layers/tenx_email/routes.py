@@ -13,6 +13,13 @@ from enum import StrEnum
 from tenx_email.roles import Role
 
 
+class Grant(StrEnum):
+    """AWS access a route needs beyond the table (infra turns each into IAM statements)."""
+
+    SES_IDENTITY_READ = "ses-identity-read"
+    SES_IDENTITY_WRITE = "ses-identity-write"
+
+
 class Scope(StrEnum):
     """Whose access a route checks: a handle's members, or the members of an account."""
 
@@ -28,6 +35,7 @@ class Route:
     min_role: Role
     read_only: bool
     scope: Scope = Scope.HANDLE
+    grants: frozenset[Grant] = frozenset()
 
     @property
     def handler_module(self) -> str:
@@ -40,12 +48,49 @@ class Route:
         return re.sub(r"\{(\w+)\}", r"<\1>", self.path)
 
 
+_DOMAIN = "/v2/account/domains/{domain}"
+_SENDERS = "/v2/handles/{handle}/email/senders"
+_TEMPLATES = "/v2/handles/{handle}/email/templates"
+_OPERATOR = Role.OPERATOR
+
 ROUTES: tuple[Route, ...] = (
     Route(
-        route_id="list_senders",
-        method="GET",
-        path="/v2/handles/{handle}/email/senders",
-        min_role=Role.OPERATOR,
+        "get_domain_identity",
+        "GET",
+        f"{_DOMAIN}/email-identity",
+        _OPERATOR,
+        read_only=True,
+        scope=Scope.ACCOUNT,
+    ),
+    Route(
+        "reconcile_domain_identity",
+        "POST",
+        f"{_DOMAIN}/email-identity/reconcile",
+        _OPERATOR,
+        read_only=False,
+        scope=Scope.ACCOUNT,
+        grants=frozenset({Grant.SES_IDENTITY_READ}),
+    ),
+    Route(
+        "attach_domain",
+        "PUT",
+        _DOMAIN,
+        Role.OWNER,
+        read_only=False,
+        scope=Scope.ACCOUNT,
+        grants=frozenset({Grant.SES_IDENTITY_READ, Grant.SES_IDENTITY_WRITE}),
+    ),
+    Route("list_senders", "GET", _SENDERS, _OPERATOR, read_only=True),
+    Route("put_sender", "PUT", f"{_SENDERS}/{{senderId}}", _OPERATOR, read_only=False),
+    Route("list_templates", "GET", _TEMPLATES, _OPERATOR, read_only=True),
+    Route("create_template", "POST", _TEMPLATES, _OPERATOR, read_only=False),
+    Route("get_template", "GET", f"{_TEMPLATES}/{{templateId}}", _OPERATOR, read_only=True),
+    Route("update_template", "PUT", f"{_TEMPLATES}/{{templateId}}", _OPERATOR, read_only=False),
+    Route(
+        "preview_template",
+        "POST",
+        f"{_TEMPLATES}/{{templateId}}/preview",
+        _OPERATOR,
         read_only=True,
     ),
 )

@@ -27,6 +27,12 @@ class AuthSettings(_EnvModel):
     jwks_url: HttpUrl
 
 
+class SesSettings(_EnvModel):
+    """Where the service's SES identities live."""
+
+    ses_region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
+
+
 def _environment() -> dict[str, str]:
     return {name.lower(): value for name, value in os.environ.items()}
 
@@ -39,3 +45,8 @@ def data_settings() -> DataSettings:
 @cache
 def auth_settings() -> AuthSettings:
     return AuthSettings.model_validate(_environment())
+
+
+@cache
+def ses_settings() -> SesSettings:
+    return SesSettings.model_validate(_environment())

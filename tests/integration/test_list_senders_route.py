@@ -105,6 +105,6 @@ def test_senders_are_listed_in_the_contract_shape_with_derived_status() -> None:
 
 @pytest.mark.usefixtures("tenant")
 def test_an_unknown_path_on_the_function_is_a_json_404() -> None:
-    event = rest_event("GET", "/v2/nowhere", {}, sub=MEMBERS[Role.OWNER])
+    event = rest_event("GET", "/v2/nowhere", {"handle": "acme"}, sub=MEMBERS[Role.OWNER])
     response = list_senders.handler(event, FakeLambdaContext())
     assert (response["statusCode"], response_json(response)["error"]) == (404, "route_not_found")

@@ -1,12 +1,43 @@
-"""API response and request models: the contract's JSON shapes (camelCase), kept apart from
-the domain and stored-item models. Inputs forbid unknown fields."""
+"""API request and response models: the contract's JSON shapes (camelCase), kept apart from
+the domain and stored-item models, with explicit mapping. Inputs forbid unknown fields, so a
+body carrying status, version, handle or ids it may not set is refused (400)."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated, Self
+
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 from pydantic.alias_generators import to_camel
 
-from tenx_email.models import Purpose, Sender, SenderStatus
+from tenx_email import clock
+from tenx_email.models import (
+    DomainIdentity,
+    IdentityStatus,
+    Purpose,
+    Sender,
+    SenderStatus,
+    Template,
+    TemplateContent,
+    TemplateStatus,
+    TemplateVersion,
+)
+from tenx_email.services.senders import SenderDraft
+from tenx_email.services.templates import Preview, TemplateChange, TemplateDraft
+
+MAX_VARIABLES = 100
+MAX_VARIABLE_VALUE_CHARS = 10_000
+
+ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+VariableName = Annotated[
+    str, StringConstraints(pattern=r"^[A-Za-z_][A-Za-z0-9_]{0,63}$", max_length=64)
+]
+VariableValue = (
+    Annotated[str, StringConstraints(max_length=MAX_VARIABLE_VALUE_CHARS)]
+    | StrictBool
+    | StrictInt
+    | float
+)
+Variables = Annotated[dict[VariableName, VariableValue], Field(max_length=MAX_VARIABLES)]
 
 
 class ApiModel(BaseModel):
@@ -23,6 +54,17 @@ class ErrorBody(ApiModel):
     request_id: str
 
 
+def variable_values(variables: dict[str, str | bool | int | float]) -> dict[str, str]:
+    """Variables as the renderer takes them: text (booleans as true/false)."""
+    return {
+        name: str(value).lower() if isinstance(value, bool) else str(value)
+        for name, value in variables.items()
+    }
+
+
+# --- senders ---------------------------------------------------------------------------
+
+
 class SenderOut(ApiModel):
     sender_id: str
     domain: str
@@ -36,7 +78,7 @@ class SenderOut(ApiModel):
     identity_key: str
 
     @classmethod
-    def from_sender(cls, sender: Sender) -> SenderOut:
+    def from_sender(cls, sender: Sender) -> Self:
         return cls(
             sender_id=sender.sender_id,
             domain=sender.domain,
@@ -53,3 +95,204 @@ class SenderOut(ApiModel):
 
 class SenderListOut(ApiModel):
     senders: list[SenderOut]
+
+
+class SenderEnvelope(ApiModel):
+    sender: SenderOut
+
+
+class SenderIn(ApiInput):
+    domain: Annotated[str, StringConstraints(min_length=1, max_length=253)]
+    local_part: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    display_name: Annotated[str, StringConstraints(max_length=200)]
+    reply_to: Annotated[str, StringConstraints(max_length=254)] | None = None
+    purposes: Annotated[list[Purpose], Field(min_length=1, max_length=3)]
+    enabled: StrictBool = True
+
+    def draft(self) -> SenderDraft:
+        return SenderDraft(
+            domain=self.domain,
+            local_part=self.local_part,
+            display_name=self.display_name,
+            reply_to=self.reply_to,
+            purposes=tuple(self.purposes),
+            enabled=self.enabled,
+        )
+
+
+# --- domains ---------------------------------------------------------------------------
+
+
+class DnsRecordOut(ApiModel):
+    type: str
+    name: str
+    value: str
+
+
+class IdentityOut(ApiModel):
+    identity_key: str
+    region: str
+    domain: str
+    status: IdentityStatus
+    status_reason: str | None
+    required_dns_records: list[DnsRecordOut]
+    mail_from_domain: str
+
+    @classmethod
+    def from_identity(cls, identity: DomainIdentity, *, all_records: bool = False) -> Self:
+        """Once READY nothing more is asked of DNS (the contract's ready shape shows an empty
+        list); `all_records` shows them anyway, as attaching does, to paste into DNS."""
+        pending = all_records or identity.status is not IdentityStatus.READY
+        return cls(
+            identity_key=identity.identity_key,
+            region=identity.region,
+            domain=identity.domain,
+            status=identity.status,
+            status_reason=identity.status_reason,
+            required_dns_records=[
+                DnsRecordOut(type=record.type, name=record.name, value=record.value)
+                for record in (identity.required_dns_records if pending else ())
+            ],
+            mail_from_domain=identity.mail_from_domain,
+        )
+
+
+class DomainSenderOut(SenderOut):
+    handle: str
+
+    @classmethod
+    def from_sender(cls, sender: Sender) -> Self:
+        return cls.model_validate(
+            {**SenderOut.from_sender(sender).model_dump(), "handle": sender.handle}
+        )
+
+
+class IdentityEnvelope(ApiModel):
+    identity: IdentityOut
+
+
+class DomainIdentityOut(ApiModel):
+    identity: IdentityOut
+    sender_profiles: list[DomainSenderOut]
+
+
+# --- templates -------------------------------------------------------------------------
+
+
+class TemplateOut(ApiModel):
+    handle: str
+    template_id: str
+    name: str
+    active_version: int
+    status: TemplateStatus
+
+    @classmethod
+    def from_template(cls, template: Template) -> Self:
+        return cls(
+            handle=template.handle,
+            template_id=template.template_id,
+            name=template.name,
+            active_version=template.active_version,
+            status=template.status,
+        )
+
+
+class TemplateEnvelope(ApiModel):
+    template: TemplateOut
+
+
+class TemplateListOut(ApiModel):
+    templates: list[TemplateOut]
+    next_token: str | None
+
+
+class TemplateVersionOut(ApiModel):
+    version: int
+    subject: str
+    html: str | None
+    text: str | None
+    created_at: str
+
+    @classmethod
+    def from_version(cls, version: TemplateVersion) -> Self:
+        return cls(
+            version=version.version,
+            subject=version.content.subject,
+            html=version.content.html,
+            text=version.content.text,
+            created_at=clock.iso(version.created_at),
+        )
+
+
+class TemplateDetailOut(ApiModel):
+    template: TemplateOut
+    versions: list[TemplateVersionOut]
+
+
+class TemplateCreateIn(ApiInput):
+    template_id: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    name: ShortText
+    subject: str
+    html: str | None = None
+    text: str | None = None
+
+    def draft(self) -> TemplateDraft:
+        return TemplateDraft(
+            template_id=self.template_id,
+            name=self.name,
+            content=TemplateContent(subject=self.subject, html=self.html, text=self.text),
+        )
+
+
+CONTENT_FIELDS = ("subject", "html", "text")
+
+
+class TemplateUpdateIn(ApiInput):
+    """Every field optional: what is sent changes, what is left out stays."""
+
+    name: ShortText | None = None
+    subject: str | None = None
+    html: str | None = None
+    text: str | None = None
+    status: TemplateStatus | None = None
+
+    def change(self) -> TemplateChange:
+        sent = self.model_fields_set
+        return TemplateChange(
+            name=self.name,
+            status=self.status,
+            content={
+                field: getattr(self, field)
+                for field in ("subject", "html", "text")
+                if field in sent
+            },
+        )
+
+
+class PreviewIn(ApiInput):
+    variables: Variables = {}
+    version: Annotated[StrictInt, Field(ge=1)] | None = None
+
+
+class PreviewOut(ApiModel):
+    template_id: str
+    version: int
+    subject: str
+    html: str | None
+    text: str | None
+    missing_variables: list[str]
+
+    @classmethod
+    def from_preview(cls, preview: Preview) -> Self:
+        return cls(
+            template_id=preview.template_id,
+            version=preview.version,
+            subject=preview.rendered.subject,
+            html=preview.rendered.html,
+            text=preview.rendered.text,
+            missing_variables=list(preview.rendered.missing_variables),
+        )
+
+
+class PreviewEnvelope(ApiModel):
+    preview: PreviewOut

@@ -7,25 +7,34 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.middlewares import NextMiddleware
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tenx_email import ids
 from tenx_email.errors import DomainError, Forbidden, Unauthenticated
 from tenx_email.models import Caller, HandleAccess
-from tenx_email.observability import logger
+from tenx_email.observability import logger, metrics, tracer
 from tenx_email.routes import Route, Scope
 from tenx_email.services import access
 
 _ACCESS_CONTEXT_KEY = "handle_access"
 
 
+def _error_body(code: str, message: str, request_id: str) -> str:
+    return json.dumps({"error": code, "message": message, "requestId": request_id})
+
+
 def error_response(status: int, code: str, message: str, request_id: str) -> Response[str]:
     return Response(
         status_code=status,
         content_type="application/json",
-        body=json.dumps({"error": code, "message": message, "requestId": request_id}),
+        body=_error_body(code, message, request_id),
     )
+
+
+def _log_refusal(error: DomainError) -> None:
+    logger.info("request refused", extra={"error_code": error.code, "status": error.status})
 
 
 def _field_name(location: tuple[Any, ...]) -> str:
@@ -41,7 +50,7 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response[str]:
-        logger.info("request refused", extra={"error_code": error.code, "status": error.status})
+        _log_refusal(error)
         return error_response(error.status, error.code, error.message, request_id())
 
     @app.exception_handler(RequestValidationError)
@@ -59,37 +68,64 @@ def create_resolver() -> APIGatewayRestResolver:
     return app
 
 
-def caller(app: APIGatewayRestResolver) -> Caller:
+def _caller_of(event: dict[str, Any]) -> Caller:
     """The user the authorizer vouched for (its context arrives as strings)."""
-    context = app.current_event.request_context.authorizer.raw_event or {}
+    context = (event.get("requestContext") or {}).get("authorizer") or {}
     try:
         return Caller(sub=str(context["sub"]), token_expires_at=int(context["exp"]))
     except (KeyError, TypeError, ValueError) as error:
         raise Unauthenticated("the request carries no verified identity") from error
 
 
-def require_role(route: Route) -> Callable[[APIGatewayRestResolver, NextMiddleware], Response[Any]]:
-    """Route middleware: check the caller's handle access before the route runs."""
-    if route.scope is not Scope.HANDLE:
-        raise ValueError(f"{route.route_id} is not a handle route")
+def caller(app: APIGatewayRestResolver) -> Caller:
+    return _caller_of(app.current_event.raw_event)
 
-    def check(app: APIGatewayRestResolver, next_middleware: NextMiddleware) -> Response[Any]:
-        handle_name = (app.current_event.path_parameters or {}).get("handle", "")
-        if not ids.is_valid(ids.HANDLE_PATTERN, handle_name):
-            raise Forbidden("you have no access to this handle")
-        app.append_context(
-            **{
-                _ACCESS_CONTEXT_KEY: access.authorize_handle(
-                    caller(app), handle_name, route.min_role
-                )
-            }
-        )
-        return next_middleware(app)
 
-    return check
+def _authorize_handle_request(event: dict[str, Any], route: Route) -> HandleAccess:
+    handle_name = (event.get("pathParameters") or {}).get("handle", "")
+    if not ids.is_valid(ids.HANDLE_PATTERN, handle_name):
+        raise Forbidden("you have no access to this handle")
+    return access.authorize_handle(_caller_of(event), handle_name, route.min_role)
 
 
 def handle_access(app: APIGatewayRestResolver) -> HandleAccess:
-    """The access `require_role` checked for this request."""
+    """The access `entrypoint` checked for this request."""
     checked: HandleAccess = app.context[_ACCESS_CONTEXT_KEY]
     return checked
+
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+
+
+def _refused(error: DomainError, event: dict[str, Any]) -> dict[str, Any]:
+    """An error in API Gateway's proxy format, for refusals made before the resolver runs."""
+    _log_refusal(error)
+    request_id = str((event.get("requestContext") or {}).get("requestId", ""))
+    return {
+        "statusCode": error.status,
+        "headers": {"Content-Type": "application/json"},
+        "body": json.dumps(
+            {"error": error.code, "message": error.message, "requestId": request_id}
+        ),
+        "isBase64Encoded": False,
+    }
+
+
+def entrypoint(app: APIGatewayRestResolver, route: Route) -> LambdaHandler:
+    """The Lambda handler of a route function: logging with the request's correlation id,
+    tracing and metrics around the resolver. A handle route's access is checked first, before
+    the resolver validates the body, so a caller without access learns nothing from it."""
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        if route.scope is Scope.HANDLE:
+            try:
+                checked = _authorize_handle_request(event, route)
+            except DomainError as error:
+                return _refused(error, event)
+            app.append_context(**{_ACCESS_CONTEXT_KEY: checked})
+        return app.resolve(event, context)
+
+    return handler

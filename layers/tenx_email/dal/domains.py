@@ -50,3 +50,9 @@ def get(account_id: str, domain: str) -> DomainIdentity | None:
     """Get an account's domain identity."""
     item = table().get_item(Key=keys.account_domain(account_id, domain)).get("Item")
     return DomainIdentityItem.from_item(item).to_domain() if item else None
+
+
+def owner_of(domain: str) -> str | None:
+    """Which account a domain is attached to (PK=DOMAIN#d, SK=OWNER)."""
+    item = table().get_item(Key=keys.domain_owner(domain)).get("Item")
+    return DomainOwnerItem.from_item(item).account_id if item else None

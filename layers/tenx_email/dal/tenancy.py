@@ -129,6 +129,15 @@ def get_handle_and_membership(
     )
 
 
+def get_handles(handle_names: list[str]) -> list[Handle]:
+    """Several handles by name in one BatchGetItem (at most 100, DynamoDB's batch limit)."""
+    if not handle_names:
+        return []
+    request: Any = {table().name: {"Keys": [keys.handle(name) for name in handle_names[:100]]}}
+    response = table().meta.client.batch_get_item(RequestItems=request)
+    return [HandleItem.from_item(item).to_domain() for item in response["Responses"][table().name]]
+
+
 def memberships_of_user(sub: str) -> list[Membership]:
     """A user's memberships across handles (GSI1: GSI1PK=USER#sub)."""
     gsi = keys.memberships_of_user(sub)

@@ -7,14 +7,25 @@ Rules (README, "Access"):
   (403 handle_inactive), and the member's role reaches the route's minimum (403
   insufficient_role).
 - /v2/account/...: the caller's account role is the highest role they hold on any ACTIVE
-  handle of that account; no such membership -> 403 forbidden.
+  handle of that account; no such membership -> 403 forbidden. A route naming a domain acts
+  on the caller's account that owns it (another account's domain -> 404
+  account_domain_not_found).
 """
 
 from __future__ import annotations
 
 from tenx_email import clock
+from tenx_email.dal import domains as domain_store
 from tenx_email.dal import tenancy as store
-from tenx_email.errors import Forbidden, HandleInactive, InsufficientRole, Unauthenticated
+from tenx_email.errors import (
+    AccountAmbiguous,
+    AccountDomainNotFound,
+    DomainAttachedElsewhere,
+    Forbidden,
+    HandleInactive,
+    InsufficientRole,
+    Unauthenticated,
+)
 from tenx_email.models import Caller, HandleAccess, HandleStatus
 from tenx_email.roles import Role
 
@@ -43,10 +54,15 @@ def authorize_handle(caller: Caller, handle_name: str, minimum: Role) -> HandleA
 def account_roles(caller: Caller) -> dict[str, Role]:
     """The caller's role per account: the highest they hold on an ACTIVE handle of it."""
     _check_fresh(caller)
+    memberships = store.memberships_of_user(caller.sub)
+    active = {
+        handle.handle
+        for handle in store.get_handles([membership.handle for membership in memberships])
+        if handle.status is HandleStatus.ACTIVE
+    }
     roles: dict[str, Role] = {}
-    for membership in store.memberships_of_user(caller.sub):
-        handle = store.get_handle(membership.handle)
-        if handle is None or handle.status is not HandleStatus.ACTIVE:
+    for membership in memberships:
+        if membership.handle not in active:
             continue
         best = roles.get(membership.account_id)
         if best is None or membership.role.reaches(best):
@@ -54,10 +70,50 @@ def account_roles(caller: Caller) -> dict[str, Role]:
     return roles
 
 
+def _require(role: Role, minimum: Role) -> None:
+    if not role.reaches(minimum):
+        raise InsufficientRole(f"this route needs the {minimum.value} role or higher")
+
+
 def authorize_account(caller: Caller, account_id: str, minimum: Role) -> Role:
     role = account_roles(caller).get(account_id)
     if role is None:
         raise Forbidden("you have no access to this account")
-    if not role.reaches(minimum):
-        raise InsufficientRole(f"this route needs the {minimum.value} role or higher")
+    _require(role, minimum)
     return role
+
+
+def authorize_domain(caller: Caller, domain: str, minimum: Role) -> str:
+    """The caller's account that owns `domain`: a domain of another account, or of none,
+    answers 404 account_domain_not_found (the contract's code), not 403."""
+    roles = account_roles(caller)
+    if not roles:
+        raise Forbidden("you have no access to any account")
+    owner = domain_store.owner_of(domain)
+    if owner is None or owner not in roles:
+        raise AccountDomainNotFound(f"domain {domain} is not attached to your account")
+    _require(roles[owner], minimum)
+    return owner
+
+
+def account_to_attach_to(
+    caller: Caller, domain: str, minimum: Role, requested_account_id: str | None
+) -> str:
+    """Which of the caller's accounts a domain is attached to: the one asked for, else the one
+    that already owns it (a repeat), else the caller's only account. Several -> ask."""
+    roles = account_roles(caller)
+    if not roles or (requested_account_id and requested_account_id not in roles):
+        raise Forbidden("you have no access to this account")
+    owner = domain_store.owner_of(domain)
+    if requested_account_id:
+        account_id = requested_account_id
+    elif owner in roles:
+        account_id = owner
+    elif len(roles) == 1:
+        (account_id,) = roles
+    else:
+        raise AccountAmbiguous("you belong to several accounts; add ?accountId=<account>")
+    _require(roles[account_id], minimum)
+    if owner is not None and owner != account_id:
+        raise DomainAttachedElsewhere(f"domain {domain} is attached to another account")
+    return account_id

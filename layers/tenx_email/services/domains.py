@@ -4,12 +4,16 @@ its readiness (PENDING -> READY, or FAILED with a reason), moved only by reconci
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from tenx_email.adapters import ses
 from tenx_email.dal import domains as store
 from tenx_email.dal import senders as sender_store
 from tenx_email.errors import AccountDomainNotFound, InvalidInput
-from tenx_email.models import DnsRecord, DomainIdentity, IdentityStatus
+from tenx_email.models import Caller, DnsRecord, DomainIdentity, IdentityStatus, Sender
+from tenx_email.roles import Role
+from tenx_email.services import access
+from tenx_email.settings import ses_settings
 
 _DOMAIN = re.compile(r"^(?=.{4,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 MAIL_FROM_SUBDOMAIN = "bounce"
@@ -107,3 +111,31 @@ def reconcile_domain(account_id: str, domain: str) -> DomainIdentity:
         for sender in sender_store.senders_of_domain(identity.domain):
             sender_store.set_identity_status(sender, status)
     return reconciled
+
+
+@dataclass(frozen=True)
+class DomainDetail:
+    identity: DomainIdentity
+    senders: list[Sender]
+
+
+def describe_domain(caller: Caller, domain: str, minimum: Role) -> DomainDetail:
+    """GET email-identity: the caller's account's identity and the senders that use it."""
+    name = normalize_domain(domain)
+    account_id = access.authorize_domain(caller, name, minimum)
+    return DomainDetail(
+        identity=get_domain(account_id, name), senders=sender_store.senders_of_domain(name)
+    )
+
+
+def reconcile_for_caller(caller: Caller, domain: str, minimum: Role) -> DomainIdentity:
+    name = normalize_domain(domain)
+    return reconcile_domain(access.authorize_domain(caller, name, minimum), name)
+
+
+def attach_for_caller(
+    caller: Caller, domain: str, minimum: Role, account_id: str | None
+) -> DomainIdentity:
+    name = normalize_domain(domain)
+    owner = access.account_to_attach_to(caller, name, minimum, account_id)
+    return attach_domain(owner, name, ses_settings().ses_region)
