@@ -19,7 +19,7 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-dev: $(VENV)/.installed node_modules/.installed
+dev: $(VENV)/.installed
 	PORT=$(PORT) $(PY) -m devstack
 
 lint: $(VENV)/.installed

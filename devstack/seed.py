@@ -1,0 +1,36 @@
+"""The demo tenant, created through the service layer as the admin command would create it."""
+
+from __future__ import annotations
+
+from devstack.environment import REGION
+from tenx_email.models import IdentityStatus
+from tenx_email.roles import Role
+from tenx_email.services import domains, tenancy
+
+HANDLE = "acme"
+DOMAIN = "example.com"
+CAMPAIGN_ID = "cmp_welcome"
+OUTSIDE_HANDLE = "globex"
+
+# What stack.json calls each demo user -> their sub. OUTSIDER is an OPERATOR of another
+# tenant, to show that membership elsewhere gives no access to acme.
+USERS = {
+    "OWNER": "user_owner",
+    "OPERATOR": "user_operator",
+    "CREATOR": "user_creator",
+    "OUTSIDER": "user_outsider",
+}
+
+
+def seed_demo() -> None:
+    tenancy.create_account("acc_demo", "Acme Inc")
+    tenancy.create_account("acc_globex", "Globex")
+    tenancy.create_handle(HANDLE, "acc_demo")
+    tenancy.create_handle(OUTSIDE_HANDLE, "acc_globex")
+    identity = domains.attach_domain("acc_demo", DOMAIN, REGION)
+    if identity.status is not IdentityStatus.READY:
+        raise RuntimeError(f"{DOMAIN} is {identity.status} on moto; the demo needs it READY")
+    tenancy.register_campaign(HANDLE, CAMPAIGN_ID, "Welcome")
+    for role in (Role.OWNER, Role.OPERATOR, Role.CREATOR):
+        tenancy.grant_membership(HANDLE, USERS[role.value], role)
+    tenancy.grant_membership(OUTSIDE_HANDLE, USERS["OUTSIDER"], Role.OPERATOR)

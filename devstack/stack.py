@@ -1,0 +1,149 @@
+"""Starts the local stack's parts in dependency order and stops them in reverse."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
+from functools import partial
+from typing import Any
+
+import boto3
+from werkzeug.serving import WSGIRequestHandler, make_server
+
+from devstack import seed, state
+from devstack.environment import HOST, JWT_AUDIENCE, REGION, STAGE, LocalEnvironment
+from devstack.fake_aws import LocalQueue, ensure_port_free, provision, start_moto
+from devstack.gateway import ApiGateway
+from devstack.idp import LocalIdentityProvider
+from devstack.lambdas import LambdaRunner
+from devstack.local_api import local_endpoints
+from devstack.pollers import CONSUMERS, SqsPoller
+from devstack.scheduler import SchedulerEmulator
+from tenx_email import resources
+from tenx_email.routes import ROUTES
+
+READY_TIMEOUT_SECONDS = 10
+
+_log = logging.getLogger(__name__)
+
+
+class _RequestLog(WSGIRequestHandler):
+    """One line per API request, under our logger: werkzeug's own logger also carries moto's
+    request lines (every SQS poll), so the stack keeps that one quiet."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        _log.info("%s %s -> %s", self.command, self.path, code)
+
+
+@contextmanager
+def _serving(app: ApiGateway, port: int) -> Iterator[None]:
+    server = make_server(HOST, port, app, threaded=True, request_handler=_RequestLog)
+    thread = threading.Thread(target=server.serve_forever, name="gateway", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
+@contextmanager
+def _running(workers: list[Callable[[threading.Event], None]]) -> Iterator[None]:
+    stop = threading.Event()
+    # Daemon threads only as a backstop: they are always stopped and joined below.
+    threads = [threading.Thread(target=work, args=(stop,), daemon=True) for work in workers]
+    for thread in threads:
+        thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        for thread in threads:
+            thread.join()
+
+
+def _wait_until_answering(url: str) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
+    while True:
+        try:
+            with urllib.request.urlopen(url, timeout=1):  # noqa: S310 (our own http:// URL)
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.1)
+
+
+def _workers(
+    queues: dict[str, LocalQueue], lambdas: LambdaRunner, scheduler: SchedulerEmulator
+) -> list[Callable[[threading.Event], None]]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    workers: list[Callable[[threading.Event], None]] = [scheduler.run_until]
+    for key, module in CONSUMERS.items():
+        queue = queues[key]
+        consumer = partial(
+            lambdas.invoke, module, timeout_seconds=queue.spec.consumer_timeout_seconds
+        )
+        workers.append(SqsPoller(sqs, queue.spec, queue.url, queue.arn, consumer).run_until)
+    return workers
+
+
+def _document(env: LocalEnvironment, idp: LocalIdentityProvider) -> dict[str, Any]:
+    return {
+        "apiBase": env.api_base,
+        "handle": seed.HANDLE,
+        "domain": seed.DOMAIN,
+        "campaignId": seed.CAMPAIGN_ID,
+        "tokens": {role: idp.mint(sub) for role, sub in seed.USERS.items()},
+        "users": dict(seed.USERS),
+        "jwt": {
+            "issuer": idp.issuer,
+            "audience": idp.audience,
+            "jwksUrl": env.jwks_url,
+            "devPrivateKeyPem": idp.private_key_pem(),
+        },
+        "aws": {
+            "endpointUrl": env.aws_endpoint,
+            "region": REGION,
+            "tableName": env.table_name,
+            "stage": STAGE,
+        },
+    }
+
+
+def run(env: LocalEnvironment, stopping: threading.Event) -> None:
+    """Run the stack until `stopping` is set; leave nothing running behind."""
+    for port in (env.port, env.moto_port):
+        ensure_port_free(port)
+    # A file left by a killed run would point clients at a dead port and a forgotten key.
+    env.state_path.unlink(missing_ok=True)
+    with ExitStack() as running:
+        running.callback(start_moto(env.moto_port).stop)
+        queues = provision()
+        seed.seed_demo()
+
+        idp = LocalIdentityProvider(env.jwt_issuer, JWT_AUDIENCE)
+        lambdas = LambdaRunner()
+        scheduler = SchedulerEmulator(
+            boto3.client("scheduler", region_name=REGION),
+            boto3.client("sqs", region_name=REGION),
+            resources.schedule_group_name(STAGE),
+        )
+        gateway = ApiGateway(
+            ROUTES, lambdas.invoke, local_endpoints(idp, scheduler, env.aws_endpoint)
+        )
+        running.enter_context(_serving(gateway, env.port))
+        running.enter_context(_running(_workers(queues, lambdas, scheduler)))
+        _wait_until_answering(env.jwks_url)
+
+        document = _document(env, idp)
+        state.write(env.state_path, document)
+        running.callback(env.state_path.unlink, missing_ok=True)
+        print(state.banner(document, env.state_path), flush=True)
+        stopping.wait()
+        _log.info("stopping")
