@@ -18,14 +18,29 @@ from tenx_email.models import Account, Campaign, Handle, HandleStatus, Membershi
 _MEMBERSHIP_PAGE = 100
 
 
-def _condition_exists(key: keys.Key) -> dict[str, Any]:
-    return {
-        "ConditionCheck": {
-            "TableName": table().name,
-            "Key": key,
-            "ConditionExpression": "attribute_exists(PK)",
-        }
-    }
+def _put_child(
+    parent: keys.Key, item: dict[str, Any], *, missing: str, exists: str | None = None
+) -> None:
+    """Put `item` only while `parent` exists; with `exists`, never over an existing item."""
+    put: dict[str, Any] = {"TableName": table().name, "Item": item}
+    if exists is not None:
+        put["ConditionExpression"] = "attribute_not_exists(PK)"
+    reasons = transact(
+        [
+            {
+                "ConditionCheck": {
+                    "TableName": table().name,
+                    "Key": parent,
+                    "ConditionExpression": "attribute_exists(PK)",
+                }
+            },
+            {"Put": put},
+        ]
+    )
+    if reasons and reasons[0] == "ConditionalCheckFailed":
+        raise NotFound(missing)
+    if reasons:
+        raise AlreadyExists(exists or "already exists")
 
 
 def put_account(account: Account) -> None:
@@ -49,22 +64,12 @@ def get_account(account_id: str) -> Account | None:
 
 def put_handle(handle: Handle) -> None:
     """Create handle (PK=HANDLE#name, SK=HANDLE) under an existing account, never overwriting."""
-    reasons = transact(
-        [
-            _condition_exists(keys.account(handle.account_id)),
-            {
-                "Put": {
-                    "TableName": table().name,
-                    "Item": HandleItem.from_domain(handle).to_item(),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
-        ]
+    _put_child(
+        keys.account(handle.account_id),
+        HandleItem.from_domain(handle).to_item(),
+        missing=f"account {handle.account_id} does not exist",
+        exists=f"handle {handle.handle} already exists",
     )
-    if reasons and reasons[0] == "ConditionalCheckFailed":
-        raise NotFound(f"account {handle.account_id} does not exist")
-    if reasons:
-        raise AlreadyExists(f"handle {handle.handle} already exists")
 
 
 def get_handle(handle_name: str) -> Handle | None:
@@ -93,19 +98,11 @@ def set_handle_status(handle_name: str, status: HandleStatus) -> Handle:
 
 def put_membership(membership: Membership) -> None:
     """Grant or change a role (PK=HANDLE#name, SK=MEMBER#sub) on an existing handle."""
-    reasons = transact(
-        [
-            _condition_exists(keys.handle(membership.handle)),
-            {
-                "Put": {
-                    "TableName": table().name,
-                    "Item": MembershipItem.from_domain(membership).to_item(),
-                }
-            },
-        ]
+    _put_child(
+        keys.handle(membership.handle),
+        MembershipItem.from_domain(membership).to_item(),
+        missing=f"handle {membership.handle} does not exist",
     )
-    if reasons:
-        raise NotFound(f"handle {membership.handle} does not exist")
 
 
 def delete_membership(handle_name: str, sub: str) -> bool:
@@ -151,22 +148,12 @@ def memberships_of_user(sub: str) -> list[Membership]:
 
 def put_campaign(campaign: Campaign) -> None:
     """Register a campaign (PK=HANDLE#name, SK=CAMPAIGN#id) on an existing handle."""
-    reasons = transact(
-        [
-            _condition_exists(keys.handle(campaign.handle)),
-            {
-                "Put": {
-                    "TableName": table().name,
-                    "Item": CampaignItem.from_domain(campaign).to_item(),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
-        ]
+    _put_child(
+        keys.handle(campaign.handle),
+        CampaignItem.from_domain(campaign).to_item(),
+        missing=f"handle {campaign.handle} does not exist",
+        exists=f"campaign {campaign.campaign_id} already exists",
     )
-    if reasons and reasons[0] == "ConditionalCheckFailed":
-        raise NotFound(f"handle {campaign.handle} does not exist")
-    if reasons:
-        raise AlreadyExists(f"campaign {campaign.campaign_id} already exists")
 
 
 def get_campaign(handle_name: str, campaign_id: str) -> Campaign | None:

@@ -15,10 +15,14 @@ def _require(pattern: str, value: str, what: str) -> None:
         raise InvalidInput(f"invalid {what}: {value!r}")
 
 
+def _require_name(name: str, what: str) -> None:
+    if not name.strip() or len(name) > 200:
+        raise InvalidInput(f"{what} name must be 1 to 200 characters")
+
+
 def create_account(account_id: str, name: str) -> Account:
     _require(ids.ACCOUNT_ID_PATTERN, account_id, "account id (acc_...)")
-    if not name.strip() or len(name) > 200:
-        raise InvalidInput("account name must be 1 to 200 characters")
+    _require_name(name, "account")
     account = Account(account_id=account_id, name=name.strip(), created_at=clock.now())
     store.put_account(account)
     return account
@@ -56,8 +60,7 @@ def revoke_membership(handle_name: str, sub: str) -> bool:
 
 def register_campaign(handle_name: str, campaign_id: str, name: str) -> Campaign:
     _require(ids.CAMPAIGN_ID_PATTERN, campaign_id, "campaign id (cmp_...)")
-    if not name.strip() or len(name) > 200:
-        raise InvalidInput("campaign name must be 1 to 200 characters")
+    _require_name(name, "campaign")
     campaign = Campaign(
         handle=handle_name, campaign_id=campaign_id, name=name.strip(), created_at=clock.now()
     )
