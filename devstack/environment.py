@@ -75,6 +75,7 @@ class LocalEnvironment:
             "AWS_DEFAULT_REGION": REGION,
             "STAGE": STAGE,
             "TABLE_NAME": self.table_name,
+            "SES_REGION": REGION,
             "POWERTOOLS_SERVICE_NAME": "tenx-email",
             "POWERTOOLS_METRICS_NAMESPACE": "TenxEmailLocal",
             "POWERTOOLS_TRACE_DISABLED": "true",

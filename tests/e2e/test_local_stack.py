@@ -9,136 +9,24 @@ import hmac
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import boto3
 import jwt
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from tenx_email import resources
+from tests.e2e.stack import REPO, Stack, aws_client, call, port_is_free, start_stack
 
 pytestmark = pytest.mark.e2e
 
-REPO = Path(__file__).resolve().parents[2]
-STARTUP_SECONDS = 60
-SHUTDOWN_SECONDS = 15
 SENDERS = "/v2/handles/acme/email/senders"
-
-
-def free_ports() -> tuple[int, int]:
-    """Two distinct ports nobody listens on (both are held until both are chosen)."""
-    with socket.socket() as first, socket.socket() as second:
-        first.bind(("127.0.0.1", 0))
-        second.bind(("127.0.0.1", 0))
-        return first.getsockname()[1], second.getsockname()[1]
-
-
-def port_is_free(port: int) -> bool:
-    with socket.socket() as probe:
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
-            probe.bind(("127.0.0.1", port))
-        except OSError:
-            return False
-        return True
-
-
-@dataclass
-class Stack:
-    process: subprocess.Popen[bytes]
-    state_dir: Path
-    ports: tuple[int, int]
-    log: Path
-
-    @property
-    def state_file(self) -> Path:
-        return self.state_dir / "stack.json"
-
-    def document(self) -> dict[str, Any]:
-        loaded: dict[str, Any] = json.loads(self.state_file.read_text())
-        return loaded
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-    def stop(self, signum: int = signal.SIGINT) -> int | None:
-        """Signal the stack and wait for it; None if it did not exit in time (then kill it)."""
-        if self.process.poll() is None:
-            self.process.send_signal(signum)
-        try:
-            return self.process.wait(timeout=SHUTDOWN_SECONDS)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
-            return None
-
-
-def start_stack(state_dir: Path) -> Stack:
-    port, moto_port = free_ports()
-    environment = {name: value for name, value in os.environ.items() if not name.startswith("AWS_")}
-    environment.update(PORT=str(port), MOTO_PORT=str(moto_port), LOCAL_STATE_DIR=str(state_dir))
-    log = state_dir / "stack.log"
-    with log.open("wb") as output:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "devstack"],
-            cwd=REPO,
-            env=environment,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-    stack = Stack(process=process, state_dir=state_dir, ports=(port, moto_port), log=log)
-    deadline = time.monotonic() + STARTUP_SECONDS
-    while not stack.state_file.exists():
-        if process.poll() is not None or time.monotonic() > deadline:
-            stack.stop()
-            pytest.fail(f"the local stack did not come up:\n{stack.output()}")
-        time.sleep(0.1)
-    return stack
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
-    running = start_stack(tmp_path_factory.mktemp("stack"))
-    yield running
-    running.stop()
-
-
-@pytest.fixture(scope="module")
-def doc(stack: Stack) -> dict[str, Any]:
-    return stack.document()
-
-
-def call(
-    doc: dict[str, Any],
-    method: str,
-    path: str,
-    *,
-    token: str | None = None,
-    body: bytes | None = None,
-) -> tuple[int, Any]:
-    """(status, body parsed as JSON when it is JSON)."""
-    headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-    request = urllib.request.Request(
-        doc["apiBase"] + path, data=body, headers=headers, method=method
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            status, raw, kind = response.status, response.read(), response.headers["Content-Type"]
-    except urllib.error.HTTPError as error:
-        status, raw, kind = error.code, error.read(), error.headers["Content-Type"]
-    return status, json.loads(raw) if kind.startswith("application/json") else raw.decode()
 
 
 def get_senders(doc: dict[str, Any], token: str | None) -> tuple[int, Any]:
@@ -283,12 +171,6 @@ def advance(doc: dict[str, Any], minutes: int) -> tuple[datetime, list[str]]:
     )
     assert status == 200
     return datetime.fromisoformat(body["now"]), body["fired"]
-
-
-def aws_client(doc: dict[str, Any], service: str) -> Any:
-    return boto3.client(
-        service, endpoint_url=doc["aws"]["endpointUrl"], region_name=doc["aws"]["region"]
-    )
 
 
 def test_advancing_the_clock_moves_it_forward(doc: dict[str, Any]) -> None:
