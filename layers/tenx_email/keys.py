@@ -4,7 +4,8 @@ Entity prefixes (see README, "Access patterns"):
   ACCOUNT#<accountId>  account, its domains
   DOMAIN#<domain>      which account owns a domain; its senders through GSI1
   HANDLE#<handle>      handle, its members, campaigns, sender profiles, templates and
-                       template versions
+                       template versions, messages (MSG#), their events (MEVT#),
+                       suppressions (SUPP#), idempotency keys (IDEMP#), quota and usage
   USER#<sub>           a user's memberships (GSI1)
 """
 
@@ -82,3 +83,61 @@ def template_versions_prefix(template_id: str) -> str:
 def template_version(handle_name: str, template_id: str, version: int) -> Key:
     # Zero-padded so versions sort numerically.
     return _key(f"HANDLE#{handle_name}", f"{template_versions_prefix(template_id)}{version:06d}")
+
+
+MESSAGE_PREFIX = "MSG#"
+EVENT_PREFIX = "MEVT#"
+SUPPRESSION_PREFIX = "SUPP#"
+GSI2 = TABLE.indexes[1]
+
+
+def message(handle_name: str, message_id: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", f"{MESSAGE_PREFIX}{message_id}")
+
+
+def messages_by_status(handle_name: str, status: str) -> str:
+    """GSI1 partition of a handle's messages in one status (GSI1SK=MSG#<id>)."""
+    return f"HANDLE#{handle_name}#MSGSTATUS#{status}"
+
+
+def messages_by_purpose(handle_name: str, purpose: str) -> str:
+    """GSI2 partition of a handle's messages of one purpose (GSI2SK=MSG#<id>)."""
+    return f"HANDLE#{handle_name}#MSGPURPOSE#{purpose}"
+
+
+def event(handle_name: str, message_id: str, event_id: str) -> Key:
+    # Own prefix (not MSG#...), so listing messages never meets an event.
+    return _key(f"HANDLE#{handle_name}", f"{EVENT_PREFIX}{message_id}#{event_id}")
+
+
+def events_of_message_prefix(message_id: str) -> str:
+    return f"{EVENT_PREFIX}{message_id}#"
+
+
+def events_by_recipient(handle_name: str, email: str) -> str:
+    """GSI1 partition of a handle's events for one recipient (GSI1SK=EVT#<eventId>)."""
+    return f"HANDLE#{handle_name}#RCPT#{email}"
+
+
+def events_of_handle(handle_name: str) -> str:
+    """GSI2 partition of all of a handle's events in time order (GSI2SK=EVT#<eventId>)."""
+    return f"HANDLE#{handle_name}#EVENTS"
+
+
+EVENT_SORT_PREFIX = "EVT#"
+
+
+def suppression(handle_name: str, email: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", f"{SUPPRESSION_PREFIX}{email}")
+
+
+def idempotency(handle_name: str, idempotency_key: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", f"IDEMP#{idempotency_key}")
+
+
+def quota(handle_name: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", "QUOTA")
+
+
+def usage(handle_name: str, day: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", f"USAGE#{day}")

@@ -153,3 +153,125 @@ class Template(_Domain):
     latest_version: int
     created_at: datetime
     updated_at: datetime
+
+
+class MessageStatus(StrEnum):
+    """A message's status only moves forward, to a higher rank (see `rank`)."""
+
+    QUEUED = "QUEUED"
+    SENDING = "SENDING"
+    SENT = "SENT"
+    DENIED = "DENIED"
+    FAILED = "FAILED"
+    UNKNOWN = "UNKNOWN"
+    DELIVERY_DELAYED = "DELIVERY_DELAYED"
+    DELIVERED = "DELIVERED"
+    BOUNCED = "BOUNCED"
+    COMPLAINED = "COMPLAINED"
+
+    @property
+    def rank(self) -> int:
+        return _STATUS_RANKS[self]
+
+
+# QUEUED -> SENDING -> one outcome of the send (SENT, DENIED, FAILED, UNKNOWN) -> what SES
+# reports afterwards. DENIED, FAILED and UNKNOWN are final; SENT can still learn more.
+_STATUS_RANKS = {
+    MessageStatus.QUEUED: 0,
+    MessageStatus.SENDING: 1,
+    MessageStatus.SENT: 2,
+    MessageStatus.DENIED: 9,
+    MessageStatus.FAILED: 9,
+    MessageStatus.UNKNOWN: 9,
+    MessageStatus.DELIVERY_DELAYED: 3,
+    MessageStatus.DELIVERED: 4,
+    MessageStatus.BOUNCED: 5,
+    MessageStatus.COMPLAINED: 6,
+}
+FINAL_SEND_OUTCOMES = frozenset(
+    {MessageStatus.SENT, MessageStatus.DENIED, MessageStatus.FAILED, MessageStatus.UNKNOWN}
+)
+
+
+class EventType(StrEnum):
+    QUEUED = "QUEUED"
+    SENT = "SENT"
+    DENIED = "DENIED"
+    FAILED = "FAILED"
+    UNKNOWN = "UNKNOWN"
+    DELIVERED = "DELIVERED"
+    DELIVERY_DELAYED = "DELIVERY_DELAYED"
+    BOUNCED = "BOUNCED"
+    COMPLAINED = "COMPLAINED"
+    REJECTED = "REJECTED"
+    RENDERING_FAILED = "RENDERING_FAILED"
+
+
+class Recipient(_Domain):
+    """One address of a message; each gets its own SES call and its own status."""
+
+    email: str
+    status: MessageStatus = MessageStatus.QUEUED
+    ses_message_id: str | None = None
+    claimed_at: datetime | None = None
+    reason: str | None = None
+
+
+class Message(_Domain):
+    handle: str
+    message_id: str
+    status: MessageStatus
+    purpose: Purpose
+    sender_id: str
+    from_email: str  # as the contract shows it: "Display Name <local@domain>"
+    reply_to: str | None
+    recipients: tuple[Recipient, ...]
+    subject: str  # rendered at acceptance; the bodies are rendered at delivery
+    template_id: str
+    template_version: int
+    # Values only; never logged. Kept so delivery can render the immutable template version.
+    variables: dict[str, str]
+    idempotency_key: str | None = None
+    rule_id: str | None = None
+    rule_version: int | None = None
+    status_reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def recipient_count(self) -> int:
+        return len(self.recipients)
+
+
+class DeliveryEvent(_Domain):
+    handle: str
+    message_id: str
+    event_id: str  # a ULID: events sort by time
+    type: EventType
+    purpose: Purpose
+    recipient: str | None = None
+    detail: str | None = None
+    occurred_at: datetime
+
+
+class SuppressionSource(StrEnum):
+    MANUAL = "manual"
+    BOUNCE = "bounce"
+    COMPLAINT = "complaint"
+
+
+class Suppression(_Domain):
+    handle: str
+    email: str  # lowercased
+    reason: str
+    source: SuppressionSource
+    created_at: datetime
+
+
+class Quota(_Domain):
+    """Recipients a handle may send to per UTC day."""
+
+    handle: str
+    daily_limit: int
+    used_today: int
+    day: str  # YYYY-MM-DD (UTC)

@@ -13,14 +13,21 @@ from tenx_email import keys
 from tenx_email.models import (
     Account,
     Campaign,
+    DeliveryEvent,
     DnsRecord,
     DomainIdentity,
+    EventType,
     Handle,
     HandleStatus,
     IdentityStatus,
     Membership,
+    Message,
+    MessageStatus,
     Purpose,
+    Recipient,
     Sender,
+    Suppression,
+    SuppressionSource,
     Template,
     TemplateContent,
     TemplateStatus,
@@ -245,3 +252,137 @@ class TemplateVersionItem(_Item):
             content=TemplateContent(subject=self.subject, html=self.html, text=self.text),
             created_at=self.created_at,
         )
+
+
+class RecipientItem(BaseModel):
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    email: str
+    status: MessageStatus
+    ses_message_id: str | None = None
+    claimed_at: datetime | None = None
+    reason: str | None = None
+
+
+class MessageItem(_Item):
+    entity_type = "MESSAGE"
+    gsi1pk: str = Field(alias="GSI1PK")
+    gsi1sk: str = Field(alias="GSI1SK")
+    gsi2pk: str = Field(alias="GSI2PK")
+    gsi2sk: str = Field(alias="GSI2SK")
+    handle: str
+    message_id: str
+    status: MessageStatus
+    purpose: Purpose
+    sender_id: str
+    from_email: str
+    reply_to: str | None = None
+    recipients: list[RecipientItem]
+    subject: str
+    template_id: str
+    template_version: int
+    variables: dict[str, str]
+    idempotency_key: str | None = None
+    rule_id: str | None = None
+    rule_version: int | None = None
+    status_reason: str | None = None
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_domain(cls, message: Message) -> MessageItem:
+        sort = f"{keys.MESSAGE_PREFIX}{message.message_id}"
+        return cls(
+            **keys.message(message.handle, message.message_id),
+            GSI1PK=keys.messages_by_status(message.handle, message.status.value),
+            GSI1SK=sort,
+            GSI2PK=keys.messages_by_purpose(message.handle, message.purpose.value),
+            GSI2SK=sort,
+            **message.model_dump(exclude={"recipients"}),
+            recipients=[
+                RecipientItem(**recipient.model_dump()) for recipient in message.recipients
+            ],
+        )
+
+    def to_domain(self) -> Message:
+        return Message(
+            **self.model_dump(
+                exclude={"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "recipients"}
+            ),
+            recipients=tuple(Recipient(**item.model_dump()) for item in self.recipients),
+        )
+
+
+class EventItem(_Item):
+    entity_type = "EVENT"
+    gsi1pk: str | None = Field(default=None, alias="GSI1PK")
+    gsi1sk: str | None = Field(default=None, alias="GSI1SK")
+    gsi2pk: str = Field(alias="GSI2PK")
+    gsi2sk: str = Field(alias="GSI2SK")
+    handle: str
+    message_id: str
+    event_id: str
+    type: EventType
+    purpose: Purpose
+    recipient: str | None = None
+    detail: str | None = None
+    occurred_at: datetime
+
+    @classmethod
+    def from_domain(cls, event: DeliveryEvent) -> EventItem:
+        sort = f"{keys.EVENT_SORT_PREFIX}{event.event_id}"
+        by_recipient = (
+            {"GSI1PK": keys.events_by_recipient(event.handle, event.recipient), "GSI1SK": sort}
+            if event.recipient
+            else {}
+        )
+        return cls(
+            **keys.event(event.handle, event.message_id, event.event_id),
+            **by_recipient,
+            GSI2PK=keys.events_of_handle(event.handle),
+            GSI2SK=sort,
+            **event.model_dump(),
+        )
+
+    def to_domain(self) -> DeliveryEvent:
+        return DeliveryEvent(
+            **self.model_dump(exclude={"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"})
+        )
+
+
+class SuppressionItem(_Item):
+    entity_type = "SUPPRESSION"
+    handle: str
+    email: str
+    reason: str
+    source: SuppressionSource
+    created_at: datetime
+
+    @classmethod
+    def from_domain(cls, suppression: Suppression) -> SuppressionItem:
+        return cls(
+            **keys.suppression(suppression.handle, suppression.email), **suppression.model_dump()
+        )
+
+    def to_domain(self) -> Suppression:
+        return Suppression(**self.model_dump(exclude={"pk", "sk"}))
+
+
+class IdempotencyItem(_Item):
+    """A direct send's idempotency key: which message it made, and a hash of the request so a
+    different request reusing the key is recognised. Expires (TTL) after the retention."""
+
+    entity_type = "IDEMPOTENCY"
+    message_id: str
+    request_hash: str
+    expires_at: int
+
+
+class QuotaItem(_Item):
+    entity_type = "QUOTA"
+    daily_limit: int
+
+
+class UsageItem(_Item):
+    entity_type = "USAGE"
+    used: int = 0
+    expires_at: int | None = None
