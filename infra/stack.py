@@ -36,7 +36,14 @@ class EmailServiceStack(Stack):
             layer=layer.version,
             table=data.table,
         )
-        Api(self, "Api", config=config, functions=functions, table=data.table)
+        Api(
+            self,
+            "Api",
+            config=config,
+            functions=functions,
+            table=data.table,
+            delivery_queue=queues.pairs["delivery"].queue,
+        )
         observability = Observability(self, "Observability", queues=queues.pairs.values())
 
         CfnOutput(self, "TableName", value=data.table.table_name)

@@ -11,6 +11,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.config import DeployConfig
@@ -53,12 +54,16 @@ _SES_IDENTITY_ACTIONS = {
 _SES_UNSCOPED_ACTIONS = {Grant.SES_IDENTITY_READ: ["ses:GetIdentityMailFromDomainAttributes"]}
 
 
+_SES_GRANTS = frozenset({Grant.SES_IDENTITY_READ, Grant.SES_IDENTITY_WRITE})
+
+
 def _grant_ses(role: iam.IRole, route: Route, ses_region: str) -> None:
+    ses_grants = sorted(route.grants & _SES_GRANTS)
     stack = Stack.of(role)
     identities = f"arn:{stack.partition}:ses:{ses_region}:{stack.account}:identity/*"
     # cdk-nag names the resource as synthesized: the partition is a literal once the region is.
     partition = "<AWS::Partition>" if Token.is_unresolved(stack.partition) else stack.partition
-    for grant in sorted(route.grants):
+    for grant in ses_grants:
         role.add_to_principal_policy(
             iam.PolicyStatement(actions=_SES_IDENTITY_ACTIONS[grant], resources=[identities])
         )
@@ -66,7 +71,7 @@ def _grant_ses(role: iam.IRole, route: Route, ses_region: str) -> None:
             role.add_to_principal_policy(
                 iam.PolicyStatement(actions=_SES_UNSCOPED_ACTIONS[grant], resources=["*"])
             )
-    if route.grants:
+    if ses_grants:
         Validations.of(role).acknowledge(
             Acknowledgment(
                 id=f"AwsSolutions-IAM5[Resource::arn:{partition}:ses:"
@@ -95,9 +100,11 @@ class Api(Construct):
         config: DeployConfig,
         functions: FunctionFactory,
         table: dynamodb.Table,
+        delivery_queue: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
         self._ses_region = config.ses_region
+        self._delivery_queue = delivery_queue
         authorizer = self._authorizer(config, functions)
         access_logs = logs.LogGroup(
             self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
@@ -172,10 +179,17 @@ class Api(Construct):
         table: dynamodb.Table,
         validator: apigw.IRequestValidator,
     ) -> None:
+        sends = Grant.DELIVERY_QUEUE_SEND in route.grants
         route_function = functions.create(
-            self, _construct_id(route), module=route.handler_module, timeout=API_FUNCTION_TIMEOUT
+            self,
+            _construct_id(route),
+            module=route.handler_module,
+            timeout=API_FUNCTION_TIMEOUT,
+            environment={"DELIVERY_QUEUE_URL": self._delivery_queue.queue_url} if sends else None,
         )
         _grant_ses(route_function.role, route, self._ses_region)
+        if sends:
+            self._delivery_queue.grant_send_messages(route_function.function)
         if route.read_only:
             table.grant_read_data(route_function.function)
         else:

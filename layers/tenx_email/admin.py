@@ -25,7 +25,7 @@ from tenx_email.dal import table
 from tenx_email.errors import DomainError
 from tenx_email.models import HandleStatus
 from tenx_email.roles import Role
-from tenx_email.services import domains, tenancy
+from tenx_email.services import domains, quotas, tenancy
 
 DEFAULT_LOCAL_STATE = Path(".local/stack.json")
 
@@ -72,6 +72,9 @@ def _parser() -> argparse.ArgumentParser:
     command("revoke", "remove a user's access to a handle", "handle", "sub")
     command("register-campaign", "register a campaign on a handle", "handle", "campaign-id", "name")
     command("attach-domain", "attach a sending domain to an account", "account-id", "domain")
+    command("set-quota", "set a handle's daily recipient limit", "handle").add_argument(
+        "--daily-limit", required=True, type=int
+    )
     commands.choices["attach-domain"].add_argument("--region", default="us-east-1")
     return parser
 
@@ -94,6 +97,10 @@ def _run(arguments: argparse.Namespace) -> Any:
         "attach-domain": lambda: domains.attach_domain(
             arguments.account_id, arguments.domain, arguments.region
         ),
+        "set-quota": lambda: {
+            "handle": arguments.handle,
+            "dailyLimit": quotas.set_daily_limit(arguments.handle, arguments.daily_limit),
+        },
     }
     return actions[arguments.command]()
 

@@ -10,9 +10,10 @@ class DomainError(Exception):
     status: ClassVar[int] = 400
     code: ClassVar[str] = "bad_request"
 
-    def __init__(self, message: str) -> None:
+    def __init__(self, message: str, *, headers: dict[str, str] | None = None) -> None:
         super().__init__(message)
         self.message = message
+        self.headers = headers or {}
 
 
 class Unauthenticated(DomainError):
@@ -128,3 +129,59 @@ class TemplateChangedConcurrently(DomainError):
 class RenderedSubjectUnsafe(DomainError):
     status = 400
     code = "rendered_subject_unsafe"
+
+
+class SenderProfileNotFound(DomainError):
+    status = 404
+    code = "sender_profile_not_found"
+
+
+class SenderProfileNotReady(DomainError):
+    status = 409
+    code = "sender_profile_not_ready"
+
+
+class SenderPurposeNotAllowed(DomainError):
+    status = 403
+    code = "sender_purpose_not_allowed"
+
+
+class ConsentAttestationRequired(DomainError):
+    code = "consent_attestation_required"
+
+
+class InvalidRecipient(DomainError):
+    code = "invalid_recipient"
+
+
+class MissingTemplateVariables(DomainError):
+    code = "missing_template_variables"
+
+
+class EmailRecipientSuppressed(DomainError):
+    status = 409
+    code = "email_recipient_suppressed"
+
+
+class EmailQuotaExceeded(DomainError):
+    status = 429
+    code = "email_quota_exceeded"
+
+
+class TransactionalEmailQueueUnavailable(DomainError):
+    status = 503
+    code = "transactional_email_queue_unavailable"
+
+
+class IdempotencyKeyConflict(DomainError):
+    status = 409
+    code = "idempotency_key_conflict"
+
+
+class MessageNotFound(DomainError):
+    status = 404
+    code = "message_not_found"
+
+
+class EventFilterRequired(DomainError):
+    code = "event_filter_required"

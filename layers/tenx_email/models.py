@@ -151,6 +151,10 @@ class Template(_Domain):
     status: TemplateStatus
     active_version: int
     latest_version: int
+    # Copied from the active version, so a send reads one item to render its subject and
+    # to know which variables the template needs.
+    active_subject: str
+    active_variables: tuple[str, ...]
     created_at: datetime
     updated_at: datetime
 

@@ -56,9 +56,15 @@ class QueueSpec:
         return 6 * self.consumer_timeout_seconds
 
 
-DELIVERY_QUEUE = QueueSpec(key="delivery", consumer_timeout_seconds=60, batch_size=10)
+# Ten receives: a throttled send is retried with a growing delay (services/delivery.py,
+# `retry_delay_seconds`), so nine retries span about 51 minutes of throttling before the DLQ.
+DELIVERY_QUEUE = QueueSpec(
+    key="delivery", consumer_timeout_seconds=60, batch_size=10, max_receive_count=10
+)
 TRIGGER_JOBS_QUEUE = QueueSpec(key="trigger-jobs", consumer_timeout_seconds=60, batch_size=10)
-QUEUES: tuple[QueueSpec, ...] = (DELIVERY_QUEUE, TRIGGER_JOBS_QUEUE)
+# SES sending events, routed from the default event bus by an EventBridge rule.
+FEEDBACK_QUEUE = QueueSpec(key="feedback", consumer_timeout_seconds=30, batch_size=10)
+QUEUES: tuple[QueueSpec, ...] = (DELIVERY_QUEUE, TRIGGER_JOBS_QUEUE, FEEDBACK_QUEUE)
 
 SCHEDULE_GROUP_NAME_SUFFIX = "campaign-delays"
 CAMPAIGN_EVENT_SOURCE = "tenx.campaigns"

@@ -18,6 +18,7 @@ class Grant(StrEnum):
 
     SES_IDENTITY_READ = "ses-identity-read"
     SES_IDENTITY_WRITE = "ses-identity-write"
+    DELIVERY_QUEUE_SEND = "delivery-queue-send"
 
 
 class Scope(StrEnum):
@@ -51,6 +52,8 @@ class Route:
 _DOMAIN = "/v2/account/domains/{domain}"
 _SENDERS = "/v2/handles/{handle}/email/senders"
 _TEMPLATES = "/v2/handles/{handle}/email/templates"
+_MESSAGES = "/v2/handles/{handle}/email/messages"
+_SUPPRESSIONS = "/v2/handles/{handle}/email/suppressions"
 _OPERATOR = Role.OPERATOR
 
 ROUTES: tuple[Route, ...] = (
@@ -93,6 +96,21 @@ ROUTES: tuple[Route, ...] = (
         _OPERATOR,
         read_only=True,
     ),
+    Route(
+        "send_message",
+        "POST",
+        _MESSAGES,
+        _OPERATOR,
+        read_only=False,
+        grants=frozenset({Grant.DELIVERY_QUEUE_SEND}),
+    ),
+    Route("list_messages", "GET", _MESSAGES, _OPERATOR, read_only=True),
+    Route("get_message", "GET", f"{_MESSAGES}/{{messageId}}", _OPERATOR, read_only=True),
+    Route("list_events", "GET", "/v2/handles/{handle}/email/events", _OPERATOR, read_only=True),
+    Route("list_suppressions", "GET", _SUPPRESSIONS, _OPERATOR, read_only=True),
+    Route("put_suppression", "PUT", f"{_SUPPRESSIONS}/{{email}}", _OPERATOR, read_only=False),
+    Route("delete_suppression", "DELETE", f"{_SUPPRESSIONS}/{{email}}", _OPERATOR, read_only=False),
+    Route("get_quota", "GET", "/v2/handles/{handle}/email/quota", _OPERATOR, read_only=True),
 )
 
 _BY_ID = {route.route_id: route for route in ROUTES}

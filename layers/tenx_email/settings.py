@@ -33,6 +33,13 @@ class SesSettings(_EnvModel):
     ses_region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
+class DeliverySettings(_EnvModel):
+    """Where accepted messages are queued; unset means the environment has no delivery queue
+    (the send route then answers 503, as the contract says)."""
+
+    delivery_queue_url: str | None = None
+
+
 def _environment() -> dict[str, str]:
     return {name.lower(): value for name, value in os.environ.items()}
 
@@ -50,3 +57,22 @@ def auth_settings() -> AuthSettings:
 @cache
 def ses_settings() -> SesSettings:
     return SesSettings.model_validate(_environment())
+
+
+@cache
+def delivery_settings() -> DeliverySettings:
+    return DeliverySettings.model_validate(_environment())
+
+
+# --- The delivery consumer's SES sending (added with the delivery and feedback consumers) ---
+
+
+class SendingSettings(_EnvModel):
+    """The configuration set every send names: its events are what feedback receives."""
+
+    ses_configuration_set: str = Field(min_length=1)
+
+
+@cache
+def sending_settings() -> SendingSettings:
+    return SendingSettings.model_validate(_environment())

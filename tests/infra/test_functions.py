@@ -11,8 +11,10 @@ from tenx_email.routes import ROUTES, Grant, Route
 from tests.infra.cfn import (
     DYNAMODB_WRITES,
     actions,
+    as_list,
     functions_by_handler,
     one,
+    resources,
     role_statements,
     target,
 )
@@ -85,8 +87,10 @@ def test_authorizer_knows_the_issuer_and_cannot_touch_the_table(template: dict[s
     assert not [action for action in granted if action.startswith("dynamodb:")]
 
 
-def expected_ses_actions(route: Route) -> set[str]:
+def expected_other_actions(route: Route) -> set[str]:
     expected = set()
+    if Grant.DELIVERY_QUEUE_SEND in route.grants:
+        expected |= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
     if Grant.SES_IDENTITY_READ in route.grants:
         expected |= {"ses:GetEmailIdentity", "ses:GetIdentityMailFromDomainAttributes"}
     if Grant.SES_IDENTITY_WRITE in route.grants:
@@ -112,20 +116,20 @@ def test_route_role_reads_or_writes_the_table_as_the_route_table_says(
         assert not table_actions & DYNAMODB_WRITES
     else:
         assert table_actions >= DYNAMODB_WRITES
-    # And nothing beyond its logs, traces, this table and the SES grants it declares
+    # And nothing beyond its logs, traces, this table and the grants it declares
     other_actions = {
         action
         for action in actions(statements)
         if action.split(":")[0] not in {"logs", "xray", "dynamodb"}
     }
-    assert other_actions == expected_ses_actions(route)
+    assert other_actions == expected_other_actions(route)
     # And SES identity actions reach only this account's identities
     scoped = 0
     for statement in statements:
         if actions([statement]) & {"ses:GetEmailIdentity", "ses:CreateEmailIdentity"}:
             assert "identity/*" in json.dumps(statement["Resource"])
             scoped += 1
-    assert (scoped > 0) == bool(route.grants)
+    assert (scoped > 0) == bool(route.grants - {Grant.DELIVERY_QUEUE_SEND})
     table_resources = {
         str(resource)
         for statement in statements
@@ -133,3 +137,31 @@ def test_route_role_reads_or_writes_the_table_as_the_route_table_says(
         for resource in statement["Resource"]
     }
     assert all(table_id in resource for resource in table_resources)
+
+
+def test_only_routes_that_queue_mail_know_and_may_use_the_delivery_queue(
+    template: dict[str, Any],
+) -> None:
+    # Given the delivery queue (the one whose name is the stage's delivery queue)
+    queues = resources(template, "AWS::SQS::Queue")
+    (delivery_id,) = [
+        queue_id
+        for queue_id, queue in queues.items()
+        if queue["Properties"].get("QueueName") == f"tenx-email-{STAGE}-delivery"
+    ]
+    for route in ROUTES:
+        props = functions_by_handler(template)[_handler(route)]["Properties"]
+        environment = props["Environment"]["Variables"]
+        sends = Grant.DELIVERY_QUEUE_SEND in route.grants
+        # Then the queue URL is configured exactly where the route table grants sending
+        assert ("DELIVERY_QUEUE_URL" in environment) is sends, route.route_id
+        if sends:
+            assert target(environment["DELIVERY_QUEUE_URL"]) == delivery_id
+            statements = role_statements(template, target(props["Role"]))
+            sqs_resources = [
+                target(resource)
+                for statement in statements
+                if "sqs:SendMessage" in as_list(statement["Action"])
+                for resource in as_list(statement["Resource"])
+            ]
+            assert sqs_resources == [delivery_id]

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
+import boto3
 import pytest
 
 from tenx_email.roles import Role
@@ -25,3 +28,17 @@ def tenant(aws: None) -> None:
     for role, sub in MEMBERS.items():
         tenancy.grant_membership("acme", sub, role)
     tenancy.grant_membership("globex", OUTSIDER, Role.OPERATOR)
+
+
+@pytest.fixture
+def delivery_queue(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The delivery queue (and its DLQ) on moto, configured for the send route."""
+    from devstack.resources import create_queue
+    from tenx_email import resources
+    from tenx_email.settings import delivery_settings
+
+    urls = create_queue(boto3.client("sqs"), "test", resources.DELIVERY_QUEUE)
+    monkeypatch.setenv("DELIVERY_QUEUE_URL", urls.queue_url)
+    delivery_settings.cache_clear()
+    yield urls.queue_url
+    delivery_settings.cache_clear()

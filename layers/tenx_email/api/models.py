@@ -4,6 +4,7 @@ body carrying status, version, handle or ids it may not set is refused (400)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Self
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
@@ -11,17 +12,26 @@ from pydantic.alias_generators import to_camel
 
 from tenx_email import clock
 from tenx_email.models import (
+    DeliveryEvent,
     DomainIdentity,
+    EventType,
     IdentityStatus,
+    Message,
+    MessageStatus,
     Purpose,
+    Quota,
     Sender,
     SenderStatus,
+    Suppression,
+    SuppressionSource,
     Template,
     TemplateContent,
     TemplateStatus,
     TemplateVersion,
 )
+from tenx_email.services.inspection import MessageDetail
 from tenx_email.services.senders import SenderDraft
+from tenx_email.services.sending import SendRequest
 from tenx_email.services.templates import Preview, TemplateChange, TemplateDraft
 
 MAX_VARIABLES = 100
@@ -296,3 +306,184 @@ class PreviewOut(ApiModel):
 
 class PreviewEnvelope(ApiModel):
     preview: PreviewOut
+
+
+# --- messages and events -----------------------------------------------------------------
+
+IdempotencyKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9._:@+=/-]{1,128}$")]
+Address = Annotated[str, StringConstraints(min_length=3, max_length=320)]
+
+
+class SendIn(ApiInput):
+    sender_id: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    to: Annotated[list[Address], Field(min_length=1, max_length=500)]
+    purpose: Purpose
+    idempotency_key: IdempotencyKey | None = None
+    # Not required by the schema, so leaving it out answers the contract's own code.
+    consent_attestation: StrictBool = False
+    template_id: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    variables: Variables = {}
+
+    def request(self) -> SendRequest:
+        return SendRequest(
+            sender_id=self.sender_id,
+            to=tuple(self.to),
+            purpose=self.purpose,
+            consent_attestation=self.consent_attestation,
+            template_id=self.template_id,
+            variables=variable_values(self.variables),
+            idempotency_key=self.idempotency_key,
+        )
+
+
+class MessageOut(ApiModel):
+    message_id: str
+    handle: str
+    status: MessageStatus
+    purpose: Purpose
+    sender_id: str
+    recipient_count: int
+    from_email: str
+    created_at: str
+
+    @classmethod
+    def from_message(cls, message: Message) -> Self:
+        return cls(
+            message_id=message.message_id,
+            handle=message.handle,
+            status=message.status,
+            purpose=message.purpose,
+            sender_id=message.sender_id,
+            recipient_count=message.recipient_count,
+            from_email=message.from_email,
+            created_at=clock.iso(message.created_at),
+        )
+
+
+class MessageEnvelope(ApiModel):
+    message: MessageOut
+
+
+class MessageListOut(ApiModel):
+    messages: list[MessageOut]
+    next_token: str | None
+
+
+class EventOut(ApiModel):
+    event_id: str
+    message_id: str
+    type: EventType
+    recipient: str | None
+    purpose: Purpose
+    detail: str | None
+    occurred_at: str
+
+    @classmethod
+    def from_event(cls, event: DeliveryEvent) -> Self:
+        return cls(
+            event_id=event.event_id,
+            message_id=event.message_id,
+            type=event.type,
+            recipient=event.recipient,
+            purpose=event.purpose,
+            detail=event.detail,
+            occurred_at=clock.iso(event.occurred_at),
+        )
+
+
+class EventListOut(ApiModel):
+    events: list[EventOut]
+    next_token: str | None
+
+
+class RecipientOut(ApiModel):
+    email: str
+    status: MessageStatus
+    reason: str | None
+
+
+class MessageDetailOut(MessageOut):
+    subject: str
+    template_id: str
+    template_version: int
+    status_reason: str | None
+    rule_id: str | None
+    rule_version: int | None
+    updated_at: str
+    recipients: list[RecipientOut]
+    timeline: list[EventOut]
+
+    @classmethod
+    def from_detail(cls, detail: MessageDetail) -> Self:
+        message = detail.message
+        return cls(
+            **MessageOut.from_message(message).model_dump(),
+            subject=message.subject,
+            template_id=message.template_id,
+            template_version=message.template_version,
+            status_reason=message.status_reason,
+            rule_id=message.rule_id,
+            rule_version=message.rule_version,
+            updated_at=clock.iso(message.updated_at),
+            recipients=[
+                RecipientOut(email=r.email, status=r.status, reason=r.reason)
+                for r in message.recipients
+            ],
+            timeline=[EventOut.from_event(event) for event in detail.timeline],
+        )
+
+
+class MessageDetailEnvelope(ApiModel):
+    message: MessageDetailOut
+
+
+# --- suppressions and quota --------------------------------------------------------------
+
+
+class SuppressionIn(ApiInput):
+    reason: Annotated[str, StringConstraints(max_length=200)] | None = None
+
+
+class SuppressionOut(ApiModel):
+    email: str
+    reason: str
+    source: SuppressionSource
+    created_at: str
+
+    @classmethod
+    def from_suppression(cls, suppression: Suppression) -> Self:
+        return cls(
+            email=suppression.email,
+            reason=suppression.reason,
+            source=suppression.source,
+            created_at=clock.iso(suppression.created_at),
+        )
+
+
+class SuppressionEnvelope(ApiModel):
+    suppression: SuppressionOut
+
+
+class SuppressionListOut(ApiModel):
+    suppressions: list[SuppressionOut]
+    next_token: str | None
+
+
+class QuotaOut(ApiModel):
+    daily_limit: int
+    used_today: int
+    remaining_today: int
+    resets_at: str
+
+    @classmethod
+    def from_quota(cls, quota: Quota, resets_at: datetime) -> Self:
+        return cls(
+            daily_limit=quota.daily_limit,
+            used_today=quota.used_today,
+            remaining_today=max(0, quota.daily_limit - quota.used_today),
+            resets_at=clock.iso(resets_at),
+        )
+
+
+class QuotaEnvelope(ApiModel):
+    quota: QuotaOut

@@ -25,11 +25,14 @@ def _error_body(code: str, message: str, request_id: str) -> str:
     return json.dumps({"error": code, "message": message, "requestId": request_id})
 
 
-def error_response(status: int, code: str, message: str, request_id: str) -> Response[str]:
+def error_response(
+    status: int, code: str, message: str, request_id: str, headers: dict[str, str] | None = None
+) -> Response[str]:
     return Response(
         status_code=status,
         content_type="application/json",
         body=_error_body(code, message, request_id),
+        headers=headers,
     )
 
 
@@ -51,7 +54,7 @@ def create_resolver() -> APIGatewayRestResolver:
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response[str]:
         _log_refusal(error)
-        return error_response(error.status, error.code, error.message, request_id())
+        return error_response(error.status, error.code, error.message, request_id(), error.headers)
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[str]:
@@ -103,10 +106,8 @@ def _refused(error: DomainError, event: dict[str, Any]) -> dict[str, Any]:
     request_id = str((event.get("requestContext") or {}).get("requestId", ""))
     return {
         "statusCode": error.status,
-        "headers": {"Content-Type": "application/json"},
-        "body": json.dumps(
-            {"error": error.code, "message": error.message, "requestId": request_id}
-        ),
+        "headers": {"Content-Type": "application/json", **error.headers},
+        "body": _error_body(error.code, error.message, request_id),
         "isBase64Encoded": False,
     }
 

@@ -215,15 +215,24 @@ class TemplateItem(_Item):
     status: TemplateStatus
     active_version: int
     latest_version: int
+    active_subject: str
+    active_variables: list[str]
     created_at: datetime
     updated_at: datetime
 
     @classmethod
     def from_domain(cls, template: Template) -> TemplateItem:
-        return cls(**keys.template(template.handle, template.template_id), **template.model_dump())
+        return cls(
+            **keys.template(template.handle, template.template_id),
+            **template.model_dump(exclude={"active_variables"}),
+            active_variables=list(template.active_variables),
+        )
 
     def to_domain(self) -> Template:
-        return Template(**self.model_dump(exclude={"pk", "sk"}))
+        return Template(
+            **self.model_dump(exclude={"pk", "sk", "active_variables"}),
+            active_variables=tuple(self.active_variables),
+        )
 
 
 class TemplateVersionItem(_Item):

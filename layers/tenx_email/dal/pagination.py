@@ -31,11 +31,11 @@ def encode(last_evaluated_key: dict[str, Any] | None) -> str | None:
 
 
 def decode(
-    token: str | None, *, partition: tuple[str, str], sort: tuple[str, str]
+    token: str | None, *, exact: dict[str, str], prefixes: dict[str, str]
 ) -> dict[str, str] | None:
-    """The start key a token stands for, if it belongs to this query.
-
-    `partition` is (attribute, exact value); `sort` is (attribute, required prefix)."""
+    """The start key a token stands for, if it belongs to this query: every attribute in
+    `exact` must have that value (the queried partition, the handle's PK) and every attribute
+    in `prefixes` must start with its prefix (the listed kind of item)."""
     if token is None:
         return None
     refused = InvalidNextToken("nextToken is not a token this list gave out")
@@ -49,9 +49,11 @@ def decode(
         isinstance(name, str) and isinstance(value, str) for name, value in key.items()
     ):
         raise refused
-    (partition_name, partition_value), (sort_name, sort_prefix) = partition, sort
-    if key.get(partition_name) != partition_value or not str(key.get(sort_name, "")).startswith(
-        sort_prefix
+    expected = set(exact) | set(prefixes)
+    if set(key) - expected - {"PK", "SK"}:
+        raise refused
+    if any(key.get(name) != value for name, value in exact.items()) or any(
+        not str(key.get(name, "")).startswith(prefix) for name, prefix in prefixes.items()
     ):
         raise refused
     return key

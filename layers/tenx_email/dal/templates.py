@@ -76,7 +76,7 @@ def list_templates(handle_name: str, limit: int, next_token: str | None) -> Page
         "Limit": limit,
     }
     start = pagination.decode(
-        next_token, partition=(keys.PK, partition), sort=(keys.SK, keys.TEMPLATE_PREFIX)
+        next_token, exact={keys.PK: partition}, prefixes={keys.SK: keys.TEMPLATE_PREFIX}
     )
     if start:
         query["ExclusiveStartKey"] = start

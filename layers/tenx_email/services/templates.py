@@ -32,7 +32,7 @@ from tenx_email.models import (
     TemplateStatus,
     TemplateVersion,
 )
-from tenx_email.rendering import Rendered, has_header_breakers, render
+from tenx_email.rendering import Rendered, has_header_breakers, render, variables_used
 
 TEMPLATE_ID = re.compile(r"^tmpl_[A-Za-z0-9_-]{1,64}$")
 MAX_SUBJECT_CHARS = 998
@@ -89,6 +89,13 @@ def check_content(content: TemplateContent) -> None:
         raise TemplateTooLarge(f"html and text together are {size} bytes; the limit is 256 KiB")
 
 
+def _active_copy(content: TemplateContent) -> dict[str, object]:
+    return {
+        "active_subject": content.subject,
+        "active_variables": tuple(variables_used(content.subject, content.html, content.text)),
+    }
+
+
 def create_template(access: HandleAccess, draft: TemplateDraft) -> Template:
     check_template_id(draft.template_id)
     check_content(draft.content)
@@ -100,6 +107,7 @@ def create_template(access: HandleAccess, draft: TemplateDraft) -> Template:
         status=TemplateStatus.ACTIVE,
         active_version=1,
         latest_version=1,
+        **_active_copy(draft.content),
         created_at=now,
         updated_at=now,
     )
@@ -158,6 +166,7 @@ def update_template(access: HandleAccess, template_id: str, change: TemplateChan
                 created_at=clock.now(),
             )
             updates |= {"active_version": number, "latest_version": number}
+            updates |= _active_copy(content)
         changed = current.model_copy(update=updates)
         if changed == current:
             return current  # nothing to change: a repeated PUT writes nothing

@@ -1,0 +1,34 @@
+"""GET /v2/handles/{handle}/email/messages?limit=&nextToken=&status=&purpose=: newest first."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from tenx_email.api.models import MessageListOut, MessageOut
+from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
+from tenx_email.models import MessageStatus, Purpose
+from tenx_email.routes import route
+from tenx_email.services import inspection
+
+ROUTE = route("list_messages")
+app = create_resolver()
+
+
+@app.get(ROUTE.resolver_path)
+def list_messages(
+    handle: str,
+    limit: Annotated[int, Query(ge=1, le=inspection.MAX_PAGE_SIZE)] = 25,
+    nextToken: str | None = None,  # noqa: N803
+    status: MessageStatus | None = None,
+    purpose: Purpose | None = None,
+) -> MessageListOut:
+    page = inspection.list_messages(handle_access(app), status, purpose, limit, nextToken)
+    return MessageListOut(
+        messages=[MessageOut.from_message(message) for message in page.items],
+        next_token=page.next_token,
+    )
+
+
+handler = entrypoint(app, ROUTE)

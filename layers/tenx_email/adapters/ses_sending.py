@@ -1,0 +1,145 @@
+"""SES v2 SendEmail: one recipient per call, Simple content, tagged so feedback finds it.
+
+SendEmail has no idempotency token, so this adapter never retries on its own and sorts every
+outcome into three kinds: accepted (SES's message id), `Throttled` (SES certainly did not
+take it: safe to try again later), `Rejected` (SES refused it for good). Anything else raises
+`OutcomeUnknown`: SES may or may not have accepted the message, and the caller must not
+send it again.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import TYPE_CHECKING
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
+
+if TYPE_CHECKING:
+    from mypy_boto3_sesv2 import SESV2Client
+    from mypy_boto3_sesv2.type_defs import BodyTypeDef
+
+# The SDK's own retries would repeat a send whose response was lost (a read timeout), so
+# they are off: retrying is delivery's decision. The timeouts bound one call well inside
+# the function's timeout (see services/delivery.py, SES_CALL_BUDGET_SECONDS).
+_CLIENT_CONFIG = Config(
+    retries={"total_max_attempts": 1}, connect_timeout=3, read_timeout=10
+)
+
+# Rate and quota limits, and a paused account or configuration set: nothing was sent, and
+# the same request can succeed later. NotFoundException means our configuration set is
+# missing: a deployment fault to fix and redrive, not a property of the message.
+TRANSIENT_CODES = frozenset(
+    {
+        "TooManyRequestsException",
+        "ThrottlingException",
+        "Throttling",
+        "LimitExceededException",
+        "SendingPausedException",
+        "NotFoundException",
+    }
+)
+# The request itself will never be accepted (content, addresses, an unverified or suspended
+# sender). InvalidParameterValue is what SES v1 (and moto) answer for a malformed address.
+PERMANENT_CODES = frozenset(
+    {
+        "MessageRejected",
+        "MailFromDomainNotVerifiedException",
+        "AccountSuspendedException",
+        "BadRequestException",
+        "InvalidParameterValue",
+    }
+)
+_TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
+MAX_TAG_VALUE = 256
+MAX_REASON = 300
+
+
+class Throttled(Exception):
+    """SES did not accept the message now; it may later."""
+
+    def __init__(self, code: str) -> None:
+        super().__init__(code)
+        self.code = code
+
+
+class Rejected(Exception):
+    """SES refused the message for good. `detail` may name addresses: store it, never log it."""
+
+    def __init__(self, code: str, detail: str) -> None:
+        super().__init__(code)
+        self.code = code
+        self.detail = detail
+
+
+class OutcomeUnknown(Exception):
+    """The call failed in a way that does not tell whether SES accepted the message."""
+
+
+@dataclass(frozen=True)
+class OutgoingEmail:
+    from_address: str
+    reply_to: str | None
+    to: str
+    subject: str
+    html: str | None
+    text: str | None
+    tags: Mapping[str, str]
+
+
+@cache
+def _client(region: str) -> SESV2Client:
+    return boto3.client("sesv2", region_name=region, config=_CLIENT_CONFIG)
+
+
+def tag_value(value: str) -> str:
+    """SES tag values may only hold ASCII letters, digits, '_' and '-' (at most 256)."""
+    return _TAG_UNSAFE.sub("_", value)[:MAX_TAG_VALUE] or "_"
+
+
+def _body(email: OutgoingEmail) -> BodyTypeDef:
+    body: BodyTypeDef = {}
+    if email.html is not None:
+        body["Html"] = {"Data": email.html, "Charset": "UTF-8"}
+    if email.text is not None:
+        body["Text"] = {"Data": email.text, "Charset": "UTF-8"}
+    return body
+
+
+def send(email: OutgoingEmail, *, region: str, configuration_set: str) -> str:
+    """Send one email to one recipient; return SES's message id."""
+    reply_to = {"ReplyToAddresses": [email.reply_to]} if email.reply_to else {}
+    try:
+        response = _client(region).send_email(
+            FromEmailAddress=email.from_address,
+            Destination={"ToAddresses": [email.to]},
+            Content={
+                "Simple": {
+                    "Subject": {"Data": email.subject, "Charset": "UTF-8"},
+                    "Body": _body(email),
+                }
+            },
+            ConfigurationSetName=configuration_set,
+            EmailTags=[
+                {"Name": name, "Value": tag_value(value)} for name, value in email.tags.items()
+            ],
+            **reply_to,  # type: ignore[arg-type]
+        )
+    except ClientError as error:
+        code = error.response.get("Error", {}).get("Code", "Unknown")
+        if code in TRANSIENT_CODES:
+            raise Throttled(code) from None
+        if code in PERMANENT_CODES:
+            detail = error.response.get("Error", {}).get("Message", "")
+            raise Rejected(code, f"{code}: {detail}"[:MAX_REASON]) from None
+        # `from None`: the original message may carry addresses, and this one gets logged.
+        raise OutcomeUnknown(code) from None
+    except (ConnectTimeoutError, EndpointConnectionError):
+        raise Throttled("ConnectionFailed") from None  # never connected: nothing was sent
+    except Exception as error:
+        raise OutcomeUnknown(type(error).__name__) from None
+    return response["MessageId"]

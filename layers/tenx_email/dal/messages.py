@@ -1,0 +1,239 @@
+"""Messages, their events, idempotency keys and quota usage: what the send route writes and
+the inspection routes read. (Delivery's recipient claims live in dal/delivery.py.)"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr
+
+from tenx_email import keys
+from tenx_email.dal.items import (
+    EventItem,
+    IdempotencyItem,
+    MessageItem,
+    QuotaItem,
+    SenderItem,
+    SuppressionItem,
+    TemplateItem,
+    UsageItem,
+)
+from tenx_email.dal.queries import Page, batch_get, query_page
+from tenx_email.dal.table import table, transact
+from tenx_email.models import DeliveryEvent, Message, Sender, Template
+
+_TRANSACTION_ATTEMPTS = 3
+
+
+class IdempotencyKeyTaken(Exception):
+    """Another request stored this idempotency key first."""
+
+
+class QuotaExhausted(Exception):
+    """Today's usage would pass the limit."""
+
+
+@dataclass(frozen=True)
+class SendContext:
+    """Everything a send checks, read in one BatchGetItem."""
+
+    sender: Sender | None
+    template: Template | None
+    idempotency: IdempotencyItem | None
+    suppressed: frozenset[str]
+    daily_limit: int | None
+    used_today: int
+
+
+@dataclass(frozen=True)
+class UsageCharge:
+    day: str
+    recipients: int
+    daily_limit: int
+    expires_at: int
+
+
+def read_send_context(
+    handle_name: str,
+    sender_id: str,
+    template_id: str,
+    idempotency_key: str | None,
+    recipients: list[str],
+    day: str,
+) -> SendContext:
+    """Direct send: sender, template, idempotency key, the recipients' suppressions, quota and
+    today's usage, in one BatchGetItem (at most 5 + 50 keys, under DynamoDB's 100)."""
+    wanted = [
+        keys.sender(handle_name, sender_id),
+        keys.template(handle_name, template_id),
+        keys.quota(handle_name),
+        keys.usage(handle_name, day),
+        *(keys.suppression(handle_name, email) for email in recipients),
+    ]
+    if idempotency_key:
+        wanted.append(keys.idempotency(handle_name, idempotency_key))
+    found = batch_get(wanted)
+    by_sort = {item["SK"]: item for item in found}
+
+    def item(key: keys.Key) -> dict[str, Any] | None:
+        return by_sort.get(key["SK"])
+
+    sender = item(keys.sender(handle_name, sender_id))
+    template = item(keys.template(handle_name, template_id))
+    quota = item(keys.quota(handle_name))
+    usage = item(keys.usage(handle_name, day))
+    idempotency = item(keys.idempotency(handle_name, idempotency_key)) if idempotency_key else None
+    return SendContext(
+        sender=SenderItem.from_item(sender).to_domain() if sender else None,
+        template=TemplateItem.from_item(template).to_domain() if template else None,
+        idempotency=IdempotencyItem.from_item(idempotency) if idempotency else None,
+        suppressed=frozenset(
+            SuppressionItem.from_item(entry).email
+            for entry in found
+            if entry["SK"].startswith(keys.SUPPRESSION_PREFIX)
+        ),
+        daily_limit=QuotaItem.from_item(quota).daily_limit if quota else None,
+        used_today=UsageItem.from_item(usage).used if usage else 0,
+    )
+
+
+def accept(
+    message: Message,
+    queued: DeliveryEvent,
+    idempotency: IdempotencyItem | None,
+    usage: UsageCharge,
+) -> None:
+    """Store an accepted message: the message (PK=HANDLE#h, SK=MSG#id), its QUEUED event, its
+    idempotency key (never overwriting one) and the day's usage (never past the limit), all or
+    nothing."""
+    items: list[dict[str, Any]] = [
+        _put_new(MessageItem.from_domain(message).to_item()),
+        _put_new(EventItem.from_domain(queued).to_item()),
+        {
+            "Update": {
+                "TableName": table().name,
+                "Key": keys.usage(message.handle, usage.day),
+                "UpdateExpression": "ADD used :n SET entity = :entity, expiresAt = :expires",
+                "ConditionExpression": "attribute_not_exists(used) OR used <= :room",
+                "ExpressionAttributeValues": {
+                    ":n": usage.recipients,
+                    ":room": usage.daily_limit - usage.recipients,
+                    ":entity": UsageItem.entity_type,
+                    ":expires": usage.expires_at,
+                },
+            }
+        },
+    ]
+    if idempotency is not None:
+        items.append(_put_new(idempotency.to_item()))
+    for _ in range(_TRANSACTION_ATTEMPTS):
+        reasons = transact(items)
+        if not reasons:
+            return
+        if len(reasons) > 3 and reasons[3] == "ConditionalCheckFailed":
+            raise IdempotencyKeyTaken(message.idempotency_key)
+        if reasons[2] == "ConditionalCheckFailed":
+            raise QuotaExhausted(message.handle)
+        if "TransactionConflict" not in reasons:
+            raise RuntimeError(f"message write cancelled: {reasons}")
+    raise RuntimeError("message write kept conflicting with concurrent writes")
+
+
+def _put_new(item: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "Put": {
+            "TableName": table().name,
+            "Item": item,
+            "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+
+
+def get(handle_name: str, message_id: str) -> Message | None:
+    """Get a handle's message by id."""
+    item = table().get_item(Key=keys.message(handle_name, message_id), ConsistentRead=True)
+    found = item.get("Item")
+    return MessageItem.from_item(found).to_domain() if found else None
+
+
+def get_idempotency(handle_name: str, idempotency_key: str) -> IdempotencyItem | None:
+    """Get an idempotency key's record."""
+    key = keys.idempotency(handle_name, idempotency_key)
+    found = table().get_item(Key=key, ConsistentRead=True).get("Item")
+    return IdempotencyItem.from_item(found) if found else None
+
+
+def list_messages(
+    handle_name: str, *, status: str | None, purpose: str | None, limit: int, next_token: str | None
+) -> Page[Message]:
+    """A handle's messages, newest first: all (PK=HANDLE#h, SK begins_with MSG#), by status
+    (GSI1, purpose as a filter) or by purpose (GSI2)."""
+    handle_pk = keys.handle(handle_name)["PK"]
+    sort = keys.MESSAGE_PREFIX
+    if status:
+        index, partition = keys.GSI1, keys.messages_by_status(handle_name, status)
+        filters = Attr("purpose").eq(purpose) if purpose else None
+    elif purpose:
+        index, partition, filters = keys.GSI2, keys.messages_by_purpose(handle_name, purpose), None
+    else:
+        index, partition, filters = None, handle_pk, None
+    items, token = query_page(
+        index=index.name if index else None,
+        partition=(index.partition_key if index else keys.PK, partition),
+        sort=(index.sort_key if index else keys.SK, sort),
+        since=None,
+        newest_first=True,
+        limit=limit,
+        next_token=next_token,
+        exact={keys.PK: handle_pk} if index else {},
+        filters=filters,
+    )
+    return Page([MessageItem.from_item(item).to_domain() for item in items], token)
+
+
+def list_events(
+    handle_name: str,
+    *,
+    message_id: str | None,
+    recipient: str | None,
+    purpose: str | None,
+    since_event_id: str | None,
+    limit: int,
+    next_token: str | None,
+) -> Page[DeliveryEvent]:
+    """A handle's delivery events, oldest first: of one message (PK=HANDLE#h, SK begins_with
+    MEVT#id#), of one recipient (GSI1), or all since a time (GSI2), purpose as a filter."""
+    handle_pk = keys.handle(handle_name)["PK"]
+    filters = Attr("purpose").eq(purpose) if purpose else None
+    if message_id:
+        items, token = query_page(
+            index=None,
+            partition=(keys.PK, handle_pk),
+            sort=(keys.SK, keys.events_of_message_prefix(message_id)),
+            since=since_event_id,
+            newest_first=False,
+            limit=limit,
+            next_token=next_token,
+            exact={},
+            filters=filters,
+        )
+    else:
+        index = keys.GSI1 if recipient else keys.GSI2
+        partition = (
+            keys.events_by_recipient(handle_name, recipient)
+            if recipient
+            else keys.events_of_handle(handle_name)
+        )
+        items, token = query_page(
+            index=index.name,
+            partition=(index.partition_key, partition),
+            sort=(index.sort_key, keys.EVENT_SORT_PREFIX),
+            since=since_event_id,
+            newest_first=False,
+            limit=limit,
+            next_token=next_token,
+            exact={keys.PK: handle_pk},
+            filters=filters,
+        )
+    return Page([EventItem.from_item(item).to_domain() for item in items], token)

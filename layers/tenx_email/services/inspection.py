@@ -1,0 +1,85 @@
+"""Reading messages and their delivery events."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from tenx_email import ids
+from tenx_email.dal import messages as store
+from tenx_email.dal.queries import Page
+from tenx_email.errors import EventFilterRequired, MessageNotFound
+from tenx_email.models import DeliveryEvent, HandleAccess, Message, MessageStatus, Purpose
+
+MAX_PAGE_SIZE = 100
+TIMELINE_LENGTH = 100
+MESSAGE_ID = r"^msg_[0-9a-z]{26}$"
+
+
+@dataclass(frozen=True)
+class MessageDetail:
+    message: Message
+    timeline: list[DeliveryEvent]
+
+
+@dataclass(frozen=True)
+class EventQuery:
+    message_id: str | None = None
+    recipient: str | None = None
+    purpose: Purpose | None = None
+    since: datetime | None = None
+
+
+def list_messages(
+    access: HandleAccess,
+    status: MessageStatus | None,
+    purpose: Purpose | None,
+    limit: int,
+    next_token: str | None,
+) -> Page[Message]:
+    return store.list_messages(
+        access.handle.handle,
+        status=status.value if status else None,
+        purpose=purpose.value if purpose else None,
+        limit=limit,
+        next_token=next_token,
+    )
+
+
+def get_message(access: HandleAccess, message_id: str) -> MessageDetail:
+    message = (
+        store.get(access.handle.handle, message_id)
+        if ids.is_valid(MESSAGE_ID, message_id)
+        else None
+    )
+    if message is None:
+        raise MessageNotFound(f"message {message_id} does not exist")
+    timeline = store.list_events(
+        access.handle.handle,
+        message_id=message_id,
+        recipient=None,
+        purpose=None,
+        since_event_id=None,
+        limit=TIMELINE_LENGTH,
+        next_token=None,
+    )
+    return MessageDetail(message=message, timeline=timeline.items)
+
+
+def list_events(
+    access: HandleAccess, query: EventQuery, limit: int, next_token: str | None
+) -> Page[DeliveryEvent]:
+    """Events of a message, of a recipient, or (at least purpose or since given) of the handle."""
+    if not (query.message_id or query.recipient or query.purpose or query.since):
+        raise EventFilterRequired(
+            "give messageId or recipient, or at least one of purpose and since"
+        )
+    return store.list_events(
+        access.handle.handle,
+        message_id=query.message_id,
+        recipient=query.recipient.lower() if query.recipient else None,
+        purpose=query.purpose.value if query.purpose else None,
+        since_event_id=ids.ulid_time_prefix(query.since) if query.since else None,
+        limit=limit,
+        next_token=next_token,
+    )

@@ -1,0 +1,38 @@
+"""A handle's daily sending quota (recipients per UTC day)."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from tenx_email import clock
+from tenx_email.dal import quotas as store
+from tenx_email.errors import InvalidInput
+from tenx_email.models import HandleAccess, Quota
+from tenx_email.services.sending import DEFAULT_DAILY_LIMIT
+
+MAX_DAILY_LIMIT = 10_000_000
+
+
+def current_quota(access: HandleAccess) -> Quota:
+    day = clock.now().strftime("%Y-%m-%d")
+    limit, used = store.read(access.handle.handle, day)
+    return Quota(
+        handle=access.handle.handle,
+        daily_limit=DEFAULT_DAILY_LIMIT if limit is None else limit,
+        used_today=used,
+        day=day,
+    )
+
+
+def resets_at(quota: Quota) -> datetime:
+    return datetime.strptime(quota.day, "%Y-%m-%d").replace(tzinfo=clock.now().tzinfo) + timedelta(
+        days=1
+    )
+
+
+def set_daily_limit(handle_name: str, daily_limit: int) -> int:
+    """Operators only (the admin command): 0 stops a handle's sending."""
+    if not 0 <= daily_limit <= MAX_DAILY_LIMIT:
+        raise InvalidInput(f"the daily limit must be 0 to {MAX_DAILY_LIMIT}")
+    store.set_limit(handle_name, daily_limit)
+    return daily_limit

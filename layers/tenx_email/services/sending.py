@@ -1,0 +1,254 @@
+"""Direct sends: check, store and queue one message.
+
+Checks, in this order, each with the contract's code. First what needs no read: the body's
+shape (400 invalid_request) and the recipients (400 invalid_recipient: plain addresses, at
+most 50, duplicates removed case-insensitively). Then, after one read: a replay of a stored
+idempotencyKey answers with the original message (a different body under the same key: 409
+idempotency_key_conflict); the sender exists (404
+sender_profile_not_found), is READY (409 sender_profile_not_ready) and allows the purpose
+(403 sender_purpose_not_allowed); consentAttestation is true (400
+consent_attestation_required); the template exists (404 email_template_not_found) and is
+ACTIVE (409 email_template_not_active), and every variable it uses is given (400
+missing_template_variables: direct sends refuse what would render empty); no recipient is
+suppressed (409 email_recipient_suppressed); the day's quota has room (429
+email_quota_exceeded, with Retry-After); the delivery queue takes it (503
+transactional_email_queue_unavailable).
+
+Order of effects: enqueue first, then store. A failed enqueue leaves nothing behind (the
+retry starts clean); a failed store leaves only a queue record that names a message that
+does not exist, which delivery drops. So no accepted message is ever left unqueued, and
+quota and idempotency only count messages that were accepted.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from tenx_email import clock, ids, keys
+from tenx_email.adapters import queues
+from tenx_email.dal import messages as store
+from tenx_email.dal.items import IdempotencyItem
+from tenx_email.errors import (
+    ConsentAttestationRequired,
+    EmailQuotaExceeded,
+    EmailRecipientSuppressed,
+    EmailTemplateNotActive,
+    EmailTemplateNotFound,
+    IdempotencyKeyConflict,
+    InvalidRecipient,
+    MissingTemplateVariables,
+    SenderProfileNotFound,
+    SenderProfileNotReady,
+    SenderPurposeNotAllowed,
+    TransactionalEmailQueueUnavailable,
+)
+from tenx_email.models import (
+    DeliveryEvent,
+    EventType,
+    HandleAccess,
+    Message,
+    MessageStatus,
+    Purpose,
+    Recipient,
+    SenderStatus,
+    TemplateStatus,
+)
+from tenx_email.rendering import has_header_breakers, render
+from tenx_email.services.senders import EMAIL_ADDRESS
+from tenx_email.settings import delivery_settings
+
+MAX_RECIPIENTS = 50
+DEFAULT_DAILY_LIMIT = 1000
+IDEMPOTENCY_RETENTION = timedelta(hours=48)
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:@+=/-]{1,128}$")
+
+
+@dataclass(frozen=True)
+class SendRequest:
+    sender_id: str
+    to: tuple[str, ...]
+    purpose: Purpose
+    consent_attestation: bool
+    template_id: str
+    variables: dict[str, str]
+    idempotency_key: str | None = None
+
+
+@dataclass(frozen=True)
+class Accepted:
+    message: Message
+    replayed: bool  # True: an idempotent replay of an earlier request
+
+
+def normalize_recipients(addresses: tuple[str, ...]) -> tuple[str, ...]:
+    """Valid, plain addresses, first occurrence kept, duplicates removed case-insensitively."""
+    unique: dict[str, str] = {}
+    for address in addresses:
+        candidate = address.strip()
+        if has_header_breakers(candidate) or not EMAIL_ADDRESS.fullmatch(candidate):
+            raise InvalidRecipient(f"not a single plain email address: {len(unique) + 1}. entry")
+        unique.setdefault(candidate.lower(), candidate)
+    if not unique:
+        raise InvalidRecipient("`to` needs at least one recipient")
+    if len(unique) > MAX_RECIPIENTS:
+        raise InvalidRecipient(f"at most {MAX_RECIPIENTS} recipients per message")
+    return tuple(unique.values())
+
+
+def _request_hash(handle: str, request: SendRequest, recipients: tuple[str, ...]) -> str:
+    canonical = {
+        "handle": handle,
+        "senderId": request.sender_id,
+        "to": sorted(address.lower() for address in recipients),
+        "purpose": request.purpose.value,
+        "templateId": request.template_id,
+        "variables": request.variables,
+        "consentAttestation": request.consent_attestation,
+    }
+    return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
+
+
+def _seconds_until_next_day(now: datetime) -> int:
+    tomorrow = (now + timedelta(days=1)).replace(hour=0, minute=0, second=0, microsecond=0)
+    return max(1, int((tomorrow - now).total_seconds()))
+
+
+def _replay(handle: str, idempotency: IdempotencyItem, request_hash: str) -> Accepted:
+    if idempotency.request_hash != request_hash:
+        raise IdempotencyKeyConflict(
+            "this idempotencyKey was used for a different request; use a new key"
+        )
+    original = store.get(handle, idempotency.message_id)
+    if original is None:  # the key outlives nothing it names; should not happen
+        raise IdempotencyKeyConflict("this idempotencyKey's message is gone; use a new key")
+    return Accepted(message=original, replayed=True)
+
+
+def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
+    handle = access.handle.handle
+    recipients = normalize_recipients(request.to)
+    now = clock.now()
+    day = now.strftime("%Y-%m-%d")
+    context = store.read_send_context(
+        handle,
+        request.sender_id,
+        request.template_id,
+        request.idempotency_key,
+        [address.lower() for address in recipients],
+        day,
+    )
+    request_hash = _request_hash(handle, request, recipients)
+    if context.idempotency is not None:
+        return _replay(handle, context.idempotency, request_hash)
+
+    sender = context.sender
+    if sender is None:
+        raise SenderProfileNotFound(f"sender profile {request.sender_id} does not exist")
+    if sender.status is not SenderStatus.READY:
+        raise SenderProfileNotReady(
+            f"sender profile {sender.sender_id} is disabled or its domain is not READY"
+        )
+    if request.purpose not in sender.purposes:
+        raise SenderPurposeNotAllowed(
+            f"sender profile {sender.sender_id} does not allow {request.purpose.value}"
+        )
+    if not request.consent_attestation:
+        raise ConsentAttestationRequired("set consentAttestation: true to attest consent")
+    template = context.template
+    if template is None:
+        raise EmailTemplateNotFound(f"template {request.template_id} does not exist")
+    if template.status is not TemplateStatus.ACTIVE:
+        raise EmailTemplateNotActive(f"template {template.template_id} is paused")
+    missing = [name for name in template.active_variables if name not in request.variables]
+    if missing:
+        raise MissingTemplateVariables(f"variables missing: {', '.join(missing)}")
+    suppressed = [address for address in recipients if address.lower() in context.suppressed]
+    if suppressed:
+        raise EmailRecipientSuppressed(
+            f"{len(suppressed)} recipient(s) are suppressed for this handle"
+        )
+    daily_limit = context.daily_limit if context.daily_limit is not None else DEFAULT_DAILY_LIMIT
+    if context.used_today + len(recipients) > daily_limit:
+        raise _quota_exceeded(now, daily_limit)
+    subject = render(template.active_subject, None, None, request.variables).subject
+
+    message = Message(
+        handle=handle,
+        message_id=f"msg_{ids.ulid(now).lower()}",
+        status=MessageStatus.QUEUED,
+        purpose=request.purpose,
+        sender_id=sender.sender_id,
+        from_email=f"{sender.display_name} <{sender.from_email}>",
+        reply_to=sender.reply_to,
+        recipients=tuple(Recipient(email=address) for address in recipients),
+        subject=subject,
+        template_id=template.template_id,
+        template_version=template.active_version,
+        variables=request.variables,
+        idempotency_key=request.idempotency_key,
+        created_at=now,
+        updated_at=now,
+    )
+    _enqueue(message)
+    idempotency = (
+        IdempotencyItem(
+            **keys.idempotency(handle, request.idempotency_key),
+            message_id=message.message_id,
+            request_hash=request_hash,
+            expires_at=int((now + IDEMPOTENCY_RETENTION).timestamp()),
+        )
+        if request.idempotency_key
+        else None
+    )
+    try:
+        store.accept(
+            message,
+            DeliveryEvent(
+                handle=handle,
+                message_id=message.message_id,
+                event_id=ids.ulid(now),
+                type=EventType.QUEUED,
+                purpose=message.purpose,
+                occurred_at=now,
+            ),
+            idempotency,
+            store.UsageCharge(
+                day=day,
+                recipients=len(recipients),
+                daily_limit=daily_limit,
+                expires_at=int((now + timedelta(days=3)).timestamp()),
+            ),
+        )
+    except store.IdempotencyKeyTaken:
+        # A concurrent request with the same key won; answer as its replay.
+        taken = store.get_idempotency(handle, request.idempotency_key or "")
+        if taken is None:
+            raise
+        return _replay(handle, taken, request_hash)
+    except store.QuotaExhausted:
+        raise _quota_exceeded(now, daily_limit) from None
+    return Accepted(message=message, replayed=False)
+
+
+def _quota_exceeded(now: datetime, daily_limit: int) -> EmailQuotaExceeded:
+    wait = _seconds_until_next_day(now)
+    return EmailQuotaExceeded(
+        f"the handle's daily quota of {daily_limit} recipients is used up",
+        headers={"Retry-After": str(wait)},
+    )
+
+
+def _enqueue(message: Message) -> None:
+    queue_url = delivery_settings().delivery_queue_url
+    if not queue_url:
+        raise TransactionalEmailQueueUnavailable("no delivery queue is configured here")
+    try:
+        queues.enqueue_delivery(queue_url, message.handle, message.message_id)
+    except queues.QueueUnavailable as error:
+        raise TransactionalEmailQueueUnavailable(
+            "the delivery queue is unavailable; retry with the same idempotencyKey"
+        ) from error

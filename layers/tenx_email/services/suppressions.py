@@ -1,0 +1,48 @@
+"""A handle's suppression list: addresses it never sends to (manual, or from hard bounces
+and complaints)."""
+
+from __future__ import annotations
+
+from tenx_email import clock
+from tenx_email.dal import suppressions as store
+from tenx_email.dal.queries import Page
+from tenx_email.errors import InvalidHeaderValue, InvalidRecipient
+from tenx_email.models import HandleAccess, Suppression, SuppressionSource
+from tenx_email.rendering import has_header_breakers
+from tenx_email.services.senders import EMAIL_ADDRESS
+
+MAX_PAGE_SIZE = 100
+MAX_REASON = 200
+
+
+def _address(email: str) -> str:
+    if not EMAIL_ADDRESS.fullmatch(email):
+        raise InvalidRecipient("the path must hold one plain email address")
+    return email.lower()
+
+
+def list_suppressions(
+    access: HandleAccess, limit: int, next_token: str | None
+) -> Page[Suppression]:
+    return store.list_suppressions(access.handle.handle, limit, next_token)
+
+
+def suppress(access: HandleAccess, email: str, reason: str | None) -> Suppression:
+    """Suppress an address by hand (replaces an existing entry's reason and source)."""
+    text = (reason or "suppressed by an operator").strip()
+    if has_header_breakers(text) or not text or len(text) > MAX_REASON:
+        raise InvalidHeaderValue(f"reason must be 1 to {MAX_REASON} characters on one line")
+    suppression = Suppression(
+        handle=access.handle.handle,
+        email=_address(email),
+        reason=text,
+        source=SuppressionSource.MANUAL,
+        created_at=clock.now(),
+    )
+    store.put(suppression)
+    return suppression
+
+
+def unsuppress(access: HandleAccess, email: str) -> None:
+    """Lift a suppression; lifting one that is not there is fine (DELETE is idempotent)."""
+    store.delete(access.handle.handle, _address(email))
