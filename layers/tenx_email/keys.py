@@ -5,7 +5,8 @@ Entity prefixes (see README, "Access patterns"):
   DOMAIN#<domain>      which account owns a domain; its senders through GSI1
   HANDLE#<handle>      handle, its members, campaigns, sender profiles, templates and
                        template versions, messages (MSG#), their events (MEVT#),
-                       suppressions (SUPP#), idempotency keys (IDEMP#), quota and usage
+                       suppressions (SUPP#), idempotency keys (IDEMP#), quota and usage,
+                       campaign email rules (RULE#), leads (LEAD#), rule runs (RULERUN#)
   USER#<sub>           a user's memberships (GSI1)
 """
 
@@ -141,3 +142,23 @@ def quota(handle_name: str) -> Key:
 
 def usage(handle_name: str, day: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"USAGE#{day}")
+
+
+def rule(handle_name: str, campaign_id: str, rule_id: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", f"{rules_of_campaign_prefix(campaign_id)}{rule_id}")
+
+
+def rules_of_campaign_prefix(campaign_id: str) -> str:
+    return f"RULE#{campaign_id}#"
+
+
+def lead(handle_name: str, campaign_id: str, lead_id: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", f"LEAD#{campaign_id}#{lead_id}")
+
+
+def rule_run(handle_name: str, rule_id: str, event_id: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", f"{rule_runs_prefix(rule_id)}{event_id}")
+
+
+def rule_runs_prefix(rule_id: str) -> str:
+    return f"RULERUN#{rule_id}#"

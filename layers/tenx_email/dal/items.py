@@ -16,15 +16,20 @@ from tenx_email.models import (
     DeliveryEvent,
     DnsRecord,
     DomainIdentity,
+    EmailRule,
     EventType,
     Handle,
     HandleStatus,
     IdentityStatus,
+    Lead,
     Membership,
     Message,
     MessageStatus,
     Purpose,
     Recipient,
+    RuleRun,
+    RuleRunOutcome,
+    RuleTrigger,
     Sender,
     Suppression,
     SuppressionSource,
@@ -395,3 +400,55 @@ class UsageItem(_Item):
     entity_type = "USAGE"
     used: int = 0
     expires_at: int | None = None
+
+
+class EmailRuleItem(_Item):
+    entity_type = "EMAIL_RULE"
+    handle: str
+    campaign_id: str
+    rule_id: str
+    trigger: RuleTrigger
+    delay_minutes: int | None = None
+    template_id: str
+    sender_id: str
+    variable_mappings: dict[str, str]
+    enabled: bool
+    version: int
+    deleted: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_domain(cls, rule: EmailRule) -> EmailRuleItem:
+        return cls(**keys.rule(rule.handle, rule.campaign_id, rule.rule_id), **rule.model_dump())
+
+    def to_domain(self) -> EmailRule:
+        return EmailRule(**self.model_dump(exclude={"pk", "sk"}))
+
+
+class LeadItem(_Item):
+    entity_type = "LEAD"
+    handle: str
+    campaign_id: str
+    lead: Lead
+    captured_at: datetime
+
+
+class RuleRunItem(_Item):
+    entity_type = "RULE_RUN"
+    handle: str
+    campaign_id: str
+    rule_id: str
+    event_id: str
+    outcome: RuleRunOutcome
+    rule_version: int
+    message_id: str | None = None
+    reason: str | None = None
+    at: datetime
+
+    @classmethod
+    def from_domain(cls, run: RuleRun) -> RuleRunItem:
+        return cls(**keys.rule_run(run.handle, run.rule_id, run.event_id), **run.model_dump())
+
+    def to_domain(self) -> RuleRun:
+        return RuleRun(**self.model_dump(exclude={"pk", "sk"}))
