@@ -76,6 +76,7 @@ class LocalEnvironment:
             "STAGE": STAGE,
             "TABLE_NAME": self.table_name,
             "SES_REGION": REGION,
+            "SES_CONFIGURATION_SET": resources.configuration_set_name(STAGE),
             "POWERTOOLS_SERVICE_NAME": "tenx-email",
             "POWERTOOLS_METRICS_NAMESPACE": "TenxEmailLocal",
             "POWERTOOLS_TRACE_DISABLED": "true",

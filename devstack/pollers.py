@@ -17,7 +17,11 @@ if TYPE_CHECKING:
 
 # Queue key -> the functions module whose handler consumes that queue. The consumers arrive
 # with later issues; each adds its row here.
-CONSUMERS: dict[str, str] = {}
+CONSUMERS: dict[str, str] = {
+    "delivery": "deliver",
+    "feedback": "feedback",
+    "trigger-jobs": "trigger",
+}
 
 WAIT_SECONDS = 1  # short long-polls, so that stopping the stack never waits long
 RETRY_VISIBILITY_SECONDS = 2

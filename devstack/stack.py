@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 import urllib.request
@@ -15,7 +16,7 @@ import boto3
 from werkzeug.serving import WSGIRequestHandler, make_server
 
 from devstack import seed, state
-from devstack.environment import HOST, JWT_AUDIENCE, REGION, STAGE, LocalEnvironment
+from devstack.environment import ACCOUNT_ID, HOST, JWT_AUDIENCE, REGION, STAGE, LocalEnvironment
 from devstack.fake_aws import LocalQueue, ensure_port_free, provision, start_moto
 from devstack.gateway import ApiGateway
 from devstack.idp import LocalIdentityProvider
@@ -23,6 +24,7 @@ from devstack.lambdas import LambdaRunner
 from devstack.local_api import local_endpoints
 from devstack.pollers import CONSUMERS, SqsPoller
 from devstack.scheduler import SchedulerEmulator
+from devstack.ses_events import LocalSesEvents
 from tenx_email import resources
 from tenx_email.routes import ROUTES
 
@@ -116,6 +118,26 @@ def _document(env: LocalEnvironment, idp: LocalIdentityProvider) -> dict[str, An
     }
 
 
+def _queue_environment(queues: dict[str, LocalQueue]) -> dict[str, str]:
+    trigger_jobs = resources.TRIGGER_JOBS_QUEUE
+    sqs = boto3.client("sqs", region_name=REGION)
+    dead_letter_url = sqs.get_queue_url(
+        QueueName=resources.queue_name(STAGE, trigger_jobs, dead_letter=True)
+    )["QueueUrl"]
+    dead_letter_arn = sqs.get_queue_attributes(
+        QueueUrl=dead_letter_url, AttributeNames=["QueueArn"]
+    )["Attributes"]["QueueArn"]
+    return {
+        "DELIVERY_QUEUE_URL": queues[resources.DELIVERY_QUEUE.key].url,
+        "TRIGGER_JOBS_QUEUE_URL": queues[trigger_jobs.key].url,
+        "TRIGGER_JOBS_QUEUE_ARN": queues[trigger_jobs.key].arn,
+        "TRIGGER_JOBS_DLQ_ARN": dead_letter_arn,
+        "SCHEDULE_GROUP_NAME": resources.schedule_group_name(STAGE),
+        # moto's Scheduler stores the role and never assumes it.
+        "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT_ID}:role/local-scheduler",
+    }
+
+
 def run(env: LocalEnvironment, stopping: threading.Event) -> None:
     """Run the stack until `stopping` is set; leave nothing running behind."""
     for port in (env.port, env.moto_port):
@@ -125,7 +147,13 @@ def run(env: LocalEnvironment, stopping: threading.Event) -> None:
     with ExitStack() as running:
         running.callback(start_moto(env.moto_port).stop)
         queues = provision()
+        # As the deployed stack tells the functions where the queues and schedules are.
+        os.environ.update(_queue_environment(queues))
         seed.seed_demo()
+        # Local only: moto publishes no SES events; stand in for SES -> EventBridge -> SQS.
+        ses_events = LocalSesEvents(boto3.client("sqs", region_name=REGION), queues["feedback"].url)
+        ses_events.install()
+        running.callback(ses_events.uninstall)
 
         idp = LocalIdentityProvider(env.jwt_issuer, JWT_AUDIENCE)
         lambdas = LambdaRunner()

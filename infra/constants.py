@@ -40,3 +40,11 @@ API_THROTTLE_BURST = 100
 # One message in a dead-letter queue already means a send or a trigger was given up on.
 DLQ_ALARM_THRESHOLD = 1
 DLQ_ALARM_PERIOD = Duration.minutes(5)
+
+# --- Queue consumers (infra/constructs/consumers.py) ---
+DELIVERY_MODULE = "deliver"
+FEEDBACK_MODULE = "feedback"
+TRIGGER_MODULE = "trigger"
+# Concurrent delivery invocations (the SQS event source's maximum concurrency): bounds the
+# SES call rate a backlog can produce; SES throttling beyond it is retried with backoff.
+DELIVERY_MAX_CONCURRENCY = 5

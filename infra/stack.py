@@ -9,6 +9,7 @@ from constructs import Construct
 
 from infra.config import DeployConfig
 from infra.constructs.api import Api
+from infra.constructs.consumers import Consumers
 from infra.constructs.data import Data
 from infra.constructs.events import Events
 from infra.constructs.functions import FunctionFactory
@@ -16,6 +17,7 @@ from infra.constructs.layer import SharedLayer
 from infra.constructs.observability import Observability
 from infra.constructs.queues import Queues
 from infra.constructs.scheduling import Scheduling
+from tenx_email.resources import TRIGGER_JOBS_QUEUE
 
 
 class EmailServiceStack(Stack):
@@ -25,8 +27,13 @@ class EmailServiceStack(Stack):
         super().__init__(scope, construct_id, **kwargs)
         data = Data(self, "Data", stage=config.stage)
         queues = Queues(self, "Queues", stage=config.stage)
+        trigger_jobs = queues.pairs[TRIGGER_JOBS_QUEUE.key]
         scheduling = Scheduling(
-            self, "Scheduling", stage=config.stage, target=queues.pairs["trigger-jobs"].queue
+            self,
+            "Scheduling",
+            stage=config.stage,
+            target=trigger_jobs.queue,
+            dead_letter_queue=trigger_jobs.dead_letter_queue,
         )
         events = Events(self, "Events", stage=config.stage)
         layer = SharedLayer(self, "Layer")
@@ -43,6 +50,18 @@ class EmailServiceStack(Stack):
             functions=functions,
             table=data.table,
             delivery_queue=queues.pairs["delivery"].queue,
+            trigger_jobs_queue=trigger_jobs.queue,
+        )
+        Consumers(
+            self,
+            "Consumers",
+            functions=functions,
+            table=data.table,
+            queues=queues.pairs,
+            configuration_set=events.configuration_set,
+            ses_region=config.ses_region,
+            scheduling=scheduling,
+            campaign_bus=events.campaign_bus,
         )
         observability = Observability(self, "Observability", queues=queues.pairs.values())
 

@@ -101,10 +101,16 @@ class Api(Construct):
         functions: FunctionFactory,
         table: dynamodb.Table,
         delivery_queue: sqs.IQueue,
+        trigger_jobs_queue: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
         self._ses_region = config.ses_region
-        self._delivery_queue = delivery_queue
+        # The queues a route may send to, by the route-table grant that allows it, with the
+        # variable that tells the route where the queue is.
+        self._queue_grants = {
+            Grant.DELIVERY_QUEUE_SEND: ("DELIVERY_QUEUE_URL", delivery_queue),
+            Grant.TRIGGER_JOBS_SEND: ("TRIGGER_JOBS_QUEUE_URL", trigger_jobs_queue),
+        }
         authorizer = self._authorizer(config, functions)
         access_logs = logs.LogGroup(
             self, "AccessLogs", retention=LOG_RETENTION, removal_policy=RemovalPolicy.DESTROY
@@ -179,17 +185,19 @@ class Api(Construct):
         table: dynamodb.Table,
         validator: apigw.IRequestValidator,
     ) -> None:
-        sends = Grant.DELIVERY_QUEUE_SEND in route.grants
+        queues = [
+            self._queue_grants[grant] for grant in route.grants if grant in self._queue_grants
+        ]
         route_function = functions.create(
             self,
             _construct_id(route),
             module=route.handler_module,
             timeout=API_FUNCTION_TIMEOUT,
-            environment={"DELIVERY_QUEUE_URL": self._delivery_queue.queue_url} if sends else None,
+            environment={variable: queue.queue_url for variable, queue in queues},
         )
         _grant_ses(route_function.role, route, self._ses_region)
-        if sends:
-            self._delivery_queue.grant_send_messages(route_function.function)
+        for _, queue in queues:
+            queue.grant_send_messages(route_function.function)
         if route.read_only:
             table.grant_read_data(route_function.function)
         else:

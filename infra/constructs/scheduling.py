@@ -15,11 +15,17 @@ class Scheduling(Construct):
     """Delayed rules become one-time schedules in this group that drop a job on `target`.
 
     The trigger service creates the schedules at run time and passes `role` to the Scheduler,
-    which can then do one thing only: send a message to the trigger-jobs queue.
+    which can then do one thing only: send a message to the trigger-jobs queue (or its DLQ).
     """
 
     def __init__(
-        self, scope: Construct, construct_id: str, *, stage: str, target: sqs.IQueue
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        stage: str,
+        target: sqs.IQueue,
+        dead_letter_queue: sqs.IQueue,
     ) -> None:
         super().__init__(scope, construct_id)
         self.group = scheduler.ScheduleGroup(
@@ -41,8 +47,10 @@ class Scheduling(Construct):
             inline_policies={
                 "SendTriggerJobs": iam.PolicyDocument(
                     statements=[
+                        # The target, and its DLQ for jobs the Scheduler could not deliver.
                         iam.PolicyStatement(
-                            actions=["sqs:SendMessage"], resources=[target.queue_arn]
+                            actions=["sqs:SendMessage"],
+                            resources=[target.queue_arn, dead_letter_queue.queue_arn],
                         )
                     ]
                 )

@@ -185,3 +185,74 @@ class MessageNotFound(DomainError):
 
 class EventFilterRequired(DomainError):
     code = "event_filter_required"
+
+
+class LeadNotFound(DomainError):
+    status = 404
+    code = "lead_not_found"
+
+
+class CampaignEventQueueUnavailable(DomainError):
+    status = 503
+    code = "campaign_event_queue_unavailable"
+
+
+class CampaignNotFound(DomainError):
+    status = 404
+    code = "campaign_not_found"
+
+
+# --- campaign email rules (campaign_not_found is CampaignNotFound above) ------------------
+
+
+class EmailRuleNotFound(DomainError):
+    status = 404
+    code = "email_rule_not_found"
+
+
+class InvalidTrigger(DomainError):
+    code = "invalid_trigger"
+
+
+class DelayMinutesRequiredForDelayedTrigger(DomainError):
+    code = "delay_minutes_required_for_delayed_trigger"
+
+
+class DelayMinutesBelowMinimum(DomainError):
+    code = "delay_minutes_below_minimum"
+
+
+class DelayMinutesAboveMaximum(DomainError):
+    code = "delay_minutes_above_maximum"
+
+
+class DelayMinutesNotAllowed(DomainError):
+    """A delay on a trigger that fires immediately would be silently ignored; refuse it."""
+
+    code = "delay_minutes_not_allowed"
+
+
+class InvalidVariableMappings(DomainError):
+    code = "invalid_variable_mappings"
+
+
+class SenderNotReady(DomainError):
+    """The rule routes' name for a sender that is disabled or whose domain is not READY."""
+
+    status = 409
+    code = "sender_not_ready"
+
+
+class SenderMissingProductNotificationPurpose(DomainError):
+    status = 409
+    code = "sender_missing_product_notification_purpose"
+
+
+class VersionConflict(DomainError):
+    status = 409
+    code = "version_conflict"
+
+
+class EmailRuleLimitReached(DomainError):
+    status = 409
+    code = "email_rule_limit_reached"

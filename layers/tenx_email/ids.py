@@ -3,6 +3,7 @@ bits, Crockford base32, so they sort by creation time."""
 
 from __future__ import annotations
 
+import hashlib
 import re
 import secrets
 from datetime import datetime
@@ -18,9 +19,16 @@ CAMPAIGN_ID_PATTERN = r"^cmp_[A-Za-z0-9_-]{1,64}$"
 USER_SUB_PATTERN = r"^[A-Za-z0-9._:|@+-]{1,128}$"
 
 
-def ulid(at: datetime | None = None) -> str:
+def ulid(at: datetime | None = None, *, seed: str | None = None) -> str:
+    """A new ULID; with `seed`, the random part is derived from it, so the same seed and time
+    give the same id (how a redelivered trigger job finds the message it already made)."""
     moment = at or clock.now()
-    value = (int(moment.timestamp() * 1000) << 80) | secrets.randbits(80)
+    randomness = (
+        int.from_bytes(hashlib.sha256(seed.encode()).digest()[:10], "big")
+        if seed is not None
+        else secrets.randbits(80)
+    )
+    value = (int(moment.timestamp() * 1000) << 80) | randomness
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])

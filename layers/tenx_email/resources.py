@@ -68,6 +68,20 @@ QUEUES: tuple[QueueSpec, ...] = (DELIVERY_QUEUE, TRIGGER_JOBS_QUEUE, FEEDBACK_QU
 
 SCHEDULE_GROUP_NAME_SUFFIX = "campaign-delays"
 CAMPAIGN_EVENT_SOURCE = "tenx.campaigns"
+CAMPAIGN_EVENT_DETAIL_TYPES = ("LeadCaptured", "ConversionRecorded")
+
+# SES sending events as EventBridge carries them (source aws.ses): detail.eventType ->
+# detail-type. The feedback rule matches these; the feedback service maps each eventType.
+SES_EVENT_SOURCE = "aws.ses"
+SES_EVENT_DETAIL_TYPES = {
+    "Send": "Email Sent",
+    "Delivery": "Email Delivered",
+    "DeliveryDelay": "Email Delivery Delayed",
+    "Bounce": "Email Bounced",
+    "Complaint": "Email Complaint Received",
+    "Reject": "Email Rejected",
+    "Rendering Failure": "Email Rendering Failed",
+}
 
 
 def queue_name(stage: str, queue: QueueSpec, *, dead_letter: bool = False) -> str:

@@ -19,6 +19,7 @@ class Grant(StrEnum):
     SES_IDENTITY_READ = "ses-identity-read"
     SES_IDENTITY_WRITE = "ses-identity-write"
     DELIVERY_QUEUE_SEND = "delivery-queue-send"
+    TRIGGER_JOBS_SEND = "trigger-jobs-send"
 
 
 class Scope(StrEnum):
@@ -54,6 +55,8 @@ _SENDERS = "/v2/handles/{handle}/email/senders"
 _TEMPLATES = "/v2/handles/{handle}/email/templates"
 _MESSAGES = "/v2/handles/{handle}/email/messages"
 _SUPPRESSIONS = "/v2/handles/{handle}/email/suppressions"
+_CAMPAIGN = "/v2/handles/{handle}/campaigns/{campaignId}"
+_RULES = f"{_CAMPAIGN}/email-rules"
 _OPERATOR = Role.OPERATOR
 
 ROUTES: tuple[Route, ...] = (
@@ -111,6 +114,28 @@ ROUTES: tuple[Route, ...] = (
     Route("put_suppression", "PUT", f"{_SUPPRESSIONS}/{{email}}", _OPERATOR, read_only=False),
     Route("delete_suppression", "DELETE", f"{_SUPPRESSIONS}/{{email}}", _OPERATOR, read_only=False),
     Route("get_quota", "GET", "/v2/handles/{handle}/email/quota", _OPERATOR, read_only=True),
+    # --- campaign email rules (CREATOR may read, OPERATOR may change) ---
+    Route("list_email_rules", "GET", _RULES, Role.CREATOR, read_only=True),
+    Route("create_email_rule", "POST", _RULES, _OPERATOR, read_only=False),
+    Route("update_email_rule", "PUT", f"{_RULES}/{{ruleId}}", _OPERATOR, read_only=False),
+    Route("delete_email_rule", "DELETE", f"{_RULES}/{{ruleId}}", _OPERATOR, read_only=False),
+    Route("list_rule_runs", "GET", f"{_RULES}/{{ruleId}}/runs", _OPERATOR, read_only=True),
+    Route(
+        "capture_lead",
+        "POST",
+        f"{_CAMPAIGN}/leads",
+        _OPERATOR,
+        read_only=False,
+        grants=frozenset({Grant.TRIGGER_JOBS_SEND}),
+    ),
+    Route(
+        "record_conversion",
+        "POST",
+        f"{_CAMPAIGN}/conversions",
+        _OPERATOR,
+        read_only=False,
+        grants=frozenset({Grant.TRIGGER_JOBS_SEND}),
+    ),
 )
 
 _BY_ID = {route.route_id: route for route in ROUTES}

@@ -40,6 +40,17 @@ class DeliverySettings(_EnvModel):
     delivery_queue_url: str | None = None
 
 
+class TriggerSettings(_EnvModel):
+    """Campaign trigger jobs: where events are queued and how delayed rules are scheduled.
+    Each is optional here and checked where it is used (only the trigger Lambda schedules)."""
+
+    trigger_jobs_queue_url: str | None = None
+    trigger_jobs_queue_arn: str | None = None
+    trigger_jobs_dlq_arn: str | None = None
+    schedule_group_name: str | None = None
+    scheduler_role_arn: str | None = None
+
+
 def _environment() -> dict[str, str]:
     return {name.lower(): value for name, value in os.environ.items()}
 
@@ -76,3 +87,8 @@ class SendingSettings(_EnvModel):
 @cache
 def sending_settings() -> SendingSettings:
     return SendingSettings.model_validate(_environment())
+
+
+@cache
+def trigger_settings() -> TriggerSettings:
+    return TriggerSettings.model_validate(_environment())

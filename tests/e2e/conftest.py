@@ -20,3 +20,16 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def doc(stack: Stack) -> dict[str, Any]:
     return stack.document()
+
+
+# The contract's flows build on one another on the shared stack (setup, then sends, then
+# rules), as a developer would walk them; everything else runs after.
+JOURNEY = ("test_sending_setup.py", "test_direct_send.py", "test_campaign_rules.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    def place(item: pytest.Item) -> int:
+        name = item.path.name
+        return JOURNEY.index(name) if name in JOURNEY else len(JOURNEY)
+
+    items.sort(key=place)

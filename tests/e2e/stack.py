@@ -115,7 +115,9 @@ def call(
             status, raw, kind = response.status, response.read(), response.headers["Content-Type"]
     except urllib.error.HTTPError as error:
         status, raw, kind = error.code, error.read(), error.headers["Content-Type"]
-    return status, json.loads(raw) if kind.startswith("application/json") else raw.decode()
+    if not raw:
+        return status, None
+    return status, json.loads(raw) if (kind or "").startswith("application/json") else raw.decode()
 
 
 def aws_client(doc: dict[str, Any], service: str) -> Any:

@@ -23,6 +23,8 @@ from tests.infra.conftest import CONTEXT, STAGE
 pytestmark = pytest.mark.infra
 
 AUTHORIZER_HANDLER = "authorizer.handler"
+# The queue consumers (their grants and mappings: tests/infra/test_consumers.py).
+CONSUMER_HANDLERS = {"deliver.handler", "feedback.handler", "trigger.handler"}
 COMMON_ENVIRONMENT = {
     "STAGE",
     "TABLE_NAME",
@@ -39,10 +41,10 @@ def _handler(route: Route) -> str:
 
 def test_one_function_per_route_plus_the_authorizer(template: dict[str, Any]) -> None:
     # Given the route table
-    expected = {_handler(route) for route in ROUTES} | {AUTHORIZER_HANDLER}
-    # Then the stack has exactly one function per route, and the authorizer
+    expected = {_handler(route) for route in ROUTES} | {AUTHORIZER_HANDLER} | CONSUMER_HANDLERS
+    # Then the stack has exactly one function per route, the authorizer and the consumers
     assert sorted(functions_by_handler(template)) == sorted(expected)
-    assert len(functions_by_handler(template)) == len(ROUTES) + 1
+    assert len(functions_by_handler(template)) == len(ROUTES) + 1 + len(CONSUMER_HANDLERS)
 
 
 def test_every_function_shares_runtime_architecture_logging_tracing_and_layer(
@@ -89,7 +91,7 @@ def test_authorizer_knows_the_issuer_and_cannot_touch_the_table(template: dict[s
 
 def expected_other_actions(route: Route) -> set[str]:
     expected = set()
-    if Grant.DELIVERY_QUEUE_SEND in route.grants:
+    if route.grants & {Grant.DELIVERY_QUEUE_SEND, Grant.TRIGGER_JOBS_SEND}:
         expected |= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
     if Grant.SES_IDENTITY_READ in route.grants:
         expected |= {"ses:GetEmailIdentity", "ses:GetIdentityMailFromDomainAttributes"}
@@ -129,7 +131,7 @@ def test_route_role_reads_or_writes_the_table_as_the_route_table_says(
         if actions([statement]) & {"ses:GetEmailIdentity", "ses:CreateEmailIdentity"}:
             assert "identity/*" in json.dumps(statement["Resource"])
             scoped += 1
-    assert (scoped > 0) == bool(route.grants - {Grant.DELIVERY_QUEUE_SEND})
+    assert (scoped > 0) == bool(route.grants - {Grant.DELIVERY_QUEUE_SEND, Grant.TRIGGER_JOBS_SEND})
     table_resources = {
         str(resource)
         for statement in statements

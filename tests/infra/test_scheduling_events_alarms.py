@@ -74,13 +74,15 @@ def test_scheduler_role_may_only_send_to_the_trigger_jobs_queue(template: dict[s
     role_id, _ = _scheduler_role(template)
     statements = role_statements(template, role_id)
     trigger_jobs = _queue_id(template, queue_name(STAGE, TRIGGER_JOBS_QUEUE))
-    # Then its one permission is SendMessage on the trigger-jobs queue
+    dead_letters = _queue_id(template, queue_name(STAGE, TRIGGER_JOBS_QUEUE, dead_letter=True))
+    # Then its one permission is SendMessage on the trigger-jobs queue (and its DLQ, where the
+    # Scheduler puts jobs it could not deliver)
     assert actions(statements) == {"sqs:SendMessage"}
     assert all(statement["Effect"] == "Allow" for statement in statements)
     resources_granted = {
         target(resource) for statement in statements for resource in as_list(statement["Resource"])
     }
-    assert resources_granted == {trigger_jobs}
+    assert resources_granted == {trigger_jobs, dead_letters}
 
 
 def test_campaign_event_bus_is_named_for_the_stage(template: dict[str, Any]) -> None:

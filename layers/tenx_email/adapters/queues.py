@@ -35,3 +35,11 @@ def enqueue_delivery(queue_url: str, handle: str, message_id: str) -> None:
         )
     except (ClientError, BotoCoreError) as error:
         raise QueueUnavailable(str(error)) from error
+
+
+def enqueue_job(queue_url: str, job: dict[str, object]) -> None:
+    """Hand a campaign trigger job to the trigger Lambda."""
+    try:
+        _client().send_message(QueueUrl=queue_url, MessageBody=json.dumps(job))
+    except (ClientError, BotoCoreError) as error:
+        raise QueueUnavailable(str(error)) from error

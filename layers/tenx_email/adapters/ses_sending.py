@@ -17,18 +17,21 @@ from typing import TYPE_CHECKING
 
 import boto3
 from botocore.config import Config
-from botocore.exceptions import ClientError, ConnectTimeoutError, EndpointConnectionError
+from botocore.exceptions import (
+    ClientError,
+    ConnectTimeoutError,
+    EndpointConnectionError,
+    ParamValidationError,
+)
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
-    from mypy_boto3_sesv2.type_defs import BodyTypeDef
+    from mypy_boto3_sesv2.type_defs import BodyTypeDef, SendEmailRequestTypeDef
 
 # The SDK's own retries would repeat a send whose response was lost (a read timeout), so
 # they are off: retrying is delivery's decision. The timeouts bound one call well inside
 # the function's timeout (see services/delivery.py, SES_CALL_BUDGET_SECONDS).
-_CLIENT_CONFIG = Config(
-    retries={"total_max_attempts": 1}, connect_timeout=3, read_timeout=10
-)
+_CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=3, read_timeout=10)
 
 # Rate and quota limits, and a paused account or configuration set: nothing was sent, and
 # the same request can succeed later. NotFoundException means our configuration set is
@@ -101,34 +104,33 @@ def tag_value(value: str) -> str:
     return _TAG_UNSAFE.sub("_", value)[:MAX_TAG_VALUE] or "_"
 
 
-def _body(email: OutgoingEmail) -> BodyTypeDef:
+def _request(email: OutgoingEmail, configuration_set: str) -> SendEmailRequestTypeDef:
     body: BodyTypeDef = {}
     if email.html is not None:
         body["Html"] = {"Data": email.html, "Charset": "UTF-8"}
     if email.text is not None:
         body["Text"] = {"Data": email.text, "Charset": "UTF-8"}
-    return body
+    request: SendEmailRequestTypeDef = {
+        "FromEmailAddress": email.from_address,
+        "Destination": {"ToAddresses": [email.to]},
+        "Content": {
+            "Simple": {"Subject": {"Data": email.subject, "Charset": "UTF-8"}, "Body": body}
+        },
+        "ConfigurationSetName": configuration_set,
+        "EmailTags": [
+            {"Name": name, "Value": tag_value(value)} for name, value in email.tags.items()
+        ],
+    }
+    if email.reply_to:
+        request["ReplyToAddresses"] = [email.reply_to]
+    return request
 
 
 def send(email: OutgoingEmail, *, region: str, configuration_set: str) -> str:
     """Send one email to one recipient; return SES's message id."""
-    reply_to = {"ReplyToAddresses": [email.reply_to]} if email.reply_to else {}
+    request = _request(email, configuration_set)
     try:
-        response = _client(region).send_email(
-            FromEmailAddress=email.from_address,
-            Destination={"ToAddresses": [email.to]},
-            Content={
-                "Simple": {
-                    "Subject": {"Data": email.subject, "Charset": "UTF-8"},
-                    "Body": _body(email),
-                }
-            },
-            ConfigurationSetName=configuration_set,
-            EmailTags=[
-                {"Name": name, "Value": tag_value(value)} for name, value in email.tags.items()
-            ],
-            **reply_to,  # type: ignore[arg-type]
-        )
+        response = _client(region).send_email(**request)
     except ClientError as error:
         code = error.response.get("Error", {}).get("Code", "Unknown")
         if code in TRANSIENT_CODES:
@@ -136,8 +138,11 @@ def send(email: OutgoingEmail, *, region: str, configuration_set: str) -> str:
         if code in PERMANENT_CODES:
             detail = error.response.get("Error", {}).get("Message", "")
             raise Rejected(code, f"{code}: {detail}"[:MAX_REASON]) from None
-        # `from None`: the original message may carry addresses, and this one gets logged.
+        # `from None` here and below: the original may quote addresses, and this one is logged.
         raise OutcomeUnknown(code) from None
+    except ParamValidationError as error:
+        # Refused by the SDK before anything went out.
+        raise Rejected("ParamValidation", str(error)[:MAX_REASON]) from None
     except (ConnectTimeoutError, EndpointConnectionError):
         raise Throttled("ConnectionFailed") from None  # never connected: nothing was sent
     except Exception as error:

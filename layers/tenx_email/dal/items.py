@@ -13,6 +13,7 @@ from tenx_email import keys
 from tenx_email.models import (
     Account,
     Campaign,
+    CampaignEvent,
     DeliveryEvent,
     DnsRecord,
     DomainIdentity,
@@ -452,3 +453,12 @@ class RuleRunItem(_Item):
 
     def to_domain(self) -> RuleRun:
         return RuleRun(**self.model_dump(exclude={"pk", "sk"}))
+
+
+class CampaignEventItem(_Item):
+    """A campaign event as it happened (its lead snapshot included), kept past the longest
+    rule delay so a delayed rule renders the snapshot taken at trigger time."""
+
+    entity_type = "CAMPAIGN_EVENT"
+    event: CampaignEvent
+    expires_at: int

@@ -108,25 +108,12 @@ def accept(
     idempotency key (never overwriting one) and the day's usage (never past the limit), all or
     nothing."""
     items: list[dict[str, Any]] = [
-        _put_new(MessageItem.from_domain(message).to_item()),
-        _put_new(EventItem.from_domain(queued).to_item()),
-        {
-            "Update": {
-                "TableName": table().name,
-                "Key": keys.usage(message.handle, usage.day),
-                "UpdateExpression": "ADD used :n SET entity = :entity, expiresAt = :expires",
-                "ConditionExpression": "attribute_not_exists(used) OR used <= :room",
-                "ExpressionAttributeValues": {
-                    ":n": usage.recipients,
-                    ":room": usage.daily_limit - usage.recipients,
-                    ":entity": UsageItem.entity_type,
-                    ":expires": usage.expires_at,
-                },
-            }
-        },
+        put_new(MessageItem.from_domain(message).to_item()),
+        put_new(EventItem.from_domain(queued).to_item()),
+        charge_usage(message.handle, usage),
     ]
     if idempotency is not None:
-        items.append(_put_new(idempotency.to_item()))
+        items.append(put_new(idempotency.to_item()))
     for _ in range(_TRANSACTION_ATTEMPTS):
         reasons = transact(items)
         if not reasons:
@@ -140,12 +127,31 @@ def accept(
     raise RuntimeError("message write kept conflicting with concurrent writes")
 
 
-def _put_new(item: dict[str, Any]) -> dict[str, Any]:
+def put_new(item: dict[str, Any]) -> dict[str, Any]:
     return {
         "Put": {
             "TableName": table().name,
             "Item": item,
             "ConditionExpression": "attribute_not_exists(PK)",
+        }
+    }
+
+
+def charge_usage(handle_name: str, usage: UsageCharge) -> dict[str, Any]:
+    """A transaction item adding a message's recipients to the day's usage, never past the
+    limit."""
+    return {
+        "Update": {
+            "TableName": table().name,
+            "Key": keys.usage(handle_name, usage.day),
+            "UpdateExpression": "ADD used :n SET entity = :entity, expiresAt = :expires",
+            "ConditionExpression": "attribute_not_exists(used) OR used <= :room",
+            "ExpressionAttributeValues": {
+                ":n": usage.recipients,
+                ":room": usage.daily_limit - usage.recipients,
+                ":entity": UsageItem.entity_type,
+                ":expires": usage.expires_at,
+            },
         }
     }
 

@@ -1,0 +1,25 @@
+"""POST /v2/handles/{handle}/campaigns/{campaignId}/leads: capture a (test) lead; the
+campaign's rules run asynchronously (202 with the event id)."""
+
+from __future__ import annotations
+
+from tenx_email.api.models import CampaignEventAccepted
+from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
+from tenx_email.routes import route
+from tenx_email.services import triggers
+
+ROUTE = route("capture_lead")
+app = create_resolver()
+
+
+@app.post(ROUTE.resolver_path)
+def capture_lead(
+    handle: str,
+    campaignId: str,  # noqa: N803
+    body: triggers.LeadSnapshot,
+) -> tuple[CampaignEventAccepted, int]:
+    event = triggers.capture_lead(handle_access(app), campaignId, body)
+    return CampaignEventAccepted.from_event(event), 202
+
+
+handler = entrypoint(app, ROUTE)

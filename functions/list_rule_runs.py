@@ -1,0 +1,33 @@
+"""GET /v2/handles/{handle}/campaigns/{campaignId}/email-rules/{ruleId}/runs: what a rule did
+with each campaign event (scheduled, message created, or skipped and why)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler.openapi.params import Query
+
+from tenx_email.api.models import RuleRunListOut, RuleRunOut
+from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
+from tenx_email.routes import route
+from tenx_email.services import triggers
+
+ROUTE = route("list_rule_runs")
+app = create_resolver()
+
+
+@app.get(ROUTE.resolver_path)
+def list_rule_runs(
+    handle: str,
+    campaignId: str,  # noqa: N803
+    ruleId: str,  # noqa: N803
+    limit: Annotated[int, Query(ge=1, le=100)] = 25,
+    nextToken: str | None = None,  # noqa: N803
+) -> RuleRunListOut:
+    page = triggers.list_runs(handle_access(app), campaignId, ruleId, limit, nextToken)
+    return RuleRunListOut(
+        runs=[RuleRunOut.from_run(run) for run in page.items], next_token=page.next_token
+    )
+
+
+handler = entrypoint(app, ROUTE)

@@ -1,0 +1,25 @@
+"""POST /v2/handles/{handle}/campaigns/{campaignId}/conversions: record a (test) conversion
+of a lead captured on the campaign; its CONVERSION rules run asynchronously (202)."""
+
+from __future__ import annotations
+
+from tenx_email.api.models import CampaignEventAccepted, ConversionIn
+from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
+from tenx_email.routes import route
+from tenx_email.services import triggers
+
+ROUTE = route("record_conversion")
+app = create_resolver()
+
+
+@app.post(ROUTE.resolver_path)
+def record_conversion(
+    handle: str,
+    campaignId: str,  # noqa: N803
+    body: ConversionIn,
+) -> tuple[CampaignEventAccepted, int]:
+    event = triggers.record_conversion(handle_access(app), campaignId, body.lead_id)
+    return CampaignEventAccepted.from_event(event), 202
+
+
+handler = entrypoint(app, ROUTE)

@@ -1,0 +1,194 @@
+"""Campaign email rules (PK=HANDLE#h, SK=RULE#<campaignId>#<ruleId>) in the single table.
+
+A campaign's live rules are counted on its own item (`ruleCount` on CAMPAIGN#id), changed in
+the same transaction as the rule, so the limit holds under concurrent creates and a rule is
+never written under a campaign that is not there.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Key as KeyCondition
+from pydantic_core import to_jsonable_python
+
+from tenx_email import keys
+from tenx_email.dal.items import CampaignItem, EmailRuleItem, SenderItem, TemplateItem
+from tenx_email.dal.queries import batch_get
+from tenx_email.dal.table import table, transact
+from tenx_email.models import Campaign, EmailRule, Sender, Template
+
+_TRANSACTION_ATTEMPTS = 3
+_FAILED = "ConditionalCheckFailed"
+
+
+class CampaignMissing(Exception):
+    """The campaign does not exist."""
+
+
+class RuleMissing(Exception):
+    """The rule never existed under this campaign."""
+
+
+class RuleLimitReached(Exception):
+    """The campaign already has the most live rules it may have."""
+
+
+class ConcurrentChange(Exception):
+    """The rule changed (or was deleted) between our read and our write."""
+
+
+@dataclass(frozen=True)
+class RuleContext:
+    """Everything a rule write checks, read in one BatchGetItem."""
+
+    campaign: Campaign | None
+    template: Template | None
+    sender: Sender | None
+    rule: EmailRule | None
+
+
+def read_context(
+    handle_name: str, campaign_id: str, template_id: str, sender_id: str, rule_id: str | None
+) -> RuleContext:
+    """Rule create/update: the campaign, template, sender and (update) the rule, in one
+    BatchGetItem (SK in CAMPAIGN#id, TEMPLATE#id, SENDER#id, RULE#campaign#rule)."""
+    wanted = {
+        "campaign": keys.campaign(handle_name, campaign_id),
+        "template": keys.template(handle_name, template_id),
+        "sender": keys.sender(handle_name, sender_id),
+    }
+    if rule_id is not None:
+        wanted["rule"] = keys.rule(handle_name, campaign_id, rule_id)
+    by_sort = {item["SK"]: item for item in batch_get(list(wanted.values()))}
+    found = {name: by_sort.get(key["SK"]) for name, key in wanted.items()}
+    campaign, template = found["campaign"], found["template"]
+    sender, rule = found["sender"], found.get("rule")
+    return RuleContext(
+        campaign=CampaignItem.from_item(campaign).to_domain() if campaign else None,
+        template=TemplateItem.from_item(template).to_domain() if template else None,
+        sender=SenderItem.from_item(sender).to_domain() if sender else None,
+        rule=EmailRuleItem.from_item(rule).to_domain() if rule else None,
+    )
+
+
+def get(handle_name: str, campaign_id: str, rule_id: str) -> EmailRule | None:
+    """Get a rule by campaign and id, deleted or not."""
+    key = keys.rule(handle_name, campaign_id, rule_id)
+    item = table().get_item(Key=key, ConsistentRead=True).get("Item")
+    return EmailRuleItem.from_item(item).to_domain() if item else None
+
+
+def list_rules(handle_name: str, campaign_id: str) -> list[EmailRule]:
+    """A campaign's live rules (PK=HANDLE#h, SK begins_with RULE#<campaignId>#, deleted ones
+    filtered out). Deleted rules stay behind, so this follows every page."""
+    query: dict[str, Any] = {
+        "KeyConditionExpression": KeyCondition(keys.PK).eq(keys.handle(handle_name)["PK"])
+        & KeyCondition(keys.SK).begins_with(keys.rules_of_campaign_prefix(campaign_id)),
+        "FilterExpression": Attr("deleted").eq(False),
+        "ConsistentRead": True,
+    }
+    found: list[EmailRule] = []
+    while True:
+        response = table().query(**query)
+        found += [EmailRuleItem.from_item(item).to_domain() for item in response["Items"]]
+        if "LastEvaluatedKey" not in response:
+            return found
+        query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def _count_on_campaign(
+    handle_name: str, campaign_id: str, change: int, condition: str, values: dict[str, Any]
+) -> dict[str, Any]:
+    return {
+        "Update": {
+            "TableName": table().name,
+            "Key": keys.campaign(handle_name, campaign_id),
+            "UpdateExpression": "SET ruleCount = if_not_exists(ruleCount, :zero) + :change",
+            "ConditionExpression": condition,
+            "ExpressionAttributeValues": {":zero": 0, ":change": change, **values},
+        }
+    }
+
+
+def _run(items: list[dict[str, Any]]) -> list[str]:
+    """Run a transaction, retrying while it only collided with another transaction."""
+    for _ in range(_TRANSACTION_ATTEMPTS):
+        reasons = transact(items)
+        if "TransactionConflict" not in reasons:
+            return reasons
+    raise RuntimeError("rule write kept conflicting with concurrent writes")
+
+
+def create(rule: EmailRule, max_rules: int) -> None:
+    """Create a rule and count it on its campaign, unless the campaign already has
+    `max_rules` live rules (or is gone)."""
+    reasons = _run(
+        [
+            _count_on_campaign(
+                rule.handle,
+                rule.campaign_id,
+                1,
+                "attribute_exists(PK) AND (attribute_not_exists(ruleCount) OR ruleCount < :max)",
+                {":max": max_rules},
+            ),
+            {
+                "Put": {
+                    "TableName": table().name,
+                    "Item": EmailRuleItem.from_domain(rule).to_item(),
+                    "ConditionExpression": "attribute_not_exists(PK)",
+                }
+            },
+        ]
+    )
+    if reasons and reasons[0] == _FAILED:
+        raise RuleLimitReached(rule.campaign_id)
+    if reasons:
+        raise RuntimeError(f"rule create cancelled: {reasons}")
+
+
+def replace(rule: EmailRule, *, seen_version: int) -> None:
+    """Write a changed rule only while it is live at the version we read."""
+    try:
+        table().put_item(
+            Item=EmailRuleItem.from_domain(rule).to_item(),
+            ConditionExpression="version = :seen AND deleted = :no",
+            ExpressionAttributeValues={":seen": seen_version, ":no": False},
+        )
+    except table().meta.client.exceptions.ConditionalCheckFailedException as error:
+        raise ConcurrentChange(rule.rule_id) from error
+
+
+def mark_deleted(handle_name: str, campaign_id: str, rule_id: str, at: datetime) -> None:
+    """Soft-delete a live rule and uncount it on its campaign, in one transaction. Deleting
+    a deleted rule changes nothing; raises CampaignMissing or RuleMissing."""
+    reasons = _run(
+        [
+            _count_on_campaign(handle_name, campaign_id, -1, "attribute_exists(PK)", {}),
+            {
+                "Update": {
+                    "TableName": table().name,
+                    "Key": keys.rule(handle_name, campaign_id, rule_id),
+                    "UpdateExpression": "SET deleted = :yes, updatedAt = :at",
+                    "ConditionExpression": "deleted = :no",
+                    "ExpressionAttributeValues": {
+                        ":yes": True,
+                        ":no": False,
+                        # Exactly as the item model stores datetimes.
+                        ":at": str(to_jsonable_python(at)),
+                    },
+                }
+            },
+        ]
+    )
+    if not reasons:
+        return
+    if reasons[0] == _FAILED:
+        raise CampaignMissing(campaign_id)
+    if reasons[1] != _FAILED:
+        raise RuntimeError(f"rule delete cancelled: {reasons}")
+    if get(handle_name, campaign_id, rule_id) is None:
+        raise RuleMissing(rule_id)

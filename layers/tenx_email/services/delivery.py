@@ -1,0 +1,334 @@
+"""Delivery: a queued message becomes one SES call per recipient, and never two.
+
+Each recipient moves by conditional writes (dal/delivery.py), so each step happens once:
+
+    QUEUED --claim--> SENDING --SES accepted--> SENT
+                              --SES refused for good--> FAILED
+                              --SES throttled--> QUEUED (claim released, record retried later)
+                              --claim older than LEASE--> UNKNOWN (never sent again)
+    QUEUED --re-check failed, or suppressed--> DENIED
+    QUEUED --bodies cannot be rendered--> FAILED
+
+SES SendEmail has no idempotency token: only the consumer whose claim succeeded calls SES
+for a recipient, and a claim whose outcome was never recorded (the process died after
+calling SES) is not retried: once older than LEASE it becomes UNKNOWN. When every recipient
+has an outcome, so does the message (`outcome_of`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import parseaddr
+
+from aws_lambda_powertools.metrics import MetricUnit
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from tenx_email import clock, ids
+from tenx_email.adapters import ses_sending, sqs_visibility
+from tenx_email.dal import delivery as store
+from tenx_email.dal import domains as domain_store
+from tenx_email.dal import messages as message_store
+from tenx_email.errors import DomainError
+from tenx_email.models import (
+    DeliveryEvent,
+    EventType,
+    HandleStatus,
+    IdentityStatus,
+    Message,
+    MessageStatus,
+    Recipient,
+    SenderStatus,
+    TemplateVersion,
+)
+from tenx_email.observability import logger, metrics
+from tenx_email.rendering import has_header_breakers, render
+from tenx_email.resources import DELIVERY_QUEUE
+from tenx_email.settings import sending_settings, ses_settings
+
+# A claim is fresh only while the invocation that made it can still be running (at most the
+# function's timeout); twice that leaves room for clock skew between invocations.
+LEASE = timedelta(seconds=2 * DELIVERY_QUEUE.consumer_timeout_seconds)
+# The send route enqueues before it stores the message: a record younger than this may just
+# have overtaken that write. An older one belongs to a request that failed.
+MISSING_MESSAGE_GRACE_SECONDS = 120
+# A record retried later comes back after 5 s * 2^receives, at most 15 minutes: with
+# maxReceiveCount 10, nine retries wait 10+20+40+80+160+320+640+900+900 = 3070 s (51 min).
+RETRY_BASE_SECONDS = 5
+RETRY_CAP_SECONDS = 900
+# No SES call starts with less time left than one call can take (ses_sending's connect and
+# read timeouts) plus recording its outcome: a timeout mid-call would leave it UNKNOWN.
+SES_CALL_BUDGET_SECONDS = 15
+
+SUPPRESSED = "suppressed"
+UNKNOWN_REASON = (
+    "delivery state unknown after an interrupted send; not retried to avoid a duplicate"
+)
+SENT_FAMILY = frozenset(
+    {
+        MessageStatus.SENT,
+        MessageStatus.DELIVERY_DELAYED,
+        MessageStatus.DELIVERED,
+        MessageStatus.BOUNCED,
+        MessageStatus.COMPLAINED,
+    }
+)
+_IN_FLIGHT = frozenset({MessageStatus.QUEUED, MessageStatus.SENDING})
+_EVENT_TYPES = {
+    MessageStatus.SENT: EventType.SENT,
+    MessageStatus.DENIED: EventType.DENIED,
+    MessageStatus.FAILED: EventType.FAILED,
+    MessageStatus.UNKNOWN: EventType.UNKNOWN,
+}
+
+
+class RetryLater(Exception):
+    """The record must come back later (reported as a batch item failure)."""
+
+
+class _Unsendable(Exception):
+    """The message cannot be sent: every pending recipient gets `status` with `reason`."""
+
+    def __init__(self, status: MessageStatus, reason: str) -> None:
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class QueuedRecord:
+    """One SQS record of the delivery queue, as the function hands it over."""
+
+    body: str
+    sent_timestamp_ms: int
+    receive_count: int
+    queue_arn: str
+    receipt_handle: str
+    deadline: float  # time.monotonic() by which the invocation ends
+
+
+class _Job(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    handle: str = Field(pattern=ids.HANDLE_PATTERN)
+    message_id: str = Field(alias="messageId", pattern=r"^[A-Za-z0-9_-]{1,100}$")
+
+
+@dataclass(frozen=True)
+class _Content:
+    subject: str
+    html: str | None
+    text: str | None
+
+
+def retry_delay_seconds(receive_count: int) -> int:
+    return int(min(RETRY_BASE_SECONDS * 2 ** max(receive_count, 1), RETRY_CAP_SECONDS))
+
+
+def outcome_of(recipients: Sequence[Recipient]) -> tuple[MessageStatus, str | None] | None:
+    """The message's status once every recipient has a send outcome (None before): the
+    furthest news of any recipient that was sent; else DENIED if all were denied; else
+    UNKNOWN if any is unknown; else FAILED. With the reason of the recipient it came from."""
+    if any(recipient.status in _IN_FLIGHT for recipient in recipients):
+        return None
+    sent = [recipient.status for recipient in recipients if recipient.status in SENT_FAMILY]
+    if sent:
+        return max(sent, key=lambda status: status.rank), None
+    if all(recipient.status is MessageStatus.DENIED for recipient in recipients):
+        status = MessageStatus.DENIED
+    elif any(recipient.status is MessageStatus.UNKNOWN for recipient in recipients):
+        status = MessageStatus.UNKNOWN
+    else:
+        status = MessageStatus.FAILED
+    reason = next(r.reason for r in recipients if r.status is status)
+    return status, reason
+
+
+def deliver(record: QueuedRecord) -> None:
+    try:
+        job = _Job.model_validate_json(record.body)
+    except ValidationError:
+        # Retried like any failure, then kept in the dead-letter queue (and alarmed on).
+        logger.error("malformed delivery record")
+        raise
+    log = {"handle": job.handle, "message_id": job.message_id}
+    try:
+        _deliver(job, record)
+    except RetryLater as retry:
+        delay = retry_delay_seconds(record.receive_count)
+        logger.info("delivery retried later", extra={**log, "reason": str(retry), "delay": delay})
+        sqs_visibility.postpone(record.queue_arn, record.receipt_handle, delay)
+        raise
+    except Exception:
+        # Our exceptions carry ids and codes only, never addresses or content.
+        logger.exception(
+            "delivery failed; the record returns after its visibility timeout", extra=log
+        )
+        raise
+
+
+def _deliver(job: _Job, record: QueuedRecord) -> None:
+    message = message_store.get(job.handle, job.message_id)
+    if message is None:
+        # SQS stamps records with the wall clock, not the service's (movable) clock.
+        if time.time() - record.sent_timestamp_ms / 1000 < MISSING_MESSAGE_GRACE_SECONDS:
+            raise RetryLater("message not stored yet")
+        logger.warning(
+            "dropped a record whose message was never stored",
+            extra={"handle": job.handle, "message_id": job.message_id},
+        )
+        return
+    if message.status.rank >= MessageStatus.SENT.rank:
+        return  # it has its outcome already: a duplicate or late record
+    _expire_stale_claims(message)
+    pending = [i for i, r in enumerate(message.recipients) if r.status is MessageStatus.QUEUED]
+    if pending:
+        _send_pending(message, pending, record.deadline)
+    _conclude(job)
+
+
+def _expire_stale_claims(message: Message) -> None:
+    now = clock.now()
+    for index, recipient in enumerate(message.recipients):
+        claimed_at = recipient.claimed_at
+        if recipient.status is MessageStatus.SENDING and claimed_at and now - claimed_at > LEASE:
+            _settle(message, index, MessageStatus.UNKNOWN, claimed_at, reason=UNKNOWN_REASON)
+
+
+def _send_pending(message: Message, pending: list[int], deadline: float) -> None:
+    recheck = store.load_recheck(message, [message.recipients[i].email for i in pending])
+    try:
+        content = _content(message, _recheck(message, recheck))
+    except _Unsendable as refusal:
+        for index in pending:
+            _settle(message, index, refusal.status, None, reason=refusal.reason)
+        return
+    for index in pending:
+        if message.recipients[index].email.lower() in recheck.suppressed:
+            _settle(message, index, MessageStatus.DENIED, None, reason=SUPPRESSED)
+        else:
+            _send_one(message, index, content, deadline)
+
+
+def _recheck(message: Message, recheck: store.Recheck) -> TemplateVersion:
+    """What the send route checked may have changed since: refuse with DENIED if it did;
+    else return the template version to render."""
+    denied = MessageStatus.DENIED
+    handle, sender = recheck.handle, recheck.sender
+    if handle is None or handle.status is not HandleStatus.ACTIVE:
+        raise _Unsendable(denied, "handle_inactive")
+    if sender is None:
+        raise _Unsendable(denied, "sender_profile_not_found")
+    # The identity SES will send from is the From address's domain, captured at queueing.
+    domain = parseaddr(message.from_email)[1].rpartition("@")[2].lower()
+    if domain != sender.domain:
+        raise _Unsendable(denied, "sender_profile_changed")
+    identity = domain_store.get(handle.account_id, domain)
+    if identity is None or identity.status is not IdentityStatus.READY:
+        raise _Unsendable(denied, "domain_email_identity_not_ready")
+    if sender.status is not SenderStatus.READY:
+        raise _Unsendable(denied, "sender_profile_not_ready")
+    if message.purpose not in sender.purposes:
+        raise _Unsendable(denied, "sender_purpose_not_allowed")
+    if recheck.version is None:
+        raise _Unsendable(denied, "email_template_version_not_found")
+    return recheck.version
+
+
+def _content(message: Message, version: TemplateVersion) -> _Content:
+    headers = (message.subject, message.from_email, message.reply_to or "")
+    if any(has_header_breakers(value) for value in headers):
+        raise _Unsendable(MessageStatus.FAILED, "unsafe_header")
+    try:
+        # The subject was rendered when the message was accepted; the bodies are rendered now
+        # from the same immutable version and values.
+        rendered = render(
+            version.content.subject, version.content.html, version.content.text, message.variables
+        )
+    except DomainError as error:
+        raise _Unsendable(MessageStatus.FAILED, f"rendering_failed: {error.code}") from None
+    return _Content(subject=message.subject, html=rendered.html, text=rendered.text)
+
+
+def _send_one(message: Message, index: int, content: _Content, deadline: float) -> None:
+    if time.monotonic() > deadline - SES_CALL_BUDGET_SECONDS:
+        raise RetryLater("too little time left for another SES call")
+    claimed_at = clock.now()
+    if not store.claim(message, index, claimed_at):
+        return  # another consumer has it; _conclude waits for its outcome
+    email = ses_sending.OutgoingEmail(
+        from_address=message.from_email,
+        reply_to=message.reply_to,
+        to=message.recipients[index].email,
+        subject=content.subject,
+        html=content.html,
+        text=content.text,
+        tags={
+            "handle": message.handle,
+            "messageId": message.message_id,
+            "purpose": message.purpose.value,
+            "rcpt": str(index),
+        },
+    )
+    # OutcomeUnknown passes through and leaves the claim in place: past the lease this
+    # recipient becomes UNKNOWN, and it is never sent again.
+    try:
+        ses_message_id = ses_sending.send(
+            email,
+            region=ses_settings().ses_region,
+            configuration_set=sending_settings().ses_configuration_set,
+        )
+    except ses_sending.Throttled as throttled:
+        store.release(message, index, claimed_at)
+        metrics.add_metric(name="SesThrottled", unit=MetricUnit.Count, value=1)
+        raise RetryLater(f"SES throttled ({throttled.code})") from None
+    except ses_sending.Rejected as rejected:
+        _settle(message, index, MessageStatus.FAILED, claimed_at, reason=rejected.detail)
+        return
+    _settle(message, index, MessageStatus.SENT, claimed_at, ses_message_id=ses_message_id)
+
+
+def _settle(
+    message: Message,
+    index: int,
+    status: MessageStatus,
+    claimed_at: datetime | None,
+    *,
+    reason: str | None = None,
+    ses_message_id: str | None = None,
+) -> None:
+    event = DeliveryEvent(
+        handle=message.handle,
+        message_id=message.message_id,
+        event_id=ids.ulid(),
+        type=_EVENT_TYPES[status],
+        purpose=message.purpose,
+        recipient=message.recipients[index].email,
+        detail=reason,
+        occurred_at=clock.now(),
+    )
+    settled = store.settle(
+        message,
+        index,
+        event,
+        status,
+        claimed_at=claimed_at,
+        reason=reason,
+        ses_message_id=ses_message_id,
+    )
+    if settled:
+        metrics.add_metric(name=f"Recipients{status.value.title()}", unit=MetricUnit.Count, value=1)
+
+
+def _conclude(job: _Job) -> None:
+    """Give the message its outcome once every recipient has one; until then the record
+    keeps coming back (another consumer is still sending, or gave a claim back)."""
+    message = message_store.get(job.handle, job.message_id)
+    if message is None:
+        return
+    outcome = outcome_of(message.recipients)
+    if outcome is None:
+        raise RetryLater("recipients still in flight")
+    store.set_status(message, *outcome)

@@ -1,0 +1,263 @@
+"""What the delivery and feedback tests share: a tenant with a READY sender and a template,
+queued messages, real SQS records on moto, and a spy around the SES client the adapter uses
+(it counts every SendEmail and can throttle, refuse, crash or let another consumer in)."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from types import ModuleType
+from typing import Any
+
+import boto3
+import pytest
+from botocore.exceptions import ClientError
+
+from devstack.pollers import sqs_event
+from devstack.resources import create_queue
+from functions import deliver
+from tenx_email import clock, ids, keys, resources
+from tenx_email.adapters import ses_sending
+from tenx_email.dal import tenancy
+from tenx_email.dal.items import MessageItem
+from tenx_email.dal.table import table
+from tenx_email.models import (
+    Caller,
+    HandleAccess,
+    Message,
+    MessageStatus,
+    Purpose,
+    Recipient,
+    TemplateContent,
+)
+from tenx_email.observability import metrics
+from tenx_email.roles import Role
+from tenx_email.services import senders, templates
+from tenx_email.settings import sending_settings, ses_settings
+from tests.events import FakeLambdaContext
+
+HANDLE = "acme"
+SENDER_ID = "sender_notifications"
+TEMPLATE_ID = "tmpl_welcome"
+FROM = "Acme Notifications <notifications@example.com>"
+STAGE = "test"
+ACCOUNT = "123456789012"
+REGION = "us-east-1"
+CONFIGURATION_SET = "tenx-email-test"
+
+
+class Crash(BaseException):
+    """The invocation dies (a timeout, an out-of-memory kill): no handler catches it."""
+
+
+@dataclass
+class Context(FakeLambdaContext):
+    remaining_ms: int = 60_000
+
+    def get_remaining_time_in_millis(self) -> int:
+        return self.remaining_ms
+
+
+@dataclass
+class SesSpy:
+    """Stands in for the adapter's boto3 client: every SendEmail is recorded, then either
+    refused with `errors[address]` or passed to moto's SES."""
+
+    real: Any
+    calls: list[dict[str, Any]] = field(default_factory=list)
+    errors: dict[str, str] = field(default_factory=dict)
+    crash_after_send: bool = False
+    # Runs once, inside the next SendEmail, before it reaches SES.
+    during_next_send: Callable[[], None] | None = None
+
+    def send_email(self, **params: Any) -> Any:
+        self.calls.append(params)
+        if self.during_next_send is not None:
+            interleave, self.during_next_send = self.during_next_send, None
+            interleave()
+        code = self.errors.get(params["Destination"]["ToAddresses"][0])
+        if code is not None:
+            status = 500 if code == "InternalFailure" else 400
+            error = {"Code": code, "Message": f"injected {code} for {params['Destination']}"}
+            raise ClientError(
+                {"Error": error, "ResponseMetadata": {"HTTPStatusCode": status}},
+                "SendEmail",
+            )
+        response = self.real.send_email(**params)
+        if self.crash_after_send:
+            raise Crash
+        return response
+
+    def sent_to(self) -> list[str]:
+        return [call["Destination"]["ToAddresses"][0] for call in self.calls]
+
+
+@pytest.fixture
+def ses(tenant: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[SesSpy]:
+    """The seeded tenant plus a READY sender and a template; SES replaced by the spy."""
+    monkeypatch.setenv("SES_REGION", REGION)
+    monkeypatch.setenv("SES_CONFIGURATION_SET", CONFIGURATION_SET)
+    # Metrics read their namespace when first imported, which may precede the test's env.
+    monkeypatch.setattr(metrics, "namespace", "TenxEmailTest")
+    ses_settings.cache_clear()
+    sending_settings.cache_clear()
+    boto3.client("sesv2", region_name=REGION).create_configuration_set(
+        ConfigurationSetName=CONFIGURATION_SET
+    )
+    access = operator_access()
+    senders.put_sender(
+        access,
+        SENDER_ID,
+        senders.SenderDraft(
+            domain="example.com",
+            local_part="notifications",
+            display_name="Acme Notifications",
+            reply_to="support@example.com",
+            purposes=(Purpose.TRANSACTIONAL_API,),
+            enabled=True,
+        ),
+    )
+    templates.create_template(
+        access,
+        templates.TemplateDraft(
+            template_id=TEMPLATE_ID,
+            name="Welcome",
+            content=TemplateContent(
+                subject="Hello {{firstName}}",
+                html="<p>Hi {{firstName}}</p>",
+                text="Hi {{firstName}}",
+            ),
+        ),
+    )
+    spy = SesSpy(real=boto3.client("sesv2", region_name=REGION))
+    monkeypatch.setattr(ses_sending, "_client", lambda region: spy)
+    yield spy
+    ses_settings.cache_clear()
+    sending_settings.cache_clear()
+
+
+@pytest.fixture
+def queue(aws: None) -> str:
+    """The delivery queue (and its DLQ) on moto; returns its URL."""
+    return create_queue(boto3.client("sqs"), STAGE, resources.DELIVERY_QUEUE).queue_url
+
+
+def operator_access() -> HandleAccess:
+    handle = tenancy.get_handle(HANDLE)
+    assert handle is not None
+    return HandleAccess(
+        caller=Caller(sub="user_operator", token_expires_at=int(time.time()) + 3600),
+        handle=handle,
+        role=Role.OPERATOR,
+    )
+
+
+def queue_message(*emails: str, message_id: str | None = None) -> Message:
+    """Store a message as the send route leaves it: QUEUED, every recipient QUEUED."""
+    now = clock.now()
+    message = Message(
+        handle=HANDLE,
+        message_id=message_id or f"msg_{ids.ulid().lower()}",
+        status=MessageStatus.QUEUED,
+        purpose=Purpose.TRANSACTIONAL_API,
+        sender_id=SENDER_ID,
+        from_email=FROM,
+        reply_to="support@example.com",
+        recipients=tuple(Recipient(email=email) for email in emails),
+        subject="Hello Asha",
+        template_id=TEMPLATE_ID,
+        template_version=1,
+        variables={"firstName": "Asha <3"},
+        created_at=now,
+        updated_at=now,
+    )
+    table().put_item(Item=MessageItem.from_domain(message).to_item())
+    return message
+
+
+def stored(message: Message) -> Message:
+    item = table().get_item(
+        Key=keys.message(message.handle, message.message_id), ConsistentRead=True
+    )
+    return MessageItem.from_item(item["Item"]).to_domain()
+
+
+def events_of(message: Message) -> list[dict[str, Any]]:
+    response = table().query(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
+        ExpressionAttributeValues={
+            ":pk": keys.handle(message.handle)["PK"],
+            ":sk": keys.events_of_message_prefix(message.message_id),
+        },
+    )
+    return list(response["Items"])
+
+
+def enqueue(queue_url: str, *bodies: dict[str, Any] | str) -> dict[str, Any]:
+    """Send bodies to the queue and receive them back as one Lambda SQS event (real receipt
+    handles, SentTimestamp and ApproximateReceiveCount)."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    for body in bodies:
+        text = body if isinstance(body, str) else json.dumps(body)
+        sqs.send_message(QueueUrl=queue_url, MessageBody=text)
+    return receive(queue_url, len(bodies))
+
+
+def receive(queue_url: str, count: int, wait_seconds: int = 0) -> dict[str, Any]:
+    sqs = boto3.client("sqs", region_name=REGION)
+    received: list[Any] = []
+    while len(received) < count:
+        batch = sqs.receive_message(
+            QueueUrl=queue_url,
+            MaxNumberOfMessages=min(10, count - len(received)),
+            MessageSystemAttributeNames=["All"],
+            WaitTimeSeconds=wait_seconds,
+        ).get("Messages", [])
+        assert batch, f"expected {count} records, got {len(received)}"
+        received += batch
+    arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    return sqs_event(received, arn["Attributes"]["QueueArn"])
+
+
+def receive_again(queue_url: str, event: dict[str, Any]) -> dict[str, Any]:
+    """The event's records once their retry delay has passed (as the next poll would see)."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    for record in event["Records"]:
+        sqs.change_message_visibility(
+            QueueUrl=queue_url, ReceiptHandle=record["receiptHandle"], VisibilityTimeout=0
+        )
+    return receive(queue_url, len(event["Records"]))
+
+
+def job(message: Message) -> dict[str, str]:
+    return {"handle": message.handle, "messageId": message.message_id}
+
+
+def run_delivery(event: dict[str, Any], module: ModuleType = deliver) -> list[str]:
+    """Invoke the delivery Lambda; return the ids it reported as batch item failures."""
+    response = module.handler(event, Context())
+    return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+
+
+def second_consumer() -> ModuleType:
+    """Another copy of the delivery function, as a second Lambda execution environment has
+    (its own batch processor)."""
+    spec = importlib.util.spec_from_file_location("deliver_elsewhere", deliver.__file__)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def seconds_until_visible(queue_url: str) -> list[float]:
+    """How long each record of the queue stays invisible (read from moto's state)."""
+    from moto.core.utils import unix_time_millis
+    from moto.sqs.models import sqs_backends
+
+    name = queue_url.rsplit("/", 1)[1]
+    queue = sqs_backends[ACCOUNT][REGION].queues[name]
+    return [(m.visible_at - unix_time_millis()) / 1000 for m in queue._messages]

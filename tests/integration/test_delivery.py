@@ -1,0 +1,546 @@
+"""The delivery Lambda on moto: one SES call per recipient, whatever SQS, SES or a crash does
+(RELIABILITY.md properties 1-7)."""
+
+from __future__ import annotations
+
+import json
+import logging
+from datetime import timedelta
+
+import pytest
+from moto.ses.models import ses_backends
+
+from tenx_email import clock
+from tenx_email.dal import domains, tenancy
+from tenx_email.dal.items import SuppressionItem
+from tenx_email.dal.table import table
+from tenx_email.models import (
+    HandleStatus,
+    IdentityStatus,
+    MessageStatus,
+    Purpose,
+    Suppression,
+    SuppressionSource,
+)
+from tenx_email.services import delivery, senders
+from tests.integration import delivery_support as support
+from tests.integration.delivery_support import (
+    ACCOUNT,
+    CONFIGURATION_SET,
+    FROM,
+    REGION,
+    SENDER_ID,
+    Crash,
+    SesSpy,
+    enqueue,
+    events_of,
+    job,
+    queue_message,
+    run_delivery,
+    second_consumer,
+    seconds_until_visible,
+    stored,
+)
+
+ses = support.ses
+queue = support.queue
+
+
+def _moto_sent() -> list[str]:
+    return [
+        address
+        for message in ses_backends[ACCOUNT][REGION].sent_messages
+        for address in message.destinations["ToAddresses"]
+    ]
+
+
+def _past_the_lease(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(clock, "_offset", delivery.LEASE + timedelta(seconds=1))
+
+
+def test_each_recipient_gets_one_ses_call_with_the_rendered_content(
+    ses: SesSpy, queue: str
+) -> None:
+    # Given a queued message to two recipients
+    message = queue_message("a@example.org", "b@example.org")
+
+    # When its record is delivered
+    failures = run_delivery(enqueue(queue, job(message)))
+
+    # Then each recipient got one SendEmail of its own, and SES (moto) took both
+    assert failures == []
+    assert ses.sent_to() == ["a@example.org", "b@example.org"]
+    assert _moto_sent() == ["a@example.org", "b@example.org"]
+    first = ses.calls[0]
+    assert first["FromEmailAddress"] == FROM
+    assert first["ReplyToAddresses"] == ["support@example.com"]
+    assert first["ConfigurationSetName"] == CONFIGURATION_SET
+    simple = first["Content"]["Simple"]
+    assert simple["Subject"] == {"Data": "Hello Asha", "Charset": "UTF-8"}
+    # And the bodies come from the template version, values escaped in html only
+    assert simple["Body"]["Html"] == {"Data": "<p>Hi Asha &lt;3</p>", "Charset": "UTF-8"}
+    assert simple["Body"]["Text"] == {"Data": "Hi Asha <3", "Charset": "UTF-8"}
+    # And the tags lead feedback back to the message and recipient
+    assert {tag["Name"]: tag["Value"] for tag in first["EmailTags"]} == {
+        "handle": "acme",
+        "messageId": message.message_id,
+        "purpose": "TRANSACTIONAL_API",
+        "rcpt": "0",
+    }
+    # And both recipients are SENT with SES's id, each with a SENT event, and so is the message
+    after = stored(message)
+    assert after.status is MessageStatus.SENT
+    assert [r.status for r in after.recipients] == [MessageStatus.SENT] * 2
+    assert all(r.ses_message_id for r in after.recipients)
+    assert sorted(e["type"] for e in events_of(message)) == ["SENT", "SENT"]
+
+
+def test_the_same_record_twice_sends_once(ses: SesSpy, queue: str) -> None:
+    # Given a delivered message (property 1)
+    message = queue_message("a@example.org", "b@example.org")
+    event = enqueue(queue, job(message))
+    run_delivery(event)
+
+    # When the same record, and a duplicate of it, arrive again
+    again = run_delivery(event)
+    duplicate = run_delivery(enqueue(queue, job(message)))
+
+    # Then both succeed without another SES call or event
+    assert again == duplicate == []
+    assert ses.sent_to() == ["a@example.org", "b@example.org"]
+    assert len(events_of(message)) == 2
+
+
+def test_two_consumers_at_once_send_once(ses: SesSpy, queue: str) -> None:
+    # Given one message whose record two consumers receive at the same time (property 2)
+    message = queue_message("a@example.org")
+    first, second = enqueue(queue, job(message)), enqueue(queue, job(message))
+    elsewhere = second_consumer()
+    inner: list[list[str]] = []
+    # The second runs while the first is inside its SES call, holding the claim
+    ses.during_next_send = lambda: inner.append(run_delivery(second, elsewhere))
+
+    # When the first delivers
+    outer = run_delivery(first)
+
+    # Then exactly one SES call went out; the loser reported its record for a retry
+    assert ses.sent_to() == ["a@example.org"]
+    assert outer == []
+    assert inner == [[second["Records"][0]["messageId"]]]
+    assert stored(message).status is MessageStatus.SENT
+    # And its retry is a no-op
+    assert run_delivery(second, elsewhere) == []
+    assert len(ses.calls) == 1
+
+
+def test_two_consumers_that_both_read_the_recipients_queued_send_once_each(
+    ses: SesSpy, queue: str
+) -> None:
+    # Given two consumers of one message that both read its two recipients QUEUED: the second
+    # runs just before the first writes its first claim, sends to a@ and is throttled on b@,
+    # so the message is still SENDING when the first goes on (property 2)
+    message = queue_message("a@example.org", "b@example.org")
+    first, second = enqueue(queue, job(message)), enqueue(queue, job(message))
+    elsewhere = second_consumer()
+    inner: list[list[str]] = []
+    client = table().meta.client
+    ses.errors["b@example.org"] = "TooManyRequestsException"
+
+    def before_first_claim(**_: object) -> None:
+        client.meta.events.unregister("before-call.dynamodb.UpdateItem", before_first_claim)
+        inner.append(run_delivery(second, elsewhere))
+        del ses.errors["b@example.org"]
+
+    client.meta.events.register("before-call.dynamodb.UpdateItem", before_first_claim)
+
+    # When the first delivers
+    outer = run_delivery(first)
+
+    # Then each recipient was accepted by SES exactly once: the first's stale claim on a@
+    # failed, and it took over b@, whose claim the second had given back
+    assert inner == [[second["Records"][0]["messageId"]]]
+    assert outer == []
+    assert sorted(_moto_sent()) == ["a@example.org", "b@example.org"]
+    after = stored(message)
+    assert after.status is MessageStatus.SENT
+    assert [r.status for r in after.recipients] == [MessageStatus.SENT] * 2
+    assert [e["type"] for e in events_of(message)] == ["SENT", "SENT"]
+
+
+def test_a_stale_read_never_claims_over_a_live_claim(ses: SesSpy, queue: str) -> None:
+    # Given two consumers that both read the recipient QUEUED; the second claims it and dies
+    # inside its SES call (after SES took the message), just before the first claims
+    message = queue_message("a@example.org")
+    first, second = enqueue(queue, job(message)), enqueue(queue, job(message))
+    elsewhere = second_consumer()
+    client = table().meta.client
+
+    def before_first_claim(**_: object) -> None:
+        client.meta.events.unregister("before-call.dynamodb.UpdateItem", before_first_claim)
+        ses.crash_after_send = True
+        with pytest.raises(Crash):
+            run_delivery(second, elsewhere)
+        ses.crash_after_send = False
+
+    client.meta.events.register("before-call.dynamodb.UpdateItem", before_first_claim)
+
+    # When the first goes on with what it read
+    outer = run_delivery(first)
+
+    # Then its claim fails on the live one: no second SES call, its record comes back later
+    assert outer == [first["Records"][0]["messageId"]]
+    assert len(ses.calls) == 1
+    assert stored(message).recipients[0].status is MessageStatus.SENDING
+
+
+@pytest.mark.parametrize("failing", ["throttled", "malformed"])
+def test_only_the_failing_record_of_a_batch_is_reported(
+    ses: SesSpy, queue: str, failing: str
+) -> None:
+    # Given a batch of three records whose middle one fails (property 3)
+    messages = [queue_message(f"r{n}@example.org") for n in range(3)]
+    bodies: list[dict[str, str] | str] = [job(message) for message in messages]
+    if failing == "throttled":
+        ses.errors["r1@example.org"] = "TooManyRequestsException"
+    else:
+        bodies[1] = "not json"
+    event = enqueue(queue, *bodies)
+    middle_body = bodies[1] if isinstance(bodies[1], str) else json.dumps(bodies[1])
+    middle = next(r["messageId"] for r in event["Records"] if r["body"] == middle_body)
+
+    # When the batch is delivered
+    failures = run_delivery(event)
+
+    # Then exactly that record is reported, and the others were sent
+    assert failures == [middle]
+    assert stored(messages[0]).status is MessageStatus.SENT
+    assert stored(messages[2]).status is MessageStatus.SENT
+
+
+@pytest.mark.parametrize(
+    "code",
+    [
+        "TooManyRequestsException",
+        "ThrottlingException",
+        "LimitExceededException",
+        "SendingPausedException",
+    ],
+)
+def test_a_throttled_send_is_released_and_retried_with_backoff(
+    ses: SesSpy, queue: str, code: str
+) -> None:
+    # Given SES throttles the only recipient (property 4)
+    message = queue_message("a@example.org")
+    ses.errors["a@example.org"] = code
+    event = enqueue(queue, job(message))
+
+    # When the record is delivered
+    failures = run_delivery(event)
+
+    # Then it is reported for a retry, the claim is given back, and nothing is SENT
+    assert failures == [event["Records"][0]["messageId"]]
+    after = stored(message)
+    assert after.recipients[0].status is MessageStatus.QUEUED
+    assert after.recipients[0].claimed_at is None
+    assert after.status is MessageStatus.SENDING
+    assert _moto_sent() == []
+    # And it comes back after the first backoff step, not after the visibility timeout
+    (invisible,) = seconds_until_visible(queue)
+    assert delivery.retry_delay_seconds(1) - 2 < invisible <= delivery.retry_delay_seconds(1)
+
+    # When SES takes it on the retry
+    del ses.errors["a@example.org"]
+    retried = run_delivery(support.receive_again(queue, event))
+
+    # Then it is sent exactly once
+    assert retried == []
+    assert _moto_sent() == ["a@example.org"]
+    assert stored(message).status is MessageStatus.SENT
+
+
+def test_a_permanent_rejection_fails_at_once_with_the_reason(ses: SesSpy, queue: str) -> None:
+    # Given SES refuses one of two recipients for good (property 5)
+    message = queue_message("a@example.org", "bad@example.org")
+    ses.errors["bad@example.org"] = "MessageRejected"
+    event = enqueue(queue, job(message))
+
+    # When the record is delivered
+    failures = run_delivery(event)
+
+    # Then nothing is retried: that recipient FAILED with SES's reason, the other was SENT
+    assert failures == []
+    after = stored(message)
+    assert after.recipients[0].status is MessageStatus.SENT
+    rejected = after.recipients[1]
+    assert rejected.status is MessageStatus.FAILED
+    assert rejected.reason is not None
+    assert rejected.reason.startswith("MessageRejected: ")
+    assert sorted(e["type"] for e in events_of(message)) == ["FAILED", "SENT"]
+    # And the message counts as sent, since one recipient got it
+    assert after.status is MessageStatus.SENT
+    # And a redelivery sends nothing more
+    run_delivery(event)
+    assert len(ses.calls) == 2
+
+
+def test_a_message_refused_for_every_recipient_is_failed(ses: SesSpy, queue: str) -> None:
+    message = queue_message("bad@example.org")
+    ses.errors["bad@example.org"] = "MailFromDomainNotVerifiedException"
+
+    assert run_delivery(enqueue(queue, job(message))) == []
+
+    after = stored(message)
+    assert after.status is MessageStatus.FAILED
+    assert after.status_reason == after.recipients[0].reason
+
+
+def test_a_crash_after_ses_accepted_is_never_resent(
+    ses: SesSpy, queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the invocation dies after SES accepted the send, before it was recorded (property 6)
+    message = queue_message("a@example.org")
+    event = enqueue(queue, job(message))
+    ses.crash_after_send = True
+    with pytest.raises(Crash):
+        run_delivery(event)
+    ses.crash_after_send = False
+    assert stored(message).recipients[0].status is MessageStatus.SENDING
+
+    # When the record comes back while the claim is fresh
+    fresh = run_delivery(event)
+
+    # Then it is retried later and SES is not called again
+    assert fresh == [event["Records"][0]["messageId"]]
+    assert len(ses.calls) == 1
+
+    # When it comes back after the lease
+    _past_the_lease(monkeypatch)
+    late = run_delivery(event)
+
+    # Then the recipient is UNKNOWN, with the policy on the timeline, and still one SES call
+    assert late == []
+    after = stored(message)
+    assert after.recipients[0].status is MessageStatus.UNKNOWN
+    assert after.status is MessageStatus.UNKNOWN
+    assert after.recipients[0].reason == delivery.UNKNOWN_REASON
+    (unknown,) = events_of(message)
+    assert unknown["type"] == "UNKNOWN"
+    assert unknown["detail"] == delivery.UNKNOWN_REASON
+    assert len(ses.calls) == 1
+
+
+@pytest.mark.parametrize("code", ["InternalFailure", "SomethingNew"])
+def test_an_ses_error_that_may_hide_a_send_is_not_retried(
+    ses: SesSpy, queue: str, monkeypatch: pytest.MonkeyPatch, code: str
+) -> None:
+    # Given SES answers with an error that does not say the message was not taken
+    message = queue_message("a@example.org")
+    ses.errors["a@example.org"] = code
+    event = enqueue(queue, job(message))
+
+    # When the record is delivered, and again after the lease
+    first = run_delivery(event)
+    _past_the_lease(monkeypatch)
+    second = run_delivery(event)
+
+    # Then the first attempt is retried, the second finds the claim stale: UNKNOWN, one call
+    assert first == [event["Records"][0]["messageId"]]
+    assert second == []
+    assert stored(message).recipients[0].status is MessageStatus.UNKNOWN
+    assert len(ses.calls) == 1
+
+
+def _disable_sender() -> None:
+    senders.put_sender(
+        support.operator_access(),
+        SENDER_ID,
+        senders.SenderDraft(
+            domain="example.com",
+            local_part="notifications",
+            display_name="Acme Notifications",
+            reply_to=None,
+            purposes=(Purpose.TRANSACTIONAL_API,),
+            enabled=False,
+        ),
+    )
+
+
+def _domain_not_ready() -> None:
+    identity = domains.get("acc_demo", "example.com")
+    assert identity is not None
+    domains.save(identity.model_copy(update={"status": IdentityStatus.FAILED}))
+
+
+def _handle_inactive() -> None:
+    tenancy.set_handle_status("acme", HandleStatus.INACTIVE)
+
+
+def _purpose_removed() -> None:
+    senders.put_sender(
+        support.operator_access(),
+        SENDER_ID,
+        senders.SenderDraft(
+            domain="example.com",
+            local_part="notifications",
+            display_name="Acme Notifications",
+            reply_to=None,
+            purposes=(Purpose.PRODUCT_NOTIFICATION,),
+            enabled=True,
+        ),
+    )
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        (_disable_sender, "sender_profile_not_ready"),
+        (_domain_not_ready, "domain_email_identity_not_ready"),
+        (_handle_inactive, "handle_inactive"),
+        (_purpose_removed, "sender_purpose_not_allowed"),
+    ],
+    ids=["sender-disabled", "domain-not-ready", "handle-inactive", "purpose-removed"],
+)
+def test_a_change_after_queueing_denies_the_message_without_sending(
+    ses: SesSpy, queue: str, change: object, reason: str
+) -> None:
+    # Given a queued message, and then a change that forbids sending it (property 7)
+    message = queue_message("a@example.org", "b@example.org")
+    assert callable(change)
+    change()
+
+    # When its record is delivered
+    failures = run_delivery(enqueue(queue, job(message)))
+
+    # Then SES is never called; the message and each recipient are DENIED with the reason
+    assert failures == []
+    assert ses.calls == []
+    after = stored(message)
+    assert after.status is MessageStatus.DENIED
+    assert after.status_reason == reason
+    assert {(r.status, r.reason) for r in after.recipients} == {(MessageStatus.DENIED, reason)}
+    assert [e["type"] for e in events_of(message)] == ["DENIED", "DENIED"]
+
+
+def test_a_suppressed_recipient_is_denied_and_the_others_sent(ses: SesSpy, queue: str) -> None:
+    # Given a message to two recipients, one suppressed after queueing (any case)
+    message = queue_message("Gone@Example.org", "b@example.org")
+    suppression = Suppression(
+        handle="acme",
+        email="gone@example.org",
+        reason="manual",
+        source=SuppressionSource.MANUAL,
+        created_at=clock.now(),
+    )
+    table().put_item(Item=SuppressionItem.from_domain(suppression).to_item())
+
+    # When it is delivered
+    assert run_delivery(enqueue(queue, job(message))) == []
+
+    # Then SES was only called for the other one
+    assert ses.sent_to() == ["b@example.org"]
+    after = stored(message)
+    assert after.recipients[0].status is MessageStatus.DENIED
+    assert after.recipients[0].reason == delivery.SUPPRESSED
+    assert after.recipients[1].status is MessageStatus.SENT
+    assert after.status is MessageStatus.SENT
+
+
+def test_a_record_younger_than_its_message_is_retried(ses: SesSpy, queue: str) -> None:
+    # Given a record whose message is not stored yet (the send route stores after enqueueing)
+    message_id = "msg_not_yet_stored"
+    event = enqueue(queue, {"handle": "acme", "messageId": message_id})
+
+    # When it is delivered
+    failures = run_delivery(event)
+
+    # Then it comes back soon
+    assert failures == [event["Records"][0]["messageId"]]
+    (invisible,) = seconds_until_visible(queue)
+    assert invisible <= delivery.retry_delay_seconds(1)
+
+    # And once the message is stored, the retry sends it
+    queue_message("a@example.org", message_id=message_id)
+    assert run_delivery(support.receive_again(queue, event)) == []
+    assert ses.sent_to() == ["a@example.org"]
+
+
+def test_an_old_record_without_its_message_is_dropped(ses: SesSpy, queue: str) -> None:
+    # Given a record older than the grace period whose message was never stored
+    event = enqueue(queue, {"handle": "acme", "messageId": "msg_never_stored"})
+    grace_ms = (delivery.MISSING_MESSAGE_GRACE_SECONDS + 1) * 1000
+    attributes = event["Records"][0]["attributes"]
+    attributes["SentTimestamp"] = str(int(attributes["SentTimestamp"]) - grace_ms)
+
+    # When it is delivered
+    failures = run_delivery(event)
+
+    # Then it succeeds (the request that enqueued it failed) and nothing is sent
+    assert failures == []
+    assert ses.calls == []
+
+
+def test_a_subject_with_a_line_break_is_never_sent(ses: SesSpy, queue: str) -> None:
+    # Given a stored message whose subject would inject a header
+    message = queue_message("a@example.org")
+    table().update_item(
+        Key={"PK": "HANDLE#acme", "SK": f"MSG#{message.message_id}"},
+        UpdateExpression="SET subject = :s",
+        ExpressionAttributeValues={":s": "Hi\r\nBcc: victim@example.org"},
+    )
+
+    # When it is delivered
+    assert run_delivery(enqueue(queue, job(message))) == []
+
+    # Then SES is not called and the message FAILED
+    assert ses.calls == []
+    assert stored(message).recipients[0].reason == "unsafe_header"
+    assert stored(message).status is MessageStatus.FAILED
+
+
+def test_no_ses_call_starts_without_time_to_record_it(ses: SesSpy, queue: str) -> None:
+    # Given an invocation with less time left than one SES call may take
+    message = queue_message("a@example.org")
+    event = enqueue(queue, job(message))
+    context = support.Context(remaining_ms=(delivery.SES_CALL_BUDGET_SECONDS - 1) * 1000)
+
+    # When the record is delivered
+    response = support.deliver.handler(event, context)
+
+    # Then it is retried later, unclaimed, and SES was not called
+    assert response["batchItemFailures"] == [{"itemIdentifier": event["Records"][0]["messageId"]}]
+    assert ses.calls == []
+    assert stored(message).recipients[0].status is MessageStatus.QUEUED
+
+
+def test_no_address_subject_body_or_variable_reaches_the_logs(
+    ses: SesSpy, queue: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Given messages that take every path: sent, throttled, refused (SES quotes the address),
+    # unknown outcome, suppressed, and a record whose message is missing
+    messages = [
+        queue_message("sent@example.org"),
+        queue_message("throttled@example.org"),
+        queue_message("refused@example.org"),
+        queue_message("unknown@example.org"),
+    ]
+    ses.errors |= {
+        "throttled@example.org": "TooManyRequestsException",
+        "refused@example.org": "MessageRejected",
+        "unknown@example.org": "InternalFailure",
+    }
+    bodies = [job(message) for message in messages] + [{"handle": "acme", "messageId": "msg_x"}]
+
+    # When they are delivered
+    run_delivery(enqueue(queue, *bodies))
+
+    # Then the logs carry ids and codes only (every record's fields, extras and tracebacks)
+    logged = " ".join(
+        f"{vars(record)} {logging.Formatter().formatException(record.exc_info)}"
+        if record.exc_info
+        else str(vars(record))
+        for record in caplog.records
+    )
+    assert "message_id" in logged
+    assert "InternalFailure" in logged
+    for secret in ("@example.org", "Hello Asha", "Hi Asha", "Asha &lt;3", "Asha <3"):
+        assert secret not in logged

@@ -1,0 +1,294 @@
+"""The feedback Lambda on moto: SES events become timeline events, forward-only statuses and
+suppressions, and a duplicate changes nothing (RELIABILITY.md property 10)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+import pytest
+
+from functions import feedback
+from tenx_email import clock
+from tenx_email.dal import suppressions
+from tenx_email.models import Message, MessageStatus, Suppression, SuppressionSource
+from tenx_email.resources import SES_EVENT_DETAIL_TYPES, SES_EVENT_SOURCE
+from tests.integration import delivery_support as support
+from tests.integration.delivery_support import (
+    ACCOUNT,
+    CONFIGURATION_SET,
+    FROM,
+    REGION,
+    Context,
+    Crash,
+    SesSpy,
+    enqueue,
+    events_of,
+    job,
+    queue_message,
+    run_delivery,
+    stored,
+)
+
+ses = support.ses
+queue = support.queue
+
+
+def ses_event(
+    event_type: str,
+    message: Message,
+    rcpt: int = 0,
+    *,
+    tags: dict[str, list[str]] | None = None,
+    **detail: Any,
+) -> dict[str, Any]:
+    """An SES sending event as EventBridge delivers it from the configuration set."""
+    recipient = message.recipients[rcpt]
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": SES_EVENT_DETAIL_TYPES[event_type],
+        "source": SES_EVENT_SOURCE,
+        "account": ACCOUNT,
+        "time": "2026-06-12T08:00:05Z",
+        "region": REGION,
+        "resources": [f"arn:aws:ses:{REGION}:{ACCOUNT}:configuration-set/{CONFIGURATION_SET}"],
+        "detail": {
+            "eventType": event_type,
+            "mail": {
+                "timestamp": "2026-06-12T08:00:00.000Z",
+                "source": FROM,
+                "sendingAccountId": ACCOUNT,
+                "messageId": recipient.ses_message_id or "ses-id-from-feedback",
+                "destination": [recipient.email],
+                "tags": tags
+                if tags is not None
+                else {
+                    "ses:configuration-set": [CONFIGURATION_SET],
+                    "handle": [message.handle],
+                    "messageId": [message.message_id],
+                    "purpose": [message.purpose.value],
+                    "rcpt": [str(rcpt)],
+                },
+            },
+            **detail,
+        },
+    }
+
+
+HARD_BOUNCE = {
+    "bounce": {
+        "bounceType": "Permanent",
+        "bounceSubType": "General",
+        "bouncedRecipients": [{"emailAddress": "x", "status": "5.1.1"}],
+    }
+}
+
+
+def run_feedback(*events: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """Invoke the feedback Lambda with one record per event; return (record ids, failures)."""
+    records = [
+        {
+            "messageId": str(uuid.uuid4()),
+            "receiptHandle": "handle",
+            "body": json.dumps(event),
+            "attributes": {"ApproximateReceiveCount": "1", "SentTimestamp": "0"},
+            "messageAttributes": {},
+            "md5OfBody": "",
+            "eventSource": "aws:sqs",
+            "eventSourceARN": f"arn:aws:sqs:{REGION}:{ACCOUNT}:tenx-email-test-feedback",
+            "awsRegion": REGION,
+        }
+        for event in events
+    ]
+    response = feedback.handler({"Records": records}, Context())
+    failed = [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
+    return [record["messageId"] for record in records], failed
+
+
+def sent_message(queue: str, *emails: str) -> Message:
+    message = queue_message(*emails)
+    assert run_delivery(enqueue(queue, job(message))) == []
+    return stored(message)
+
+
+def test_a_delivery_moves_recipient_and_message_forward(ses: SesSpy, queue: str) -> None:
+    # Given a sent message, and SES's Delivery event built from the tags delivery sent
+    message = sent_message(queue, "a@example.org")
+    sent_tags = {tag["Name"]: [tag["Value"]] for tag in ses.calls[0]["EmailTags"]}
+    delivered_at = clock.iso(clock.now() + timedelta(milliseconds=300))
+    event = ses_event("Delivery", message, tags=sent_tags, delivery={"timestamp": delivered_at})
+
+    # When feedback handles it
+    _, failed = run_feedback(event)
+
+    # Then the recipient and the message are DELIVERED
+    assert failed == []
+    after = stored(message)
+    assert after.recipients[0].status is MessageStatus.DELIVERED
+    assert after.status is MessageStatus.DELIVERED
+    # And the timeline has the DELIVERED event after SENT, at SES's millisecond timestamp
+    timeline = events_of(message)
+    assert [e["type"] for e in timeline] == ["SENT", "DELIVERED"]
+    assert datetime.fromisoformat(timeline[1]["occurredAt"]) == datetime.fromisoformat(delivered_at)
+
+
+def test_a_duplicate_event_changes_nothing(ses: SesSpy, queue: str) -> None:
+    # Given a hard bounce for a sent message (property 10)
+    message = sent_message(queue, "A@Example.org")
+    bounce = ses_event("Bounce", message, **HARD_BOUNCE)
+    run_feedback(bounce)
+    first = stored(message)
+
+    # When the same event arrives twice more, once in the same batch
+    _, failed = run_feedback(bounce, bounce)
+
+    # Then one suppression, one status move, one BOUNCED event
+    assert failed == []
+    assert stored(message) == first
+    assert first.recipients[0].status is MessageStatus.BOUNCED
+    assert first.status is MessageStatus.BOUNCED
+    assert sorted(e["type"] for e in events_of(message)) == ["BOUNCED", "SENT"]
+    page = suppressions.list_suppressions("acme", 10, None)
+    assert [s.email for s in page.items] == ["a@example.org"]
+
+
+def test_a_hard_bounce_suppresses_the_address(ses: SesSpy, queue: str) -> None:
+    message = sent_message(queue, "Gone@Example.org")
+
+    run_feedback(ses_event("Bounce", message, **HARD_BOUNCE))
+
+    suppression = suppressions.get("acme", "gone@example.org")
+    assert suppression is not None
+    assert suppression.source is SuppressionSource.BOUNCE
+    # And the next message to it is denied without an SES call
+    later = sent_message(queue, "gone@example.org")
+    assert later.status is MessageStatus.DENIED
+    assert len(ses.calls) == 1
+
+
+def test_a_soft_bounce_does_not_suppress(ses: SesSpy, queue: str) -> None:
+    message = sent_message(queue, "a@example.org")
+    soft = {"bounce": {"bounceType": "Transient", "bounceSubType": "MailboxFull"}}
+
+    run_feedback(ses_event("Bounce", message, **soft))
+
+    assert stored(message).recipients[0].status is MessageStatus.BOUNCED
+    assert suppressions.get("acme", "a@example.org") is None
+
+
+def test_a_complaint_suppresses_but_keeps_a_manual_suppression(ses: SesSpy, queue: str) -> None:
+    # Given two sent messages, one recipient already suppressed by hand
+    first = sent_message(queue, "a@example.org")
+    second = sent_message(queue, "b@example.org")
+    manual = Suppression(
+        handle="acme",
+        email="b@example.org",
+        reason="asked by phone",
+        source=SuppressionSource.MANUAL,
+        created_at=clock.now(),
+    )
+    suppressions.put(manual)
+    complaint = {"complaint": {"complaintFeedbackType": "abuse"}}
+
+    # When both recipients complain
+    run_feedback(
+        ses_event("Complaint", first, **complaint), ses_event("Complaint", second, **complaint)
+    )
+
+    # Then both are COMPLAINED; the new suppression says complaint, the manual one is kept
+    assert stored(first).status is MessageStatus.COMPLAINED
+    created = suppressions.get("acme", "a@example.org")
+    assert created is not None
+    assert created.source is SuppressionSource.COMPLAINT
+    assert suppressions.get("acme", "b@example.org") == manual
+
+
+def test_a_late_delay_is_recorded_without_moving_back(ses: SesSpy, queue: str) -> None:
+    # Given a delivered message
+    message = sent_message(queue, "a@example.org")
+    run_feedback(ses_event("Delivery", message))
+
+    # When a DeliveryDelay arrives after it
+    run_feedback(ses_event("DeliveryDelay", message, deliveryDelay={"delayType": "MailboxFull"}))
+
+    # Then the timeline shows it, and the status stays DELIVERED
+    assert stored(message).status is MessageStatus.DELIVERED
+    types = sorted(e["type"] for e in events_of(message))
+    assert types == ["DELIVERED", "DELIVERY_DELAYED", "SENT"]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "detail", "event"),
+    [
+        ("Reject", {"reject": {"reason": "Bad content"}}, "REJECTED"),
+        ("Rendering Failure", {"failure": {"errorMessage": "x"}}, "RENDERING_FAILED"),
+    ],
+)
+def test_a_rejection_after_sending_fails_the_recipient(
+    ses: SesSpy, queue: str, event_type: str, detail: dict[str, Any], event: str
+) -> None:
+    message = sent_message(queue, "a@example.org")
+
+    run_feedback(ses_event(event_type, message, **detail))
+
+    after = stored(message)
+    assert after.recipients[0].status is MessageStatus.FAILED
+    assert after.status is MessageStatus.FAILED
+    assert event in {e["type"] for e in events_of(message)}
+
+
+def test_a_send_event_recovers_a_crashed_send(
+    ses: SesSpy, queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a send that crashed after SES accepted it, so the recipient is left SENDING
+    message = queue_message("a@example.org")
+    event = enqueue(queue, job(message))
+    ses.crash_after_send = True
+    with pytest.raises(Crash):
+        run_delivery(event)
+    ses.crash_after_send = False
+
+    # When SES's Send event arrives
+    run_feedback(ses_event("Send", stored(message), send={}))
+
+    # Then the recipient is SENT with SES's id, and the retried record only concludes
+    assert stored(message).recipients[0].status is MessageStatus.SENT
+    assert stored(message).recipients[0].ses_message_id == "ses-id-from-feedback"
+    assert run_delivery(event) == []
+    assert stored(message).status is MessageStatus.SENT
+    assert len(ses.calls) == 1
+
+
+def test_a_send_event_after_sent_adds_nothing(ses: SesSpy, queue: str) -> None:
+    message = sent_message(queue, "a@example.org")
+
+    run_feedback(ses_event("Send", message, send={}))
+
+    assert [e["type"] for e in events_of(message)] == ["SENT"]
+
+
+def test_events_that_are_not_ours_are_dropped_and_a_malformed_one_retried(
+    ses: SesSpy, queue: str
+) -> None:
+    # Given a batch: an event without our tags, an open, a malformed event, a bounce whose
+    # tags name a recipient SES did not send it to, and a good one
+    message = sent_message(queue, "a@example.org")
+    foreign = ses_event("Delivery", message, tags={"ses:configuration-set": ["other"]})
+    opened = ses_event("Delivery", message)
+    opened["detail"]["eventType"] = "Open"
+    malformed = {"detail": "nope"}
+    misdirected = ses_event("Bounce", message, **HARD_BOUNCE)
+    misdirected["detail"]["mail"]["destination"] = ["someone@else.example"]
+    good = ses_event("Delivery", message)
+
+    # When feedback handles it
+    ids, failed = run_feedback(foreign, opened, malformed, misdirected, good)
+
+    # Then only the malformed record is retried, and only the good one changed anything
+    assert failed == [ids[2]]
+    assert stored(message).status is MessageStatus.DELIVERED
+    assert len(events_of(message)) == 2
+    assert suppressions.get("acme", "a@example.org") is None

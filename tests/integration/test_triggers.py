@@ -1,0 +1,346 @@
+"""Campaign trigger jobs through the real routes and the real trigger Lambda, on moto:
+immediate and conversion rules, delayed rules through EventBridge Scheduler, the bus path,
+and every way a job can repeat."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from datetime import timedelta
+from typing import Any
+
+import boto3
+import pytest
+
+from devstack.pollers import sqs_event
+from devstack.resources import create_queue
+from functions import trigger
+from tenx_email import clock, resources
+from tenx_email.dal import messages as message_store
+from tenx_email.roles import Role
+from tenx_email.services import tenancy
+from tenx_email.services.triggers import schedule_name
+from tests.events import FakeLambdaContext, invoke
+from tests.integration.conftest import MEMBERS
+from tests.integration.test_send_routes import SENDER, TEMPLATE
+
+OPERATOR = MEMBERS[Role.OPERATOR]
+CAMPAIGN = {"handle": "acme", "campaignId": "cmp_welcome"}
+GROUP = "tenx-email-test-campaign-delays"
+LEAD = {"email": "asha@example.com", "name": "Asha Rao", "fields": {"service": "AI workflow setup"}}
+IMMEDIATE = {
+    "trigger": "LEAD_CAPTURED",
+    "templateId": "tmpl_lead_followup",
+    "senderId": "sender_notifications",
+    "enabled": True,
+    "variableMappings": {"firstName": "firstName", "service": "fields.service"},
+}
+
+
+@pytest.fixture
+def trigger_queue(
+    tenant: None, delivery_queue: str, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[str]:
+    from tenx_email.settings import trigger_settings
+
+    sqs = boto3.client("sqs")
+    urls = create_queue(sqs, "test", resources.TRIGGER_JOBS_QUEUE)
+    arn = sqs.get_queue_attributes(QueueUrl=urls.queue_url, AttributeNames=["QueueArn"])
+    dlq = sqs.get_queue_attributes(QueueUrl=urls.dead_letter_url, AttributeNames=["QueueArn"])
+    boto3.client("scheduler").create_schedule_group(Name=GROUP)
+    monkeypatch.setenv("TRIGGER_JOBS_QUEUE_URL", urls.queue_url)
+    monkeypatch.setenv("TRIGGER_JOBS_QUEUE_ARN", arn["Attributes"]["QueueArn"])
+    monkeypatch.setenv("TRIGGER_JOBS_DLQ_ARN", dlq["Attributes"]["QueueArn"])
+    monkeypatch.setenv("SCHEDULE_GROUP_NAME", GROUP)
+    monkeypatch.setenv("SCHEDULER_ROLE_ARN", "arn:aws:iam::123456789012:role/scheduler")
+    trigger_settings.cache_clear()
+    tenancy.register_campaign("acme", "cmp_welcome", "Welcome")
+    invoke(
+        "put_sender",
+        {"handle": "acme", "senderId": "sender_notifications"},
+        sub=OPERATOR,
+        body=SENDER,
+    )
+    invoke("create_template", {"handle": "acme"}, sub=OPERATOR, body=TEMPLATE)
+    yield urls.queue_url
+    trigger_settings.cache_clear()
+
+
+def create_rule(body: dict[str, Any]) -> dict[str, Any]:
+    status, created = invoke("create_email_rule", CAMPAIGN, sub=OPERATOR, body=body)
+    assert status == 201, created
+    return dict(created["rule"])
+
+
+def capture(lead: dict[str, Any] | None = None) -> dict[str, Any]:
+    status, accepted = invoke("capture_lead", CAMPAIGN, sub=OPERATOR, body=lead or LEAD)
+    assert status == 202, accepted
+    return dict(accepted)
+
+
+def drain(queue_url: str, wait_seconds: int = 0) -> list[dict[str, Any]]:
+    """Everything waiting on a queue, as raw SQS messages (waiting out a send delay)."""
+    sqs, found = boto3.client("sqs"), []
+    receive = {"QueueUrl": queue_url, "MaxNumberOfMessages": 10, "WaitTimeSeconds": wait_seconds}
+    while batch := sqs.receive_message(**receive).get("Messages"):
+        found += batch
+        for message in batch:
+            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+    return found
+
+
+def run_trigger(queue_url: str, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    arn = boto3.client("sqs").get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])
+    return trigger.handler(sqs_event(messages, arn["Attributes"]["QueueArn"]), FakeLambdaContext())
+
+
+def rule_messages() -> list[Any]:
+    return message_store.list_messages(
+        "acme", status=None, purpose=None, limit=100, next_token=None
+    ).items
+
+
+def schedules() -> list[dict[str, Any]]:
+    client = boto3.client("scheduler")
+    listed = client.list_schedules(GroupName=GROUP)["Schedules"]
+    return [client.get_schedule(Name=s["Name"], GroupName=GROUP) for s in listed]
+
+
+def as_received(message_id: str, body: str) -> dict[str, Any]:
+    """A queue message as SQS hands it out (for jobs that reach the queue from elsewhere)."""
+    md5 = hashlib.md5(body.encode(), usedforsecurity=False).hexdigest()
+    return {"MessageId": message_id, "ReceiptHandle": "rh", "Body": body, "MD5OfBody": md5}
+
+
+def fire(queue_url: str, schedule: dict[str, Any]) -> dict[str, Any]:
+    """What the Scheduler does when the schedule is due: its input lands on the queue."""
+    return run_trigger(
+        queue_url, [as_received(f"sched-{schedule['Name']}", schedule["Target"]["Input"])]
+    )
+
+
+def test_an_immediate_rule_makes_one_rendered_message_per_lead(
+    trigger_queue: str, delivery_queue: str
+) -> None:
+    rule = create_rule(IMMEDIATE)
+    accepted = capture()
+    assert accepted["eventId"].startswith("evt_")
+
+    jobs = drain(trigger_queue)
+    assert run_trigger(trigger_queue, jobs) == {"batchItemFailures": []}
+
+    (message,) = rule_messages()
+    assert message.subject == "Thanks for reaching out, Asha"
+    assert (message.rule_id, message.rule_version, message.template_version) == (
+        rule["ruleId"],
+        1,
+        1,
+    )
+    assert message.purpose.value == "PRODUCT_NOTIFICATION"
+    assert [r.email for r in message.recipients] == ["asha@example.com"]
+    assert message.variables["service"] == "AI workflow setup"
+    queued = [json.loads(m["Body"]) for m in drain(delivery_queue, wait_seconds=2)]
+    assert queued == [{"handle": "acme", "messageId": message.message_id}]
+
+
+def test_the_same_event_twice_makes_one_message_per_rule(
+    trigger_queue: str, delivery_queue: str
+) -> None:
+    create_rule(IMMEDIATE)
+    create_rule({**IMMEDIATE, "variableMappings": {}})
+    capture()
+    jobs = drain(trigger_queue)
+    run_trigger(trigger_queue, jobs)
+    run_trigger(trigger_queue, jobs)
+    assert len(rule_messages()) == 2
+
+
+def test_rules_created_after_the_event_do_not_apply(trigger_queue: str) -> None:
+    capture()
+    jobs = drain(trigger_queue)
+    create_rule(IMMEDIATE)
+    run_trigger(trigger_queue, jobs)
+    assert rule_messages() == []
+
+
+def test_disabled_and_deleted_rules_do_not_fire(trigger_queue: str) -> None:
+    create_rule({**IMMEDIATE, "enabled": False})
+    deleted = create_rule(IMMEDIATE)
+    invoke("delete_email_rule", {**CAMPAIGN, "ruleId": deleted["ruleId"]}, sub=OPERATOR)
+    capture()
+    run_trigger(trigger_queue, drain(trigger_queue))
+    assert rule_messages() == []
+
+
+def test_a_conversion_rule_fires_on_a_conversion_not_on_a_capture(trigger_queue: str) -> None:
+    create_rule({**IMMEDIATE, "trigger": "CONVERSION"})
+    lead_id = capture()["leadId"]
+    run_trigger(trigger_queue, drain(trigger_queue))
+    assert rule_messages() == []
+
+    status, accepted = invoke("record_conversion", CAMPAIGN, sub=OPERATOR, body={"leadId": lead_id})
+    assert (status, accepted["type"]) == (202, "CONVERSION")
+    run_trigger(trigger_queue, drain(trigger_queue))
+    assert len(rule_messages()) == 1
+
+
+def test_a_conversion_needs_a_lead_captured_on_that_campaign(trigger_queue: str) -> None:
+    status, body = invoke(
+        "record_conversion", CAMPAIGN, sub=OPERATOR, body={"leadId": "lead_unknown"}
+    )
+    assert (status, body["error"]) == (404, "lead_not_found")
+    missing = {"handle": "acme", "campaignId": "cmp_nope"}
+    status, body = invoke("capture_lead", missing, sub=OPERATOR, body=LEAD)
+    assert (status, body["error"]) == (404, "campaign_not_found")
+
+
+@pytest.mark.parametrize(
+    "lead",
+    [
+        {"email": "not-an-address"},
+        {"email": "a@example.com\r\nBcc: victim@example.com"},
+        {"email": "a@example.com", "status": "VIP"},
+        {"email": "a@example.com", "fields": {"bad key": "x"}},
+        {"email": "a@example.com", "message": "x" * 2001},
+    ],
+)
+def test_bad_leads_are_refused(trigger_queue: str, lead: dict[str, Any]) -> None:
+    status, body = invoke("capture_lead", CAMPAIGN, sub=OPERATOR, body=lead)
+    assert (status, body["error"]) == (400, "invalid_request")
+
+
+def test_a_lead_whose_name_would_break_the_subject_is_skipped_and_recorded(
+    trigger_queue: str,
+) -> None:
+    rule = create_rule(IMMEDIATE)
+    capture({**LEAD, "firstName": "Asha\r\nBcc: victim@example.com"})
+    run_trigger(trigger_queue, drain(trigger_queue))
+    assert rule_messages() == []
+    status, runs = invoke("list_rule_runs", {**CAMPAIGN, "ruleId": rule["ruleId"]}, sub=OPERATOR)
+    assert status == 200
+    assert [(run["outcome"], run["reason"]) for run in runs["runs"]] == [
+        ("SKIPPED", "the lead's data would break the subject line")
+    ]
+
+
+def test_a_delayed_rule_makes_one_schedule_and_one_message_when_it_fires_twice(
+    trigger_queue: str,
+) -> None:
+    rule = create_rule({**IMMEDIATE, "trigger": "LEAD_CAPTURED_DELAYED", "delayMinutes": 1440})
+    event_id = capture()["eventId"]
+    jobs = drain(trigger_queue)
+    run_trigger(trigger_queue, jobs)
+    run_trigger(trigger_queue, jobs)  # the capture job delivered twice
+
+    (schedule,) = schedules()
+    assert schedule["Name"] == schedule_name(rule["ruleId"], event_id)
+    assert schedule["ActionAfterCompletion"] == "DELETE"
+    assert schedule["Target"]["DeadLetterConfig"]["Arn"].endswith("trigger-jobs-dlq")
+    assert schedule["Target"]["RetryPolicy"]["MaximumRetryAttempts"] > 0
+    due = clock.now() + timedelta(minutes=1440)
+    fires_at = schedule["ScheduleExpression"].removeprefix("at(").removesuffix(")")
+    assert (
+        abs(
+            (
+                due.replace(tzinfo=None) - __import__("datetime").datetime.fromisoformat(fires_at)
+            ).total_seconds()
+        )
+        < 120
+    )
+    assert rule_messages() == []
+
+    assert fire(trigger_queue, schedule) == {"batchItemFailures": []}
+    assert fire(trigger_queue, schedule) == {"batchItemFailures": []}
+    (message,) = rule_messages()
+    assert message.subject == "Thanks for reaching out, Asha"
+
+
+@pytest.mark.parametrize(
+    ("change", "reason"),
+    [
+        ("delete", "the rule was deleted before its delay ran out"),
+        ("disable", "the rule was disabled before its delay ran out"),
+        ("retrigger", "the rule's trigger changed to LEAD_CAPTURED"),
+    ],
+)
+def test_a_delayed_rule_changed_before_it_fires_sends_nothing(
+    trigger_queue: str, change: str, reason: str
+) -> None:
+    delayed = {**IMMEDIATE, "trigger": "LEAD_CAPTURED_DELAYED", "delayMinutes": 15}
+    rule = create_rule(delayed)
+    capture()
+    run_trigger(trigger_queue, drain(trigger_queue))
+    (schedule,) = schedules()
+    path = {**CAMPAIGN, "ruleId": rule["ruleId"]}
+    if change == "delete":
+        invoke("delete_email_rule", path, sub=OPERATOR)
+    elif change == "disable":
+        invoke("update_email_rule", path, sub=OPERATOR, body={**delayed, "enabled": False})
+    else:
+        invoke("update_email_rule", path, sub=OPERATOR, body=IMMEDIATE)
+
+    fire(trigger_queue, schedule)
+    assert rule_messages() == []
+    _, runs = invoke("list_rule_runs", path, sub=OPERATOR)
+    assert [(run["outcome"], run["reason"]) for run in runs["runs"]] == [("SKIPPED", reason)]
+
+
+def bus_event(
+    detail_type: str, detail: dict[str, Any], event_id: str = "1b2c3d4e"
+) -> dict[str, Any]:
+    body = {
+        "version": "0",
+        "id": event_id,
+        "detail-type": detail_type,
+        "source": "tenx.campaigns",
+        "account": "123456789012",
+        "time": "2026-11-21T10:00:00Z",
+        "region": "us-east-1",
+        "resources": [],
+        "detail": detail,
+    }
+    return as_received(f"bus-{event_id}", json.dumps(body))
+
+
+def test_a_lead_from_the_campaign_bus_runs_the_rules_once(trigger_queue: str) -> None:
+    rule = create_rule(IMMEDIATE)
+    # The bus event happened after the rule was made (rules never apply retroactively).
+    when = (clock.now() + timedelta(seconds=1)).isoformat()
+    event = bus_event(
+        "LeadCaptured",
+        {"handle": "acme", "campaignId": "cmp_welcome", "occurredAt": when, "lead": LEAD},
+    )
+    assert run_trigger(trigger_queue, [event]) == {"batchItemFailures": []}
+    assert run_trigger(trigger_queue, [event]) == {"batchItemFailures": []}
+    (message,) = rule_messages()
+    assert message.rule_id == rule["ruleId"]
+
+
+def test_an_unusable_job_fails_so_the_dlq_keeps_it(trigger_queue: str) -> None:
+    good = bus_event("LeadCaptured", {"handle": "acme", "campaignId": "cmp_welcome", "lead": LEAD})
+    bad = [
+        as_received("junk", "{not json"),
+        bus_event("LeadCaptured", {"handle": "acme", "campaignId": "cmp_nope", "lead": LEAD}, "x1"),
+        bus_event(
+            "ConversionRecorded",
+            {"handle": "acme", "campaignId": "cmp_welcome", "leadId": "lead_never"},
+            "x2",
+        ),
+    ]
+    result = run_trigger(trigger_queue, [good, *bad])
+    assert sorted(f["itemIdentifier"] for f in result["batchItemFailures"]) == sorted(
+        m["MessageId"] for m in bad
+    )
+
+
+def test_runs_are_listed_for_operators_only(trigger_queue: str) -> None:
+    rule = create_rule(IMMEDIATE)
+    capture()
+    run_trigger(trigger_queue, drain(trigger_queue))
+    path = {**CAMPAIGN, "ruleId": rule["ruleId"]}
+    _, runs = invoke("list_rule_runs", path, sub=OPERATOR)
+    assert [run["outcome"] for run in runs["runs"]] == ["MESSAGE_CREATED"]
+    assert runs["runs"][0]["messageId"] == rule_messages()[0].message_id
+    status, body = invoke("list_rule_runs", path, sub=MEMBERS[Role.CREATOR])
+    assert (status, body["error"]) == (403, "insufficient_role")
