@@ -125,3 +125,28 @@ def aws_client(doc: dict[str, Any], service: str) -> Any:
     return boto3.client(
         service, endpoint_url=doc["aws"]["endpointUrl"], region_name=doc["aws"]["region"]
     )
+
+
+def run_curl(doc: dict[str, Any], command: str, home: Path) -> tuple[int, Any]:
+    """Run one of the contract's curl examples unchanged, as a person would in a shell with
+    the contract's variables exported (TENX_JWT is the OPERATOR's). A ~/.curlrc appends the
+    status code, so the command itself stays as published. Returns (status, JSON or None)."""
+    (home / ".curlrc").write_text('write-out = "\\n%{http_code}"\n')
+    environment = {
+        "PATH": "/usr/local/bin:/usr/bin:/bin",
+        "HOME": str(home),
+        "TENX_API_BASE": doc["apiBase"],
+        "TENX_JWT": doc["tokens"]["OPERATOR"],
+        "TENX_HANDLE": doc["handle"],
+        "TENX_DOMAIN": doc["domain"],
+    }
+    finished = subprocess.run(
+        ["bash", "-c", command],
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+    body, _, status = finished.stdout.rpartition("\n")
+    return int(status), json.loads(body) if body.strip() else None

@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.stack import call
-from tests.e2e.test_direct_send import ensure_setup, run_curl
+from tests.e2e.stack import call, run_curl
+from tests.e2e.test_direct_send import ensure_setup
 
 pytestmark = pytest.mark.e2e
 
@@ -75,27 +74,6 @@ DELETE = """curl -sS -X DELETE "${TENX_API_BASE}/v2/handles/${TENX_HANDLE}/campa
 EXAMPLE_RULE_ID = "cer_2f3ddf1b-7d15-4f70-83bb-1d28b91a42c5"
 LEAD = {"email": "asha@example.com", "name": "Asha Rao", "fields": {"service": "AI workflow setup"}}
 RULES = "/v2/handles/acme/campaigns/cmp_welcome/email-rules"
-
-
-def curl_status_only(doc: dict[str, Any], command: str, home: Path) -> int:
-    """For the DELETE example, whose 204 has no body."""
-    (home / ".curlrc").write_text('write-out = "%{http_code}"\n')
-    environment = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(home),
-        "TENX_API_BASE": doc["apiBase"],
-        "TENX_JWT": doc["tokens"]["OPERATOR"],
-        "TENX_HANDLE": doc["handle"],
-    }
-    done = subprocess.run(
-        ["bash", "-c", command],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    return int(done.stdout.strip()[-3:])
 
 
 def delete_all_rules(doc: dict[str, Any]) -> None:
@@ -180,8 +158,8 @@ def test_the_contract_rule_curls_run_as_published(doc: dict[str, Any], tmp_path:
     status, conflict = run_curl(doc, UPDATE.replace(EXAMPLE_RULE_ID, delayed_id), tmp_path)
     assert (status, conflict["error"]) == (409, "version_conflict")
 
-    assert curl_status_only(doc, DELETE.replace(EXAMPLE_RULE_ID, delayed_id), tmp_path) == 204
-    assert curl_status_only(doc, DELETE.replace(EXAMPLE_RULE_ID, delayed_id), tmp_path) == 204
+    assert run_curl(doc, DELETE.replace(EXAMPLE_RULE_ID, delayed_id), tmp_path)[0] == 204
+    assert run_curl(doc, DELETE.replace(EXAMPLE_RULE_ID, delayed_id), tmp_path)[0] == 204
     _, after = run_curl(doc, LIST, tmp_path)
     assert delayed_id not in {r["ruleId"] for r in after["rules"]}
 
@@ -228,7 +206,7 @@ def test_a_delayed_rule_deleted_before_it_fires_sends_nothing(
     rule_id = created["rule"]["ruleId"]
     capture(doc, {**LEAD, "email": "never@example.com"})
     time.sleep(2)  # let the capture's trigger job make the schedule
-    assert curl_status_only(doc, DELETE.replace(EXAMPLE_RULE_ID, rule_id), tmp_path) == 204
+    assert run_curl(doc, DELETE.replace(EXAMPLE_RULE_ID, rule_id), tmp_path)[0] == 204
     call(doc, "POST", "/_local/clock/advance", body=json.dumps({"minutes": 1441}).encode())
     deadline = time.monotonic() + 10
     outcomes: list[str] = []

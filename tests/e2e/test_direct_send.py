@@ -5,14 +5,13 @@ delivery consumer, shows in the local mail viewer, and its events include SENT."
 from __future__ import annotations
 
 import json
-import subprocess
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.e2e.stack import call
+from tests.e2e.stack import call, run_curl
 
 pytestmark = pytest.mark.e2e
 
@@ -58,28 +57,6 @@ TEMPLATE = {
     "html": "<p>Hi {{firstName}}, thanks for your interest in {{service}}.</p>",
     "text": "Hi {{firstName}}, thanks for your interest in {{service}}.",
 }
-
-
-def run_curl(doc: dict[str, Any], command: str, home: Path) -> tuple[int, Any]:
-    (home / ".curlrc").write_text('write-out = "\\n%{http_code}"\n')
-    environment = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(home),
-        "TENX_API_BASE": doc["apiBase"],
-        "TENX_JWT": doc["tokens"]["OPERATOR"],
-        "TENX_HANDLE": doc["handle"],
-        "TENX_DOMAIN": doc["domain"],
-    }
-    finished = subprocess.run(
-        ["bash", "-c", command],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    body, _, status = finished.stdout.rpartition("\n")
-    return int(status), json.loads(body)
 
 
 def ensure_setup(doc: dict[str, Any]) -> None:

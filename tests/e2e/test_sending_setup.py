@@ -4,14 +4,13 @@ its curl examples run exactly as published, then every error row these routes ca
 from __future__ import annotations
 
 import json
-import subprocess
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tenx_email import keys
-from tests.e2e.stack import aws_client, call
+from tests.e2e.stack import aws_client, call, run_curl
 
 pytestmark = pytest.mark.e2e
 
@@ -45,30 +44,6 @@ STEP_3_CREATE_TEMPLATE = """curl -sS -X POST "${TENX_API_BASE}/v2/handles/${TENX
     "text": "Hi {{firstName}}, thanks for your interest in {{service}}."
   }'
 """
-
-
-def run_curl(doc: dict[str, Any], command: str, home: Path) -> tuple[int, Any]:
-    """Run a contract curl example unchanged, as a person would in a shell with the
-    contract's variables exported. A ~/.curlrc appends the status code to the output."""
-    (home / ".curlrc").write_text('write-out = "\\n%{http_code}"\n')
-    environment = {
-        "PATH": "/usr/local/bin:/usr/bin:/bin",
-        "HOME": str(home),
-        "TENX_API_BASE": doc["apiBase"],
-        "TENX_JWT": doc["tokens"]["OPERATOR"],
-        "TENX_HANDLE": doc["handle"],
-        "TENX_DOMAIN": doc["domain"],
-    }
-    finished = subprocess.run(
-        ["bash", "-c", command],
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=30,
-        check=True,
-    )
-    body, _, status = finished.stdout.rpartition("\n")
-    return int(status), json.loads(body)
 
 
 @pytest.fixture

@@ -1,0 +1,39 @@
+"""The Lambda handler of an SQS consumer: each record is settled on its own (partial batch
+response), with logging, tracing and metrics around the batch."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from aws_lambda_powertools.utilities.batch import (
+    BatchProcessor,
+    EventType,
+    process_partial_response,
+)
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from tenx_email.observability import logger, metrics, tracer
+
+LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
+# Powertools passes the Lambda context to record handlers that take a second argument.
+RecordHandler = Callable[[SQSRecord], None] | Callable[[SQSRecord, LambdaContext], None]
+
+
+def sqs_consumer(record_handler: RecordHandler) -> LambdaHandler:
+    # A batch whose records all failed is reported like any other (not raised), so the
+    # response always names exactly the records to retry.
+    processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
+
+    @logger.inject_lambda_context(clear_state=True)
+    @tracer.capture_lambda_handler
+    @metrics.log_metrics
+    def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        return dict(
+            process_partial_response(
+                event=event, record_handler=record_handler, processor=processor, context=context
+            )
+        )
+
+    return handler
