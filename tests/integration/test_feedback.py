@@ -292,3 +292,31 @@ def test_events_that_are_not_ours_are_dropped_and_a_malformed_one_retried(
     assert stored(message).status is MessageStatus.DELIVERED
     assert len(events_of(message)) == 2
     assert suppressions.get("acme", "a@example.org") is None
+
+
+def test_after_a_hard_bounce_the_send_route_refuses_the_address(
+    ses: SesSpy, queue: str, delivery_queue: str
+) -> None:
+    from tenx_email.roles import Role
+    from tests.events import invoke
+    from tests.integration.conftest import MEMBERS
+
+    # Given a message to an address that then bounced hard
+    message = sent_message(queue, "gone@example.org")
+    run_feedback(ses_event("Bounce", message, **HARD_BOUNCE))
+    # When a direct send names it again (in any case)
+    status, body = invoke(
+        "send_message",
+        {"handle": "acme"},
+        sub=MEMBERS[Role.OPERATOR],
+        body={
+            "senderId": support.SENDER_ID,
+            "to": ["Gone@Example.org"],
+            "purpose": "TRANSACTIONAL_API",
+            "consentAttestation": True,
+            "templateId": support.TEMPLATE_ID,
+            "variables": {"firstName": "G"},
+        },
+    )
+    # Then it is refused before anything is stored or queued
+    assert (status, body["error"]) == (409, "email_recipient_suppressed")
