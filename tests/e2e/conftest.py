@@ -24,7 +24,12 @@ def doc(stack: Stack) -> dict[str, Any]:
 
 # The contract's flows build on one another on the shared stack (setup, then sends, then
 # rules), as a developer would walk them; everything else runs after.
-JOURNEY = ("test_sending_setup.py", "test_direct_send.py", "test_campaign_rules.py")
+JOURNEY = (
+    "test_sending_setup.py",
+    "test_direct_send.py",
+    "test_campaign_rules.py",
+    "test_contract_walkthrough.py",
+)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
