@@ -7,12 +7,15 @@ from collections.abc import Callable
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+from aws_lambda_powertools.event_handler.openapi.exceptions import (
+    RequestUnsupportedContentType,
+    RequestValidationError,
+)
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tenx_email import ids
-from tenx_email.errors import DomainError, Forbidden, Unauthenticated
+from tenx_email.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from tenx_email.models import Caller, HandleAccess
 from tenx_email.observability import logger, metrics, tracer
 from tenx_email.routes import Route, Scope
@@ -40,6 +43,20 @@ def _log_refusal(error: DomainError) -> None:
     logger.info("request refused", extra={"error_code": error.code, "status": error.status})
 
 
+_JSON_ONLY = "send the body as JSON (Content-Type: application/json)"
+_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
+
+
+def _is_multipart(event: dict[str, Any]) -> bool:
+    """Powertools parses a multipart body as form data, and fails unhandled (a 502) when the
+    Content-Type has no boundary; bodies here are JSON, so such a request is refused first."""
+    headers = event.get("headers") or {}
+    content_type = next(
+        (str(value) for name, value in headers.items() if name.lower() == "content-type"), ""
+    )
+    return content_type.strip().lower().startswith("multipart/")
+
+
 def _field_name(location: tuple[Any, ...]) -> str:
     # Powertools reports ("body", "field", ...) or ("path", "name"); show what the client sent.
     return ".".join(str(part) for part in location[1:]) or str(location[0])
@@ -63,6 +80,17 @@ def create_resolver() -> APIGatewayRestResolver:
             for detail in error.errors()
         ]
         return error_response(400, "invalid_request", "; ".join(problems[:10]), request_id())
+
+    @app.exception_handler(RecursionError)
+    def too_deeply_nested(_: RecursionError) -> Response[str]:
+        # json.loads gives up on absurdly nested bodies; that is the client's input, not a crash.
+        return error_response(
+            400, "invalid_request", "the JSON body is nested too deeply", request_id()
+        )
+
+    @app.exception_handler(RequestUnsupportedContentType)
+    def unsupported_content_type(_: RequestUnsupportedContentType) -> Response[str]:
+        return error_response(400, "invalid_request", _JSON_ONLY, request_id())
 
     @app.not_found
     def not_found(_: Exception) -> Response[str]:
@@ -127,6 +155,8 @@ def entrypoint(app: APIGatewayRestResolver, route: Route) -> LambdaHandler:
             except DomainError as error:
                 return _refused(error, event)
             app.append_context(**{_ACCESS_CONTEXT_KEY: checked})
+        if route.method in _BODY_METHODS and _is_multipart(event):
+            return _refused(InvalidInput(_JSON_ONLY), event)
         return app.resolve(event, context)
 
     return handler

@@ -49,8 +49,9 @@ def decode(
         isinstance(name, str) and isinstance(value, str) for name, value in key.items()
     ):
         raise refused
-    expected = set(exact) | set(prefixes)
-    if set(key) - expected - {"PK", "SK"}:
+    # Exactly the key attributes of this list's items: an extra one could aim the query
+    # elsewhere, a missing one makes DynamoDB refuse the start key (a 500, not a 400).
+    if set(key) != set(exact) | set(prefixes) | {"PK", "SK"}:
         raise refused
     if any(key.get(name) != value for name, value in exact.items()) or any(
         not str(key.get(name, "")).startswith(prefix) for name, prefix in prefixes.items()

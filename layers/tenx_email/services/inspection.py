@@ -74,6 +74,8 @@ def list_events(
         raise EventFilterRequired(
             "give messageId or recipient, or at least one of purpose and since"
         )
+    if query.message_id and store.get(access.handle.handle, query.message_id) is None:
+        raise MessageNotFound(f"message {query.message_id} does not exist")
     return store.list_events(
         access.handle.handle,
         message_id=query.message_id,

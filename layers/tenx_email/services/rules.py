@@ -146,6 +146,15 @@ def _rule_not_found(rule_id: str, campaign_id: str) -> EmailRuleNotFound:
     return EmailRuleNotFound(f"rule {rule_id[:80]!r} does not exist in campaign {campaign_id}")
 
 
+def require_rule(handle_name: str, campaign_id: str, rule_id: str) -> EmailRule:
+    """A rule of this campaign that exists (deleted ones included: their runs stay visible)."""
+    require_campaign(handle_name, campaign_id)
+    rule = store.get(handle_name, campaign_id, rule_id) if RULE_ID.fullmatch(rule_id) else None
+    if rule is None:
+        raise _rule_not_found(rule_id, campaign_id)
+    return rule
+
+
 def _fields(trigger: RuleTrigger, draft: RuleDraft) -> dict[str, Any]:
     """What a client sets: the same on create and update (an update replaces them all)."""
     return {

@@ -52,6 +52,7 @@ from tenx_email.observability import logger
 from tenx_email.rendering import has_header_breakers, render
 from tenx_email.resources import CAMPAIGN_EVENT_DETAIL_TYPES, CAMPAIGN_EVENT_SOURCE
 from tenx_email.services.campaigns import require_campaign
+from tenx_email.services.rules import require_rule
 from tenx_email.services.senders import EMAIL_ADDRESS
 from tenx_email.services.sending import DEFAULT_DAILY_LIMIT
 from tenx_email.settings import delivery_settings, trigger_settings
@@ -457,5 +458,5 @@ def run_job(body: str) -> None:
 def list_runs(
     access: HandleAccess, campaign_id: str, rule_id: str, limit: int, next_token: str | None
 ) -> Page[RuleRun]:
-    require_campaign(access.handle.handle, campaign_id)
+    require_rule(access.handle.handle, campaign_id, rule_id)
     return store.list_runs(access.handle.handle, rule_id, limit, next_token)
