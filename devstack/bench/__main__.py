@@ -1,0 +1,254 @@
+"""`make bench`: measure, print a table, write `.local/bench.json`. Always exits 0 once the
+figures are in, whatever they show: targets are reported, not asserted."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import sys
+import time
+from dataclasses import asdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from devstack.bench import imports, layer, load, model, report, targets
+from devstack.bench.cost import Mix
+
+REPO = Path(__file__).resolve().parents[2]
+DEFAULT_OUTPUT = REPO / ".local" / "bench.json"
+
+
+def _progress(message: str) -> None:
+    print(f"bench: {message}", file=sys.stderr, flush=True)
+
+
+def _calls_per_request(result: Any) -> dict[str, Any]:
+    routes = {}
+    for figure in result.routes:
+        target = targets.route_target(figure.route_id, figure.read_only)
+        routes[figure.route_id] = {
+            "calls": figure.calls,
+            "readOnly": figure.read_only,
+            "target": target,
+            "verdict": targets.verdict(figure.calls, target),
+            "byCall": figure.by_call,
+            "range": [figure.calls_min, figure.calls_max],
+            "medianMs": figure.duration_ms,
+            "ownMs": figure.own_ms,
+            "readUnits": figure.read_units,
+            "writeUnits": figure.write_units,
+            "indexWriteUnits": figure.index_write_units,
+            "writeUnitsByCall": figure.write_units_by_call,
+        }
+    auth = result.authorizer
+    warm = auth.warm_calls + auth.warm_jwks_fetches
+    return {
+        "routes": routes,
+        "authorizer": {
+            "warmCalls": auth.warm_calls,
+            "warmJwksFetches": auth.warm_jwks_fetches,
+            "warmRounds": auth.warm_rounds,
+            "coldCalls": auth.cold_calls,
+            "coldJwksFetches": auth.cold_jwks_fetches,
+            "target": targets.AUTHORIZER_CALLS_WHEN_WARM,
+            "verdict": targets.verdict(warm, targets.AUTHORIZER_CALLS_WHEN_WARM),
+            "medianMs": auth.duration_ms,
+        },
+    }
+
+
+def _calls_per_email(result: Any) -> dict[str, Any]:
+    def entry(figure: Any, target: float | None) -> dict[str, Any]:
+        return {
+            "value": figure.calls_per_unit,
+            "unit": figure.unit,
+            "target": target,
+            "verdict": targets.verdict(figure.calls_per_unit, target),
+            "byCall": figure.by_call_per_unit,
+            "units": figure.units,
+            "batches": figure.batches,
+            "readUnitsPerUnit": figure.read_units_per_unit,
+            "writeUnitsPerUnit": figure.write_units_per_unit,
+            "indexWriteUnitsPerUnit": figure.index_write_units_per_unit,
+            "writeUnitsByCallPerUnit": figure.write_units_by_call_per_unit,
+            "medianBatchMs": figure.duration_ms_per_batch,
+            "ownBatchMs": figure.own_ms_per_batch,
+        }
+
+    return {
+        "delivery": entry(result.delivery, targets.DELIVERY_CALLS_PER_EMAIL),
+        "trigger": entry(result.trigger, targets.TRIGGER_CALLS_PER_RULE_MESSAGE),
+        "feedback": entry(result.feedback, targets.FEEDBACK_CALLS_PER_SES_EVENT),
+        "triggerDelayed": entry(result.trigger_delayed, None),
+        "sesEventsPerEmail": result.ses_events_per_email,
+    }
+
+
+def _imports(result: imports.ImportResult) -> dict[str, Any]:
+    return {
+        "baselineMs": result.baseline_ms,
+        "baselineRunsMs": result.baseline_runs_ms,
+        "baselineCpuMs": result.baseline_cpu_ms,
+        "target": targets.COLD_IMPORT_RATIO,
+        "modules": {
+            figure.module: {
+                "ms": figure.median_ms,
+                "runsMs": figure.runs_ms,
+                "ratio": figure.ratio,
+                "cpuMs": figure.cpu_median_ms,
+                "cpuRatio": figure.cpu_ratio,
+                "verdict": targets.verdict(figure.ratio, targets.COLD_IMPORT_RATIO),
+            }
+            for figure in result.modules
+        },
+        "worst": result.worst,
+        "worstTopPackagesBeyondBoto3": [
+            {"package": name, "selfMs": ms} for name, ms in result.worst_top_packages
+        ],
+    }
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m devstack.bench", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="skip the load run and the layer")
+    parser.add_argument("--load", type=int, default=100, metavar="N", help="sends in the load run")
+    parser.add_argument("--concurrency", type=int, default=8, help="concurrent sends")
+    parser.add_argument("--rounds", type=int, default=7, help="measured calls per route")
+    parser.add_argument("--import-runs", type=int, default=3, help="fresh imports per module")
+    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
+    options = parser.parse_args(argv)
+    if options.load < 1 or options.concurrency < 1 or options.rounds < 1:
+        parser.error("--load, --concurrency and --rounds must be at least 1")
+
+    started = time.monotonic()
+    details: dict[str, Any] = {}
+    phases: dict[str, float] = {}
+
+    def phase_done(name: str, since: float) -> float:
+        now = time.monotonic()
+        phases[name] = round(now - since, 1)
+        return now
+
+    _progress("cold imports (a fresh interpreter per import)")
+    details["imports"] = _imports(imports.measure(runs=options.import_runs))
+    mark = phase_done("imports", started)
+
+    details["layer"] = None
+    if not options.quick:
+        _progress("the layer, bundled as the CDK bundles it")
+        details["layer"] = asdict(layer.measure())
+    mark = phase_done("layer", mark)
+
+    _progress("the handlers on moto, in process")
+    from devstack.bench import inprocess  # loads nothing of the service until measure()
+
+    result = inprocess.measure(rounds=options.rounds)
+    details["callsPerRequest"] = _calls_per_request(result)
+    details["callsPerEmail"] = _calls_per_email(result)
+
+    inputs = model.measured(result, model.configured_memory_mb())
+    cost_doc = model.cost_document(inputs, Mix())
+    cost_doc["target"] = targets.COST_PCT_OF_SES
+    cost_doc["verdict"] = targets.verdict(cost_doc["value"], targets.COST_PCT_OF_SES)
+    details["cost"] = cost_doc
+    mark = phase_done("inProcess", mark)
+
+    details["load"] = None
+    if not options.quick:
+        _progress(f"load: the local stack, {options.load} direct sends over HTTP")
+        details["load"] = asdict(load.run(options.load, options.concurrency, progress=_progress))
+    phase_done("load", mark)
+    details["phaseSeconds"] = phases
+
+    document = _document(options.quick, details, time.monotonic() - started)
+    options.output.parent.mkdir(parents=True, exist_ok=True)
+    options.output.write_text(json.dumps(document, indent=2) + "\n")
+    print(report.render(document))
+    print(f"\nwritten to {options.output} in {document['seconds']:.0f} s")
+    return 0
+
+
+def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str, Any]:
+    """The figures at the top (plain numbers, as named in the README), targets and verdicts
+    beside them, and everything they were computed from under `details`."""
+    per_request = details["callsPerRequest"]
+    per_email = details["callsPerEmail"]
+    imported = details["imports"]
+    load_run = details["load"]
+    figures: dict[str, Any] = {
+        "awsCallsPerRequest": {
+            **{route: f["calls"] for route, f in per_request["routes"].items()},
+            "authorizer": per_request["authorizer"]["warmCalls"]
+            + per_request["authorizer"]["warmJwksFetches"],
+        },
+        "awsCallsPerEmail": {
+            key: per_email[key]["value"] for key in ("delivery", "trigger", "feedback")
+        },
+        "coldImportRatio": {
+            module.removeprefix("functions."): f["ratio"]
+            for module, f in imported["modules"].items()
+        },
+        "layerZipBytes": details["layer"]["zip_bytes"] if details["layer"] else None,
+        "costPer1000EmailsPctOfSes": details["cost"]["value"],
+        "load": None
+        if load_run is None
+        else {
+            "requests": load_run["requests"],
+            "accepted": load_run["accepted"],
+            "sent": load_run["sent"],
+            "lost": load_run["lost"],
+            "duplicates": load_run["duplicates"],
+            "p50Ms": load_run["p50_ms"],
+            "p99Ms": load_run["p99_ms"],
+        },
+    }
+    verdicts: dict[str, Any] = {
+        "awsCallsPerRequest": {
+            **{route: f["verdict"] for route, f in per_request["routes"].items()},
+            "authorizer": per_request["authorizer"]["verdict"],
+        },
+        "awsCallsPerEmail": {
+            key: per_email[key]["verdict"] for key in ("delivery", "trigger", "feedback")
+        },
+        "coldImportRatio": {
+            module.removeprefix("functions."): f["verdict"]
+            for module, f in imported["modules"].items()
+        },
+        "costPer1000EmailsPctOfSes": details["cost"]["verdict"],
+    }
+    if load_run is not None:
+        verdicts["load"] = {
+            "lost": targets.verdict(load_run["lost"], 0),
+            "duplicates": targets.verdict(load_run["duplicates"], 0),
+        }
+    return {
+        "generatedAt": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": quick,
+        "seconds": round(seconds, 1),
+        "host": {
+            "python": platform.python_version(),
+            "machine": platform.machine(),
+            "note": "measured on this host's CPython and moto; Lambda runs arm64 / CPython 3.14",
+        },
+        **figures,
+        "targets": {
+            "sendMessageCallsPerRequest": targets.SEND_CALLS_PER_REQUEST,
+            "readOnlyCallsPerRequest": targets.READ_ONLY_CALLS_PER_REQUEST,
+            "authorizerCallsWhenWarm": targets.AUTHORIZER_CALLS_WHEN_WARM,
+            "deliveryCallsPerEmail": targets.DELIVERY_CALLS_PER_EMAIL,
+            "triggerCallsPerRuleMessage": targets.TRIGGER_CALLS_PER_RULE_MESSAGE,
+            "feedbackCallsPerSesEvent": targets.FEEDBACK_CALLS_PER_SES_EVENT,
+            "coldImportRatio": targets.COLD_IMPORT_RATIO,
+            "costPer1000EmailsPctOfSes": targets.COST_PCT_OF_SES,
+            "loadLost": 0,
+            "loadDuplicates": 0,
+        },
+        "verdicts": verdicts,
+        "details": details,
+    }
+
+
+if __name__ == "__main__":
+    sys.exit(main())

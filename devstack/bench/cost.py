@@ -1,0 +1,302 @@
+"""What AWS charges per 1,000 emails besides SES, as a share of SES's own price.
+
+Pure arithmetic over explicit inputs: prices (constants below), an assumed traffic mix, and
+profiles of each function's invocations as the bench measured them (own compute time, AWS calls,
+DynamoDB request units, log bytes). Nothing here calls AWS or measures anything.
+
+Lambda duration per invocation is modelled, not copied from the bench's wall clock: the
+handler's own time (its measured time minus the time spent inside moto, which emulates AWS
+at its own speed: moto copies the whole table on every transaction) scaled to the configured
+memory's CPU share, plus an assumed in-region latency for each AWS call it makes.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+# --- prices: us-east-1 public list prices (on-demand, first tier, no free tier), as of 2025;
+# DynamoDB on-demand after its November 2024 price reduction. ---------------------------------
+SES_PER_1000_EMAILS = 0.10  # SES outbound email
+API_GATEWAY_REST_PER_MILLION = 3.50  # REST API requests, first 333 million a month
+LAMBDA_REQUESTS_PER_MILLION = 0.20
+LAMBDA_ARM64_PER_GB_SECOND = 0.0000133334  # arm64, first 7.5 billion GB-s a month
+DYNAMODB_READ_UNITS_PER_MILLION = 0.125  # on-demand read request units
+DYNAMODB_WRITE_UNITS_PER_MILLION = 0.625  # on-demand write request units
+SQS_STANDARD_PER_MILLION_REQUESTS = 0.40  # each 64 KB chunk of a payload is one request
+SQS_REQUEST_CHUNK_BYTES = 64 * 1024
+EVENTBRIDGE_CUSTOM_EVENTS_PER_MILLION = 1.00  # PutEvents on the campaign bus (SES's own events
+# reach the default bus and its rules' SQS targets at no EventBridge charge)
+SCHEDULER_INVOCATIONS_PER_MILLION = 1.00  # EventBridge Scheduler, beyond 14 million free
+CLOUDWATCH_LOGS_INGESTION_PER_GB = 0.50  # standard log class
+
+# Lambda gives a function CPU in proportion to its memory: one vCPU at 1,769 MB (Lambda
+# developer guide, "Memory and computing power").
+LAMBDA_MB_PER_VCPU = 1769
+
+# Assumed in-region latency of one AWS call from Lambda, in milliseconds (typical p50).
+CALL_LATENCY_MS: Mapping[str, float] = {
+    "dynamodb": 5.0,
+    "dynamodb:TransactWriteItems": 12.0,
+    "dynamodb:BatchGetItem": 6.0,
+    "dynamodb:Query": 6.0,
+    "sqs": 8.0,
+    "sesv2": 30.0,
+    "ses": 30.0,
+    "scheduler": 30.0,
+}
+DEFAULT_CALL_LATENCY_MS = 20.0
+
+
+def call_latency_ms(call: str) -> float:
+    """Assumed latency of `service:Operation` (the operation's own figure, else the
+    service's, else a default)."""
+    if call in CALL_LATENCY_MS:
+        return CALL_LATENCY_MS[call]
+    return CALL_LATENCY_MS.get(call.split(":", 1)[0], DEFAULT_CALL_LATENCY_MS)
+
+
+def cpu_scale(memory_mb: int) -> float:
+    """How much slower CPU-bound code runs at `memory_mb` than on one full vCPU."""
+    return max(1.0, LAMBDA_MB_PER_VCPU / memory_mb)
+
+
+@dataclass(frozen=True)
+class Profile:
+    """One invocation of a function, as measured."""
+
+    function: str
+    own_ms: float  # the handler's own time, outside AWS calls, on the bench's machine
+    calls: Mapping[str, float]  # "service:Operation" -> calls per invocation
+    read_units: float = 0.0
+    write_units: float = 0.0
+    log_bytes: float = 0.0
+    # SQS payload bytes per SendMessage (one request per 64 KB chunk).
+    sqs_payload_bytes: int = 1024
+
+    def billed_ms(self, scale: float) -> int:
+        """Lambda bills each invocation's duration rounded up to the millisecond."""
+        waiting = sum(call_latency_ms(call) * count for call, count in self.calls.items())
+        return max(1, math.ceil(self.own_ms * scale + waiting))
+
+    def sqs_requests(self) -> float:
+        chunks = max(1, math.ceil(self.sqs_payload_bytes / SQS_REQUEST_CHUNK_BYTES))
+        return sum(count * chunks for call, count in self.calls.items() if call.startswith("sqs:"))
+
+
+@dataclass(frozen=True)
+class Share:
+    """`invocations` of `profile` per email."""
+
+    profile: Profile
+    invocations: float
+
+
+@dataclass(frozen=True)
+class Mix:
+    """The traffic the model assumes."""
+
+    direct_share: float = 0.5  # emails from direct sends; the rest from campaign rules
+    delayed_share_of_rules: float = 0.5  # rule emails from delayed (scheduled) rules
+    recipients_per_send: float = 1.0  # direct sends name one recipient each
+    # API Gateway caches the authorizer's answer per token for 300 s: one authorizer run per
+    # ten requests is a client sending two requests a minute per token.
+    authorizer_runs_per_request: float = 0.1
+    rule_messages_per_campaign_event: float = 1.0
+    ses_events_per_email: float = 2.0  # Send and Delivery (bounces and complaints are rare)
+    batch_size: int = 10  # every event source mapping's batch
+
+
+@dataclass(frozen=True)
+class Measured:
+    """The profiles the bench measured. Consumer profiles are per batch of `Mix.batch_size`
+    records; `*_units_per_batch` says how many emails, messages or events a batch handled."""
+
+    memory_mb: int
+    send: Profile
+    authorizer: Profile
+    delivery_batch: Profile
+    delivery_emails_per_batch: float
+    feedback_batch: Profile
+    feedback_events_per_batch: float
+    trigger_batch: Profile
+    trigger_messages_per_batch: float
+    # Both passes of a delayed rule (the event, then the schedule's job), per batch.
+    delayed_trigger_batch: Profile
+    delayed_messages_per_batch: float
+
+
+@dataclass(frozen=True)
+class Line:
+    component: str
+    quantity: float  # per 1,000 emails
+    unit: str
+    unit_price: float  # dollars per unit
+    note: str = ""
+
+    @property
+    def dollars(self) -> float:
+        return self.quantity * self.unit_price
+
+    @property
+    def pct_of_ses(self) -> float:
+        return 100 * self.dollars / SES_PER_1000_EMAILS
+
+
+@dataclass(frozen=True)
+class Estimate:
+    lines: list[Line]
+    extra: list[Line] = field(default_factory=list)  # outside the target figure
+
+    @property
+    def dollars(self) -> float:
+        return sum(line.dollars for line in self.lines)
+
+    @property
+    def pct_of_ses(self) -> float:
+        return 100 * self.dollars / SES_PER_1000_EMAILS
+
+    @property
+    def pct_of_ses_with_extra(self) -> float:
+        extra = sum(line.dollars for line in self.extra)
+        return 100 * (self.dollars + extra) / SES_PER_1000_EMAILS
+
+
+def shares(measured: Measured, mix: Mix) -> list[Share]:
+    """Every function invocation one average email causes."""
+    direct = mix.direct_share
+    rules = 1 - direct
+    immediate, delayed = (
+        rules * (1 - mix.delayed_share_of_rules),
+        rules * mix.delayed_share_of_rules,
+    )
+    requests = direct / mix.recipients_per_send
+    return [
+        Share(measured.send, requests),
+        Share(measured.authorizer, requests * mix.authorizer_runs_per_request),
+        Share(measured.trigger_batch, immediate / measured.trigger_messages_per_batch),
+        Share(measured.delayed_trigger_batch, delayed / measured.delayed_messages_per_batch),
+        Share(measured.delivery_batch, 1 / measured.delivery_emails_per_batch),
+        Share(
+            measured.feedback_batch,
+            mix.ses_events_per_email / measured.feedback_events_per_batch,
+        ),
+    ]
+
+
+def estimate(measured: Measured, mix: Mix, *, scale: float | None = None) -> Estimate:
+    """Dollars per 1,000 emails, line by line. `scale` overrides the CPU scale (1.0 bills the
+    handlers' own time as measured on the bench's machine)."""
+    emails = 1000.0
+    cpu = cpu_scale(measured.memory_mb) if scale is None else scale
+    memory_gb = measured.memory_mb / 1024
+    invocation_shares = shares(measured, mix)
+
+    invocations = sum(s.invocations for s in invocation_shares) * emails
+    gb_seconds = (
+        sum(s.invocations * s.profile.billed_ms(cpu) for s in invocation_shares)
+        * memory_gb
+        / 1000
+        * emails
+    )
+    read_units = sum(s.invocations * s.profile.read_units for s in invocation_shares) * emails
+    write_units = sum(s.invocations * s.profile.write_units for s in invocation_shares) * emails
+    log_gb = sum(s.invocations * s.profile.log_bytes for s in invocation_shares) * emails / 1e9
+
+    rules = 1 - mix.direct_share
+    delayed = rules * mix.delayed_share_of_rules
+    campaign_events = rules / mix.rule_messages_per_campaign_event
+    # SQS requests the functions make (counted), plus those of the event source mappings (one
+    # ReceiveMessage and one DeleteMessageBatch per batch), EventBridge (one SendMessage per
+    # campaign event and per SES event) and the Scheduler (one per delayed job).
+    functions_sqs = sum(s.invocations * s.profile.sqs_requests() for s in invocation_shares)
+    records = 1 + campaign_events + delayed + mix.ses_events_per_email
+    mapping_sqs = records * 2 / mix.batch_size
+    delivered_by_aws = campaign_events + delayed + mix.ses_events_per_email
+    sqs_requests = (functions_sqs + mapping_sqs + delivered_by_aws) * emails
+
+    lines = [
+        Line(
+            "API Gateway REST requests",
+            mix.direct_share / mix.recipients_per_send * emails,
+            "request",
+            API_GATEWAY_REST_PER_MILLION / 1e6,
+            "direct sends only; campaign events arrive on the bus",
+        ),
+        Line("Lambda requests", invocations, "invocation", LAMBDA_REQUESTS_PER_MILLION / 1e6),
+        Line(
+            "Lambda duration (arm64)",
+            gb_seconds,
+            "GB-s",
+            LAMBDA_ARM64_PER_GB_SECOND,
+            f"{measured.memory_mb} MB; own time x{cpu:.2f} + assumed call latency",
+        ),
+        Line("DynamoDB reads", read_units, "RRU", DYNAMODB_READ_UNITS_PER_MILLION / 1e6),
+        Line("DynamoDB writes", write_units, "WRU", DYNAMODB_WRITE_UNITS_PER_MILLION / 1e6),
+        Line("SQS requests", sqs_requests, "request", SQS_STANDARD_PER_MILLION_REQUESTS / 1e6),
+        Line(
+            "EventBridge campaign events",
+            campaign_events * emails,
+            "event",
+            EVENTBRIDGE_CUSTOM_EVENTS_PER_MILLION / 1e6,
+        ),
+        Line(
+            "EventBridge Scheduler",
+            delayed * emails,
+            "invocation",
+            SCHEDULER_INVOCATIONS_PER_MILLION / 1e6,
+            f"delayed rules: {delayed:.0%} of emails",
+        ),
+    ]
+    extra = [
+        Line(
+            "CloudWatch Logs ingestion",
+            log_gb,
+            "GB",
+            CLOUDWATCH_LOGS_INGESTION_PER_GB,
+            "measured log and metric output; not in the target figure",
+        )
+    ]
+    return Estimate(lines=lines, extra=extra)
+
+
+def lambda_ms_per_email(measured: Measured, mix: Mix, scale: float) -> dict[str, float]:
+    """Billed Lambda milliseconds per email, by function (to show where duration goes)."""
+    by_function: dict[str, float] = {}
+    for share in shares(measured, mix):
+        name = share.profile.function
+        by_function[name] = by_function.get(
+            name, 0.0
+        ) + share.invocations * share.profile.billed_ms(scale)
+    return by_function
+
+
+def dynamodb_units_per_email(measured: Measured, mix: Mix) -> dict[str, dict[str, float]]:
+    """Read and write request units per email, by function (to show where they go)."""
+    by_function: dict[str, dict[str, float]] = {}
+    for share in shares(measured, mix):
+        units = by_function.setdefault(share.profile.function, {"read": 0.0, "write": 0.0})
+        units["read"] += share.invocations * share.profile.read_units
+        units["write"] += share.invocations * share.profile.write_units
+    return by_function
+
+
+def per_batch(profile_calls: Mapping[str, float], units_per_batch: float) -> dict[str, float]:
+    """Per-unit call counts -> per-batch call counts."""
+    return {call: count * units_per_batch for call, count in profile_calls.items()}
+
+
+def describe(lines: Sequence[Line]) -> list[dict[str, object]]:
+    return [
+        {
+            "component": line.component,
+            "quantityPer1000Emails": line.quantity,
+            "unit": line.unit,
+            "unitPriceUsd": line.unit_price,
+            "usd": line.dollars,
+            "pctOfSes": line.pct_of_ses,
+            "note": line.note,
+        }
+        for line in lines
+    ]

@@ -1,0 +1,131 @@
+"""From the in-process measurements to the cost model's inputs, and the model's JSON."""
+
+from __future__ import annotations
+
+import ast
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from devstack.bench import cost
+from devstack.bench.inprocess import ConsumerFigure, InProcessResult
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def configured_memory_mb(constants: Path = REPO / "infra" / "constants.py") -> int:
+    """`LAMBDA_MEMORY_MB` from infra/constants.py, read without importing the CDK."""
+    for node in ast.parse(constants.read_text()).body:
+        if (
+            isinstance(node, ast.Assign)
+            and any(isinstance(t, ast.Name) and t.id == "LAMBDA_MEMORY_MB" for t in node.targets)
+            and isinstance(node.value, ast.Constant)
+            and isinstance(node.value.value, int)
+        ):
+            return node.value.value
+    raise ValueError(f"no literal LAMBDA_MEMORY_MB in {constants}")
+
+
+def _batch_profile(figure: ConsumerFigure) -> tuple[cost.Profile, float]:
+    """A consumer's average batch, and how many units (emails, events, messages) it handled."""
+    units_per_batch = figure.units / figure.batches
+    return (
+        cost.Profile(
+            function=figure.function,
+            own_ms=figure.own_ms_per_batch,
+            calls=cost.per_batch(figure.by_call_per_unit, units_per_batch),
+            read_units=figure.read_units_per_unit * units_per_batch,
+            write_units=figure.write_units_per_unit * units_per_batch,
+            log_bytes=figure.log_bytes_per_batch,
+        ),
+        units_per_batch,
+    )
+
+
+def measured(result: InProcessResult, memory_mb: int) -> cost.Measured:
+    send = next(r for r in result.routes if r.route_id == "send_message")
+    delivery, emails = _batch_profile(result.delivery)
+    feedback, events = _batch_profile(result.feedback)
+    trigger, messages = _batch_profile(result.trigger)
+    delayed, delayed_messages = _batch_profile(result.trigger_delayed)
+    return cost.Measured(
+        memory_mb=memory_mb,
+        send=cost.Profile(
+            function="send_message",
+            own_ms=send.own_ms,
+            calls={k: float(v) for k, v in send.by_call.items()},
+            read_units=send.read_units,
+            write_units=send.write_units,
+            log_bytes=send.log_bytes,
+        ),
+        authorizer=cost.Profile(
+            function="authorizer",
+            own_ms=result.authorizer.own_ms,
+            calls={},
+            log_bytes=result.authorizer.log_bytes,
+        ),
+        delivery_batch=delivery,
+        delivery_emails_per_batch=emails,
+        feedback_batch=feedback,
+        feedback_events_per_batch=events,
+        trigger_batch=trigger,
+        trigger_messages_per_batch=messages,
+        delayed_trigger_batch=delayed,
+        delayed_messages_per_batch=delayed_messages,
+    )
+
+
+def cost_document(inputs: cost.Measured, mix: cost.Mix) -> dict[str, Any]:
+    scale = cost.cpu_scale(inputs.memory_mb)
+    headline = cost.estimate(inputs, mix)
+    measured_speed = cost.estimate(inputs, mix, scale=1.0)
+    return {
+        "value": headline.pct_of_ses,
+        "usdPer1000Emails": headline.dollars,
+        "sesUsdPer1000Emails": cost.SES_PER_1000_EMAILS,
+        "lines": cost.describe(headline.lines),
+        "notInTarget": cost.describe(headline.extra),
+        "pctOfSesWithLogs": headline.pct_of_ses_with_extra,
+        "sensitivity": {
+            "cpuScaleUsed": scale,
+            "pctOfSesAtBenchCpuSpeed": measured_speed.pct_of_ses,
+        },
+        "lambdaBilledMsPerEmail": cost.lambda_ms_per_email(inputs, mix, scale),
+        "dynamodbUnitsPerEmail": cost.dynamodb_units_per_email(inputs, mix),
+        "inputs": {
+            "prices": {
+                "region": "us-east-1",
+                "asOf": "2025 public list prices (DynamoDB on-demand after Nov 2024)",
+                "sesPer1000Emails": cost.SES_PER_1000_EMAILS,
+                "apiGatewayRestPerMillion": cost.API_GATEWAY_REST_PER_MILLION,
+                "lambdaRequestsPerMillion": cost.LAMBDA_REQUESTS_PER_MILLION,
+                "lambdaArm64PerGbSecond": cost.LAMBDA_ARM64_PER_GB_SECOND,
+                "dynamodbReadUnitsPerMillion": cost.DYNAMODB_READ_UNITS_PER_MILLION,
+                "dynamodbWriteUnitsPerMillion": cost.DYNAMODB_WRITE_UNITS_PER_MILLION,
+                "sqsPerMillionRequests": cost.SQS_STANDARD_PER_MILLION_REQUESTS,
+                "eventBridgeCustomEventsPerMillion": cost.EVENTBRIDGE_CUSTOM_EVENTS_PER_MILLION,
+                "schedulerInvocationsPerMillion": cost.SCHEDULER_INVOCATIONS_PER_MILLION,
+                "cloudWatchLogsIngestionPerGb": cost.CLOUDWATCH_LOGS_INGESTION_PER_GB,
+            },
+            "mix": asdict(mix),
+            "memoryMb": inputs.memory_mb,
+            "callLatencyMs": dict(cost.CALL_LATENCY_MS),
+            "profiles": {
+                name: {**asdict(profile), "billedMs": profile.billed_ms(scale)}
+                for name, profile in (
+                    ("send_message", inputs.send),
+                    ("authorizer", inputs.authorizer),
+                    ("deliverBatch", inputs.delivery_batch),
+                    ("feedbackBatch", inputs.feedback_batch),
+                    ("triggerBatch", inputs.trigger_batch),
+                    ("delayedTriggerBatch", inputs.delayed_trigger_batch),
+                )
+            },
+            "unitsPerBatch": {
+                "emailsPerDeliverBatch": inputs.delivery_emails_per_batch,
+                "eventsPerFeedbackBatch": inputs.feedback_events_per_batch,
+                "messagesPerTriggerBatch": inputs.trigger_messages_per_batch,
+                "messagesPerDelayedTriggerBatch": inputs.delayed_messages_per_batch,
+            },
+        },
+    }

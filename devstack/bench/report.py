@@ -1,0 +1,237 @@
+"""The printed table: every figure beside its target, from the same document as bench.json."""
+
+from __future__ import annotations
+
+from typing import Any
+
+WIDTH = 100
+
+
+def _target(target: float | None, ceiling: bool = True) -> str:
+    if target is None:
+        return "-"
+    text = f"{target:g}"
+    return f"<= {text}" if ceiling and target else text
+
+
+def _calls(by_call: dict[str, float]) -> str:
+    return ", ".join(f"{name} {count:g}" for name, count in by_call.items())
+
+
+def _row(label: str, value: str, target: str, verdict: str, detail: str = "") -> str:
+    line = f"  {label:<48} {value:>9}  {target:>7}  {verdict:<4}"
+    return f"{line}  {detail}" if detail else line
+
+
+def _title(text: str) -> str:
+    return f"\n{text}\n{'-' * min(WIDTH, len(text))}"
+
+
+def _per_request(section: dict[str, Any]) -> list[str]:
+    lines = [_title("AWS calls per request (warm, one representative success each, on moto)")]
+    for route_id, figure in section["routes"].items():
+        label = f"{route_id}{' (read-only)' if figure['readOnly'] else ''}"
+        low, high = figure["range"]
+        spread = "" if low == high else f" [{low}-{high}]"
+        lines.append(
+            _row(
+                label,
+                f"{figure['calls']}{spread}",
+                _target(figure["target"]),
+                figure["verdict"],
+                _calls(figure["byCall"]),
+            )
+        )
+    auth = section["authorizer"]
+    lines.append(
+        _row(
+            "authorizer, warm (AWS calls + JWKS fetches)",
+            str(auth["warmCalls"] + auth["warmJwksFetches"]),
+            _target(auth["target"], ceiling=False),
+            auth["verdict"],
+            f"over {auth['warmRounds']} warm calls; cold: {auth['coldCalls']} AWS calls, "
+            f"{auth['coldJwksFetches']} JWKS fetch",
+        )
+    )
+    return lines
+
+
+def _per_email(section: dict[str, Any]) -> list[str]:
+    lines = [_title("AWS calls per email / message / event (batches of 10, SES calls included)")]
+    for key, label in (
+        ("delivery", "deliver, per email sent"),
+        ("trigger", "trigger, per rule message"),
+        ("feedback", "feedback, per SES event"),
+        ("triggerDelayed", "trigger, per delayed rule message (both passes)"),
+    ):
+        figure = section[key]
+        lines.append(
+            _row(
+                label,
+                f"{figure['value']:.2f}",
+                _target(figure["target"]),
+                figure["verdict"],
+                _calls(figure["byCall"]),
+            )
+        )
+        writes = ", ".join(
+            f"{name.removeprefix('dynamodb:')} {units:.1f}"
+            for name, units in figure["writeUnitsByCallPerUnit"].items()
+        )
+        lines.append(
+            f"  {'':<48} {'':>9}  {'':>7}  {'':<4}  DynamoDB per unit: "
+            f"{figure['readUnitsPerUnit']:.1f} RRU, {figure['writeUnitsPerUnit']:.1f} WRU "
+            f"({figure['indexWriteUnitsPerUnit']:.1f} of them GSI writes; by call: {writes})"
+        )
+    lines.append(f"  SES events per email: {section['sesEventsPerEmail']:g} (Send, Delivery)")
+    return lines
+
+
+def _imports(section: dict[str, Any]) -> list[str]:
+    base = section["baselineMs"]
+    lines = [
+        _title(
+            f"Cold import time / `import boto3` ({base:.0f} ms wall, "
+            f"{section['baselineCpuMs']:.0f} ms CPU), median of fresh interpreters"
+        )
+    ]
+    modules = section["modules"]
+    for module, figure in sorted(modules.items(), key=lambda item: -item[1]["ratio"]):
+        lines.append(
+            _row(
+                module.removeprefix("functions."),
+                f"{figure['ratio']:.2f}",
+                _target(section["target"]),
+                figure["verdict"],
+                f"{figure['ms']:.0f} ms; CPU-time ratio {figure['cpuRatio']:.2f}",
+            )
+        )
+    misses = sum(1 for f in modules.values() if f["verdict"] == "MISS")
+    top = ", ".join(
+        f"{p['package']} {p['selfMs']:.0f} ms" for p in section["worstTopPackagesBeyondBoto3"]
+    )
+    lines.append(f"  {misses} of {len(modules)} modules miss; worst: {section['worst']}")
+    lines.append(f"  its most expensive packages beyond boto3's own (self time): {top}")
+    return lines
+
+
+def _layer(section: dict[str, Any] | None) -> list[str]:
+    lines = [_title("Layer as deployed (bundled like the CDK asset, deflate)")]
+    if section is None:
+        return [*lines, "  skipped (--quick)"]
+    largest = ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in section["largest_packages"])
+    lines.append(
+        _row(
+            "layerZipBytes",
+            f"{section['zip_bytes']:,}",
+            "-",
+            "-",
+            f"{section['zip_bytes'] / 1e6:.1f} MB zipped, {section['unzipped_bytes'] / 1e6:.1f} MB "
+            f"unzipped, {section['files']} files",
+        )
+    )
+    lines.append(f"  largest (zipped): {largest}")
+    lines.append(f"  source: {section['source']}")
+    return lines
+
+
+def _price(dollars: float) -> str:
+    """Small unit prices per million units, as AWS publishes them."""
+    text = f"${dollars * 1e6:.4g}/M" if dollars < 1e-3 else f"${dollars:.4g}"
+    return f"{text:>10}"
+
+
+def _cost(section: dict[str, Any]) -> list[str]:
+    lines = [_title("Cost per 1,000 emails besides SES (us-east-1 list prices), % of SES's $0.10")]
+    for line in section["lines"] + section["notInTarget"]:
+        lines.append(
+            f"  {line['component']:<28} {line['quantityPer1000Emails']:>9.4g} {line['unit']:<10}"
+            f" x {_price(line['unitPriceUsd'])} = ${line['usd']:.5f} {line['pctOfSes']:6.2f} %"
+            + (f"  ({line['note']})" if line["note"] else "")
+        )
+    lines.append(
+        _row(
+            "costPer1000EmailsPctOfSes",
+            f"{section['value']:.2f} %",
+            _target(section["target"]),
+            section["verdict"],
+            f"${section['usdPer1000Emails']:.5f} per 1,000 emails; with logs "
+            f"{section['pctOfSesWithLogs']:.2f} %",
+        )
+    )
+    sensitivity = section["sensitivity"]
+    mix = section["inputs"]["mix"]
+    lines.append(
+        f"  assumptions: {mix['direct_share']:.0%} direct sends (1 recipient each), rest campaign "
+        f"rules ({mix['delayed_share_of_rules']:.0%} delayed); authorizer runs per request "
+        f"{mix['authorizer_runs_per_request']:g}; {mix['ses_events_per_email']:g} SES events per "
+        f"email; batches of {mix['batch_size']}"
+    )
+    lines.append(
+        f"  Lambda: own time x{sensitivity['cpuScaleUsed']:.2f} (CPU share at "
+        f"{section['inputs']['memoryMb']} MB) + assumed call latency; at this machine's CPU "
+        f"speed the total would be {sensitivity['pctOfSesAtBenchCpuSpeed']:.2f} %"
+    )
+    billed = ", ".join(f"{k} {v:.1f}" for k, v in section["lambdaBilledMsPerEmail"].items())
+    lines.append(f"  billed Lambda ms per email: {billed}")
+    units = ", ".join(
+        f"{k} {v['read']:.1f}/{v['write']:.1f}" for k, v in section["dynamodbUnitsPerEmail"].items()
+    )
+    lines.append(f"  DynamoDB RRU/WRU per email: {units}")
+    return lines
+
+
+def _load(section: dict[str, Any] | None) -> list[str]:
+    lines = [_title("Load: direct sends over HTTP against the local stack")]
+    if section is None:
+        return [*lines, "  skipped (--quick)"]
+    refused = ", ".join(f"{k} x{v}" for k, v in section["refused"].items()) or "none"
+    finals = ", ".join(f"{k} {v}" for k, v in section["final_statuses"].items())
+    lines += [
+        _row(
+            "requests (concurrency)", f"{section['requests']} ({section['concurrency']})", "-", "-"
+        ),
+        _row("accepted (202)", str(section["accepted"]), "-", "-", f"refused: {refused}"),
+        _row("sent", str(section["sent"]), "-", "-", f"final statuses: {finals}"),
+        _row("lost", str(section["lost"]), "0", "PASS" if section["lost"] == 0 else "MISS"),
+        _row(
+            "duplicates",
+            str(section["duplicates"]),
+            "0",
+            "PASS" if section["duplicates"] == 0 else "MISS",
+            f"{section['ses_mails']} SES sends for the run's messages",
+        ),
+        _row(
+            "latency p50 / p99 (ms)",
+            f"{section['p50_ms']:.0f} / {section['p99_ms']:.0f}",
+            "-",
+            "-",
+            f"max {section['max_ms']:.0f} ms",
+        ),
+        _row(
+            "send phase / settle / stop (s)",
+            f"{section['send_seconds']:.0f} / {section['settle_seconds']:.0f} / "
+            f"{section['stop_seconds']:.0f}",
+            "-",
+            "-",
+            f"stack exit code after SIGINT: {section['stop_exit_code']}",
+        ),
+    ]
+    lines += [f"  note: {note}" for note in section["notes"]]
+    return lines
+
+
+def render(document: dict[str, Any]) -> str:
+    details = document["details"]
+    lines = [f"tenx-email bench ({document['generatedAt']}; {document['host']['note']})"]
+    lines += _per_request(details["callsPerRequest"])
+    lines += _per_email(details["callsPerEmail"])
+    lines += _imports(details["imports"])
+    lines += _layer(details["layer"])
+    lines += _cost(details["cost"])
+    lines += _load(details["load"])
+    phases = ", ".join(
+        f"{name} {seconds:.0f} s" for name, seconds in details["phaseSeconds"].items()
+    )
+    lines.append(f"\nphases: {phases}")
+    return "\n".join(lines)

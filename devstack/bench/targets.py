@@ -1,0 +1,27 @@
+"""The figures' targets. They are reported beside the figures, never asserted."""
+
+from __future__ import annotations
+
+SEND_CALLS_PER_REQUEST = 3  # POST .../email/messages
+READ_ONLY_CALLS_PER_REQUEST = 2  # every read-only route
+AUTHORIZER_CALLS_WHEN_WARM = 0  # AWS calls and JWKS fetches, keys cached
+DELIVERY_CALLS_PER_EMAIL = 3.5  # amortized over batches of ten
+TRIGGER_CALLS_PER_RULE_MESSAGE = 3.0
+FEEDBACK_CALLS_PER_SES_EVENT = 2.0
+COLD_IMPORT_RATIO = 1.5  # a handler's cold import over `import boto3`
+COST_PCT_OF_SES = 10.0  # AWS cost per 1,000 emails besides SES, as % of SES's $0.10
+
+PASS, MISS, NO_TARGET = "PASS", "MISS", "-"
+
+
+def verdict(value: float, target: float | None) -> str:
+    """PASS when the figure is at most its target (every target here is a ceiling)."""
+    if target is None:
+        return NO_TARGET
+    return PASS if value <= target + 1e-9 else MISS
+
+
+def route_target(route_id: str, read_only: bool) -> int | None:
+    if route_id == "send_message":
+        return SEND_CALLS_PER_REQUEST
+    return READ_ONLY_CALLS_PER_REQUEST if read_only else None
