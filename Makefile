@@ -41,8 +41,20 @@ synth: $(VENV)/.installed node_modules/.installed
 deploy: $(VENV)/.installed node_modules/.installed
 	npx cdk deploy
 
+# docs/openapi.json, generated from the route functions (tests/unit/test_openapi.py checks it).
+.PHONY: openapi
+openapi: $(VENV)/.installed
+	PYTHONPATH=layers $(PY) -m tenx_email.openapi --write docs/openapi.json
+
 mail: $(VENV)/.installed
 	$(PY) -m devstack.mail
 
 clean:
 	rm -rf cdk.out .local .pytest_cache .mypy_cache .ruff_cache
+
+# Figures against their targets (AWS calls, cold imports, layer size, cost model, load on the
+# local stack): prints a table and writes .local/bench.json. BENCH_ARGS=--quick skips the
+# layer and the load run.
+.PHONY: bench
+bench: $(VENV)/.installed
+	$(PY) -m devstack.bench $(BENCH_ARGS)

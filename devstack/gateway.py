@@ -68,7 +68,10 @@ class RouteTable:
 def _iam_pattern(resource: str) -> re.Pattern[str]:
     """An IAM resource pattern: `*` matches any run of characters, `?` any one character."""
     wildcards = {"*": ".*", "?": "."}
-    return re.compile("".join(wildcards.get(char) or re.escape(char) for char in resource))
+    # DOTALL: any character means a line break too (a path may carry an encoded %0A).
+    return re.compile(
+        "".join(wildcards.get(char) or re.escape(char) for char in resource), re.DOTALL
+    )
 
 
 _INVOKE_ACTIONS = frozenset({"execute-api:Invoke", "execute-api:*", "*"})

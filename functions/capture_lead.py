@@ -12,7 +12,7 @@ ROUTE = route("capture_lead")
 app = create_resolver()
 
 
-@app.post(ROUTE.resolver_path)
+@app.post(ROUTE.resolver_path, status_code=202)
 def capture_lead(
     handle: str,
     campaignId: str,  # noqa: N803

@@ -12,7 +12,7 @@ ROUTE = route("create_email_rule")
 app = create_resolver()
 
 
-@app.post(ROUTE.resolver_path)
+@app.post(ROUTE.resolver_path, status_code=201)
 def create_email_rule(
     handle: str,
     campaignId: str,  # noqa: N803

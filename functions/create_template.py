@@ -11,7 +11,7 @@ ROUTE = route("create_template")
 app = create_resolver()
 
 
-@app.post(ROUTE.resolver_path)
+@app.post(ROUTE.resolver_path, status_code=201)
 def create_template(handle: str, body: TemplateCreateIn) -> tuple[TemplateEnvelope, int]:
     template = templates.create_template(handle_access(app), body.draft())
     return TemplateEnvelope(template=TemplateOut.from_template(template)), 201

@@ -13,7 +13,7 @@ ROUTE = route("delete_email_rule")
 app = create_resolver()
 
 
-@app.delete(ROUTE.resolver_path)
+@app.delete(ROUTE.resolver_path, status_code=204)
 def delete_email_rule(handle: str, campaignId: str, ruleId: str) -> Response[str]:  # noqa: N803
     rules.delete_rule(handle_access(app), campaignId, ruleId)
     return Response(status_code=204, body="")

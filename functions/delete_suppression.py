@@ -12,7 +12,7 @@ ROUTE = route("delete_suppression")
 app = create_resolver()
 
 
-@app.delete(ROUTE.resolver_path)
+@app.delete(ROUTE.resolver_path, status_code=204)
 def delete_suppression(handle: str, email: str) -> Response[str]:
     suppressions.unsuppress(handle_access(app), email)
     return Response(status_code=204, body="")

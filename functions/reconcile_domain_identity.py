@@ -12,7 +12,7 @@ ROUTE = route("reconcile_domain_identity")
 app = create_resolver()
 
 
-@app.post(ROUTE.resolver_path)
+@app.post(ROUTE.resolver_path, status_code=202)
 def reconcile_domain_identity(domain: str) -> tuple[IdentityEnvelope, int]:
     identity = domains.reconcile_for_caller(caller(app), domain, ROUTE.min_role)
     return IdentityEnvelope(identity=IdentityOut.from_identity(identity)), 202

@@ -12,7 +12,7 @@ ROUTE = route("record_conversion")
 app = create_resolver()
 
 
-@app.post(ROUTE.resolver_path)
+@app.post(ROUTE.resolver_path, status_code=202)
 def record_conversion(
     handle: str,
     campaignId: str,  # noqa: N803

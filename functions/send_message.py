@@ -12,7 +12,7 @@ ROUTE = route("send_message")
 app = create_resolver()
 
 
-@app.post(ROUTE.resolver_path)
+@app.post(ROUTE.resolver_path, status_code=202)
 def send_message(handle: str, body: SendIn) -> tuple[MessageEnvelope, int]:
     accepted = sending.queue_message(handle_access(app), body.request())
     return MessageEnvelope(message=MessageOut.from_message(accepted.message)), 202

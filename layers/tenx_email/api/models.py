@@ -7,8 +7,17 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Self
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
+from pydantic.json_schema import SkipJsonSchema
 
 from tenx_email import clock
 from tenx_email.models import (
@@ -63,8 +72,10 @@ class ApiInput(ApiModel):
 
 
 class ErrorBody(ApiModel):
-    error: str
-    message: str
+    """Every error body, the resolver's and the gateway's (documented as `Error`)."""
+
+    error: Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]*$")]
+    message: Annotated[str, StringConstraints(min_length=1)]
     request_id: str
 
 
@@ -265,10 +276,18 @@ class TemplateUpdateIn(ApiInput):
     """Every field optional: what is sent changes, what is left out stays."""
 
     name: ShortText | None = None
-    subject: str | None = None
+    # Every version has a subject: it may be changed or left out, not removed (null).
+    subject: str | SkipJsonSchema[None] = None
     html: str | None = None
     text: str | None = None
     status: TemplateStatus | None = None
+
+    @field_validator("subject")
+    @classmethod
+    def _subject_not_removed(cls, subject: str | None) -> str | None:
+        if subject is None:
+            raise ValueError("a template's subject can be changed but not removed")
+        return subject
 
     def change(self) -> TemplateChange:
         sent = self.model_fields_set

@@ -1,0 +1,477 @@
+"""The API's OpenAPI document, generated from the route functions themselves.
+
+Every route module of the route table (`functions/<route_id>.py`) has its own Powertools
+resolver; each resolver describes its one operation (parameters, request body, success
+response) from the same pydantic models that validate requests and shape responses. This
+module merges them, in route-table order, into one OpenAPI 3.1 document and adds what the
+route modules do not say themselves: the bearer JWT every route needs, the error responses
+(each route's error codes, with their statuses taken from `tenx_email.errors` and the gateway
+responses), servers, tags and operation ids.
+
+    python -m tenx_email.openapi                    # print the document
+    python -m tenx_email.openapi --write FILE       # write it (`make openapi`)
+    python -m tenx_email.openapi --check FILE       # exit 1 if FILE is not up to date
+
+Only importing the route modules is needed: no AWS, no settings (they are read per request).
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import importlib
+import json
+import re
+import sys
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from http import HTTPStatus
+from pathlib import Path
+from typing import Any
+
+from tenx_email import errors, gateway_responses
+from tenx_email.api.models import ErrorBody
+from tenx_email.dal.pagination import InvalidNextToken
+from tenx_email.routes import ROUTES, Route, Scope
+
+TITLE = "tenx-email API"
+# The version of this document's API (the paths are /v2/...); change it with the contract.
+API_VERSION = "2.0.0"
+DESCRIPTION = """\
+Multi-tenant campaign email automation: sending domains, sender profiles, versioned \
+templates, direct sends with their timelines, suppressions, quota and campaign email rules.
+
+Every route needs `Authorization: Bearer <jwt>` (RS256 or ES256, from the configured \
+issuer). Every error body is `{"error": "<code>", "message": "<text>", "requestId": "<id>"}`; \
+each operation lists the codes it can answer under each status. Any route may also answer \
+`500 internal_error` or `authorizer_failure` (our fault: retry with backoff); those are not \
+listed per operation.
+
+Generated from the route functions by `make openapi`; do not edit by hand."""
+
+BEARER_SCHEME = "bearerAuth"
+ERROR_SCHEMA = "Error"
+_ERROR_REF = f"#/components/schemas/{ERROR_SCHEMA}"
+
+SERVERS: list[dict[str, Any]] = [
+    {
+        "url": "https://{apiHost}/{stage}",
+        "description": "A deployed stage (the stack's API endpoint output).",
+        "variables": {
+            "apiHost": {
+                "default": "api-id.execute-api.us-east-1.amazonaws.com",
+                "description": "The REST API's host, <api-id>.execute-api.<region>.amazonaws.com",
+            },
+            "stage": {"default": "dev", "description": "The `stage` the stack was deployed with."},
+        },
+    },
+    {"url": "http://127.0.0.1:3000", "description": "The local stack (`make dev`)."},
+]
+
+# One tag per route family, in the order the families first appear in the route table.
+TAGS: dict[str, str] = {
+    "domains": "Sending domains: SES identities with Easy DKIM and a custom MAIL FROM domain.",
+    "senders": "Sender profiles: the From addresses a handle sends with.",
+    "templates": "Versioned templates with `{{variable}}` substitution, and previews.",
+    "messages": "Direct sends, the handle's messages and their delivery events.",
+    "suppressions": "Addresses a handle never sends to.",
+    "quota": "The handle's daily sending quota.",
+    "email-rules": "Campaign email rules, and what each did with each campaign event.",
+    "campaign-events": "Test lead captures and conversions that trigger campaign rules.",
+}
+
+# Codes every route can answer (the gateway's and the access checks').
+_COMMON_ERRORS = (
+    "missing_bearer_token",
+    "invalid_token",
+    "forbidden",
+    "insufficient_role",
+    "route_not_found",
+    "throttled",
+)
+# Only a handle's members learn that it is inactive; account routes never answer it.
+_HANDLE_ERRORS = ("handle_inactive",)
+# An operation with a request body or query parameters validates them.
+_VALIDATION_ERRORS = ("invalid_request",)
+# The gateway refuses bodies over its payload limit.
+_BODY_ERRORS = ("request_too_large",)
+
+_TEMPLATE_CONTENT = ("invalid_header_value", "template_body_required", "template_too_large")
+_RULE_CHECKS = (
+    "invalid_trigger",
+    "delay_minutes_required_for_delayed_trigger",
+    "delay_minutes_below_minimum",
+    "delay_minutes_above_maximum",
+    "delay_minutes_not_allowed",
+    "invalid_variable_mappings",
+    "campaign_not_found",
+    "email_template_not_found",
+    "email_template_not_active",
+    "sender_profile_not_found",
+    "sender_not_ready",
+    "sender_missing_product_notification_purpose",
+)
+
+# What each route's own checks can refuse with, beyond the codes above (see the README's route
+# sections). Statuses come from the exception classes, so a code is listed under its status.
+ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
+    "get_domain_identity": ("invalid_request", "account_domain_not_found"),
+    "reconcile_domain_identity": ("invalid_request", "account_domain_not_found"),
+    "attach_domain": ("account_id_required", "domain_already_attached"),
+    "list_senders": (),
+    "put_sender": (
+        "invalid_sender_id",
+        "sender_local_part_not_allowed",
+        "invalid_header_value",
+        "account_domain_not_found",
+        "domain_email_identity_not_ready",
+    ),
+    "list_templates": ("invalid_next_token",),
+    "create_template": ("invalid_template_id", *_TEMPLATE_CONTENT, "email_template_already_exists"),
+    "get_template": ("invalid_template_id", "email_template_not_found"),
+    "update_template": (
+        "invalid_template_id",
+        *_TEMPLATE_CONTENT,
+        "email_template_not_found",
+        "email_template_version_not_found",
+        "template_changed_concurrently",
+    ),
+    "preview_template": (
+        "invalid_template_id",
+        "rendered_subject_unsafe",
+        "email_template_not_found",
+        "email_template_version_not_found",
+    ),
+    "send_message": (
+        "invalid_recipient",
+        "consent_attestation_required",
+        "missing_template_variables",
+        "rendered_subject_unsafe",
+        "sender_purpose_not_allowed",
+        "sender_profile_not_found",
+        "email_template_not_found",
+        "sender_profile_not_ready",
+        "email_template_not_active",
+        "email_recipient_suppressed",
+        "idempotency_key_conflict",
+        "email_quota_exceeded",
+        "transactional_email_queue_unavailable",
+    ),
+    "list_messages": ("invalid_next_token",),
+    "get_message": ("message_not_found",),
+    "list_events": ("event_filter_required", "invalid_next_token", "message_not_found"),
+    "list_suppressions": ("invalid_next_token",),
+    "put_suppression": ("invalid_recipient", "invalid_header_value"),
+    "delete_suppression": ("invalid_recipient",),
+    "get_quota": (),
+    "list_email_rules": ("campaign_not_found",),
+    "create_email_rule": (*_RULE_CHECKS, "email_rule_limit_reached"),
+    "update_email_rule": (*_RULE_CHECKS, "email_rule_not_found", "version_conflict"),
+    "delete_email_rule": ("campaign_not_found", "email_rule_not_found"),
+    "list_rule_runs": ("campaign_not_found", "invalid_next_token"),
+    "capture_lead": ("campaign_not_found", "campaign_event_queue_unavailable"),
+    "record_conversion": (
+        "campaign_not_found",
+        "lead_not_found",
+        "campaign_event_queue_unavailable",
+    ),
+}
+
+# Headers that come with some error codes.
+_ERROR_HEADERS: dict[str, dict[str, Any]] = {
+    "email_quota_exceeded": {
+        "Retry-After": {
+            "description": "With `email_quota_exceeded`: seconds until the UTC day ends.",
+            "schema": {"type": "integer", "minimum": 0},
+        }
+    }
+}
+
+# Powertools documents a 422 with its own body (the resolver answers 400 invalid_request
+# instead) and adds a schema for its response validation errors (which no client sees).
+_POWERTOOLS_ONLY_SCHEMAS = frozenset(
+    {"HTTPValidationError", "ValidationError", "ResponseValidationError"}
+)
+_POWERTOOLS_VALIDATION_STATUS = "422"
+
+
+class OpenApiError(Exception):
+    """The route modules cannot be described as one consistent document."""
+
+
+# --- error codes and their statuses ------------------------------------------------------------
+
+
+def _subclasses(base: type[errors.DomainError]) -> Iterator[type[errors.DomainError]]:
+    for subclass in base.__subclasses__():
+        yield subclass
+        yield from _subclasses(subclass)
+
+
+def _add_code(statuses: dict[str, int], code: str, status: int) -> None:
+    if statuses.setdefault(code, status) != status:
+        raise OpenApiError(f"error code {code} has two statuses: {statuses[code]} and {status}")
+
+
+def error_statuses() -> dict[str, int]:
+    """Every error code the API can answer with its HTTP status: the domain errors' (the
+    resolver maps each to its status) and the gateway's own responses."""
+    statuses: dict[str, int] = {}
+    classes: list[type[errors.DomainError]] = [errors.DomainError, InvalidNextToken]
+    for error_class in [*classes, *_subclasses(errors.DomainError)]:
+        _add_code(statuses, error_class.code, error_class.status)
+    for spec in gateway_responses.GATEWAY_RESPONSES:
+        found = re.search(r'"error":"(\w+)"', spec.template)
+        if found and spec.status_code is not None:
+            _add_code(statuses, found.group(1), spec.status_code)
+    return statuses
+
+
+def route_error_codes(route: Route, operation: Mapping[str, Any]) -> list[str]:
+    """The codes `route` can answer, without duplicates, in a stable order."""
+    try:
+        own = ROUTE_ERRORS[route.route_id]
+    except KeyError:
+        raise OpenApiError(f"ROUTE_ERRORS has no entry for route {route.route_id}") from None
+    codes: list[str] = [*_COMMON_ERRORS]
+    if route.scope is Scope.HANDLE:
+        codes += _HANDLE_ERRORS
+    has_query = any(param.get("in") == "query" for param in operation.get("parameters", []))
+    if "requestBody" in operation or has_query:
+        codes += _VALIDATION_ERRORS
+    if "requestBody" in operation:
+        codes += _BODY_ERRORS
+    codes += own
+    return list(dict.fromkeys(codes))
+
+
+def error_responses(codes: Iterable[str], statuses: Mapping[str, int]) -> dict[str, Any]:
+    by_status: dict[int, list[str]] = {}
+    for code in codes:
+        if code not in statuses:
+            raise OpenApiError(f"unknown error code {code}: no DomainError or gateway response")
+        by_status.setdefault(statuses[code], []).append(code)
+    responses: dict[str, Any] = {}
+    for status, status_codes in sorted(by_status.items()):
+        listed = ", ".join(f"`{code}`" for code in status_codes)
+        response: dict[str, Any] = {
+            "description": f"{HTTPStatus(status).phrase}: {listed}",
+            "content": {"application/json": {"schema": {"$ref": _ERROR_REF}}},
+        }
+        headers = {
+            name: header
+            for code in status_codes
+            for name, header in _ERROR_HEADERS.get(code, {}).items()
+        }
+        if headers:
+            response["headers"] = headers
+        responses[str(status)] = response
+    return responses
+
+
+def error_schema() -> dict[str, Any]:
+    schema = ErrorBody.model_json_schema(by_alias=True)
+    schema["title"] = ERROR_SCHEMA
+    schema["description"] = "Every error body: the code, a message for people, the request id."
+    return schema
+
+
+# --- one route's operation ---------------------------------------------------------------------
+
+
+def _route_schema(route: Route) -> dict[str, Any]:
+    module = importlib.import_module(f"functions.{route.handler_module}")
+    app = getattr(module, "app", None)
+    if app is None:
+        raise OpenApiError(f"functions/{route.handler_module}.py has no module-level `app`")
+    loaded: dict[str, Any] = json.loads(app.get_openapi_json_schema(title=TITLE))
+    return loaded
+
+
+def _family(route: Route) -> str:
+    if route.scope is Scope.ACCOUNT:
+        return "domains"
+    if "/campaigns/" in route.path:
+        return "email-rules" if "/email-rules" in route.path else "campaign-events"
+    segment = route.path.split("/email/", 1)[1].split("/", 1)[0]
+    family = {"events": "messages"}.get(segment, segment)
+    if family not in TAGS:
+        raise OpenApiError(f"route {route.route_id}: add a TAGS entry for family {family!r}")
+    return family
+
+
+def _texts(route: Route) -> tuple[str, str]:
+    """(summary, description): the route id in words, and the route module's docstring,
+    which starts with `METHOD /path[?query]: what it does.` (a head this function drops)."""
+    module = importlib.import_module(f"functions.{route.handler_module}")
+    doc = " ".join((module.__doc__ or "").split())
+    head = re.match(rf"{re.escape(route.method)} {re.escape(route.path)}\S*:\s*", doc)
+    what = doc[head.end() :] if head else doc
+    if not what:
+        raise OpenApiError(f"functions/{route.handler_module}.py needs a docstring")
+    what = what[0].upper() + what[1:]
+    summary = route.route_id.replace("_", " ").capitalize()
+    scope = (
+        "the handle"
+        if route.scope is Scope.HANDLE
+        else "the account (the highest role held on any of its ACTIVE handles)"
+    )
+    return summary, f"{what}\n\nMinimum role: {route.min_role.value} on {scope}."
+
+
+def _success(responses: Mapping[str, Any], route: Route) -> tuple[str, dict[str, Any]]:
+    found = [
+        (status, response)
+        for status, response in responses.items()
+        if status.isdigit() and 200 <= int(status) < 300
+    ]
+    if len(found) != 1:
+        raise OpenApiError(f"route {route.route_id} must document exactly one success response")
+    status, response = found[0]
+    success = dict(response)
+    success["description"] = HTTPStatus(int(status)).phrase
+    if status == str(HTTPStatus.NO_CONTENT.value):
+        success.pop("content", None)  # 204 carries no body
+    return status, success
+
+
+def operation_of(route: Route, schema: Mapping[str, Any], statuses: Mapping[str, int]) -> Any:
+    paths = schema.get("paths", {})
+    method = route.method.lower()
+    if list(paths) != [route.path] or list(paths[route.path]) != [method]:
+        found = [(m.upper(), p) for p, item in paths.items() for m in item]
+        raise OpenApiError(
+            f"functions/{route.handler_module}.py must serve exactly {route.method} {route.path}; "
+            f"it serves {found}"
+        )
+    generated = copy.deepcopy(paths[route.path][method])
+    responses = {
+        status: response
+        for status, response in generated.pop("responses", {}).items()
+        if status != _POWERTOOLS_VALIDATION_STATUS
+    }
+    success_status, success = _success(responses, route)
+    summary, description = _texts(route)
+    operation: dict[str, Any] = {
+        **generated,
+        "operationId": route.route_id,
+        "summary": summary,
+        "description": description,
+        "tags": [_family(route)],
+        "security": [{BEARER_SCHEME: []}],
+        "x-min-role": route.min_role.value,
+    }
+    operation["responses"] = {
+        success_status: success,
+        **error_responses(route_error_codes(route, operation), statuses),
+    }
+    return operation
+
+
+# --- merging -----------------------------------------------------------------------------------
+
+
+def merge_schemas(target: dict[str, Any], source: Mapping[str, Any], origin: str) -> None:
+    """Add `source`'s component schemas to `target`; the same name must mean the same thing."""
+    for name, definition in source.items():
+        if name in _POWERTOOLS_ONLY_SCHEMAS:
+            continue
+        existing = target.setdefault(name, definition)
+        if existing != definition:
+            raise OpenApiError(
+                f"schema name collision: {name} from {origin} differs from the one already "
+                "merged; rename one of the models"
+            )
+
+
+def _refs(node: Any) -> Iterator[str]:
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "$ref" and isinstance(value, str):
+                yield value
+            else:
+                yield from _refs(value)
+    elif isinstance(node, list):
+        for item in node:
+            yield from _refs(item)
+
+
+def _check_refs(document: Mapping[str, Any]) -> None:
+    schemas = document["components"]["schemas"]
+    for ref in _refs(document):
+        name = ref.removeprefix("#/components/schemas/")
+        if name == ref or name not in schemas:
+            raise OpenApiError(f"unresolvable reference {ref}")
+
+
+def build_document(routes: Sequence[Route] = ROUTES) -> dict[str, Any]:
+    """The whole API as one OpenAPI document (a JSON-ready dict)."""
+    generated = [(route, _route_schema(route)) for route in routes]
+    statuses = error_statuses()  # once every route module (and what it raises) is loaded
+    paths: dict[str, dict[str, Any]] = {}
+    schemas: dict[str, Any] = {ERROR_SCHEMA: error_schema()}
+    openapi_version = None
+    for route, schema in generated:
+        openapi_version = openapi_version or schema["openapi"]
+        item = paths.setdefault(route.path, {})
+        if route.method.lower() in item:
+            raise OpenApiError(f"two routes serve {route.method} {route.path}")
+        item[route.method.lower()] = operation_of(route, schema, statuses)
+        merge_schemas(
+            schemas, schema.get("components", {}).get("schemas", {}), route.handler_module
+        )
+    unknown = set(ROUTE_ERRORS) - {route.route_id for route in ROUTES}
+    if unknown:
+        raise OpenApiError(f"ROUTE_ERRORS names routes that do not exist: {sorted(unknown)}")
+    families = list(dict.fromkeys(_family(route) for route in routes))
+    document: dict[str, Any] = {
+        "openapi": openapi_version or "3.1.0",
+        "info": {"title": TITLE, "version": API_VERSION, "description": DESCRIPTION},
+        "servers": SERVERS,
+        "security": [{BEARER_SCHEME: []}],
+        "tags": [{"name": family, "description": TAGS[family]} for family in families],
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "securitySchemes": {
+                BEARER_SCHEME: {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "bearerFormat": "JWT",
+                    "description": (
+                        "A JWT signed with RS256 or ES256 by a key in the configured JWKS, with "
+                        "exp, iat, iss, aud and sub; iss and aud equal the configured values."
+                    ),
+                }
+            },
+        },
+    }
+    _check_refs(document)
+    return document
+
+
+def render(document: Mapping[str, Any]) -> str:
+    """The document as committed: sorted keys, two-space indents, a final newline."""
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m tenx_email.openapi", description=__doc__)
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--write", type=Path, metavar="FILE", help="write the document to FILE")
+    action.add_argument("--check", type=Path, metavar="FILE", help="fail if FILE is stale")
+    args = parser.parse_args(argv)
+    text = render(build_document())
+    if args.write:
+        args.write.write_text(text, encoding="utf-8")
+    elif args.check:
+        current = args.check.read_text(encoding="utf-8") if args.check.exists() else ""
+        if current != text:
+            print(f"{args.check} is out of date: run `make openapi`", file=sys.stderr)
+            return 1
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
