@@ -324,6 +324,13 @@ def make_rule_message(rule: EmailRule, event: CampaignEvent) -> None:
         updated_at=now,
     )
     daily_limit = context.daily_limit if context.daily_limit is not None else DEFAULT_DAILY_LIMIT
+    # Queued before it is stored, as direct sends are: a job that dies after storing would
+    # otherwise leave a message no later run queues (its rule may be off by then). A record
+    # whose message never gets stored is dropped by delivery.
+    queue_url = delivery_settings().delivery_queue_url
+    if not queue_url:
+        raise RuntimeError("the trigger Lambda needs DELIVERY_QUEUE_URL")
+    queues.enqueue_delivery(queue_url, event.handle, message_id)
     try:
         store.accept_rule_message(
             message,
@@ -354,14 +361,9 @@ def make_rule_message(rule: EmailRule, event: CampaignEvent) -> None:
             ),
         )
     except store.AlreadyCreated:
-        pass  # a repeated job: queue it again below, delivery sends each recipient once
+        pass  # a repeated job: queued again above; delivery sends each recipient once
     except message_store.QuotaExhausted:
         _skip(event, rule.rule_id, rule.version, "the handle's daily quota was used up")
-        return
-    queue_url = delivery_settings().delivery_queue_url
-    if not queue_url:
-        raise RuntimeError("the trigger Lambda needs DELIVERY_QUEUE_URL")
-    queues.enqueue_delivery(queue_url, event.handle, message_id)
 
 
 # --- the trigger Lambda's jobs -------------------------------------------------------------
