@@ -571,15 +571,8 @@ class FaultInjection(RuleBasedStateMachine):
             self.do_put_sender(enabled=state == "on")
         elif subject == "domain":
             self.do_set_domain(ready=state == "on")
-        elif self.delayed_state != "deleted" and (state == "on" or not self._stranding()):
+        elif self.delayed_state != "deleted":
             self.do_change_delayed_rule(state)
-
-    def _stranding(self) -> bool:
-        """Known bug (test_a_rule_message_stored_before_a_crash_is_stranded_if_its_rule_is_
-        then_turned_off): a rule message stored by a job that then died is never queued if
-        the rule is off when the job is retried. Until it is fixed, the machine does not turn
-        the delayed rule off after such a crash; everything else it still explores."""
-        return any(hit.request.kind == "rule_accept" and hit.applied for hit in self.dynamo.hits)
 
     def do_change_delayed_rule(self, change: str) -> None:
         path = {**CAMPAIGN, "ruleId": self.rules["delayed"]}
