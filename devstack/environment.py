@@ -79,7 +79,6 @@ class LocalEnvironment:
             "SES_CONFIGURATION_SET": resources.configuration_set_name(STAGE),
             "POWERTOOLS_SERVICE_NAME": "tenx-email",
             "POWERTOOLS_METRICS_NAMESPACE": "TenxEmailLocal",
-            "POWERTOOLS_TRACE_DISABLED": "true",
             "JWT_ISSUER": self.jwt_issuer,
             "JWT_AUDIENCE": JWT_AUDIENCE,
             "JWKS_URL": self.jwks_url,

@@ -22,7 +22,6 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("STAGE", STAGE)
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
-    monkeypatch.setenv("POWERTOOLS_TRACE_DISABLED", "true")
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TenxEmailTest")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "tenx-email")
 

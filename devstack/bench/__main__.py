@@ -116,10 +116,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load", type=int, default=100, metavar="N", help="sends in the load run")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent sends")
     parser.add_argument("--rounds", type=int, default=7, help="measured calls per route")
-    parser.add_argument("--import-runs", type=int, default=3, help="fresh imports per module")
+    parser.add_argument(
+        "--import-runs", type=int, default=3, help="fresh imports per module (0 skips the phase)"
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     options = parser.parse_args(argv)
-    if options.load < 1 or options.concurrency < 1 or options.rounds < 1:
+    if options.load < 1 or options.concurrency < 1 or options.rounds < 1 or options.import_runs < 0:
         parser.error("--load, --concurrency and --rounds must be at least 1")
 
     started = time.monotonic()
@@ -131,8 +133,10 @@ def main(argv: list[str] | None = None) -> int:
         phases[name] = round(now - since, 1)
         return now
 
-    _progress("cold imports (a fresh interpreter per import)")
-    details["imports"] = _imports(imports.measure(runs=options.import_runs))
+    details["imports"] = None
+    if options.import_runs:
+        _progress("cold imports (a fresh interpreter per import)")
+        details["imports"] = _imports(imports.measure(runs=options.import_runs))
     mark = phase_done("imports", started)
 
     details["layer"] = None
@@ -186,7 +190,9 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         "awsCallsPerEmail": {
             key: per_email[key]["value"] for key in ("delivery", "trigger", "feedback")
         },
-        "coldImportRatio": {
+        "coldImportRatio": None
+        if imported is None
+        else {
             module.removeprefix("functions."): f["ratio"]
             for module, f in imported["modules"].items()
         },
@@ -212,7 +218,9 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         "awsCallsPerEmail": {
             key: per_email[key]["verdict"] for key in ("delivery", "trigger", "feedback")
         },
-        "coldImportRatio": {
+        "coldImportRatio": None
+        if imported is None
+        else {
             module.removeprefix("functions."): f["verdict"]
             for module, f in imported["modules"].items()
         },

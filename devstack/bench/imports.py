@@ -6,9 +6,7 @@ cross-check that other load on the machine moves less). The byte-code cache is w
 so every run compiles nothing. The runs go pass after pass over all modules, with `import
 boto3` runs interleaved, so a busy moment of the machine weighs on both sides of the ratio.
 
-The functions see the deployed configuration, except tracing: `POWERTOOLS_TRACE_DISABLED`
-keeps Powertools from patching every library the development environment happens to hold
-(the Lambda runtime holds fewer). With tracing on, as deployed, the import only grows.
+The functions see the deployed configuration (placeholders for names, no AWS endpoint).
 """
 
 from __future__ import annotations
@@ -62,7 +60,6 @@ def environment() -> dict[str, str]:
         POWERTOOLS_SERVICE_NAME="tenx-email",
         POWERTOOLS_METRICS_NAMESPACE="TenxEmail",
         POWERTOOLS_LOG_LEVEL="INFO",
-        POWERTOOLS_TRACE_DISABLED="true",
     )
     return env
 

@@ -353,7 +353,6 @@ def _environment(jwks_url: str) -> dict[str, str]:
         "POWERTOOLS_METRICS_NAMESPACE": "TenxEmail",
         "POWERTOOLS_LOG_LEVEL": "INFO",
         # X-Ray has no daemon here; the deployed functions trace (see the cost model's notes).
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "JWT_ISSUER": JWT_ISSUER,
         "JWT_AUDIENCE": JWT_AUDIENCE,
         "JWKS_URL": jwks_url,

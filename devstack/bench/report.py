@@ -87,7 +87,9 @@ def _per_email(section: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _imports(section: dict[str, Any]) -> list[str]:
+def _imports(section: dict[str, Any] | None) -> list[str]:
+    if section is None:
+        return [_title("Cold import time / `import boto3`"), "  skipped (--import-runs 0)"]
     base = section["baselineMs"]
     lines = [
         _title(

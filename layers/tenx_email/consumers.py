@@ -1,5 +1,5 @@
 """The Lambda handler of an SQS consumer: each record is settled on its own (partial batch
-response), with logging, tracing and metrics around the batch."""
+response), with logging and metrics around the batch."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tenx_email.observability import logger, metrics, tracer
+from tenx_email.observability import logger, metrics
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 # Powertools passes the Lambda context to record handlers that take a second argument.
@@ -27,7 +27,6 @@ def sqs_consumer(record_handler: RecordHandler) -> LambdaHandler:
     processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
 
     @logger.inject_lambda_context(clear_state=True)
-    @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         return dict(

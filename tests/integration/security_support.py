@@ -546,7 +546,6 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "AWS_DEFAULT_REGION": REGION,
         "STAGE": STAGE,
         "TABLE_NAME": TABLE_NAME,
-        "POWERTOOLS_TRACE_DISABLED": "true",
         "POWERTOOLS_METRICS_NAMESPACE": "TenxEmailTest",
         "POWERTOOLS_SERVICE_NAME": "tenx-email",
         "SES_REGION": REGION,

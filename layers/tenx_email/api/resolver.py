@@ -17,7 +17,7 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from tenx_email import ids
 from tenx_email.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from tenx_email.models import Caller, HandleAccess
-from tenx_email.observability import logger, metrics, tracer
+from tenx_email.observability import logger, metrics
 from tenx_email.routes import Route, Scope
 from tenx_email.services import access
 
@@ -141,12 +141,11 @@ def _refused(error: DomainError, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def entrypoint(app: APIGatewayRestResolver, route: Route) -> LambdaHandler:
-    """The Lambda handler of a route function: logging with the request's correlation id,
-    tracing and metrics around the resolver. A handle route's access is checked first, before
+    """The Lambda handler of a route function: logging with the request's correlation id
+    and metrics around the resolver. A handle route's access is checked first, before
     the resolver validates the body, so a caller without access learns nothing from it."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-    @tracer.capture_lambda_handler
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
         if route.scope is Scope.HANDLE:
