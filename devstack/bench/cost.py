@@ -104,7 +104,7 @@ class Mix:
     # ten requests is a client sending two requests a minute per token.
     authorizer_runs_per_request: float = 0.1
     rule_messages_per_campaign_event: float = 1.0
-    ses_events_per_email: float = 2.0  # Send and Delivery (bounces and complaints are rare)
+    ses_events_per_email: float = 1.0  # Delivery (bounces and complaints are rare; no Send)
     batch_size: int = 10  # every event source mapping's batch
 
 

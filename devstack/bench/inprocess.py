@@ -686,23 +686,11 @@ class Scenario:
         return self.h.measure(work)
 
     def ses_events(self, sent: list[tuple[dict[str, Any], str]]) -> list[dict[str, Any]]:
-        """The Send and Delivery events the configuration set publishes for each email."""
+        """The events the configuration set publishes for a delivered email: Delivery only
+        (infra/constructs/events.py does not subscribe to Send)."""
         from devstack.ses_events import delivery_event
-        from tenx_email.resources import SES_EVENT_DETAIL_TYPES
 
-        events = []
-        for params, ses_id in sent:
-            delivered = delivery_event(params, ses_id)
-            detail = {k: v for k, v in delivered["detail"].items() if k != "delivery"}
-            send = {
-                **delivered,
-                "id": str(uuid.uuid4()),
-                "detail-type": SES_EVENT_DETAIL_TYPES["Send"],
-                "time": detail["mail"]["timestamp"],
-                "detail": {**detail, "eventType": "Send", "send": {}},
-            }
-            events += [send, delivered]
-        return events
+        return [delivery_event(params, ses_id) for params, ses_id in sent]
 
     def run_feedback_batch(self, events: list[dict[str, Any]]) -> Sample:
         from functions import feedback

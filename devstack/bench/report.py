@@ -83,7 +83,8 @@ def _per_email(section: dict[str, Any]) -> list[str]:
             f"{figure['readUnitsPerUnit']:.1f} RRU, {figure['writeUnitsPerUnit']:.1f} WRU "
             f"({figure['indexWriteUnitsPerUnit']:.1f} of them GSI writes; by call: {writes})"
         )
-    lines.append(f"  SES events per email: {section['sesEventsPerEmail']:g} (Send, Delivery)")
+    events = section["sesEventsPerEmail"]
+    lines.append(f"  SES events per email: {events:g} (Delivery; Send is not subscribed)")
     return lines
 
 

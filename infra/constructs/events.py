@@ -8,9 +8,11 @@ from constructs import Construct
 
 from tenx_email.resources import configuration_set_name, event_bus_name
 
-# Every event the feedback path turns into delivery events, statuses and suppressions.
+# Every event the feedback path turns into delivery events, statuses and suppressions. Not
+# Send: delivery records SENT itself when SES accepts the call, and every accepted email is
+# followed by a Delivery, DeliveryDelay, Bounce, Complaint or Reject event anyway, so Send
+# would double the feedback traffic (events, queue requests, invocations) for no news.
 SES_EVENTS = (
-    ses.EmailSendingEvent.SEND,
     ses.EmailSendingEvent.DELIVERY,
     ses.EmailSendingEvent.BOUNCE,
     ses.EmailSendingEvent.COMPLAINT,

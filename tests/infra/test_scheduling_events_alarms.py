@@ -19,8 +19,8 @@ from tests.infra.conftest import STAGE
 
 pytestmark = pytest.mark.infra
 
+# Every sending event that tells us something delivery did not record itself (not "send").
 SES_EVENT_TYPES = {
-    "send",
     "delivery",
     "bounce",
     "complaint",
@@ -90,7 +90,7 @@ def test_campaign_event_bus_is_named_for_the_stage(template: dict[str, Any]) -> 
     assert bus["Properties"]["Name"] == event_bus_name(STAGE)
 
 
-def test_configuration_set_reports_every_sending_event_to_the_default_bus(
+def test_configuration_set_reports_the_sending_events_feedback_needs_to_the_default_bus(
     template: dict[str, Any],
 ) -> None:
     # Given the SES configuration set and its event destination
@@ -101,7 +101,7 @@ def test_configuration_set_reports_every_sending_event_to_the_default_bus(
     # Then it belongs to the stage's configuration set
     assert configuration_set["Properties"]["Name"] == configuration_set_name(STAGE)
     assert target(props["ConfigurationSetName"]) == configuration_set_id
-    # And sends every event type SES has for us to the default bus (the only one SES targets)
+    # And sends the outcome events (not Send) to the default bus (the only one SES targets)
     assert event_destination["Enabled"] is True
     bus_arn_parts = event_destination["EventBridgeDestination"]["EventBusArn"]["Fn::Join"][1]
     assert bus_arn_parts[-1].endswith(":event-bus/default")
