@@ -103,6 +103,15 @@ def _imports(result: imports.ImportResult) -> dict[str, Any]:
             }
             for figure in result.modules
         },
+        "floors": {
+            figure.module: {
+                "what": imports.FLOORS[figure.module],
+                "ms": figure.median_ms,
+                "ratio": figure.ratio,
+                "cpuRatio": figure.cpu_ratio,
+            }
+            for figure in result.floors
+        },
         "worst": result.worst,
         "worstTopPackagesBeyondBoto3": [
             {"package": name, "selfMs": ms} for name, ms in result.worst_top_packages

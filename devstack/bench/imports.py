@@ -22,6 +22,11 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = "boto3"
+# Timed like the handlers, for reference: what the stack costs before any code of ours.
+FLOORS = {
+    "devstack.bench.floor_route": "floor, route: boto3 + resolver + pydantic",
+    "devstack.bench.floor_consumer": "floor, consumer: boto3 + batch + pydantic",
+}
 TIMEOUT_SECONDS = 60
 
 _TIMER = (
@@ -128,6 +133,7 @@ class ImportResult:
     baseline_runs_ms: list[float]
     baseline_cpu_ms: float
     modules: list[ImportFigure]
+    floors: list[ImportFigure]  # FLOORS, timed the same way
     worst: str
     # The worst module's most expensive packages beyond what `import boto3` loads itself:
     # (package, milliseconds of self time under -X importtime).
@@ -142,7 +148,8 @@ def top_packages_beyond(
 
 
 def measure(runs: int = 3, progress: Callable[[str], None] = lambda _: None) -> ImportResult:
-    modules = handler_modules()
+    handlers = handler_modules()
+    modules = [*handlers, *FLOORS]
     env = environment()
     warm_bytecode(modules)
     baseline: list[Timing] = []
@@ -172,6 +179,8 @@ def measure(runs: int = 3, progress: Callable[[str], None] = lambda _: None) -> 
                 cpu_ratio=cpu / base_cpu,
             )
         )
+    floors = [figure for figure in figures if figure.module in FLOORS]
+    figures = [figure for figure in figures if figure.module not in FLOORS]
     worst = max(figures, key=lambda figure: figure.ratio)
     top = top_packages_beyond(importtime(worst.module, env), importtime(BASELINE, env))
     return ImportResult(
@@ -179,6 +188,7 @@ def measure(runs: int = 3, progress: Callable[[str], None] = lambda _: None) -> 
         baseline_runs_ms=[t.wall * 1000 for t in baseline],
         baseline_cpu_ms=base_cpu * 1000,
         modules=figures,
+        floors=floors,
         worst=worst.module,
         worst_top_packages=top,
     )

@@ -109,6 +109,16 @@ def _imports(section: dict[str, Any] | None) -> list[str]:
                 f"{figure['ms']:.0f} ms; CPU-time ratio {figure['cpuRatio']:.2f}",
             )
         )
+    for floor in section["floors"].values():
+        lines.append(
+            _row(
+                floor["what"],
+                f"{floor['ratio']:.2f}",
+                "",
+                "",
+                f"{floor['ms']:.0f} ms; reference: the stack without any code of ours",
+            )
+        )
     misses = sum(1 for f in modules.values() if f["verdict"] == "MISS")
     top = ", ".join(
         f"{p['package']} {p['selfMs']:.0f} ms" for p in section["worstTopPackagesBeyondBoto3"]
