@@ -6,7 +6,7 @@ from __future__ import annotations
 from tenx_email.api.models import CampaignEventAccepted
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
-from tenx_email.services import triggers
+from tenx_email.services import rules, triggers
 
 ROUTE = route("capture_lead")
 app = create_resolver()
@@ -22,4 +22,8 @@ def capture_lead(
     return CampaignEventAccepted.from_event(event), 202
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(
+    app,
+    ROUTE,
+    prefetch=lambda handle, request: rules.prefetch(handle, request.path.get("campaignId", "")),
+)

@@ -22,4 +22,10 @@ def create_email_rule(
     return EmailRuleEnvelope(rule=EmailRuleOut.from_rule(rule)), 201
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(
+    app,
+    ROUTE,
+    prefetch=lambda handle, request: rules.prefetch(
+        handle, request.path.get("campaignId", ""), body=request.json_object()
+    ),
+)

@@ -17,4 +17,10 @@ def get_message(handle: str, messageId: str) -> MessageDetailEnvelope:  # noqa: 
     return MessageDetailEnvelope(message=MessageDetailOut.from_detail(detail))
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(
+    app,
+    ROUTE,
+    prefetch=lambda handle, request: inspection.prefetch_message(
+        handle, request.path.get("messageId")
+    ),
+)

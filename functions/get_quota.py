@@ -17,4 +17,4 @@ def get_quota(handle: str) -> QuotaEnvelope:
     return QuotaEnvelope(quota=QuotaOut.from_quota(quota, quotas.resets_at(quota)))
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(app, ROUTE, prefetch=lambda handle, _: quotas.prefetch(handle))

@@ -20,4 +20,8 @@ def get_template(handle: str, templateId: str) -> TemplateDetailOut:  # noqa: N8
     )
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(
+    app,
+    ROUTE,
+    prefetch=lambda handle, request: templates.prefetch(handle, request.path.get("templateId", "")),
+)

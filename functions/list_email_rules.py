@@ -17,4 +17,8 @@ def list_email_rules(handle: str, campaignId: str) -> EmailRuleListOut:  # noqa:
     return EmailRuleListOut(rules=[EmailRuleOut.from_rule(rule) for rule in found])
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(
+    app,
+    ROUTE,
+    prefetch=lambda handle, request: rules.prefetch(handle, request.path.get("campaignId", "")),
+)

@@ -37,4 +37,10 @@ def list_events(
     )
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(
+    app,
+    ROUTE,
+    prefetch=lambda handle, request: inspection.prefetch_message(
+        handle, request.query.get("messageId")
+    ),
+)

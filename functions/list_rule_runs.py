@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from tenx_email.api.models import RuleRunListOut, RuleRunOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
-from tenx_email.services import triggers
+from tenx_email.services import rules, triggers
 
 ROUTE = route("list_rule_runs")
 app = create_resolver()
@@ -30,4 +30,10 @@ def list_rule_runs(
     )
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(
+    app,
+    ROUTE,
+    prefetch=lambda handle, request: rules.prefetch(
+        handle, request.path.get("campaignId", ""), request.path.get("ruleId", "")
+    ),
+)

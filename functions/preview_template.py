@@ -20,4 +20,10 @@ def preview_template(handle: str, templateId: str, body: PreviewIn) -> PreviewEn
     return PreviewEnvelope(preview=PreviewOut.from_preview(preview))
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(
+    app,
+    ROUTE,
+    prefetch=lambda handle, request: templates.prefetch(
+        handle, request.path.get("templateId", ""), request.json_object().get("version")
+    ),
+)

@@ -18,4 +18,8 @@ def send_message(handle: str, body: SendIn) -> tuple[MessageEnvelope, int]:
     return MessageEnvelope(message=MessageOut.from_message(accepted.message)), 202
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(
+    app,
+    ROUTE,
+    prefetch=lambda handle, request: sending.prefetch(handle, request.json_object()),
+)

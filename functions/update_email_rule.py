@@ -25,4 +25,13 @@ def update_email_rule(
     return EmailRuleEnvelope(rule=EmailRuleOut.from_rule(rule))
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(
+    app,
+    ROUTE,
+    prefetch=lambda handle, request: rules.prefetch(
+        handle,
+        request.path.get("campaignId", ""),
+        request.path.get("ruleId", ""),
+        body=request.json_object(),
+    ),
+)

@@ -18,4 +18,8 @@ def update_template(handle: str, templateId: str, body: TemplateUpdateIn) -> Tem
     return TemplateEnvelope(template=TemplateOut.from_template(template))
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(
+    app,
+    ROUTE,
+    prefetch=lambda handle, request: templates.prefetch(handle, request.path.get("templateId", "")),
+)

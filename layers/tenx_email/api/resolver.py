@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
@@ -14,7 +16,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import (
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tenx_email import ids
+from tenx_email import ids, keys
 from tenx_email.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
 from tenx_email.models import Caller, HandleAccess
 from tenx_email.observability import logger, metrics
@@ -112,11 +114,60 @@ def caller(app: APIGatewayRestResolver) -> Caller:
     return _caller_of(app.current_event.raw_event)
 
 
-def _authorize_handle_request(event: dict[str, Any], route: Route) -> HandleAccess:
+@dataclass(frozen=True)
+class RawRequest:
+    """What a route's prefetch sees of a request before the resolver has validated anything:
+    the path and query parameters and the body as sent (None if absent or undecodable)."""
+
+    path: Mapping[str, str]
+    query: Mapping[str, str]
+    body: str | None
+
+    def json_object(self) -> Mapping[str, Any]:
+        """The body's JSON object, or {} if it is not one (the resolver refuses it later)."""
+        if not self.body:
+            return {}
+        try:
+            parsed = json.loads(self.body)
+        except (ValueError, RecursionError):
+            return {}
+        return parsed if isinstance(parsed, dict) else {}
+
+
+# A route's prefetch: the keys (under the caller's handle, whose name it is given) the route
+# will read, derived leniently from the unvalidated request: whatever does not look valid is
+# left out (the route then reads it itself, or refuses it). It must never raise.
+Prefetch = Callable[[str, RawRequest], Sequence[keys.Key]]
+
+
+def _raw_request(event: dict[str, Any]) -> RawRequest:
+    body = event.get("body")
+    if isinstance(body, str) and event.get("isBase64Encoded"):
+        try:
+            body = base64.b64decode(body, validate=True).decode()
+        except (ValueError, UnicodeDecodeError):
+            body = None
+    return RawRequest(
+        path=_strings(event.get("pathParameters")),
+        query=_strings(event.get("queryStringParameters")),
+        body=body if isinstance(body, str) else None,
+    )
+
+
+def _strings(mapping: object) -> dict[str, str]:
+    if not isinstance(mapping, dict):
+        return {}
+    return {str(name): value for name, value in mapping.items() if isinstance(value, str)}
+
+
+def _authorize_handle_request(
+    event: dict[str, Any], route: Route, prefetch: Prefetch | None
+) -> HandleAccess:
     handle_name = (event.get("pathParameters") or {}).get("handle", "")
     if not ids.is_valid(ids.HANDLE_PATTERN, handle_name):
         raise Forbidden("you have no access to this handle")
-    return access.authorize_handle(_caller_of(event), handle_name, route.min_role)
+    wanted = prefetch(handle_name, _raw_request(event)) if prefetch else ()
+    return access.authorize_handle(_caller_of(event), handle_name, route.min_role, wanted)
 
 
 def handle_access(app: APIGatewayRestResolver) -> HandleAccess:
@@ -140,22 +191,29 @@ def _refused(error: DomainError, event: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def entrypoint(app: APIGatewayRestResolver, route: Route) -> LambdaHandler:
+def entrypoint(
+    app: APIGatewayRestResolver, route: Route, prefetch: Prefetch | None = None
+) -> LambdaHandler:
     """The Lambda handler of a route function: logging with the request's correlation id
     and metrics around the resolver. A handle route's access is checked first, before
-    the resolver validates the body, so a caller without access learns nothing from it."""
+    the resolver validates the body, so a caller without access learns nothing from it.
+
+    `prefetch` (handle routes): the keys the route will read, read in the access check's one
+    BatchGetItem; the route's getters then find them in the request's read cache, which lives
+    for this invocation only and is dropped at the request's first write."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
-        if route.scope is Scope.HANDLE:
-            try:
-                checked = _authorize_handle_request(event, route)
-            except DomainError as error:
-                return _refused(error, event)
-            app.append_context(**{_ACCESS_CONTEXT_KEY: checked})
-        if route.method in _BODY_METHODS and _is_multipart(event):
-            return _refused(InvalidInput(_JSON_ONLY), event)
-        return app.resolve(event, context)
+        with access.request_scope():
+            if route.scope is Scope.HANDLE:
+                try:
+                    checked = _authorize_handle_request(event, route, prefetch)
+                except DomainError as error:
+                    return _refused(error, event)
+                app.append_context(**{_ACCESS_CONTEXT_KEY: checked})
+            if route.method in _BODY_METHODS and _is_multipart(event):
+                return _refused(InvalidInput(_JSON_ONLY), event)
+            return app.resolve(event, context)
 
     return handler

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tenx_email import keys
 from tenx_email.dal.items import DomainIdentityItem, DomainOwnerItem
+from tenx_email.dal.queries import get_item
 from tenx_email.dal.table import table, transact
 from tenx_email.errors import AlreadyExists
 from tenx_email.models import DomainIdentity
@@ -48,11 +49,11 @@ def save(identity: DomainIdentity) -> None:
 
 def get(account_id: str, domain: str) -> DomainIdentity | None:
     """Get an account's domain identity."""
-    item = table().get_item(Key=keys.account_domain(account_id, domain)).get("Item")
+    item = get_item(keys.account_domain(account_id, domain))
     return DomainIdentityItem.from_item(item).to_domain() if item else None
 
 
 def owner_of(domain: str) -> str | None:
     """Which account a domain is attached to (PK=DOMAIN#d, SK=OWNER)."""
-    item = table().get_item(Key=keys.domain_owner(domain)).get("Item")
+    item = get_item(keys.domain_owner(domain))
     return DomainOwnerItem.from_item(item).account_id if item else None

@@ -3,6 +3,7 @@ the inspection routes read. (Delivery's recipient claims live in dal/delivery.py
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,7 +20,7 @@ from tenx_email.dal.items import (
     TemplateItem,
     UsageItem,
 )
-from tenx_email.dal.queries import Page, batch_get, query_page
+from tenx_email.dal.queries import Page, batch_get, get_item, query_page
 from tenx_email.dal.table import table, transact
 from tenx_email.models import DeliveryEvent, Message, Sender, Template
 
@@ -54,6 +55,27 @@ class UsageCharge:
     expires_at: int
 
 
+def send_context_keys(
+    handle_name: str,
+    day: str,
+    *,
+    sender_id: str | None = None,
+    template_id: str | None = None,
+    idempotency_key: str | None = None,
+    recipients: Sequence[str] = (),
+) -> list[keys.Key]:
+    """What `read_send_context` reads (recipients lowercased): the sender, template and
+    idempotency key when given, quota, the day's usage, each recipient's suppression."""
+    wanted = [keys.sender(handle_name, sender_id)] if sender_id else []
+    if template_id:
+        wanted.append(keys.template(handle_name, template_id))
+    wanted += [keys.quota(handle_name), keys.usage(handle_name, day)]
+    wanted += [keys.suppression(handle_name, email) for email in recipients]
+    if idempotency_key:
+        wanted.append(keys.idempotency(handle_name, idempotency_key))
+    return wanted
+
+
 def read_send_context(
     handle_name: str,
     sender_id: str,
@@ -63,17 +85,18 @@ def read_send_context(
     day: str,
 ) -> SendContext:
     """Direct send: sender, template, idempotency key, the recipients' suppressions, quota and
-    today's usage, in one BatchGetItem (at most 5 + 50 keys, under DynamoDB's 100)."""
-    wanted = [
-        keys.sender(handle_name, sender_id),
-        keys.template(handle_name, template_id),
-        keys.quota(handle_name),
-        keys.usage(handle_name, day),
-        *(keys.suppression(handle_name, email) for email in recipients),
-    ]
-    if idempotency_key:
-        wanted.append(keys.idempotency(handle_name, idempotency_key))
-    found = batch_get(wanted)
+    today's usage, in one BatchGetItem (at most 5 + 50 keys, under DynamoDB's 100), or none
+    when the access check already read them (`send_context_keys`)."""
+    found = batch_get(
+        send_context_keys(
+            handle_name,
+            day,
+            sender_id=sender_id,
+            template_id=template_id,
+            idempotency_key=idempotency_key,
+            recipients=recipients,
+        )
+    )
     by_sort = {item["SK"]: item for item in found}
 
     def item(key: keys.Key) -> dict[str, Any] | None:
@@ -158,15 +181,14 @@ def charge_usage(handle_name: str, usage: UsageCharge) -> dict[str, Any]:
 
 def get(handle_name: str, message_id: str) -> Message | None:
     """Get a handle's message by id."""
-    item = table().get_item(Key=keys.message(handle_name, message_id), ConsistentRead=True)
-    found = item.get("Item")
+    found = get_item(keys.message(handle_name, message_id), consistent=True)
     return MessageItem.from_item(found).to_domain() if found else None
 
 
 def get_idempotency(handle_name: str, idempotency_key: str) -> IdempotencyItem | None:
     """Get an idempotency key's record."""
     key = keys.idempotency(handle_name, idempotency_key)
-    found = table().get_item(Key=key, ConsistentRead=True).get("Item")
+    found = get_item(key, consistent=True)
     return IdempotencyItem.from_item(found) if found else None
 
 

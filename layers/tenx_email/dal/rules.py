@@ -17,7 +17,7 @@ from pydantic_core import to_jsonable_python
 
 from tenx_email import keys
 from tenx_email.dal.items import CampaignItem, EmailRuleItem, SenderItem, TemplateItem
-from tenx_email.dal.queries import batch_get
+from tenx_email.dal.queries import batch_get, get_item
 from tenx_email.dal.table import table, transact
 from tenx_email.models import Campaign, EmailRule, Sender, Template
 
@@ -78,7 +78,7 @@ def read_context(
 def get(handle_name: str, campaign_id: str, rule_id: str) -> EmailRule | None:
     """Get a rule by campaign and id, deleted or not."""
     key = keys.rule(handle_name, campaign_id, rule_id)
-    item = table().get_item(Key=key, ConsistentRead=True).get("Item")
+    item = get_item(key, consistent=True)
     return EmailRuleItem.from_item(item).to_domain() if item else None
 
 

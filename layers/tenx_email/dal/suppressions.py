@@ -6,7 +6,7 @@ from botocore.exceptions import ClientError
 
 from tenx_email import keys
 from tenx_email.dal.items import SuppressionItem
-from tenx_email.dal.queries import Page, query_page
+from tenx_email.dal.queries import Page, get_item, query_page
 from tenx_email.dal.table import table
 from tenx_email.models import Suppression
 
@@ -38,7 +38,7 @@ def delete(handle_name: str, email: str) -> None:
 
 def get(handle_name: str, email: str) -> Suppression | None:
     """Get one suppression."""
-    item = table().get_item(Key=keys.suppression(handle_name, email)).get("Item")
+    item = get_item(keys.suppression(handle_name, email))
     return SuppressionItem.from_item(item).to_domain() if item else None
 
 

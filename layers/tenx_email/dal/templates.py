@@ -9,6 +9,7 @@ from boto3.dynamodb.conditions import Key as KeyCondition
 from tenx_email import keys
 from tenx_email.dal import pagination
 from tenx_email.dal.items import TemplateItem, TemplateVersionItem
+from tenx_email.dal.queries import get_item
 from tenx_email.dal.table import table, transact
 from tenx_email.errors import AlreadyExists
 from tenx_email.models import Template, TemplateVersion
@@ -56,14 +57,14 @@ def create(template: Template, first_version: TemplateVersion) -> None:
 
 def get(handle_name: str, template_id: str) -> Template | None:
     """Get a template by id."""
-    item = table().get_item(Key=keys.template(handle_name, template_id)).get("Item")
+    item = get_item(keys.template(handle_name, template_id))
     return TemplateItem.from_item(item).to_domain() if item else None
 
 
 def get_version(handle_name: str, template_id: str, version: int) -> TemplateVersion | None:
     """Get one version of a template."""
     key = keys.template_version(handle_name, template_id, version)
-    item = table().get_item(Key=key).get("Item")
+    item = get_item(key)
     return TemplateVersionItem.from_item(item).to_domain() if item else None
 
 

@@ -4,6 +4,7 @@ Each function's docstring names the access pattern it serves (README, "Access pa
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from boto3.dynamodb.conditions import Key as KeyCondition
@@ -11,11 +12,15 @@ from botocore.exceptions import ClientError
 
 from tenx_email import keys
 from tenx_email.dal.items import AccountItem, CampaignItem, HandleItem, MembershipItem
+from tenx_email.dal.queries import get_item, item_key, read_keys
 from tenx_email.dal.table import table, transact
 from tenx_email.errors import AlreadyExists, NotFound
 from tenx_email.models import Account, Campaign, Handle, HandleStatus, Membership
 
 _MEMBERSHIP_PAGE = 100
+# Keys a route may have read along with its access check: with the handle and the
+# membership, one BatchGetItem (DynamoDB's limit is 100 keys).
+PREFETCH_LIMIT = 98
 
 
 def _put_child(
@@ -58,7 +63,7 @@ def put_account(account: Account) -> None:
 
 def get_account(account_id: str) -> Account | None:
     """Get account by id."""
-    item = table().get_item(Key=keys.account(account_id)).get("Item")
+    item = get_item(keys.account(account_id))
     return AccountItem.from_item(item).to_domain() if item else None
 
 
@@ -74,7 +79,7 @@ def put_handle(handle: Handle) -> None:
 
 def get_handle(handle_name: str) -> Handle | None:
     """Get handle by name."""
-    item = table().get_item(Key=keys.handle(handle_name)).get("Item")
+    item = get_item(keys.handle(handle_name))
     return HandleItem.from_item(item).to_domain() if item else None
 
 
@@ -112,27 +117,36 @@ def delete_membership(handle_name: str, sub: str) -> bool:
 
 
 def get_handle_and_membership(
-    handle_name: str, sub: str
+    handle_name: str, sub: str, also: Sequence[keys.Key] = ()
 ) -> tuple[Handle | None, Membership | None]:
-    """Access check: the handle and the caller's membership of it, in one BatchGetItem."""
+    """Access check: the handle and the caller's membership of it, in one BatchGetItem.
+
+    `also`: keys the route will read next, read in the same BatchGetItem and remembered in the
+    request's read cache (found or absent). Each must lie under this handle's partition: what
+    is read here before access is decided stays inside the tenant the caller asked for. At most
+    PREFETCH_LIMIT of them are read (the rest are simply read when the route asks)."""
     handle_key, member_key = keys.handle(handle_name), keys.membership(handle_name, sub)
-    request: Any = {table().name: {"Keys": [handle_key, member_key], "ConsistentRead": True}}
-    response = table().meta.client.batch_get_item(RequestItems=request)
-    found: dict[Any, Any] = {item["SK"]: item for item in response["Responses"][table().name]}
-    handle_item, member_item = found.get(handle_key["SK"]), found.get(member_key["SK"])
+    partition = handle_key[keys.PK]
+    foreign = [key for key in also if key[keys.PK] != partition]
+    if foreign:
+        raise ValueError(f"prefetch keys outside {partition}: {len(foreign)}")
+    found = read_keys([handle_key, member_key, *also[:PREFETCH_LIMIT]])
+    handle_item, member_item = found[item_key(handle_key)], found[item_key(member_key)]
     return (
         HandleItem.from_item(handle_item).to_domain() if handle_item else None,
         MembershipItem.from_item(member_item).to_domain() if member_item else None,
     )
 
 
-def get_handles(handle_names: list[str]) -> list[Handle]:
-    """Several handles by name in one BatchGetItem (at most 100, DynamoDB's batch limit)."""
-    if not handle_names:
-        return []
-    request: Any = {table().name: {"Keys": [keys.handle(name) for name in handle_names[:100]]}}
-    response = table().meta.client.batch_get_item(RequestItems=request)
-    return [HandleItem.from_item(item).to_domain() for item in response["Responses"][table().name]]
+def get_handles(handle_names: list[str], also: Sequence[keys.Key] = ()) -> list[Handle]:
+    """Several handles by name (at most 100) in one BatchGetItem with consistent reads.
+
+    `also`: other keys the caller will read next, read in the same BatchGetItem (DynamoDB takes
+    100 keys a call; more take more calls) and remembered in the request's read cache."""
+    wanted = [keys.handle(name) for name in handle_names[:100]]
+    found = read_keys([*wanted, *also])
+    items = (found[item_key(key)] for key in wanted)
+    return [HandleItem.from_item(item).to_domain() for item in items if item]
 
 
 def memberships_of_user(sub: str) -> list[Membership]:
@@ -158,5 +172,5 @@ def put_campaign(campaign: Campaign) -> None:
 
 def get_campaign(handle_name: str, campaign_id: str) -> Campaign | None:
     """Get a handle's campaign by id."""
-    item = table().get_item(Key=keys.campaign(handle_name, campaign_id)).get("Item")
+    item = get_item(keys.campaign(handle_name, campaign_id))
     return CampaignItem.from_item(item).to_domain() if item else None

@@ -15,8 +15,12 @@ Rules (README, "Access"):
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 
+from tenx_email import keys
 from tenx_email.dal import domains as domain_store
+from tenx_email.dal import queries
 from tenx_email.dal import tenancy as store
 from tenx_email.errors import (
     AccountAmbiguous,
@@ -27,7 +31,7 @@ from tenx_email.errors import (
     InsufficientRole,
     Unauthenticated,
 )
-from tenx_email.models import Caller, HandleAccess, HandleStatus
+from tenx_email.models import Caller, HandleAccess, HandleStatus, Membership
 from tenx_email.roles import Role
 
 # Matches the authorizer's leeway: a token the authorizer accepted stays good this long after
@@ -42,9 +46,19 @@ def _check_fresh(caller: Caller) -> None:
         raise Unauthenticated("the token has expired")
 
 
-def authorize_handle(caller: Caller, handle_name: str, minimum: Role) -> HandleAccess:
+def request_scope() -> AbstractContextManager[None]:
+    """Around one request: its read cache (what the access check read for the route)."""
+    return queries.request_reads()
+
+
+def authorize_handle(
+    caller: Caller, handle_name: str, minimum: Role, prefetch: Sequence[keys.Key] = ()
+) -> HandleAccess:
+    """`prefetch`: keys under this handle's partition that the route reads next; they are read
+    in the access check's one BatchGetItem, and used only once access is granted (the getters
+    serve them from the request's read cache)."""
     _check_fresh(caller)
-    handle, membership = store.get_handle_and_membership(handle_name, caller.sub)
+    handle, membership = store.get_handle_and_membership(handle_name, caller.sub, prefetch)
     if handle is None or membership is None:
         raise Forbidden("you have no access to this handle")
     if handle.status is not HandleStatus.ACTIVE:
@@ -54,13 +68,29 @@ def authorize_handle(caller: Caller, handle_name: str, minimum: Role) -> HandleA
     return HandleAccess(caller=caller, handle=handle, role=membership.role)
 
 
-def account_roles(caller: Caller) -> dict[str, Role]:
-    """The caller's role per account: the highest they hold on an ACTIVE handle of it."""
+def account_roles(
+    caller: Caller, domain: str | None = None, *, identities: bool = False
+) -> dict[str, Role]:
+    """The caller's role per account: the highest they hold on an ACTIVE handle of it.
+
+    With `domain`, the BatchGetItem that reads the caller's handles also reads who owns the
+    domain and, with `identities`, the domain's identity under each of the caller's accounts:
+    the route finds them in the request's read cache, and uses an account's identity only
+    after it has checked the caller's role on that account."""
     _check_fresh(caller)
     memberships = store.memberships_of_user(caller.sub)
+    domain_keys: list[keys.Key] = []
+    if domain and memberships:
+        domain_keys.append(keys.domain_owner(domain))
+        if identities:
+            domain_keys += [
+                keys.account_domain(account, domain) for account in _accounts(memberships)
+            ]
     active = {
         handle.handle
-        for handle in store.get_handles([membership.handle for membership in memberships])
+        for handle in store.get_handles(
+            [membership.handle for membership in memberships], also=domain_keys
+        )
         if handle.status is HandleStatus.ACTIVE
     }
     roles: dict[str, Role] = {}
@@ -71,6 +101,10 @@ def account_roles(caller: Caller) -> dict[str, Role]:
         if best is None or membership.role.reaches(best):
             roles[membership.account_id] = membership.role
     return roles
+
+
+def _accounts(memberships: list[Membership]) -> list[str]:
+    return sorted({membership.account_id for membership in memberships})
 
 
 def _require(role: Role, minimum: Role) -> None:
@@ -89,7 +123,7 @@ def authorize_account(caller: Caller, account_id: str, minimum: Role) -> Role:
 def authorize_domain(caller: Caller, domain: str, minimum: Role) -> str:
     """The caller's account that owns `domain`: a domain of another account, or of none,
     answers 404 account_domain_not_found (the contract's code), not 403."""
-    roles = account_roles(caller)
+    roles = account_roles(caller, domain, identities=True)
     if not roles:
         raise Forbidden("you have no access to any account")
     owner = domain_store.owner_of(domain)
@@ -104,7 +138,7 @@ def account_to_attach_to(
 ) -> str:
     """Which of the caller's accounts a domain is attached to: the one asked for, else the one
     that already owns it (a repeat), else the caller's only account. Several -> ask."""
-    roles = account_roles(caller)
+    roles = account_roles(caller, domain)
     if not roles or (requested_account_id and requested_account_id not in roles):
         raise Forbidden("you have no access to this account")
     owner = domain_store.owner_of(domain)

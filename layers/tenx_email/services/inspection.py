@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from tenx_email import ids
+from tenx_email import ids, keys
 from tenx_email.dal import messages as store
 from tenx_email.dal.queries import Page
 from tenx_email.errors import EventFilterRequired, MessageNotFound
@@ -28,6 +28,14 @@ class EventQuery:
     recipient: str | None = None
     purpose: Purpose | None = None
     since: datetime | None = None
+
+
+def prefetch_message(handle_name: str, message_id: str | None) -> list[keys.Key]:
+    """The message get_message and list_events(messageId) read first, for the access check to
+    read along; nothing for an id that cannot name a message."""
+    if message_id is None or not ids.is_valid(MESSAGE_ID, message_id):
+        return []
+    return [keys.message(handle_name, message_id)]
 
 
 def list_messages(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tenx_email import clock
+from tenx_email import clock, keys
 from tenx_email.dal import quotas as store
 from tenx_email.errors import InvalidInput
 from tenx_email.models import HandleAccess, Quota
@@ -13,8 +13,18 @@ from tenx_email.services.sending import DEFAULT_DAILY_LIMIT
 MAX_DAILY_LIMIT = 10_000_000
 
 
+def prefetch(handle_name: str) -> list[keys.Key]:
+    """What current_quota reads (the limit and today's usage), for the access check to read
+    along."""
+    return [keys.quota(handle_name), keys.usage(handle_name, _today())]
+
+
+def _today() -> str:
+    return clock.now().strftime("%Y-%m-%d")
+
+
 def current_quota(access: HandleAccess) -> Quota:
-    day = clock.now().strftime("%Y-%m-%d")
+    day = _today()
     limit, used = store.read(access.handle.handle, day)
     return Quota(
         handle=access.handle.handle,

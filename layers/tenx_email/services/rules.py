@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from tenx_email import clock
+from tenx_email import clock, ids, keys
 from tenx_email.dal import rules as store
 from tenx_email.errors import (
     DelayMinutesAboveMaximum,
@@ -52,6 +52,8 @@ from tenx_email.services.campaigns import (
     require_campaign,
     require_campaign_id,
 )
+from tenx_email.services.senders import SENDER_ID
+from tenx_email.services.templates import TEMPLATE_ID
 
 MIN_DELAY_MINUTES = 15
 MAX_DELAY_MINUTES = 43_200  # 30 days
@@ -72,6 +74,28 @@ class RuleDraft:
     sender_id: str
     variable_mappings: Mapping[str, str]
     enabled: bool
+
+
+def prefetch(
+    handle_name: str,
+    campaign_id: str,
+    rule_id: str | None = None,
+    body: Mapping[str, Any] | None = None,
+) -> list[keys.Key]:
+    """What the campaign routes read first (the campaign; the rule; a rule write's template
+    and sender as its body names them), for the access check to read along. Nothing under a
+    campaign id that cannot name one; any other id that cannot name its item is left out."""
+    if not ids.is_valid(ids.CAMPAIGN_ID_PATTERN, campaign_id):
+        return []
+    wanted = [keys.campaign(handle_name, campaign_id)]
+    if rule_id is not None and RULE_ID.fullmatch(rule_id):
+        wanted.append(keys.rule(handle_name, campaign_id, rule_id))
+    template_id, sender_id = (body or {}).get("templateId"), (body or {}).get("senderId")
+    if isinstance(template_id, str) and TEMPLATE_ID.fullmatch(template_id):
+        wanted.append(keys.template(handle_name, template_id))
+    if isinstance(sender_id, str) and SENDER_ID.fullmatch(sender_id):
+        wanted.append(keys.sender(handle_name, sender_id))
+    return wanted
 
 
 def _check_draft(draft: RuleDraft) -> RuleTrigger:

@@ -14,6 +14,10 @@ suppressed (409 email_recipient_suppressed); the day's quota has room (429
 email_quota_exceeded, with Retry-After); the delivery queue takes it (503
 transactional_email_queue_unavailable).
 
+The one read is made with the route's access check (`prefetch`: the keys this body names,
+read in the access check's BatchGetItem; the route entrypoint), so a send costs that read,
+the enqueue and the store; the answers above keep their order all the same.
+
 Order of effects: enqueue first, then store. A failed enqueue leaves nothing behind (the
 retry starts clean); a failed store leaves only a queue record that names a message that
 does not exist, which delivery drops. So no accepted message is ever left unqueued, and
@@ -25,8 +29,10 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from tenx_email import clock, ids, keys
 from tenx_email.adapters import queues
@@ -58,10 +64,14 @@ from tenx_email.models import (
     TemplateStatus,
 )
 from tenx_email.rendering import has_header_breakers, render
-from tenx_email.services.senders import EMAIL_ADDRESS
+from tenx_email.services.senders import EMAIL_ADDRESS, SENDER_ID
+from tenx_email.services.templates import TEMPLATE_ID
 from tenx_email.settings import delivery_settings
 
 MAX_RECIPIENTS = 50
+# More `to` entries than the request schema allows (before duplicates are removed): such a
+# body is refused anyway, so its prefetch does not look at them.
+_MAX_TO_ENTRIES = 500
 DEFAULT_DAILY_LIMIT = 1000
 IDEMPOTENCY_RETENTION = timedelta(hours=48)
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:@+=/-]{1,128}$")
@@ -82,6 +92,48 @@ class SendRequest:
 class Accepted:
     message: Message
     replayed: bool  # True: an idempotent replay of an earlier request
+
+
+def prefetch(handle_name: str, body: Mapping[str, Any]) -> list[keys.Key]:
+    """What queue_message reads (its send context), from the body as sent, before anything
+    validated it, for the access check to read along. Lenient: an id, key or address that
+    fails its pattern is left out, and so are the suppressions when `to` is not a list of at
+    most MAX_RECIPIENTS distinct plain addresses; a body that is not a JSON object reads
+    nothing. Whatever is left out, queue_message reads itself."""
+    if not body:
+        return []
+    sender_id, template_id = body.get("senderId"), body.get("templateId")
+    idempotency_key, to = body.get("idempotencyKey"), body.get("to")
+    return store.send_context_keys(
+        handle_name,
+        _day(clock.now()),
+        sender_id=sender_id if _matches(SENDER_ID, sender_id) else None,
+        template_id=template_id if _matches(TEMPLATE_ID, template_id) else None,
+        idempotency_key=idempotency_key if _matches(IDEMPOTENCY_KEY, idempotency_key) else None,
+        recipients=_lenient_recipients(to),
+    )
+
+
+def _matches(pattern: re.Pattern[str], value: object) -> bool:
+    return isinstance(value, str) and pattern.fullmatch(value) is not None
+
+
+def _lenient_recipients(to: object) -> list[str]:
+    """`to` as queue_message keys its suppressions (stripped, lowercased, unique), or [] if
+    it is not a list of plain addresses that queue_message would accept."""
+    if not isinstance(to, list) or len(to) > _MAX_TO_ENTRIES:
+        return []
+    if not all(isinstance(address, str) for address in to):
+        return []
+    try:
+        recipients = normalize_recipients(tuple(to))
+    except InvalidRecipient:
+        return []
+    return [address.lower() for address in recipients]
+
+
+def _day(now: datetime) -> str:
+    return now.strftime("%Y-%m-%d")
 
 
 def normalize_recipients(addresses: tuple[str, ...]) -> tuple[str, ...]:
@@ -132,7 +184,7 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
     handle = access.handle.handle
     recipients = normalize_recipients(request.to)
     now = clock.now()
-    day = now.strftime("%Y-%m-%d")
+    day = _day(now)
     context = store.read_send_context(
         handle,
         request.sender_id,

@@ -12,7 +12,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from tenx_email import clock
+from tenx_email import clock, keys
 from tenx_email.dal import templates as store
 from tenx_email.errors import (
     AlreadyExists,
@@ -39,6 +39,7 @@ MAX_SUBJECT_CHARS = 998
 MAX_BODY_BYTES = 256 * 1024
 MAX_PAGE_SIZE = 100
 VERSIONS_SHOWN = 50
+MAX_VERSION = 999_999  # version numbers are stored zero-padded to six digits
 _SAVE_ATTEMPTS = 3
 
 
@@ -70,6 +71,17 @@ class Preview:
     template_id: str
     version: int
     rendered: Rendered
+
+
+def prefetch(handle_name: str, template_id: str, version: object = None) -> list[keys.Key]:
+    """What reading a template starts with (the template, and a version a preview names), for
+    the access check to read along; nothing for an id that cannot name a template."""
+    if not TEMPLATE_ID.fullmatch(template_id):
+        return []
+    wanted = [keys.template(handle_name, template_id)]
+    if type(version) is int and 1 <= version <= MAX_VERSION:
+        wanted.append(keys.template_version(handle_name, template_id, version))
+    return wanted
 
 
 def check_template_id(template_id: str) -> None:
