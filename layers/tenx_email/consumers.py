@@ -1,5 +1,8 @@
 """The Lambda handler of an SQS consumer: each record is settled on its own (partial batch
-response), with logging and metrics around the batch."""
+response), with logging and metrics around the batch.
+
+A consumer may also look at the whole batch before its records (`sqs_batch_consumer`), for
+reads its records share; each record is still settled on its own."""
 
 from __future__ import annotations
 
@@ -17,11 +20,20 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from tenx_email.observability import logger, metrics
 
 LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
-# Powertools passes the Lambda context to record handlers that take a second argument.
+# Powertools passes the Lambda context to record handlers that take a second argument named
+# `lambda_context`.
 RecordHandler = Callable[[SQSRecord], None] | Callable[[SQSRecord, LambdaContext], None]
+# Given the batch's records, before any of them is handled: the handler of this batch's
+# records. It must not raise (a raise would fail every record of the batch): what it cannot
+# prepare, the record handler does on its own.
+BatchPreparer = Callable[[list[SQSRecord]], RecordHandler]
 
 
 def sqs_consumer(record_handler: RecordHandler) -> LambdaHandler:
+    return sqs_batch_consumer(lambda _records: record_handler)
+
+
+def sqs_batch_consumer(prepare: BatchPreparer) -> LambdaHandler:
     # A batch whose records all failed is reported like any other (not raised), so the
     # response always names exactly the records to retry.
     processor = BatchProcessor(EventType.SQS, raise_on_entire_batch_failure=False)
@@ -29,9 +41,13 @@ def sqs_consumer(record_handler: RecordHandler) -> LambdaHandler:
     @logger.inject_lambda_context(clear_state=True)
     @metrics.log_metrics
     def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
+        records = [SQSRecord(record) for record in event.get("Records") or []]
         return dict(
             process_partial_response(
-                event=event, record_handler=record_handler, processor=processor, context=context
+                event=event,
+                record_handler=prepare(records),
+                processor=processor,
+                context=context,
             )
         )
 

@@ -7,7 +7,9 @@ from __future__ import annotations
 import importlib.util
 import json
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import ModuleType
 from typing import Any
@@ -261,3 +263,32 @@ def seconds_until_visible(queue_url: str) -> list[float]:
     name = queue_url.rsplit("/", 1)[1]
     queue = sqs_backends[ACCOUNT][REGION].queues[name]
     return [(m.visible_at - unix_time_millis()) / 1000 for m in queue._messages]
+
+
+@contextmanager
+def dynamodb_calls() -> Iterator[Counter[str]]:
+    """Counts the table client's DynamoDB calls by operation while open (a botocore hook)."""
+    calls: Counter[str] = Counter()
+    client = table().meta.client
+
+    def count(event_name: str, **_: object) -> None:
+        calls[event_name.rsplit(".", 1)[1]] += 1
+
+    client.meta.events.register("before-call.dynamodb", count)
+    try:
+        yield calls
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", count)
+
+
+def once_before(operation: str, action: Callable[[], None]) -> None:
+    """Run `action` once, just before the table client's next `operation` call (another
+    Lambda acting in between)."""
+    client = table().meta.client
+    event = f"before-call.dynamodb.{operation}"
+
+    def interleave(**_: object) -> None:
+        client.meta.events.unregister(event, interleave)
+        action()
+
+    client.meta.events.register(event, interleave)

@@ -189,8 +189,9 @@ class DynamoFaultKind(StrEnum):
 
 
 # What a request does, told from its expression (see dal/delivery.py, dal/messages.py,
-# dal/triggers.py): a recipient's claim, release, settle from a claim or from QUEUED,
-# feedback's advance, the message's status, a direct send's or a rule's accepted message.
+# dal/triggers.py): a recipient's claim, release, settle from a claim or from QUEUED (either
+# may also conclude the message), feedback's advance (which may too), the message's status
+# on its own (`conclude`), a direct send's or a rule's accepted message.
 REQUEST_KINDS = (
     "claim",
     "release",
@@ -240,6 +241,8 @@ def _update_kind(update: dict[str, Any]) -> Request:
         kind = "release"
     elif ":claimed" in condition:
         kind = "settle_claimed"
+    elif ":expected" in condition:
+        kind = "settle_queued"  # from QUEUED (it may also conclude the message: " IN (")
     elif " IN (" in condition:
         kind = "advance"
     else:

@@ -6,11 +6,14 @@ from __future__ import annotations
 import json
 import logging
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from moto.ses.models import ses_backends
 
 from tenx_email import clock
+from tenx_email.dal import delivery as store
 from tenx_email.dal import domains, tenancy
 from tenx_email.dal.items import SuppressionItem
 from tenx_email.dal.table import table
@@ -544,3 +547,130 @@ def test_no_address_subject_body_or_variable_reaches_the_logs(
     assert "InternalFailure" in logged
     for secret in ("@example.org", "Hello Asha", "Hi Asha", "Asha &lt;3", "Asha <3"):
         assert secret not in logged
+
+
+# --- a batch's shared reads ------------------------------------------------------------------
+
+
+def test_a_batch_shares_its_reads_and_writes_each_recipient_once(ses: SesSpy, queue: str) -> None:
+    # Given a batch of ten records: nine messages to one recipient, one to two
+    messages = [queue_message(f"r{n}@example.org") for n in range(9)]
+    messages.append(queue_message("x@example.org", "y@example.org"))
+    event = enqueue(queue, *(job(message) for message in messages))
+
+    # When it is delivered
+    with support.dynamodb_calls() as calls:
+        failures = run_delivery(event)
+
+    # Then every message is SENT, with one SENT event per recipient
+    assert failures == []
+    assert len(ses.calls) == 11
+    for message in messages:
+        after = stored(message)
+        assert after.status is MessageStatus.SENT
+        assert {r.status for r in after.recipients} == {MessageStatus.SENT}
+        assert [e["type"] for e in events_of(message)] == ["SENT"] * len(message.recipients)
+    # And the batch read all it needed in two BatchGetItems, then each recipient cost its claim
+    # and one write (its outcome and event, and the last one's the message's status too)
+    assert dict(calls) == {"BatchGetItem": 2, "UpdateItem": 11, "TransactWriteItems": 11}
+
+
+def test_a_duplicate_record_in_the_batch_costs_no_call(ses: SesSpy, queue: str) -> None:
+    # Given a batch that holds the same message's record twice (SQS delivers at least once)
+    message = queue_message("a@example.org")
+    event = enqueue(queue, job(message), job(message))
+
+    # When it is delivered
+    with support.dynamodb_calls() as calls:
+        failures = run_delivery(event)
+
+    # Then both records succeed, one SES call, and the second one knew it was done
+    assert failures == []
+    assert len(ses.calls) == 1
+    assert stored(message).status is MessageStatus.SENT
+    assert dict(calls) == {"BatchGetItem": 2, "UpdateItem": 1, "TransactWriteItems": 1}
+
+
+def test_a_message_the_batch_read_cannot_parse_fails_alone(ses: SesSpy, queue: str) -> None:
+    # Given a batch whose middle message's stored item is broken
+    first, broken, last = (queue_message(f"{name}@example.org") for name in ("a", "b", "c"))
+    table().update_item(
+        Key={"PK": "HANDLE#acme", "SK": f"MSG#{broken.message_id}"},
+        UpdateExpression="REMOVE subject",
+    )
+    event = enqueue(queue, job(first), job(broken), job(last))
+
+    # When it is delivered
+    failures = run_delivery(event)
+
+    # Then only that record failed (it read its message again on its own), the others were sent
+    (broken_record,) = [r["messageId"] for r in event["Records"] if broken.message_id in r["body"]]
+    assert failures == [broken_record]
+    assert sorted(ses.sent_to()) == ["a@example.org", "c@example.org"]
+    assert stored(first).status is stored(last).status is MessageStatus.SENT
+
+
+def test_a_failed_batch_read_leaves_each_record_to_read_on_its_own(ses: SesSpy, queue: str) -> None:
+    # Given a batch whose shared read DynamoDB throttles
+    messages = [queue_message(f"r{n}@example.org") for n in range(3)]
+    event = enqueue(queue, *(job(message) for message in messages))
+    client = table().meta.client
+
+    def throttle(**_: object) -> None:
+        client.meta.events.unregister("before-call.dynamodb.BatchGetItem", throttle)
+        raise ClientError(
+            {"Error": {"Code": "ProvisionedThroughputExceededException", "Message": "injected"}},
+            "BatchGetItem",
+        )
+
+    client.meta.events.register("before-call.dynamodb.BatchGetItem", throttle)
+
+    # When it is delivered
+    with support.dynamodb_calls() as calls:
+        failures = run_delivery(event)
+
+    # Then every record read its own message and re-check, and was sent
+    assert failures == []
+    assert sorted(ses.sent_to()) == [f"r{n}@example.org" for n in range(3)]
+    assert all(stored(message).status is MessageStatus.SENT for message in messages)
+    assert calls["GetItem"] == 6  # each its message and its domain identity
+
+
+def test_the_batch_read_asks_for_at_most_100_keys_a_call(ses: SesSpy, queue: str) -> None:
+    # Given three queued messages of 40 recipients each, two of those addresses suppressed
+    messages = [queue_message(*(f"m{m}r{r}@example.org" for r in range(40))) for m in range(3)]
+    for email in ("m0r1@example.org", "m2r39@example.org"):
+        suppression = Suppression(
+            handle="acme",
+            email=email,
+            reason="manual",
+            source=SuppressionSource.MANUAL,
+            created_at=clock.now(),
+        )
+        table().put_item(Item=SuppressionItem.from_domain(suppression).to_item())
+    sizes: list[int] = []
+
+    def count_keys(params: dict[str, Any], **_: object) -> None:
+        sizes.append(sum(len(request["Keys"]) for request in params["RequestItems"].values()))
+
+    client = table().meta.client
+    client.meta.events.register("before-parameter-build.dynamodb.BatchGetItem", count_keys)
+
+    # When the delivery batch reads them
+    try:
+        loaded = store.load_batch((m.handle, m.message_id) for m in messages)
+    finally:
+        client.meta.events.unregister("before-parameter-build.dynamodb.BatchGetItem", count_keys)
+
+    # Then the messages and handle took one call, and their 120 suppressions (plus the shared
+    # sender, template version and identity) two calls under DynamoDB's limit
+    assert sizes == [4, 100, 23]
+    rechecks = [loaded[(m.handle, m.message_id)].recheck for m in messages]
+    assert [r.suppressed if r else None for r in rechecks] == [
+        frozenset({"m0r1@example.org"}),
+        frozenset(),
+        frozenset({"m2r39@example.org"}),
+    ]
+    assert all(
+        r is not None and r.sender and r.version and r.identity and r.handle for r in rechecks
+    )

@@ -15,6 +15,7 @@ from tenx_email import clock
 from tenx_email.dal import suppressions
 from tenx_email.models import Message, MessageStatus, Suppression, SuppressionSource
 from tenx_email.resources import SES_EVENT_DETAIL_TYPES, SES_EVENT_SOURCE
+from tenx_email.services import delivery
 from tests.integration import delivery_support as support
 from tests.integration.delivery_support import (
     ACCOUNT,
@@ -320,3 +321,113 @@ def test_after_a_hard_bounce_the_send_route_refuses_the_address(
     )
     # Then it is refused before anything is stored or queued
     assert (status, body["error"]) == (409, "email_recipient_suppressed")
+
+
+# --- a batch's shared read, one write per event, and what changed meanwhile -----------------
+
+
+def test_a_batch_reads_its_messages_once_and_writes_once_per_event(ses: SesSpy, queue: str) -> None:
+    # Given three sent messages
+    messages = [sent_message(queue, f"r{n}@example.org") for n in range(3)]
+    # And a batch with each one's Delivery event, and a Send event that repeats a SENT
+    events = [ses_event("Delivery", message) for message in messages]
+    events.append(ses_event("Send", messages[0], send={}))
+
+    # When feedback handles it
+    with support.dynamodb_calls() as calls:
+        _, failed = run_feedback(*events)
+
+    # Then every message is DELIVERED, with its event
+    assert failed == []
+    for message in messages:
+        assert stored(message).status is MessageStatus.DELIVERED
+        assert sorted(e["type"] for e in events_of(message)) == ["DELIVERED", "SENT"]
+    # And the batch read its messages in one call, then wrote each Delivery's event, recipient
+    # and message in one transaction; the Send changed nothing and cost nothing
+    assert dict(calls) == {"BatchGetItem": 1, "TransactWriteItems": 3}
+
+
+def test_feedback_on_the_recipient_being_recorded_wins_and_delivery_writes_nothing_more(
+    ses: SesSpy, queue: str
+) -> None:
+    # Given SES's Delivery event is handled while delivery is inside the SES call
+    message = queue_message("a@example.org")
+    ses.during_next_send = lambda: run_feedback(ses_event("Delivery", stored(message)))
+
+    # When the record is delivered
+    assert run_delivery(enqueue(queue, job(message))) == []
+
+    # Then feedback moved the recipient and the message; delivery's write, made from its
+    # claim, found both moved on and left them
+    after = stored(message)
+    assert after.recipients[0].status is MessageStatus.DELIVERED
+    assert after.recipients[0].ses_message_id == "ses-id-from-feedback"
+    assert after.status is MessageStatus.DELIVERED
+    assert [e["type"] for e in events_of(message)] == ["DELIVERED"]
+    assert len(ses.calls) == 1
+
+
+def test_feedback_during_a_send_is_kept_and_the_message_concluded_from_a_fresh_read(
+    ses: SesSpy, queue: str
+) -> None:
+    # Given a message to two recipients, whose first one SES reports delivered while delivery
+    # is inside the second one's SES call
+    message = queue_message("a@example.org", "b@example.org")
+    failed: list[list[str]] = []
+
+    def first_delivered() -> None:
+        failed.append(run_feedback(ses_event("Delivery", stored(message)))[1])
+
+    ses.during_next_send = lambda: setattr(ses, "during_next_send", first_delivered)
+
+    # When its record is delivered
+    assert run_delivery(enqueue(queue, job(message))) == []
+
+    # Then delivery's write that would have concluded the message from what it read (a@ SENT,
+    # so SENT) was refused; b@ was recorded alone, and the message concluded from a fresh read
+    assert failed == [[]]
+    after = stored(message)
+    assert [r.status for r in after.recipients] == [MessageStatus.DELIVERED, MessageStatus.SENT]
+    assert after.status is MessageStatus.DELIVERED
+    assert sorted(e["type"] for e in events_of(message)) == ["DELIVERED", "SENT", "SENT"]
+    assert len(ses.calls) == 2
+
+
+def test_an_event_decides_again_when_its_message_changed_after_the_batch_read(
+    ses: SesSpy, queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a message to two recipients: a@ was sent, the send to b@ crashed after SES took it
+    message = queue_message("a@example.org", "b@example.org")
+    record = enqueue(queue, job(message))
+
+    def crash_on_the_next() -> None:
+        ses.during_next_send = lambda: setattr(ses, "crash_after_send", True)
+
+    ses.during_next_send = crash_on_the_next
+    with pytest.raises(Crash):
+        run_delivery(record)
+    ses.crash_after_send = False
+    sent = stored(message)
+    assert [r.status for r in sent.recipients] == [MessageStatus.SENT, MessageStatus.SENDING]
+    # And a feedback batch with a@'s Delivery event has read the message when, before it
+    # writes, the retried delivery record finds b@'s claim past the lease and concludes the
+    # message: b@ UNKNOWN, the message SENT
+    monkeypatch.setattr(clock, "_offset", delivery.LEASE + timedelta(seconds=1))
+    retried: list[list[str]] = []
+    support.once_before("TransactWriteItems", lambda: retried.append(run_delivery(record)))
+
+    # When feedback writes
+    _, failed = run_feedback(ses_event("Delivery", sent))
+
+    # Then its write, decided from the recipients it had read (b@ SENDING: no outcome yet),
+    # was refused; read again, the event made a@ DELIVERED and so the message
+    assert retried == [[]]
+    assert failed == []
+    after = stored(message)
+    assert [r.status for r in after.recipients] == [
+        MessageStatus.DELIVERED,
+        MessageStatus.UNKNOWN,
+    ]
+    assert after.status is MessageStatus.DELIVERED
+    assert sorted(e["type"] for e in events_of(message)) == ["DELIVERED", "SENT", "UNKNOWN"]
+    assert len(ses.calls) == 2

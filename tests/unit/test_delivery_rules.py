@@ -1,14 +1,15 @@
 """Delivery's arithmetic and tables, without AWS: retry backoff against the queue's redrive,
-the claim lease, a message's outcome from its recipients, SES tag values and event kinds."""
+the claim lease, a message's outcome from its recipients (and when a recipient's write also
+concludes the message), SES tag values and event kinds."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from tenx_email.adapters.ses_sending import PERMANENT_CODES, TRANSIENT_CODES, tag_value
-from tenx_email.models import MessageStatus, Recipient
+from tenx_email.models import Message, MessageStatus, Purpose, Recipient
 from tenx_email.resources import DELIVERY_QUEUE, SES_EVENT_DETAIL_TYPES
 from tenx_email.services import delivery, feedback
 
@@ -66,6 +67,55 @@ def test_a_message_takes_its_outcome_from_its_recipients(
     statuses: tuple[MessageStatus, ...], outcome: tuple[MessageStatus, str | None] | None
 ) -> None:
     assert delivery.outcome_of(_recipients(*statuses)) == outcome
+
+
+def _message(status: MessageStatus, *statuses: MessageStatus) -> Message:
+    now = datetime(2026, 6, 12, tzinfo=UTC)
+    return Message(
+        handle="acme",
+        message_id="msg_1",
+        status=status,
+        purpose=Purpose.TRANSACTIONAL_API,
+        sender_id="sender_notifications",
+        from_email="Acme <notifications@example.com>",
+        reply_to=None,
+        recipients=tuple(_recipients(*statuses)),
+        subject="Hello",
+        template_id="tmpl_welcome",
+        template_version=1,
+        variables={},
+        created_at=now,
+        updated_at=now,
+    )
+
+
+@pytest.mark.parametrize(
+    ("status", "before", "recipient", "conclusion"),
+    [
+        # The last recipient in flight gets its outcome: the message gets it in the same write
+        (S.SENDING, (S.SENT, S.SENDING), S.SENT, S.SENT),
+        (S.SENDING, (S.DENIED, S.QUEUED), S.DENIED, S.DENIED),
+        (S.SENDING, (S.DELIVERED, S.SENDING), S.FAILED, S.DELIVERED),
+        # Another is still in flight: the message waits
+        (S.SENDING, (S.SENDING, S.SENDING), S.SENT, None),
+        # Feedback: only a further status moves the message
+        (S.SENT, (S.SENT, S.SENT), S.DELIVERED, S.DELIVERED),
+        (S.BOUNCED, (S.BOUNCED, S.SENT), S.DELIVERED, None),
+        (S.DELIVERED, (S.DELIVERED,), S.DELIVERED, None),
+    ],
+)
+def test_a_recipients_write_concludes_the_message_only_when_it_moves_it_forward(
+    status: MessageStatus,
+    before: tuple[MessageStatus, ...],
+    recipient: MessageStatus,
+    conclusion: MessageStatus | None,
+) -> None:
+    message = _message(status, *before)
+    index = len(before) - 1
+    after = delivery.with_recipient(message, index, status=recipient)
+    assert [r.status for r in after.recipients] == [*before[:-1], recipient]
+    outcome = delivery.conclusion(message, after)
+    assert (outcome[0] if outcome else None) is conclusion
 
 
 @pytest.mark.parametrize(

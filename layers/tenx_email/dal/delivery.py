@@ -3,7 +3,14 @@ transitions (with the timeline event they produce) and the message's own status.
 
 Every transition is a conditional update of one element of the message's `recipients` list,
 so it happens at most once and only from the status it expects; a transition that produces
-an event writes it in the same transaction."""
+an event writes it in the same transaction. A transition may also move the message's own
+status forward in the same write (`conclude`): it is then also conditioned on every other
+recipient still having the status the caller read, so the status it writes is exactly the
+outcome of the recipients as they are when it is written.
+
+Reads: a delivery batch reads its messages and what their re-check needs in two consistent
+BatchGetItems whatever its size (`load_batch`); a record outside it reads its message and
+its re-check on its own (`load_recheck`)."""
 
 from __future__ import annotations
 
@@ -11,15 +18,19 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from email.utils import parseaddr
 from enum import Enum
 from typing import Any
 
+from pydantic import ValidationError
 from pydantic_core import to_jsonable_python
 
 from tenx_email import clock, keys
 from tenx_email.dal.items import (
+    DomainIdentityItem,
     EventItem,
     HandleItem,
+    MessageItem,
     SenderItem,
     SuppressionItem,
     TemplateVersionItem,
@@ -28,6 +39,7 @@ from tenx_email.dal.queries import batch_get
 from tenx_email.dal.table import table, transact
 from tenx_email.models import (
     DeliveryEvent,
+    DomainIdentity,
     Handle,
     Message,
     MessageStatus,
@@ -39,6 +51,14 @@ _NAMES = {"#r": "recipients", "#s": "status", "#status": "status"}
 _NAME = re.compile(r"#\w+")
 _CONDITION_FAILED = "ConditionalCheckFailed"
 _TRANSACTION_ATTEMPTS = 3
+# DynamoDB's limit on the keys of one BatchGetItem.
+_BATCH_KEYS = 100
+
+# A message's handle and id: how SQS records and SES events name it.
+MessageRef = tuple[str, str]
+# A message's status once every recipient has one, with its reason (`services/delivery.py`,
+# `outcome_of`).
+Outcome = tuple[MessageStatus, str | None]
 
 
 @dataclass(frozen=True)
@@ -47,37 +67,179 @@ class Recheck:
 
     handle: Handle | None
     sender: Sender | None
+    # The identity of the From address's domain, in the handle's account.
+    identity: DomainIdentity | None
     version: TemplateVersion | None
     suppressed: frozenset[str]  # lowercased addresses
+    checked: frozenset[str]  # the lowercased addresses whose suppressions were read
+
+    def covers(self, emails: Iterable[str]) -> bool:
+        return {email.lower() for email in emails} <= self.checked
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """A message as a batch read found it (None: not stored), and its re-check when it has
+    recipients to send to (None when it has none, or when it could not be read)."""
+
+    message: Message | None
+    recheck: Recheck | None
+
+
+def from_domain(message: Message) -> str:
+    """The domain SES sends from: the From address's, as captured when the message was
+    queued."""
+    return parseaddr(message.from_email)[1].rpartition("@")[2].lower()
+
+
+def _read(wanted: Iterable[keys.Key]) -> dict[tuple[str, str], dict[str, Any]]:
+    """Consistent BatchGetItems of these keys (each once, at most 100 a call): the items
+    found, by (PK, SK)."""
+    unique = list({(key["PK"], key["SK"]): key for key in wanted}.values())
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(unique), _BATCH_KEYS):
+        for item in batch_get(unique[start : start + _BATCH_KEYS]):
+            found[(item["PK"], item["SK"])] = item
+    return found
+
+
+def _at(found: dict[tuple[str, str], dict[str, Any]], key: keys.Key) -> dict[str, Any] | None:
+    return found.get((key["PK"], key["SK"]))
+
+
+def _recheck_keys(message: Message, handle: Handle | None, emails: set[str]) -> list[keys.Key]:
+    wanted = [
+        keys.sender(message.handle, message.sender_id),
+        keys.template_version(message.handle, message.template_id, message.template_version),
+    ]
+    wanted += [keys.suppression(message.handle, email) for email in sorted(emails)]
+    if handle is not None:
+        wanted.append(keys.account_domain(handle.account_id, from_domain(message)))
+    return wanted
+
+
+def _recheck(
+    message: Message,
+    handle: Handle | None,
+    emails: set[str],
+    found: dict[tuple[str, str], dict[str, Any]],
+) -> Recheck:
+    sender = _at(found, keys.sender(message.handle, message.sender_id))
+    version = _at(
+        found, keys.template_version(message.handle, message.template_id, message.template_version)
+    )
+    identity = (
+        _at(found, keys.account_domain(handle.account_id, from_domain(message)))
+        if handle is not None
+        else None
+    )
+    suppressions = [_at(found, keys.suppression(message.handle, email)) for email in emails]
+    return Recheck(
+        handle=handle,
+        sender=SenderItem.from_item(sender).to_domain() if sender else None,
+        identity=DomainIdentityItem.from_item(identity).to_domain() if identity else None,
+        version=TemplateVersionItem.from_item(version).to_domain() if version else None,
+        suppressed=frozenset(
+            SuppressionItem.from_item(item).email for item in suppressions if item is not None
+        ),
+        checked=frozenset(emails),
+    )
+
+
+def _pending_emails(message: Message) -> set[str]:
+    return {r.email.lower() for r in message.recipients if r.status is MessageStatus.QUEUED}
+
+
+def load_batch(refs: Iterable[MessageRef]) -> dict[MessageRef, Loaded]:
+    """Delivery of a batch of records, in two rounds of consistent BatchGetItems (one call
+    each up to 100 keys): first the messages (SK=MSG#id) and their handles (SK=HANDLE); then,
+    for the messages with QUEUED recipients, their senders (SK=SENDER#id), template versions
+    (SK=TMPLVER#id#n), those recipients' suppressions (SK=SUPP#email) and the identities of
+    their From domains (PK=ACCOUNT#id, SK=DOMAIN#d: the account is the handle's).
+
+    Every ref gets an entry but a message whose item cannot be read as one: that record
+    reads again on its own (and fails there)."""
+    wanted = list(dict.fromkeys(refs))
+    first = _read(
+        key
+        for handle_name, message_id in wanted
+        for key in (keys.message(handle_name, message_id), keys.handle(handle_name))
+    )
+    handles: dict[str, Handle | None] = {}
+    for handle_name in dict.fromkeys(handle_name for handle_name, _ in wanted):
+        item = _at(first, keys.handle(handle_name))
+        try:
+            handles[handle_name] = HandleItem.from_item(item).to_domain() if item else None
+        except ValidationError:
+            continue  # its records read on their own
+    messages: dict[MessageRef, Message | None] = {}
+    for handle_name, message_id in wanted:
+        item = _at(first, keys.message(handle_name, message_id))
+        if handle_name not in handles:
+            continue
+        try:
+            messages[(handle_name, message_id)] = (
+                MessageItem.from_item(item).to_domain() if item else None
+            )
+        except ValidationError:
+            continue
+    to_check = {
+        ref: message
+        for ref, message in messages.items()
+        if message is not None
+        and message.status.rank < MessageStatus.SENT.rank
+        and _pending_emails(message)
+    }
+    second = _read(
+        key
+        for message in to_check.values()
+        for key in _recheck_keys(message, handles[message.handle], _pending_emails(message))
+    )
+    loaded: dict[MessageRef, Loaded] = {}
+    for ref, message in messages.items():
+        recheck = None
+        if ref in to_check and message is not None:
+            try:
+                recheck = _recheck(message, handles[ref[0]], _pending_emails(message), second)
+            except ValidationError:
+                recheck = None  # re-read on its own when it is needed
+        loaded[ref] = Loaded(message, recheck)
+    return loaded
+
+
+def load_messages(refs: Iterable[MessageRef]) -> dict[MessageRef, Message | None]:
+    """Feedback of a batch of events: their messages (PK=HANDLE#h, SK=MSG#id) in consistent
+    BatchGetItems (one call up to 100 messages). Every ref gets an entry (None: not stored)
+    but a message whose item cannot be read as one."""
+    wanted = list(dict.fromkeys(refs))
+    found = _read(keys.message(handle_name, message_id) for handle_name, message_id in wanted)
+    messages: dict[MessageRef, Message | None] = {}
+    for ref in wanted:
+        item = _at(found, keys.message(*ref))
+        try:
+            messages[ref] = MessageItem.from_item(item).to_domain() if item else None
+        except ValidationError:
+            continue
+    return messages
 
 
 def load_recheck(message: Message, emails: Iterable[str]) -> Recheck:
-    """Delivery re-check, one consistent BatchGetItem: the handle (SK=HANDLE), the sender
-    (SK=SENDER#id), the template version (SK=TMPLVER#id#n) and the suppressions of the
-    given addresses (SK=SUPP#email; at most 50 recipients, so under the 100-key limit)."""
+    """Delivery re-check of one message on its own: one consistent BatchGetItem of the
+    handle (SK=HANDLE), the sender (SK=SENDER#id), the template version (SK=TMPLVER#id#n) and
+    the suppressions of the given addresses (SK=SUPP#email; at most 50 recipients, so under
+    the 100-key limit), then the identity of the From domain in the handle's account
+    (PK=ACCOUNT#id, SK=DOMAIN#d)."""
+    lowered = {email.lower() for email in emails}
     handle_key = keys.handle(message.handle)
-    sender_key = keys.sender(message.handle, message.sender_id)
-    version_key = keys.template_version(
-        message.handle, message.template_id, message.template_version
-    )
-    suppression_keys = {
-        keys.suppression(message.handle, email.lower())["SK"] for email in set(emails)
-    }
-    wanted = [handle_key, sender_key, version_key]
-    wanted += [{"PK": handle_key["PK"], "SK": sort} for sort in sorted(suppression_keys)]
-    found = {item["SK"]: item for item in batch_get(wanted)}
-    handle, sender = found.get(handle_key["SK"]), found.get(sender_key["SK"])
-    version = found.get(version_key["SK"])
-    return Recheck(
-        handle=HandleItem.from_item(handle).to_domain() if handle else None,
-        sender=SenderItem.from_item(sender).to_domain() if sender else None,
-        version=TemplateVersionItem.from_item(version).to_domain() if version else None,
-        suppressed=frozenset(
-            SuppressionItem.from_item(item).email
-            for sort, item in found.items()
-            if sort in suppression_keys
-        ),
-    )
+    found = _read([handle_key, *_recheck_keys(message, None, lowered)])
+    handle_item = _at(found, handle_key)
+    handle = HandleItem.from_item(handle_item).to_domain() if handle_item else None
+    if handle is not None:
+        identity_key = keys.account_domain(handle.account_id, from_domain(message))
+        identity = table().get_item(Key=identity_key, ConsistentRead=True).get("Item")
+        if identity is not None:
+            found[(identity_key["PK"], identity_key["SK"])] = identity
+    return _recheck(message, handle, lowered, found)
 
 
 def _json(value: datetime) -> str:
@@ -182,6 +344,60 @@ def release(message: Message, index: int, claimed_at: datetime) -> bool:
     return _conditional(lambda client: client.update_item(**update))
 
 
+def _and(*conditions: str) -> str:
+    return " AND ".join(condition for condition in conditions if condition)
+
+
+def _others_as_read(message: Message, index: int | None) -> tuple[str, dict[str, Any]]:
+    """A condition: every recipient but `index` still has the status `message` shows."""
+    parts, values = [], {}
+    for other, recipient in enumerate(message.recipients):
+        if other != index:
+            placeholder = f":was_{recipient.status.value}"
+            parts.append(f"#r[{other}].#s = {placeholder}")
+            values[placeholder] = recipient.status.value
+    return " AND ".join(parts), values
+
+
+def _move_status(message: Message, outcome: Outcome) -> tuple[str, str, dict[str, Any]]:
+    """The message to `outcome` if that is forward, its GSI1 status partition in step:
+    (assignments, condition, values)."""
+    status, reason = outcome
+    condition, values = _in("#status", _lower_than(status), "below")
+    assignments = "#status = :status, GSI1PK = :by_status"
+    moved: dict[str, Any] = {
+        **values,
+        ":status": status.value,
+        ":by_status": keys.messages_by_status(message.handle, status.value),
+    }
+    if reason is not None:
+        assignments += ", statusReason = :status_reason"
+        moved[":status_reason"] = reason
+    return assignments, condition, moved
+
+
+def _with_outcome(
+    message: Message,
+    index: int,
+    condition: str,
+    values: dict[str, Any],
+    outcome: Outcome | None,
+    *,
+    others_as_read: bool,
+) -> tuple[str, dict[str, Any], str]:
+    """Add to an update of recipient `index`: the other recipients' statuses as `message`
+    shows them (when asked, and always with an outcome) and the message's move to `outcome`
+    (if any). Returns (condition, values, more assignments)."""
+    assignments = ""
+    if others_as_read or outcome is not None:
+        others, as_read = _others_as_read(message, index)
+        condition, values = _and(condition, others), {**values, **as_read}
+    if outcome is not None:
+        assignments, forward, moved = _move_status(message, outcome)
+        condition, values = _and(condition, forward), {**values, **moved}
+    return condition, values, assignments
+
+
 def settle(
     message: Message,
     index: int,
@@ -191,27 +407,35 @@ def settle(
     claimed_at: datetime | None,
     reason: str | None = None,
     ses_message_id: str | None = None,
+    conclude: Outcome | None = None,
 ) -> bool:
     """Record a recipient's send outcome and its event together: from our claim (SENDING with
-    that claimedAt) when `claimed_at` is given, else from QUEUED (never claimed)."""
+    that claimedAt) when `claimed_at` is given, else from QUEUED (never claimed). With
+    `conclude`, the same write gives the message that outcome, if every other recipient
+    still has the status `message` shows and the move is forward; else nothing is written
+    (False), and the caller may record the recipient alone."""
     if claimed_at is None:
         condition, values = "{r}.#s = :expected", {":expected": MessageStatus.QUEUED.value}
     else:
         condition, values = _from_claim(claimed_at)
+    condition, values, also = _with_outcome(
+        message, index, condition, values, conclude, others_as_read=False
+    )
     sets: dict[str, Any] = {"#s": status.value}
     if reason is not None:
         sets["reason"] = reason
     if ses_message_id is not None:
         sets["sesMessageId"] = ses_message_id
-    update = _recipient_update(message, index, sets=sets, condition=condition, values=values)
+    update = _recipient_update(
+        message, index, sets=sets, condition=condition, values=values, also=also
+    )
     return not _transact([_put_event(event), {"Update": update}])
 
 
 class Advance(Enum):
     MOVED = "moved"  # status moved forward, event written
-    RECORDED = "recorded"  # status already as far or further; event written on its own
-    STALE = "stale"  # status already as far or further; event not written
-    DUPLICATE = "duplicate"  # this event was handled before
+    DUPLICATE = "duplicate"  # this event was handled before: nothing written
+    CONFLICT = "conflict"  # the message is not as read: nothing written, read it again
 
 
 def advance(
@@ -222,23 +446,28 @@ def advance(
     *,
     ses_message_id: str,
     reason: str | None,
-    record_if_stale: bool,
+    conclude: Outcome | None,
 ) -> Advance:
     """Feedback: move a recipient forward (to a higher rank only) with its event, which is
-    written at most once (its id comes from the SES event). A status that cannot move still
-    gets its event on the timeline if `record_if_stale`."""
+    written at most once (its id comes from the SES event), and with `conclude` the message
+    to that outcome (forward only). Only while every other recipient has the status
+    `message` shows: the caller decided from them whether the message moves."""
     condition, values = _in("{r}.#s", _lower_than(status), "lower")
+    condition, values, also = _with_outcome(
+        message, index, condition, values, conclude, others_as_read=True
+    )
     sets: dict[str, Any] = {"#s": status.value}
     if reason is not None:
         sets["reason"] = reason
+    # Keep the id delivery stored; fill it in when SES reported before delivery could.
+    keep_id = "{r}.sesMessageId = if_not_exists({r}.sesMessageId, :ses_id)"
     update = _recipient_update(
         message,
         index,
         sets=sets,
         condition=condition,
         values={**values, ":ses_id": ses_message_id},
-        # Keep the id delivery stored; fill it in when SES reported before delivery could.
-        also="{r}.sesMessageId = if_not_exists({r}.sesMessageId, :ses_id)",
+        also=", ".join(assignment for assignment in (keep_id, also) if assignment),
     )
     reasons = _transact([_put_event(event), {"Update": update}])
     if not reasons:
@@ -247,25 +476,21 @@ def advance(
         return Advance.DUPLICATE
     if reasons[1] != _CONDITION_FAILED:
         raise RuntimeError(f"feedback transaction cancelled: {reasons}")
-    if not record_if_stale:
-        return Advance.STALE
-    return Advance.RECORDED if put_event(event) else Advance.DUPLICATE
+    return Advance.CONFLICT
 
 
-def set_status(message: Message, status: MessageStatus, reason: str | None) -> bool:
-    """Move the message (PK=HANDLE#h, SK=MSG#id) to `status` if that is forward, keeping its
-    GSI1 status partition in step."""
-    condition, values = _in("#status", _lower_than(status), "lower")
-    expression = "SET #status = :status, GSI1PK = :by_status, updatedAt = :now"
-    if reason is not None:
-        expression += ", statusReason = :reason"
-        values[":reason"] = reason
-    values |= {
-        ":status": status.value,
-        ":by_status": keys.messages_by_status(message.handle, status.value),
-        ":now": _json(clock.now()),
-    }
-    update = _request(message, expression, condition, values)
+def conclude(message: Message, status: MessageStatus, reason: str | None) -> bool:
+    """Give the message (PK=HANDLE#h, SK=MSG#id) the outcome of its recipients: `status` if
+    that is forward, keeping its GSI1 status partition in step, and only if every recipient
+    still has the status `message` shows (the outcome was derived from them)."""
+    assignments, forward, values = _move_status(message, (status, reason))
+    others, as_read = _others_as_read(message, None)
+    update = _request(
+        message,
+        f"SET {assignments}, updatedAt = :now",
+        _and(others, forward),
+        {**values, **as_read, ":now": _json(clock.now())},
+    )
     return _conditional(lambda client: client.update_item(**update))
 
 

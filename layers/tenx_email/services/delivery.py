@@ -13,15 +13,23 @@ SES SendEmail has no idempotency token: only the consumer whose claim succeeded 
 for a recipient, and a claim whose outcome was never recorded (the process died after
 calling SES) is not retried: once older than LEASE it becomes UNKNOWN. When every recipient
 has an outcome, so does the message (`outcome_of`).
+
+Calls: the records of a batch share their reads (`DeliveryBatch`: two BatchGetItems for up to
+ten messages). Then each recipient costs its claim, its SES call and one write that records
+its outcome with its event and, when that leaves no recipient in flight, the message's
+status: derived in memory from what this invocation knows of the message (`KnownMessage`),
+and written only if the other recipients are still as it knows them. When they are not (SES's
+feedback or another consumer moved one), the recipient is recorded alone and the message is
+read again to conclude; while another consumer still holds a claim, the record comes back
+later (RetryLater) until a pass concludes.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import parseaddr
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -29,7 +37,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenx_email import clock, ids
 from tenx_email.adapters import ses_sending, sqs_visibility
 from tenx_email.dal import delivery as store
-from tenx_email.dal import domains as domain_store
 from tenx_email.dal import messages as message_store
 from tenx_email.errors import DomainError
 from tenx_email.models import (
@@ -61,6 +68,8 @@ RETRY_CAP_SECONDS = 900
 # No SES call starts with less time left than one call can take (ses_sending's connect and
 # read timeouts) plus recording its outcome: a timeout mid-call would leave it UNKNOWN.
 SES_CALL_BUDGET_SECONDS = 15
+# Concluding a message reads it again after each conditional write that found it changed.
+_CONCLUDE_ATTEMPTS = 3
 
 SUPPRESSED = "suppressed"
 UNKNOWN_REASON = (
@@ -146,7 +155,110 @@ def outcome_of(recipients: Sequence[Recipient]) -> tuple[MessageStatus, str | No
     return status, reason
 
 
-def deliver(record: QueuedRecord) -> None:
+class KnownMessage:
+    """What this invocation knows of one message: a consistent read of it, then each of our
+    own successful writes applied to it. Every write is conditioned on what it assumes, so
+    knowledge that went stale costs a failed write, never a wrong one; once a write of ours
+    failed (`fresh` is False), the message is read again before anything is decided from
+    its other recipients."""
+
+    def __init__(
+        self,
+        handle: str,
+        message_id: str,
+        message: Message | None,
+        *,
+        fresh: bool = True,
+        recheck: store.Recheck | None = None,
+    ) -> None:
+        self.handle = handle
+        self.message_id = message_id
+        self.message = message
+        self.fresh = fresh
+        self.recheck = recheck
+
+    @classmethod
+    def unread(cls, handle: str, message_id: str) -> KnownMessage:
+        return cls(handle, message_id, None, fresh=False)
+
+    def refresh(self) -> Message | None:
+        """The message, read again (GetItem) if what we know may be stale."""
+        if not self.fresh:
+            self.message = message_store.get(self.handle, self.message_id)
+            self.fresh = True
+        return self.message
+
+    def current(self) -> Message:
+        if self.message is None:
+            raise RuntimeError("no message to work on")
+        return self.message
+
+    def wrote(
+        self, index: int, message_status: MessageStatus | None = None, **changes: object
+    ) -> None:
+        """Apply our successful write of recipient `index` (and of the message's status)."""
+        self.message = with_recipient(self.current(), index, **changes)
+        if message_status is not None:
+            self.message = self.message.model_copy(update={"status": message_status})
+
+
+def with_recipient(message: Message, index: int, **changes: object) -> Message:
+    """The message with recipient `index` changed."""
+    recipients = list(message.recipients)
+    recipients[index] = recipients[index].model_copy(update=changes)
+    return message.model_copy(update={"recipients": tuple(recipients)})
+
+
+def conclusion(before: Message, after: Message) -> store.Outcome | None:
+    """The outcome a write that turns `before` into `after` should also give the message:
+    when every recipient of `after` has one, and it is further than `before`'s status."""
+    outcome = outcome_of(after.recipients)
+    if outcome is None or outcome[0].rank <= before.status.rank:
+        return None
+    return outcome
+
+
+class DeliveryBatch:
+    """One invocation's records: their messages and what their re-check needs are read
+    together before the first record (dal/delivery.py, `load_batch`: two consistent
+    BatchGetItems for up to ten messages); each record is then delivered, and settled, on
+    its own. A record the batch read does not cover (its body, or its message's item, did
+    not parse; the batch read failed) reads on its own."""
+
+    def __init__(self, known: dict[store.MessageRef, KnownMessage]) -> None:
+        self.known = known
+
+    @classmethod
+    def load(cls, bodies: Iterable[str]) -> DeliveryBatch:
+        refs = []
+        for body in bodies:
+            try:
+                job = _Job.model_validate_json(body)
+            except ValidationError:
+                continue  # fails on its own
+            refs.append((job.handle, job.message_id))
+        if not refs:
+            return cls({})
+        try:
+            loaded = store.load_batch(refs)
+        except Exception as error:
+            logger.warning(
+                "batch read failed; each record reads on its own",
+                extra={"error": type(error).__name__},
+            )
+            return cls({})
+        return cls(
+            {
+                ref: KnownMessage(*ref, found.message, recheck=found.recheck)
+                for ref, found in loaded.items()
+            }
+        )
+
+    def deliver(self, record: QueuedRecord) -> None:
+        deliver(record, self)
+
+
+def deliver(record: QueuedRecord, batch: DeliveryBatch | None = None) -> None:
     try:
         job = _Job.model_validate_json(record.body)
     except ValidationError:
@@ -154,14 +266,22 @@ def deliver(record: QueuedRecord) -> None:
         logger.error("malformed delivery record")
         raise
     log = {"handle": job.handle, "message_id": job.message_id}
+    ref = (job.handle, job.message_id)
+    known = batch.known.get(ref) if batch is not None else None
+    if known is None:
+        known = KnownMessage.unread(*ref)
+        if batch is not None:
+            batch.known[ref] = known  # a duplicate record in the batch shares what it learns
     try:
-        _deliver(job, record)
+        _deliver(known, record)
     except RetryLater as retry:
+        known.fresh = False
         delay = retry_delay_seconds(record.receive_count)
         logger.info("delivery retried later", extra={**log, "reason": str(retry), "delay": delay})
         sqs_visibility.postpone(record.queue_arn, record.receipt_handle, delay)
         raise
     except Exception:
+        known.fresh = False
         # Our exceptions carry ids and codes only, never addresses or content.
         logger.exception(
             "delivery failed; the record returns after its visibility timeout", extra=log
@@ -169,63 +289,67 @@ def deliver(record: QueuedRecord) -> None:
         raise
 
 
-def _deliver(job: _Job, record: QueuedRecord) -> None:
-    message = message_store.get(job.handle, job.message_id)
+def _deliver(known: KnownMessage, record: QueuedRecord) -> None:
+    message = known.refresh()
     if message is None:
         # SQS stamps records with the wall clock, not the service's (movable) clock.
         if time.time() - record.sent_timestamp_ms / 1000 < MISSING_MESSAGE_GRACE_SECONDS:
             raise RetryLater("message not stored yet")
         logger.warning(
             "dropped a record whose message was never stored",
-            extra={"handle": job.handle, "message_id": job.message_id},
+            extra={"handle": known.handle, "message_id": known.message_id},
         )
         return
     if message.status.rank >= MessageStatus.SENT.rank:
         return  # it has its outcome already: a duplicate or late record
-    _expire_stale_claims(message)
-    pending = [i for i, r in enumerate(message.recipients) if r.status is MessageStatus.QUEUED]
+    _expire_stale_claims(known)
+    pending = [
+        i for i, r in enumerate(known.current().recipients) if r.status is MessageStatus.QUEUED
+    ]
     if pending:
-        _send_pending(message, pending, record.deadline)
-    _conclude(job)
+        _send_pending(known, pending, record.deadline)
+    _conclude(known)
 
 
-def _expire_stale_claims(message: Message) -> None:
+def _expire_stale_claims(known: KnownMessage) -> None:
     now = clock.now()
-    for index, recipient in enumerate(message.recipients):
+    for index, recipient in enumerate(known.current().recipients):
         claimed_at = recipient.claimed_at
         if recipient.status is MessageStatus.SENDING and claimed_at and now - claimed_at > LEASE:
-            _settle(message, index, MessageStatus.UNKNOWN, claimed_at, reason=UNKNOWN_REASON)
+            _settle(known, index, MessageStatus.UNKNOWN, claimed_at, reason=UNKNOWN_REASON)
 
 
-def _send_pending(message: Message, pending: list[int], deadline: float) -> None:
-    recheck = store.load_recheck(message, [message.recipients[i].email for i in pending])
+def _send_pending(known: KnownMessage, pending: list[int], deadline: float) -> None:
+    message = known.current()
+    emails = [message.recipients[i].email for i in pending]
+    recheck = known.recheck
+    if recheck is None or not recheck.covers(emails):
+        recheck = known.recheck = store.load_recheck(message, emails)
     try:
         content = _content(message, _recheck(message, recheck))
     except _Unsendable as refusal:
         for index in pending:
-            _settle(message, index, refusal.status, None, reason=refusal.reason)
+            _settle(known, index, refusal.status, None, reason=refusal.reason)
         return
     for index in pending:
         if message.recipients[index].email.lower() in recheck.suppressed:
-            _settle(message, index, MessageStatus.DENIED, None, reason=SUPPRESSED)
+            _settle(known, index, MessageStatus.DENIED, None, reason=SUPPRESSED)
         else:
-            _send_one(message, index, content, deadline)
+            _send_one(known, index, content, deadline)
 
 
 def _recheck(message: Message, recheck: store.Recheck) -> TemplateVersion:
     """What the send route checked may have changed since: refuse with DENIED if it did;
     else return the template version to render."""
     denied = MessageStatus.DENIED
-    handle, sender = recheck.handle, recheck.sender
+    handle, sender, identity = recheck.handle, recheck.sender, recheck.identity
     if handle is None or handle.status is not HandleStatus.ACTIVE:
         raise _Unsendable(denied, "handle_inactive")
     if sender is None:
         raise _Unsendable(denied, "sender_profile_not_found")
     # The identity SES will send from is the From address's domain, captured at queueing.
-    domain = parseaddr(message.from_email)[1].rpartition("@")[2].lower()
-    if domain != sender.domain:
+    if store.from_domain(message) != sender.domain:
         raise _Unsendable(denied, "sender_profile_changed")
-    identity = domain_store.get(handle.account_id, domain)
     if identity is None or identity.status is not IdentityStatus.READY:
         raise _Unsendable(denied, "domain_email_identity_not_ready")
     if sender.status is not SenderStatus.READY:
@@ -252,12 +376,15 @@ def _content(message: Message, version: TemplateVersion) -> _Content:
     return _Content(subject=message.subject, html=rendered.html, text=rendered.text)
 
 
-def _send_one(message: Message, index: int, content: _Content, deadline: float) -> None:
+def _send_one(known: KnownMessage, index: int, content: _Content, deadline: float) -> None:
     if time.monotonic() > deadline - SES_CALL_BUDGET_SECONDS:
         raise RetryLater("too little time left for another SES call")
+    message = known.current()
     claimed_at = clock.now()
     if not store.claim(message, index, claimed_at):
+        known.fresh = False
         return  # another consumer has it; _conclude waits for its outcome
+    known.wrote(index, MessageStatus.SENDING, status=MessageStatus.SENDING, claimed_at=claimed_at)
     email = ses_sending.OutgoingEmail(
         from_address=message.from_email,
         reply_to=message.reply_to,
@@ -281,17 +408,20 @@ def _send_one(message: Message, index: int, content: _Content, deadline: float) 
             configuration_set=sending_settings().ses_configuration_set,
         )
     except ses_sending.Throttled as throttled:
-        store.release(message, index, claimed_at)
+        if store.release(known.current(), index, claimed_at):
+            known.wrote(index, status=MessageStatus.QUEUED, claimed_at=None)
+        else:
+            known.fresh = False
         metrics.add_metric(name="SesThrottled", unit=MetricUnit.Count, value=1)
         raise RetryLater(f"SES throttled ({throttled.code})") from None
     except ses_sending.Rejected as rejected:
-        _settle(message, index, MessageStatus.FAILED, claimed_at, reason=rejected.detail)
+        _settle(known, index, MessageStatus.FAILED, claimed_at, reason=rejected.detail)
         return
-    _settle(message, index, MessageStatus.SENT, claimed_at, ses_message_id=ses_message_id)
+    _settle(known, index, MessageStatus.SENT, claimed_at, ses_message_id=ses_message_id)
 
 
 def _settle(
-    message: Message,
+    known: KnownMessage,
     index: int,
     status: MessageStatus,
     claimed_at: datetime | None,
@@ -299,6 +429,9 @@ def _settle(
     reason: str | None = None,
     ses_message_id: str | None = None,
 ) -> None:
+    """Record recipient `index`'s outcome and its event in one write; when that gives every
+    recipient an outcome, the message's status too (only from what we know is current)."""
+    message = known.current()
     event = DeliveryEvent(
         handle=message.handle,
         message_id=message.message_id,
@@ -309,26 +442,53 @@ def _settle(
         detail=reason,
         occurred_at=clock.now(),
     )
-    settled = store.settle(
-        message,
-        index,
-        event,
-        status,
-        claimed_at=claimed_at,
-        reason=reason,
-        ses_message_id=ses_message_id,
-    )
-    if settled:
-        metrics.add_metric(name=f"Recipients{status.value.title()}", unit=MetricUnit.Count, value=1)
+    changes: dict[str, object] = {"status": status}
+    if reason is not None:
+        changes["reason"] = reason
+    if ses_message_id is not None:
+        changes["ses_message_id"] = ses_message_id
+    after = with_recipient(message, index, **changes)
+    outcome = conclusion(message, after) if known.fresh else None
 
+    def record(outcome: store.Outcome | None) -> bool:
+        return store.settle(
+            message,
+            index,
+            event,
+            status,
+            claimed_at=claimed_at,
+            reason=reason,
+            ses_message_id=ses_message_id,
+            conclude=outcome,
+        )
 
-def _conclude(job: _Job) -> None:
-    """Give the message its outcome once every recipient has one; until then the record
-    keeps coming back (another consumer is still sending, or gave a claim back)."""
-    message = message_store.get(job.handle, job.message_id)
-    if message is None:
+    settled = record(outcome)
+    if not settled and outcome is not None:
+        # Something moved since we read it (SES's feedback on another recipient, another
+        # consumer), or our claim is gone: record this recipient alone if it is still ours;
+        # the message's outcome then comes from a fresh read (_conclude).
+        known.fresh, outcome = False, None
+        settled = record(None)
+    if not settled:
+        known.fresh = False
         return
-    outcome = outcome_of(message.recipients)
-    if outcome is None:
-        raise RetryLater("recipients still in flight")
-    store.set_status(message, *outcome)
+    known.wrote(index, outcome[0] if outcome else None, **changes)
+    metrics.add_metric(name=f"Recipients{status.value.title()}", unit=MetricUnit.Count, value=1)
+
+
+def _conclude(known: KnownMessage) -> None:
+    """Give the message its outcome once every recipient has one; until then the record
+    keeps coming back (another consumer is still sending, or gave a claim back). Nothing to
+    do when our last write already gave it."""
+    for _ in range(_CONCLUDE_ATTEMPTS):
+        message = known.refresh()
+        if message is None or message.status.rank >= MessageStatus.SENT.rank:
+            return
+        outcome = outcome_of(message.recipients)
+        if outcome is None:
+            raise RetryLater("recipients still in flight")
+        if store.conclude(message, *outcome):
+            known.message = message.model_copy(update={"status": outcome[0]})
+            return
+        known.fresh = False
+    raise RetryLater("the message kept changing while it was concluded")

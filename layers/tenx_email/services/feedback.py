@@ -6,10 +6,18 @@ them to the feedback queue. An event finds its message through the tags delivery
 send (handle, messageId, rcpt). Everything here is safe to repeat: the event's id derives from
 the EventBridge event id and is written once, statuses only move forward, and a suppression is
 only created where none exists (a manual one is never overwritten).
+
+Calls: the messages of a batch's events are read together (`FeedbackBatch`, one BatchGetItem
+for up to ten events); then an event that moves its recipient costs one write: its event,
+the recipient's status and, when that gives the message a further outcome, the message's
+status, conditioned on the other recipients being as read (a changed message is read again,
+and the event decided anew). An event whose recipient is already as far costs its event
+alone (or nothing, for Send); a hard bounce or complaint adds its suppression write.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -18,7 +26,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tenx_email import clock, ids
 from tenx_email.dal import delivery as store
-from tenx_email.dal import messages as message_store
 from tenx_email.dal import suppressions as suppression_store
 from tenx_email.models import (
     DeliveryEvent,
@@ -29,7 +36,7 @@ from tenx_email.models import (
     SuppressionSource,
 )
 from tenx_email.observability import logger, metrics
-from tenx_email.services.delivery import outcome_of
+from tenx_email.services.delivery import KnownMessage, conclusion, with_recipient
 
 
 @dataclass(frozen=True)
@@ -103,10 +110,60 @@ class _Target(_Model):
     rcpt: int = Field(ge=0)
 
 
-def handle_event(body: str) -> None:
+# An event that finds its message changed since it was read reads it again and decides anew;
+# after this many tries the record is retried by SQS.
+_ATTEMPTS = 3
+
+
+def _target(event: _SesEvent) -> _Target | None:
+    try:
+        return _Target.model_validate(
+            {name: values[0] for name, values in event.detail.mail.tags.items()}
+        )
+    except (ValidationError, IndexError):
+        return None
+
+
+class FeedbackBatch:
+    """One invocation's records: the messages their events name are read together before the
+    first record (one consistent BatchGetItem for up to ten events), then each event is
+    applied, and settled, on its own. An event the batch read does not cover reads its
+    message on its own."""
+
+    def __init__(self, known: dict[store.MessageRef, KnownMessage]) -> None:
+        self.known = known
+
+    @classmethod
+    def load(cls, bodies: Iterable[str]) -> FeedbackBatch:
+        refs = []
+        for body in bodies:
+            try:
+                event = _SesEvent.model_validate_json(body)
+            except ValidationError:
+                continue  # fails on its own
+            target = _target(event) if event.detail.event_type in KINDS else None
+            if target is not None:
+                refs.append((target.handle, target.message_id))
+        if not refs:
+            return cls({})
+        try:
+            messages = store.load_messages(refs)
+        except Exception as error:
+            logger.warning(
+                "batch read failed; each event reads on its own",
+                extra={"error": type(error).__name__},
+            )
+            return cls({})
+        return cls({ref: KnownMessage(*ref, message) for ref, message in messages.items()})
+
+    def handle_event(self, body: str) -> None:
+        handle_event(body, self)
+
+
+def handle_event(body: str, batch: FeedbackBatch | None = None) -> None:
     """Apply one SES event (the body of a feedback queue record)."""
     try:
-        _handle(body)
+        _handle(body, batch)
     except Exception as error:
         # The type only: a validation error would quote the event, addresses included.
         logger.error(
@@ -115,25 +172,27 @@ def handle_event(body: str) -> None:
         raise
 
 
-def _handle(body: str) -> None:
+def _handle(body: str, batch: FeedbackBatch | None) -> None:
     event = _SesEvent.model_validate_json(body)
     kind = KINDS.get(event.detail.event_type)
     if kind is None:
         return  # opens, clicks and the like: not tracked
     mail = event.detail.mail
-    try:
-        target = _Target.model_validate({name: values[0] for name, values in mail.tags.items()})
-    except (ValidationError, IndexError):
+    target = _target(event)
+    if target is None:
         logger.warning("SES event without our tags", extra={"ses_message_id": mail.message_id})
         return
-    message = message_store.get(target.handle, target.message_id)
-    if message is None or not _names_recipient(message, target.rcpt, mail.destination):
-        logger.warning(
-            "SES event for no known recipient",
-            extra={"handle": target.handle, "message_id": target.message_id, "rcpt": target.rcpt},
-        )
-        return
-    _apply(event, kind, message, target.rcpt)
+    ref = (target.handle, target.message_id)
+    known = batch.known.get(ref) if batch is not None else None
+    if known is None:
+        known = KnownMessage.unread(*ref)
+        if batch is not None:
+            batch.known[ref] = known  # the batch's other events for it share what it learns
+    try:
+        _apply(event, kind, known, target.rcpt)
+    except Exception:
+        known.fresh = False
+        raise
 
 
 def _names_recipient(message: Message, rcpt: int, destination: list[str]) -> bool:
@@ -143,7 +202,14 @@ def _names_recipient(message: Message, rcpt: int, destination: list[str]) -> boo
     return message.recipients[rcpt].email.lower() in {address.lower() for address in destination}
 
 
-def _apply(event: _SesEvent, kind: _Kind, message: Message, rcpt: int) -> None:
+def _apply(event: _SesEvent, kind: _Kind, known: KnownMessage, rcpt: int) -> None:
+    message = known.refresh()
+    if message is None or not _names_recipient(message, rcpt, event.detail.mail.destination):
+        logger.warning(
+            "SES event for no known recipient",
+            extra={"handle": known.handle, "message_id": known.message_id, "rcpt": rcpt},
+        )
+        return
     email = message.recipients[rcpt].email
     detail = _detail(event.detail)
     suppression = _suppression(event.detail, message.handle, email)
@@ -161,30 +227,65 @@ def _apply(event: _SesEvent, kind: _Kind, message: Message, rcpt: int) -> None:
         detail=detail,
         occurred_at=occurred_at,
     )
-    result = store.advance(
-        message,
-        rcpt,
-        timeline_event,
-        kind.status,
-        ses_message_id=event.detail.mail.message_id,
-        reason=f"{kind.event.value.lower()}: {detail}"
-        if kind.status is MessageStatus.FAILED
-        else None,
-        record_if_stale=kind.record_if_stale,
-    )
+    failed = kind.status is MessageStatus.FAILED
+    reason = f"{kind.event.value.lower()}: {detail}" if failed else None
+    result = _record(known, rcpt, kind, timeline_event, event.detail.mail.message_id, reason)
     logger.info(
         "SES event applied",
         extra={
             "message_id": message.message_id,
             "rcpt": rcpt,
             "event_type": kind.event.value,
-            "result": result.value,
+            "result": result,
         },
     )
-    current = message_store.get(message.handle, message.message_id)
-    outcome = outcome_of(current.recipients) if current else None
-    if current is not None and outcome is not None:
-        store.set_status(current, *outcome)
+
+
+def _record(
+    known: KnownMessage,
+    rcpt: int,
+    kind: _Kind,
+    timeline_event: DeliveryEvent,
+    ses_message_id: str,
+    reason: str | None,
+) -> str:
+    """Move the recipient forward with its event, and the message too when that gives it a
+    further outcome, in one write; an event whose status cannot move goes on the timeline
+    alone (if `kind.record_if_stale`). Decided from what we know of the message; a write
+    that finds the message changed reads it again and decides anew."""
+    for _ in range(_ATTEMPTS):
+        message = known.refresh()
+        if message is None:
+            return "gone"
+        current = message.recipients[rcpt]
+        if current.status.rank >= kind.status.rank:
+            # Statuses only move forward: what we read is as far or further, and stays so.
+            if not kind.record_if_stale:
+                return "stale"
+            return "recorded" if store.put_event(timeline_event) else "duplicate"
+        changes: dict[str, object] = {"status": kind.status}
+        if reason is not None:
+            changes["reason"] = reason
+        if current.ses_message_id is None:
+            changes["ses_message_id"] = ses_message_id
+        after = with_recipient(message, rcpt, **changes)
+        outcome = conclusion(message, after)
+        advanced = store.advance(
+            message,
+            rcpt,
+            timeline_event,
+            kind.status,
+            ses_message_id=ses_message_id,
+            reason=reason,
+            conclude=outcome,
+        )
+        if advanced is store.Advance.MOVED:
+            known.wrote(rcpt, outcome[0] if outcome else None, **changes)
+            return "moved"
+        if advanced is store.Advance.DUPLICATE:
+            return "duplicate"
+        known.fresh = False  # CONFLICT: read it again
+    raise RuntimeError("the message kept changing while the event was applied")
 
 
 def _detail(detail: _Detail) -> str | None:
