@@ -6,21 +6,25 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections import Counter
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import boto3
 import pytest
+from botocore.exceptions import ClientError
 
 from devstack.pollers import sqs_event
 from devstack.resources import create_queue
 from functions import trigger
 from tenx_email import clock, resources
 from tenx_email.dal import messages as message_store
+from tenx_email.dal import triggers as store
 from tenx_email.roles import Role
 from tenx_email.services import tenancy
-from tenx_email.services.triggers import schedule_name
+from tenx_email.services.triggers import CampaignEventJob, rule_message_id, schedule_name
 from tests.events import FakeLambdaContext, invoke
 from tests.integration.conftest import MEMBERS
 from tests.integration.test_send_routes import SENDER, TEMPLATE
@@ -344,3 +348,290 @@ def test_runs_are_listed_for_operators_only(trigger_queue: str) -> None:
     assert runs["runs"][0]["messageId"] == rule_messages()[0].message_id
     status, body = invoke("list_rule_runs", path, sub=MEMBERS[Role.CREATOR])
     assert (status, body["error"]) == (403, "insufficient_role")
+
+
+# --- a batch of jobs, together -------------------------------------------------------------
+
+CALL_HOOK = "test-trigger-calls"
+
+
+@contextmanager
+def calls_made() -> Iterator[Counter[str]]:
+    """The AWS calls the trigger Lambda makes, by `service:Operation`, counted by botocore's
+    before-call event on the clients it uses (the table's, SQS's and the Scheduler's)."""
+    from tenx_email.adapters import queues, scheduler
+    from tenx_email.dal.table import table
+
+    counted: Counter[str] = Counter()
+
+    def count(event_name: str, **_: Any) -> None:
+        _, service, operation = event_name.split(".", 2)
+        counted[f"{service}:{operation}"] += 1
+
+    clients = (table().meta.client, queues._client(), scheduler._client())
+    for client in clients:
+        client.meta.events.register("before-call", count, unique_id=CALL_HOOK)
+    try:
+        yield counted
+    finally:
+        for client in clients:
+            client.meta.events.unregister("before-call", unique_id=CALL_HOOK)
+
+
+@contextmanager
+def sqs_refuses(message_ids: set[str]) -> Iterator[None]:
+    """SQS refuses the SendMessageBatch entries that queue these messages: each is given a
+    DelaySeconds over SQS's 900, which moto refuses entry by entry (SenderFault), as SQS does."""
+    from tenx_email.adapters import queues
+
+    def refuse(params: dict[str, Any], **_: Any) -> None:
+        for entry in params.get("Entries", []):
+            if json.loads(entry["MessageBody"])["messageId"] in message_ids:
+                entry["DelaySeconds"] = 901
+
+    events = queues._client().meta.events
+    events.register("before-parameter-build.sqs.SendMessageBatch", refuse, unique_id="refuse")
+    try:
+        yield
+    finally:
+        events.unregister("before-parameter-build.sqs.SendMessageBatch", unique_id="refuse")
+
+
+@contextmanager
+def dynamodb_enforces_key_sizes() -> Iterator[None]:
+    """DynamoDB refuses a BatchGetItem naming a sort key over 1,024 bytes (moto does not)."""
+    from tenx_email.dal.table import table
+
+    def check(params: dict[str, Any], **_: Any) -> None:
+        body = json.loads(params.get("body") or b"{}")
+        for request in body.get("RequestItems", {}).values():
+            if any(len(key["SK"]["S"].encode()) > 1024 for key in request["Keys"]):
+                raise ClientError(
+                    {
+                        "Error": {"Code": "ValidationException", "Message": "key too large"},
+                        "ResponseMetadata": {"HTTPStatusCode": 400},
+                    },
+                    "BatchGetItem",
+                )
+
+    events = table().meta.client.meta.events
+    events.register("before-call.dynamodb.BatchGetItem", check, unique_id="key-sizes")
+    try:
+        yield
+    finally:
+        events.unregister("before-call.dynamodb.BatchGetItem", unique_id="key-sizes")
+
+
+def lead(i: int) -> dict[str, Any]:
+    return {**LEAD, "email": f"lead{i}@example.com", "name": f"Lead {i}"}
+
+
+def runs_of(rule_id: str) -> list[dict[str, Any]]:
+    status, runs = invoke("list_rule_runs", {**CAMPAIGN, "ruleId": rule_id}, sub=OPERATOR)
+    assert status == 200, runs
+    return list(runs["runs"])
+
+
+def message_id_of(rule_id: str, job: dict[str, Any]) -> str:
+    event = CampaignEventJob.model_validate(json.loads(job["Body"])).event
+    return rule_message_id(rule_id, event)
+
+
+def test_a_batch_reads_each_campaigns_rules_once_and_queues_and_stores_together(
+    trigger_queue: str, delivery_queue: str
+) -> None:
+    # Given rules on two campaigns and a batch of 10 leads across them
+    other = {"handle": "acme", "campaignId": "cmp_other"}
+    tenancy.register_campaign("acme", "cmp_other", "Other")
+    create_rule(IMMEDIATE)
+    status, _ = invoke("create_email_rule", other, sub=OPERATOR, body=IMMEDIATE)
+    assert status == 201
+    for i in range(10):
+        status, _ = invoke("capture_lead", CAMPAIGN if i < 6 else other, sub=OPERATOR, body=lead(i))
+        assert status == 202
+    jobs = drain(trigger_queue)
+    assert len(jobs) == 10
+
+    # When the trigger Lambda takes the batch
+    with calls_made() as calls:
+        assert run_trigger(trigger_queue, jobs) == {"batchItemFailures": []}
+
+    # Then each campaign's rules were read once, the shared items once, the 10 messages queued
+    # in one call and stored in one transaction
+    assert calls == {
+        "dynamodb:Query": 2,
+        "dynamodb:BatchGetItem": 1,
+        "sqs:SendMessageBatch": 1,
+        "dynamodb:TransactWriteItems": 1,
+    }
+    made = rule_messages()
+    assert len(made) == 10
+    queued = [json.loads(m["Body"])["messageId"] for m in drain(delivery_queue, wait_seconds=2)]
+    assert sorted(queued) == sorted(message.message_id for message in made)
+    _, quota = invoke("get_quota", {"handle": "acme"}, sub=OPERATOR)
+    assert quota["quota"]["usedToday"] == 10
+
+
+def test_delayed_rules_that_fire_together_read_their_events_and_rule_once(
+    trigger_queue: str,
+) -> None:
+    rule = create_rule({**IMMEDIATE, "trigger": "LEAD_CAPTURED_DELAYED", "delayMinutes": 15})
+    for i in range(3):
+        capture(lead(i))
+    with calls_made() as scheduling:
+        assert run_trigger(trigger_queue, drain(trigger_queue)) == {"batchItemFailures": []}
+    # One Query for the rules, one write for the three kept events; a schedule and a run each
+    assert scheduling == {
+        "dynamodb:Query": 1,
+        "dynamodb:BatchWriteItem": 1,
+        "scheduler:CreateSchedule": 3,
+        "dynamodb:PutItem": 3,
+    }
+
+    fired = [as_received(f"sched-{s['Name']}", s["Target"]["Input"]) for s in schedules()]
+    with calls_made() as firing:
+        assert run_trigger(trigger_queue, fired) == {"batchItemFailures": []}
+    # The events, the rule and the quota in one read, its sender and template in a second
+    assert firing == {
+        "dynamodb:BatchGetItem": 2,
+        "sqs:SendMessageBatch": 1,
+        "dynamodb:TransactWriteItems": 1,
+    }
+    assert len(rule_messages()) == 3
+    assert [run["outcome"] for run in runs_of(rule["ruleId"])] == ["MESSAGE_CREATED"] * 3
+
+
+def test_a_rule_message_sqs_refuses_is_not_stored_and_only_its_job_is_retried(
+    trigger_queue: str, delivery_queue: str
+) -> None:
+    # Given two leads' jobs in one batch, and SQS refusing the second one's message
+    rule_id = create_rule(IMMEDIATE)["ruleId"]
+    capture(lead(1))
+    capture(lead(2))
+    jobs = drain(trigger_queue)
+    kept, refused = (message_id_of(rule_id, job) for job in jobs)
+    with sqs_refuses({refused}):
+        result = run_trigger(trigger_queue, jobs)
+
+    # Then only the second job is reported for a retry, and its message was not stored
+    assert result == {"batchItemFailures": [{"itemIdentifier": jobs[1]["MessageId"]}]}
+    assert [message.message_id for message in rule_messages()] == [kept]
+    assert [run["messageId"] for run in runs_of(rule_id)] == [kept]
+    queued = [json.loads(m["Body"])["messageId"] for m in drain(delivery_queue, wait_seconds=2)]
+    assert queued == [kept]
+
+    # And its retry makes it
+    assert run_trigger(trigger_queue, [jobs[1]]) == {"batchItemFailures": []}
+    assert sorted(message.message_id for message in rule_messages()) == sorted([kept, refused])
+    queued = [json.loads(m["Body"])["messageId"] for m in drain(delivery_queue, wait_seconds=2)]
+    assert queued == [refused]
+
+
+def test_a_delivery_queue_that_takes_nothing_fails_every_job_and_stores_nothing(
+    trigger_queue: str, delivery_queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tenx_email.settings import delivery_settings
+
+    rule_id = create_rule(IMMEDIATE)["ruleId"]
+    capture(lead(1))
+    capture(lead(2))
+    jobs = drain(trigger_queue)
+    monkeypatch.setenv("DELIVERY_QUEUE_URL", f"{delivery_queue}-gone")
+    delivery_settings.cache_clear()
+
+    result = run_trigger(trigger_queue, jobs)
+
+    assert sorted(f["itemIdentifier"] for f in result["batchItemFailures"]) == sorted(
+        job["MessageId"] for job in jobs
+    )
+    assert rule_messages() == []
+    assert runs_of(rule_id) == []
+
+
+def test_a_job_twice_in_one_batch_makes_one_message_and_both_records_succeed(
+    trigger_queue: str, delivery_queue: str
+) -> None:
+    create_rule(IMMEDIATE)
+    capture()
+    jobs = drain(trigger_queue)
+    assert run_trigger(trigger_queue, jobs + jobs) == {"batchItemFailures": []}
+    assert len(rule_messages()) == 1
+    assert len(drain(delivery_queue, wait_seconds=2)) == 1
+
+
+@pytest.mark.parametrize("limit", [0, 2])
+def test_a_batch_past_the_daily_quota_makes_messages_until_it_is_full_then_skips(
+    trigger_queue: str, limit: int
+) -> None:
+    from tenx_email.services import quotas
+
+    quotas.set_daily_limit("acme", limit)
+    rule_id = create_rule(IMMEDIATE)["ruleId"]
+    for i in range(3):
+        capture(lead(i))
+    assert run_trigger(trigger_queue, drain(trigger_queue)) == {"batchItemFailures": []}
+
+    assert len(rule_messages()) == limit
+    outcomes = sorted((run["outcome"], run.get("reason")) for run in runs_of(rule_id))
+    assert outcomes == sorted(
+        [("MESSAGE_CREATED", None)] * limit
+        + [("SKIPPED", "the handle's daily quota was used up")] * (3 - limit)
+    )
+    _, quota = invoke("get_quota", {"handle": "acme"}, sub=OPERATOR)
+    assert quota["quota"]["usedToday"] == limit
+
+
+def test_a_job_that_breaks_a_read_shared_by_the_batch_fails_alone(trigger_queue: str) -> None:
+    # Given a batch with a good job and one whose key DynamoDB refuses (a forged schedule job)
+    create_rule(IMMEDIATE)
+    capture()
+    good = drain(trigger_queue)
+    forged = {
+        "kind": "delayed-rule",
+        "handle": "acme",
+        "campaignId": "cmp_welcome",
+        "eventId": "evt_" + "x" * 2000,
+        "ruleId": "cer_x",
+    }
+    with dynamodb_enforces_key_sizes():
+        result = run_trigger(trigger_queue, [*good, as_received("forged", json.dumps(forged))])
+    # Then the batch's shared read failed, each job ran on its own, and only the forged failed
+    assert result == {"batchItemFailures": [{"itemIdentifier": "forged"}]}
+    assert len(rule_messages()) == 1
+
+
+def test_bus_events_of_one_batch_read_and_write_together(trigger_queue: str) -> None:
+    # Given a capture rule and a conversion rule, and a lead captured from the bus
+    create_rule(IMMEDIATE)
+    create_rule({**IMMEDIATE, "trigger": "CONVERSION"})
+    when = (clock.now() + timedelta(seconds=1)).isoformat()
+    where = {"handle": "acme", "campaignId": "cmp_welcome", "occurredAt": when}
+    first = bus_event("LeadCaptured", {**where, "lead": {**lead(1), "leadId": "lead_1"}}, "e1")
+    assert run_trigger(trigger_queue, [first]) == {"batchItemFailures": []}
+
+    # When that lead's conversion, and another lead's capture and conversion (in any order),
+    # arrive in one batch
+    batch = [
+        bus_event("ConversionRecorded", {**where, "leadId": "lead_2"}, "e2"),
+        bus_event("LeadCaptured", {**where, "lead": {**lead(2), "leadId": "lead_2"}}, "e3"),
+        bus_event("ConversionRecorded", {**where, "leadId": "lead_1"}, "e4"),
+    ]
+    with calls_made() as calls:
+        assert run_trigger(trigger_queue, batch) == {"batchItemFailures": []}
+
+    # Then the campaign, the stored lead, the senders, templates and quota were read in one
+    # call, the new lead written in one, and the three messages queued and stored together
+    assert calls == {
+        "dynamodb:Query": 1,
+        "dynamodb:BatchGetItem": 1,
+        "dynamodb:BatchWriteItem": 1,
+        "sqs:SendMessageBatch": 1,
+        "dynamodb:TransactWriteItems": 1,
+    }
+    assert sorted(m.recipients[0].email for m in rule_messages()) == [
+        "lead1@example.com",
+        "lead1@example.com",
+        "lead2@example.com",
+        "lead2@example.com",
+    ]
+    assert store.get_lead("acme", "cmp_welcome", "lead_2") is not None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -11,10 +12,13 @@ from botocore.exceptions import BotoCoreError, ClientError
 
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
+    from mypy_boto3_sqs.type_defs import SendMessageBatchRequestEntryTypeDef
 
 # The message item is written right after the enqueue (see services/sending.py); a short delay
 # makes it all but certain that delivery finds it on the first receive.
 DELIVERY_DELAY_SECONDS = 1
+# SQS takes at most 10 entries per SendMessageBatch.
+_ENTRIES_PER_BATCH = 10
 
 
 class QueueUnavailable(Exception):
@@ -35,6 +39,36 @@ def enqueue_delivery(queue_url: str, handle: str, message_id: str) -> None:
         )
     except (ClientError, BotoCoreError) as error:
         raise QueueUnavailable(str(error)) from error
+
+
+def enqueue_deliveries(queue_url: str, messages: Sequence[tuple[str, str]]) -> set[str]:
+    """Hand several accepted messages (handle, message id; ids distinct) to delivery with
+    SendMessageBatch, 10 a call. Returns the message ids SQS did not take: the entries it
+    reported failed, and every entry of a call that failed as a whole."""
+    refused: set[str] = set()
+    for start in range(0, len(messages), _ENTRIES_PER_BATCH):
+        chunk = messages[start : start + _ENTRIES_PER_BATCH]
+        entries: list[SendMessageBatchRequestEntryTypeDef] = [
+            {
+                "Id": str(position),
+                "MessageBody": json.dumps({"handle": handle, "messageId": message_id}),
+                "DelaySeconds": DELIVERY_DELAY_SECONDS,
+            }
+            for position, (handle, message_id) in enumerate(chunk)
+        ]
+        try:
+            response = _client().send_message_batch(QueueUrl=queue_url, Entries=entries)
+        except (ClientError, BotoCoreError):
+            refused.update(message_id for _, message_id in chunk)
+            continue
+        # Only what SQS names as taken counts as queued.
+        taken = {entry["Id"] for entry in response.get("Successful", [])}
+        refused.update(
+            message_id
+            for position, (_, message_id) in enumerate(chunk)
+            if str(position) not in taken
+        )
+    return refused
 
 
 def enqueue_job(queue_url: str, job: dict[str, object]) -> None:

@@ -1,8 +1,17 @@
-"""Campaign trigger jobs: leads, the rules an event meets, rule messages and rule runs."""
+"""Campaign trigger jobs: leads, the rules an event meets, rule messages and rule runs.
+
+The trigger Lambda works on a whole SQS batch at once: what its jobs read is read together
+(`read_together`), the leads and kept events they write are written together
+(`put_leads_and_events`), and the rule messages of one handle are stored together
+(`accept_rule_messages`)."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
@@ -10,31 +19,55 @@ from botocore.exceptions import ClientError
 from tenx_email import keys
 from tenx_email.dal.items import (
     CampaignEventItem,
+    EmailRuleItem,
     EventItem,
     LeadItem,
     MessageItem,
+    QuotaItem,
     RuleRunItem,
+    SenderItem,
+    TemplateItem,
 )
-from tenx_email.dal.messages import QuotaExhausted, UsageCharge, charge_usage, put_new
-from tenx_email.dal.queries import Page, query_page
+from tenx_email.dal.messages import UsageCharge, charge_usage, put_new
+from tenx_email.dal.queries import Page, batch_get, query_page
 from tenx_email.dal.table import table, transact
-from tenx_email.models import CampaignEvent, DeliveryEvent, Lead, Message, RuleRun, RuleRunOutcome
+from tenx_email.models import (
+    CampaignEvent,
+    DeliveryEvent,
+    EmailRule,
+    Lead,
+    Message,
+    RuleRun,
+    RuleRunOutcome,
+    Sender,
+    Template,
+)
 
-
-class AlreadyCreated(Exception):
-    """The (rule, event) message exists: a repeated trigger job."""
+# DynamoDB's limits: keys per BatchGetItem, puts per BatchWriteItem, actions per transaction.
+_KEYS_PER_BATCH_GET = 100
+_PUTS_PER_BATCH_WRITE = 25
+# A rule message is three puts (message, QUEUED event, run); the day's usage is one more.
+MESSAGES_PER_TRANSACTION = 33
+_TRANSACTION_ATTEMPTS = 3
+_BATCH_WRITE_ATTEMPTS = 5
+_FAILED = "ConditionalCheckFailed"
 
 
 def put_lead(handle_name: str, campaign_id: str, lead: Lead, captured_at: datetime) -> None:
     """Store the latest snapshot of a campaign's lead (PK=HANDLE#h, SK=LEAD#campaign#lead)."""
-    item = LeadItem(
+    table().put_item(Item=_lead_item(handle_name, campaign_id, lead, captured_at))
+
+
+def _lead_item(
+    handle_name: str, campaign_id: str, lead: Lead, captured_at: datetime
+) -> dict[str, Any]:
+    return LeadItem(
         **keys.lead(handle_name, campaign_id, lead.lead_id),
         handle=handle_name,
         campaign_id=campaign_id,
         lead=lead,
         captured_at=captured_at,
-    )
-    table().put_item(Item=item.to_item())
+    ).to_item()
 
 
 def get_lead(handle_name: str, campaign_id: str, lead_id: str) -> Lead | None:
@@ -44,42 +77,244 @@ def get_lead(handle_name: str, campaign_id: str, lead_id: str) -> Lead | None:
     return LeadItem.from_item(item).lead if item else None
 
 
-def put_event(event: CampaignEvent, keep_until: datetime) -> None:
-    """Keep a campaign event (PK=HANDLE#h, SK=CEVT#campaign#event) until `keep_until`."""
-    item = CampaignEventItem(
+def _event_item(event: CampaignEvent, keep_until: datetime) -> dict[str, Any]:
+    return CampaignEventItem(
         **keys.campaign_event(event.handle, event.campaign_id, event.event_id),
         event=event,
         expires_at=int(keep_until.timestamp()),
-    )
-    table().put_item(Item=item.to_item())
+    ).to_item()
 
 
-def get_event(handle_name: str, campaign_id: str, event_id: str) -> CampaignEvent | None:
-    """A kept campaign event."""
-    key = keys.campaign_event(handle_name, campaign_id, event_id)
-    item = table().get_item(Key=key, ConsistentRead=True).get("Item")
-    return CampaignEventItem.from_item(item).event if item else None
-
-
-def accept_rule_message(
-    message: Message, queued: DeliveryEvent, run: RuleRun, usage: UsageCharge
+def put_leads_and_events(
+    leads: Iterable[tuple[str, str, Lead, datetime]],
+    events: Iterable[tuple[CampaignEvent, datetime]],
 ) -> None:
-    """Store a rule's message with its QUEUED event, the rule run and the day's usage, all or
-    nothing; the message id is derived from (rule, event), so a repeat finds it."""
-    reasons = transact(
-        [
-            put_new(MessageItem.from_domain(message).to_item()),
-            put_new(EventItem.from_domain(queued).to_item()),
-            {"Put": {"TableName": table().name, "Item": RuleRunItem.from_domain(run).to_item()}},
-            charge_usage(message.handle, usage),
+    """Store leads (handle, campaign id, lead, captured at; SK=LEAD#campaign#lead) and keep
+    campaign events until a time (SK=CEVT#campaign#event), with BatchWriteItem, 25 puts a
+    call. Plain puts, safe to repeat: of two puts of one key the later one is kept."""
+    items: dict[tuple[str, str], dict[str, Any]] = {}
+    for handle_name, campaign_id, lead, captured_at in leads:
+        item = _lead_item(handle_name, campaign_id, lead, captured_at)
+        items[(item["PK"], item["SK"])] = item
+    for event, keep_until in events:
+        item = _event_item(event, keep_until)
+        items[(item["PK"], item["SK"])] = item
+    puts = list(items.values())
+    for start in range(0, len(puts), _PUTS_PER_BATCH_WRITE):
+        _batch_write(puts[start : start + _PUTS_PER_BATCH_WRITE])
+
+
+def _batch_write(puts: list[dict[str, Any]]) -> None:
+    client, name = table().meta.client, table().name
+    request: Any = {name: [{"PutRequest": {"Item": item}} for item in puts]}
+    for attempt in range(_BATCH_WRITE_ATTEMPTS):
+        response = client.batch_write_item(RequestItems=request)
+        request = response.get("UnprocessedItems") or None
+        if not request:
+            return
+        time.sleep(0.05 * 2**attempt)  # DynamoDB's advice for unprocessed items: back off
+    raise RuntimeError("the table kept leaving leads or campaign events unwritten")
+
+
+# --- what a batch of jobs reads at once ----------------------------------------------------
+
+
+@dataclass
+class Wanted:
+    """Items a batch of trigger jobs needs, by their ids."""
+
+    campaigns: set[tuple[str, str]] = field(default_factory=set)  # (handle, campaign)
+    leads: set[tuple[str, str, str]] = field(default_factory=set)  # (handle, campaign, lead)
+    events: set[tuple[str, str, str]] = field(default_factory=set)  # (handle, campaign, event)
+    rules: set[tuple[str, str, str]] = field(default_factory=set)  # (handle, campaign, rule)
+    senders: set[tuple[str, str]] = field(default_factory=set)  # (handle, sender)
+    templates: set[tuple[str, str]] = field(default_factory=set)  # (handle, template)
+    quotas: set[str] = field(default_factory=set)  # handles
+
+
+@dataclass
+class Found:
+    """What `read_together` found; a missing id has no entry."""
+
+    campaigns: set[tuple[str, str]] = field(default_factory=set)
+    leads: dict[tuple[str, str, str], Lead] = field(default_factory=dict)
+    events: dict[tuple[str, str, str], CampaignEvent] = field(default_factory=dict)
+    rules: dict[tuple[str, str, str], EmailRule] = field(default_factory=dict)
+    senders: dict[tuple[str, str], Sender] = field(default_factory=dict)
+    templates: dict[tuple[str, str], Template] = field(default_factory=dict)
+    daily_limits: dict[str, int] = field(default_factory=dict)
+    # Everything asked for so far, found or not (so a second read asks only for the rest).
+    asked: Wanted = field(default_factory=Wanted)
+
+    def missing(self, wanted: Wanted) -> Wanted:
+        """Of `wanted`, what was not asked for yet."""
+        asked = self.asked
+        return Wanted(
+            campaigns=wanted.campaigns - asked.campaigns,
+            leads=wanted.leads - asked.leads,
+            events=wanted.events - asked.events,
+            rules=wanted.rules - asked.rules,
+            senders=wanted.senders - asked.senders,
+            templates=wanted.templates - asked.templates,
+            quotas=wanted.quotas - asked.quotas,
+        )
+
+    def merge(self, other: Found) -> None:
+        self.campaigns |= other.campaigns
+        self.leads.update(other.leads)
+        self.events.update(other.events)
+        self.rules.update(other.rules)
+        self.senders.update(other.senders)
+        self.templates.update(other.templates)
+        self.daily_limits.update(other.daily_limits)
+        for name in ("campaigns", "leads", "events", "rules", "senders", "templates", "quotas"):
+            getattr(self.asked, name).update(getattr(other.asked, name))
+
+
+def read_together(wanted: Wanted) -> Found:
+    """A batch's campaigns (bus events), leads (bus conversions), kept events and rules
+    (delayed rules' schedules), senders and templates (the rules that make messages) and
+    quotas, in one consistent BatchGetItem per 100 keys: SK in (CAMPAIGN#c, LEAD#c#l,
+    CEVT#c#e, RULE#c#r, SENDER#s, TEMPLATE#t, QUOTA) under each PK=HANDLE#h."""
+    found = Found(asked=wanted)
+    requests: list[tuple[str, tuple[str, ...], keys.Key]] = [
+        *(("campaign", ids, keys.campaign(*ids)) for ids in wanted.campaigns),
+        *(("lead", ids, keys.lead(*ids)) for ids in wanted.leads),
+        *(("event", ids, keys.campaign_event(*ids)) for ids in wanted.events),
+        *(("rule", ids, keys.rule(*ids)) for ids in wanted.rules),
+        *(("sender", ids, keys.sender(*ids)) for ids in wanted.senders),
+        *(("template", ids, keys.template(*ids)) for ids in wanted.templates),
+        *(("quota", (handle_name,), keys.quota(handle_name)) for handle_name in wanted.quotas),
+    ]
+    items = _get_all([key for _, _, key in requests])
+    for kind, ids, key in requests:
+        item = items.get((key["PK"], key["SK"]))
+        if item is None:
+            continue
+        if kind == "campaign":
+            found.campaigns.add((ids[0], ids[1]))
+        elif kind == "lead":
+            found.leads[(ids[0], ids[1], ids[2])] = LeadItem.from_item(item).lead
+        elif kind == "event":
+            found.events[(ids[0], ids[1], ids[2])] = CampaignEventItem.from_item(item).event
+        elif kind == "rule":
+            found.rules[(ids[0], ids[1], ids[2])] = EmailRuleItem.from_item(item).to_domain()
+        elif kind == "sender":
+            found.senders[(ids[0], ids[1])] = SenderItem.from_item(item).to_domain()
+        elif kind == "template":
+            found.templates[(ids[0], ids[1])] = TemplateItem.from_item(item).to_domain()
+        else:
+            found.daily_limits[ids[0]] = QuotaItem.from_item(item).daily_limit
+    return found
+
+
+def _get_all(wanted: Sequence[keys.Key]) -> dict[tuple[str, str], dict[str, Any]]:
+    distinct = list({(key["PK"], key["SK"]): key for key in wanted}.values())
+    found: dict[tuple[str, str], dict[str, Any]] = {}
+    for start in range(0, len(distinct), _KEYS_PER_BATCH_GET):
+        for item in batch_get(distinct[start : start + _KEYS_PER_BATCH_GET]):
+            found[(item["PK"], item["SK"])] = item
+    return found
+
+
+# --- rule messages and runs ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RuleMessage:
+    """A rule's message for an event, as it is stored: the message, its QUEUED event and the
+    MESSAGE_CREATED run."""
+
+    message: Message
+    queued: DeliveryEvent
+    run: RuleRun
+
+
+@dataclass(frozen=True)
+class Usage:
+    """The day a handle's rule messages count against, and its limit."""
+
+    day: str
+    daily_limit: int
+    expires_at: int
+
+
+class Accepted(StrEnum):
+    STORED = "stored"
+    ALREADY_CREATED = "already_created"  # a repeated job: the (rule, event) message exists
+    QUOTA_EXHAUSTED = "quota_exhausted"
+
+
+def accept_rule_messages(made: Sequence[RuleMessage], usage: Usage) -> dict[str, Accepted]:
+    """Store one handle's rule messages (at most MESSAGES_PER_TRANSACTION), each with its
+    QUEUED event and rule run, and charge them to the day's usage, in one transaction: a
+    message is stored with its event, run and charge or not at all. Message ids derive from
+    (rule, event), so a repeat finds its message (ALREADY_CREATED). When the day has no room
+    for them all, they are stored one at a time until it is full (QUOTA_EXHAUSTED after)."""
+    if len(made) > MESSAGES_PER_TRANSACTION:
+        raise ValueError("too many rule messages for one transaction")
+    outcome: dict[str, Accepted] = {}
+    pending = list(made)
+    conflicts = 0
+    while pending:
+        recipients = sum(len(one.message.recipients) for one in pending)
+        # The usage condition lets any charge through on a day without usage yet, so a charge
+        # larger than the whole limit is never tried: one message at a time instead (and a
+        # limit of 0 stops every rule message).
+        if usage.daily_limit < recipients:
+            if len(pending) == 1:
+                outcome[pending[0].message.message_id] = Accepted.QUOTA_EXHAUSTED
+                return outcome
+            for one in pending:
+                outcome.update(accept_rule_messages([one], usage))
+            return outcome
+        items = [
+            entry
+            for one in pending
+            for entry in (
+                put_new(MessageItem.from_domain(one.message).to_item()),
+                put_new(EventItem.from_domain(one.queued).to_item()),
+                {
+                    "Put": {
+                        "TableName": table().name,
+                        "Item": RuleRunItem.from_domain(one.run).to_item(),
+                    }
+                },
+            )
         ]
-    )
-    if reasons and reasons[0] == "ConditionalCheckFailed":
-        raise AlreadyCreated(message.message_id)
-    if reasons and reasons[3] == "ConditionalCheckFailed":
-        raise QuotaExhausted(message.handle)
-    if reasons:
-        raise RuntimeError(f"rule message write cancelled: {reasons}")
+        handle_name = pending[0].message.handle
+        charge = UsageCharge(
+            day=usage.day,
+            recipients=recipients,
+            daily_limit=usage.daily_limit,
+            expires_at=usage.expires_at,
+        )
+        items.append(charge_usage(handle_name, charge))
+        reasons = transact(items)
+        if not reasons:
+            outcome.update({one.message.message_id: Accepted.STORED for one in pending})
+            return outcome
+        reasons += ["None"] * (len(items) - len(reasons))
+        taken = {
+            one.message.message_id
+            for position, one in enumerate(pending)
+            if reasons[3 * position] == _FAILED
+        }
+        if taken:  # stored before: the rest again, without them
+            outcome.update(dict.fromkeys(taken, Accepted.ALREADY_CREATED))
+            pending = [one for one in pending if one.message.message_id not in taken]
+        elif reasons[-1] == _FAILED:  # the day is full for them all
+            if len(pending) == 1:
+                outcome[pending[0].message.message_id] = Accepted.QUOTA_EXHAUSTED
+                return outcome
+            for one in pending:
+                outcome.update(accept_rule_messages([one], usage))
+            return outcome
+        elif "TransactionConflict" in reasons and conflicts < _TRANSACTION_ATTEMPTS - 1:
+            conflicts += 1
+        else:
+            raise RuntimeError(f"rule message write cancelled: {reasons}")
+    return outcome
 
 
 def record_run(run: RuleRun) -> bool:

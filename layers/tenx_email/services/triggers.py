@@ -6,6 +6,10 @@ existed when the event happened (no retroactive sends): LEAD_CAPTURED and CONVER
 make a message now; LEAD_CAPTURED_DELAYED rules get one EventBridge Scheduler schedule, whose
 job comes back through the same queue and re-reads the rule before making the message.
 
+The trigger Lambda takes the jobs of an SQS batch together (`run_jobs`): what they read is
+read once for the batch, their rule messages are queued in one SendMessageBatch before they are
+stored, one transaction per handle; each job still succeeds or fails on its own.
+
 Everything is safe to repeat: the message id is derived from (rule, event), the schedule name
 likewise, and a rule run is recorded per (rule, event).
 """
@@ -14,7 +18,9 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import datetime, timedelta
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
@@ -22,7 +28,6 @@ from pydantic.alias_generators import to_camel
 
 from tenx_email import clock, ids
 from tenx_email.adapters import queues, scheduler
-from tenx_email.dal import messages as message_store
 from tenx_email.dal import rules as rule_store
 from tenx_email.dal import triggers as store
 from tenx_email.dal.queries import Page
@@ -46,6 +51,8 @@ from tenx_email.models import (
     RuleRun,
     RuleRunOutcome,
     RuleTrigger,
+    Sender,
+    Template,
     TemplateStatus,
 )
 from tenx_email.observability import logger
@@ -146,7 +153,7 @@ def _publish(
     return event
 
 
-# --- processing (the trigger Lambda) ------------------------------------------------------
+# --- one rule and one event ---------------------------------------------------------------
 
 
 def lead_variables(lead: Lead, mappings: dict[str, str]) -> dict[str, str]:
@@ -172,30 +179,30 @@ def lead_variables(lead: Lead, mappings: dict[str, str]) -> dict[str, str]:
     return values
 
 
-def process_campaign_event(event: CampaignEvent) -> None:
-    wanted = _TRIGGERS_FOR[event.type]
-    rules = [
+def applicable_rules(
+    rules: Iterable[EmailRule], kind: CampaignEventType, occurred_at: datetime
+) -> list[EmailRule]:
+    """The rules an event meets: live, enabled, of its trigger, and made before it (rules made
+    after the event never apply to it: no retroactive sends)."""
+    wanted = _TRIGGERS_FOR[kind]
+    return [
         rule
-        for rule in rule_store.list_rules(event.handle, event.campaign_id)
-        # Rules made after the event never apply to it: no retroactive sends.
+        for rule in rules
         if not rule.deleted
         and rule.enabled
         and rule.trigger in wanted
-        and rule.created_at <= event.occurred_at
+        and rule.created_at <= occurred_at
     ]
-    delayed = [rule for rule in rules if rule.trigger is RuleTrigger.LEAD_CAPTURED_DELAYED]
-    if delayed:
-        store.put_event(event, keep_until=event.occurred_at + _EVENT_RETENTION)
-    for rule in rules:
-        if rule.trigger is RuleTrigger.LEAD_CAPTURED_DELAYED:
-            _schedule(rule, event)
-        else:
-            make_rule_message(rule, event)
 
 
 def schedule_name(rule_id: str, event_id: str) -> str:
     """Deterministic per (rule, event), within Scheduler's 64-character limit."""
     return "cer-" + hashlib.sha256(f"{rule_id}|{event_id}".encode()).hexdigest()[:48]
+
+
+def rule_message_id(rule_id: str, event: CampaignEvent) -> str:
+    """Deterministic per (rule, event): a repeated job finds the message it made."""
+    return f"msg_{ids.ulid(event.occurred_at, seed=f'{rule_id}|{event.event_id}').lower()}"
 
 
 def _schedule(rule: EmailRule, event: CampaignEvent) -> None:
@@ -240,25 +247,15 @@ def _schedule(rule: EmailRule, event: CampaignEvent) -> None:
     )
 
 
-def fire_delayed_rule(job: DelayedRuleJob) -> None:
-    """A delayed rule's schedule fired: the rule decides again, as it is now, on the event's
-    lead snapshot as it was captured."""
-    event = store.get_event(job.handle, job.campaign_id, job.event_id)
-    if event is None:
-        raise InvalidJob("the delayed rule's campaign event is no longer kept")
-    rule_id = job.rule_id
-    rule = rule_store.get(event.handle, event.campaign_id, rule_id)
-    reason = None
+def delayed_rule_skip_reason(rule: EmailRule | None) -> str | None:
+    """Why a delayed rule whose schedule fired makes no message (the rule as it is now)."""
     if rule is None or rule.deleted:
-        reason = "the rule was deleted before its delay ran out"
-    elif not rule.enabled:
-        reason = "the rule was disabled before its delay ran out"
-    elif rule.trigger is not RuleTrigger.LEAD_CAPTURED_DELAYED:
-        reason = f"the rule's trigger changed to {rule.trigger.value}"
-    if rule is None or reason is not None:
-        _skip(event, rule_id, rule.version if rule else 0, reason or "")
-        return
-    make_rule_message(rule, event)
+        return "the rule was deleted before its delay ran out"
+    if not rule.enabled:
+        return "the rule was disabled before its delay ran out"
+    if rule.trigger is not RuleTrigger.LEAD_CAPTURED_DELAYED:
+        return f"the rule's trigger changed to {rule.trigger.value}"
+    return None
 
 
 def _skip(event: CampaignEvent, rule_id: str, rule_version: int, reason: str) -> None:
@@ -279,32 +276,26 @@ def _skip(event: CampaignEvent, rule_id: str, rule_version: int, reason: str) ->
     )
 
 
-def make_rule_message(rule: EmailRule, event: CampaignEvent) -> None:
-    """Make and queue the (rule, event) message, once. The sender and domain are checked
-    again at delivery, so a sender disabled since the rule was made gives DENIED there."""
-    now = clock.now()
-    day = now.strftime("%Y-%m-%d")
-    context = message_store.read_send_context(
-        event.handle, rule.sender_id, rule.template_id, None, [event.lead.email.lower()], day
-    )
-    sender, template = context.sender, context.template
+def compose_rule_message(
+    rule: EmailRule,
+    event: CampaignEvent,
+    sender: Sender | None,
+    template: Template | None,
+    now: datetime,
+) -> store.RuleMessage | str:
+    """The (rule, event) message with its QUEUED event and MESSAGE_CREATED run, or why the
+    rule skips the event. The sender and domain are checked again at delivery, so a sender
+    disabled since the rule was made gives DENIED there."""
     if sender is None:
-        _skip(event, rule.rule_id, rule.version, f"sender profile {rule.sender_id} does not exist")
-        return
+        return f"sender profile {rule.sender_id} does not exist"
     if template is None or template.status is not TemplateStatus.ACTIVE:
-        _skip(
-            event, rule.rule_id, rule.version, f"template {rule.template_id} is missing or paused"
-        )
-        return
+        return f"template {rule.template_id} is missing or paused"
     variables = lead_variables(event.lead, rule.variable_mappings)
     try:
         subject = render(template.active_subject, None, None, variables).subject
     except RenderedSubjectUnsafe:
-        _skip(event, rule.rule_id, rule.version, "the lead's data would break the subject line")
-        return
-    message_id = (
-        f"msg_{ids.ulid(event.occurred_at, seed=f'{rule.rule_id}|{event.event_id}').lower()}"
-    )
+        return "the lead's data would break the subject line"
+    message_id = rule_message_id(rule.rule_id, event)
     message = Message(
         handle=event.handle,
         message_id=message_id,
@@ -323,47 +314,28 @@ def make_rule_message(rule: EmailRule, event: CampaignEvent) -> None:
         created_at=now,
         updated_at=now,
     )
-    daily_limit = context.daily_limit if context.daily_limit is not None else DEFAULT_DAILY_LIMIT
-    # Queued before it is stored, as direct sends are: a job that dies after storing would
-    # otherwise leave a message no later run queues (its rule may be off by then). A record
-    # whose message never gets stored is dropped by delivery.
-    queue_url = delivery_settings().delivery_queue_url
-    if not queue_url:
-        raise RuntimeError("the trigger Lambda needs DELIVERY_QUEUE_URL")
-    queues.enqueue_delivery(queue_url, event.handle, message_id)
-    try:
-        store.accept_rule_message(
-            message,
-            DeliveryEvent(
-                handle=event.handle,
-                message_id=message_id,
-                event_id=ids.ulid(now),
-                type=EventType.QUEUED,
-                purpose=message.purpose,
-                detail=f"campaign rule {rule.rule_id} v{rule.version}",
-                occurred_at=now,
-            ),
-            RuleRun(
-                handle=event.handle,
-                campaign_id=event.campaign_id,
-                rule_id=rule.rule_id,
-                event_id=event.event_id,
-                outcome=RuleRunOutcome.MESSAGE_CREATED,
-                rule_version=rule.version,
-                message_id=message_id,
-                at=now,
-            ),
-            message_store.UsageCharge(
-                day=day,
-                recipients=1,
-                daily_limit=daily_limit,
-                expires_at=int((now + timedelta(days=3)).timestamp()),
-            ),
-        )
-    except store.AlreadyCreated:
-        pass  # a repeated job: queued again above; delivery sends each recipient once
-    except message_store.QuotaExhausted:
-        _skip(event, rule.rule_id, rule.version, "the handle's daily quota was used up")
+    return store.RuleMessage(
+        message=message,
+        queued=DeliveryEvent(
+            handle=event.handle,
+            message_id=message_id,
+            event_id=ids.ulid(now),
+            type=EventType.QUEUED,
+            purpose=message.purpose,
+            detail=f"campaign rule {rule.rule_id} v{rule.version}",
+            occurred_at=now,
+        ),
+        run=RuleRun(
+            handle=event.handle,
+            campaign_id=event.campaign_id,
+            rule_id=rule.rule_id,
+            event_id=event.event_id,
+            outcome=RuleRunOutcome.MESSAGE_CREATED,
+            rule_version=rule.version,
+            message_id=message_id,
+            at=now,
+        ),
+    )
 
 
 # --- the trigger Lambda's jobs -------------------------------------------------------------
@@ -410,51 +382,353 @@ BUS_DETAIL_TYPES = dict(
         strict=True,
     )
 )
+_LEAD_ID = r"^[A-Za-z0-9_-]{1,64}$"
 
 
-def _from_bus(envelope: dict[str, Any]) -> CampaignEvent:
+@dataclass(frozen=True)
+class _BusEvent:
+    """A campaign event from the bus, before its campaign and (conversions) lead are read."""
+
+    detail: BusDetail
+    kind: CampaignEventType
+    event_id: str
+    occurred_at: datetime
+
+    def event(self, lead: Lead) -> CampaignEvent:
+        return CampaignEvent(
+            handle=self.detail.handle,
+            campaign_id=self.detail.campaign_id,
+            event_id=self.event_id,
+            type=self.kind,
+            lead=lead,
+            occurred_at=self.occurred_at,
+        )
+
+
+def _from_bus(envelope: dict[str, Any]) -> _BusEvent:
     kind = BUS_DETAIL_TYPES.get(str(envelope.get("detail-type")))
     if envelope.get("source") != CAMPAIGN_EVENT_SOURCE or kind is None:
         raise InvalidJob("not a campaign event")
     detail = BusDetail.model_validate(envelope.get("detail"))
-    require_campaign(detail.handle, detail.campaign_id)
+    # Malformed names cannot name a campaign (and are kept out of keys).
+    if not (
+        ids.is_valid(ids.HANDLE_PATTERN, detail.handle)
+        and ids.is_valid(ids.CAMPAIGN_ID_PATTERN, detail.campaign_id)
+    ):
+        raise InvalidJob("the campaign event names no campaign")
+    if kind is CampaignEventType.LEAD_CAPTURED and detail.lead is None:
+        raise InvalidJob("a LeadCaptured event needs detail.lead")
+    if kind is CampaignEventType.CONVERSION and not ids.is_valid(_LEAD_ID, detail.lead_id or ""):
+        raise InvalidJob("a ConversionRecorded event names a lead never captured")
     # The bus event's own id is stable across redeliveries, so ids derived from it are too.
     event_id = detail.event_id or f"evb_{str(envelope.get('id', ''))[:60]}"
     occurred_at = detail.occurred_at or datetime.fromisoformat(str(envelope["time"]))
-    if kind is CampaignEventType.LEAD_CAPTURED:
-        if detail.lead is None:
-            raise InvalidJob("a LeadCaptured event needs detail.lead")
-        default_id = f"lead_{ids.ulid(occurred_at, seed=event_id).lower()}"
-        lead = detail.lead.lead(default_id=default_id)
-        store.put_lead(detail.handle, detail.campaign_id, lead, occurred_at)
-    else:
-        found = store.get_lead(detail.handle, detail.campaign_id, detail.lead_id or "")
-        if found is None:
-            raise InvalidJob("a ConversionRecorded event names a lead never captured")
-        lead = found
-    return CampaignEvent(
-        handle=detail.handle,
-        campaign_id=detail.campaign_id,
-        event_id=event_id,
-        type=kind,
-        lead=lead,
-        occurred_at=occurred_at,
-    )
+    if occurred_at.tzinfo is None:
+        occurred_at = occurred_at.replace(tzinfo=UTC)  # a time without a zone is UTC
+    return _BusEvent(detail=detail, kind=kind, event_id=event_id, occurred_at=occurred_at)
 
 
-def run_job(body: str) -> None:
-    """One trigger-jobs record: an event from the HTTP routes or the bus, or a delayed rule's
-    schedule firing."""
+# --- a batch of jobs -----------------------------------------------------------------------
+
+
+@dataclass(eq=False)
+class _Work:
+    """One distinct job of a batch, and how far it got."""
+
+    body: str
+    handle: str = ""
+    campaign_id: str = ""
+    event: CampaignEvent | None = None  # known now, or once the bus event or kept event is read
+    bus: _BusEvent | None = None
+    fire: DelayedRuleJob | None = None
+    rule: EmailRule | None = None  # a fired delayed rule, as it is now
+    error: Exception | None = None
+
+    def fail(self, error: Exception) -> None:
+        if self.error is None:
+            self.error = error
+
+    def event_kind(self) -> tuple[CampaignEventType, datetime] | None:
+        """What a campaign event's rules are chosen by (None for a delayed rule's job)."""
+        if self.bus is not None:
+            return self.bus.kind, self.bus.occurred_at
+        if self.event is not None and self.fire is None:
+            return self.event.type, self.event.occurred_at
+        return None
+
+
+def _parse(body: str) -> _Work:
+    work = _Work(body)
     try:
         data = json.loads(body)
         if isinstance(data, dict) and "detail-type" in data:
-            process_campaign_event(_from_bus(data))
+            work.bus = _from_bus(data)
+            work.handle, work.campaign_id = work.bus.detail.handle, work.bus.detail.campaign_id
         elif isinstance(data, dict) and data.get("kind") == "delayed-rule":
-            fire_delayed_rule(DelayedRuleJob.model_validate(data))
+            work.fire = DelayedRuleJob.model_validate(data)
+            work.handle, work.campaign_id = work.fire.handle, work.fire.campaign_id
         else:
-            process_campaign_event(CampaignEventJob.model_validate(data).event)
+            work.event = CampaignEventJob.model_validate(data).event
+            work.handle, work.campaign_id = work.event.handle, work.event.campaign_id
     except (ValueError, KeyError) as error:  # pydantic's ValidationError is a ValueError
-        raise InvalidJob(f"unusable trigger job: {type(error).__name__}") from error
+        work.fail(InvalidJob(f"unusable trigger job: {type(error).__name__}"))
+    except InvalidJob as error:
+        work.fail(error)
+    return work
+
+
+@dataclass
+class _Made:
+    """A rule message of the batch and the jobs that made it (a job delivered twice)."""
+
+    made: store.RuleMessage
+    event: CampaignEvent
+    works: list[_Work]
+
+
+def run_jobs(bodies: Sequence[str]) -> dict[str, Exception | None]:
+    """The trigger jobs of one SQS batch (their bodies), together: each campaign's rules are
+    read once (one Query per campaign), everything else the jobs read in one BatchGetItem (a
+    second for the senders and templates of delayed rules that fired), leads and kept events
+    are written in one BatchWriteItem, the rule messages are queued with SendMessageBatch and
+    then stored one transaction per handle. Returns each distinct body's error, or None when
+    its job is done; a job fails only by its own error (a queue entry SQS refused included).
+
+    A step shared by the jobs that fails (a read, the writes) makes each job run again on its
+    own, so one job never fails another; every step is safe to repeat."""
+    works = {body: _parse(body) for body in dict.fromkeys(bodies)}
+    runnable = [work for work in works.values() if work.error is None]
+    try:
+        _run_together(runnable)
+    except Exception as error:
+        logger.warning(
+            "a step shared by the batch's jobs failed; running each job on its own",
+            extra={"error": type(error).__name__, "jobs": len(runnable)},
+        )
+        for work in runnable:
+            alone = _parse(work.body)
+            try:
+                _run_together([alone])
+            except Exception as own:
+                alone.fail(own)
+            works[work.body] = alone
+    return {body: work.error for body, work in works.items()}
+
+
+def run_job(body: str) -> None:
+    """One trigger-jobs record on its own: an event from the HTTP routes or the bus, or a
+    delayed rule's schedule firing."""
+    error = run_jobs([body])[body]
+    if error is not None:
+        raise error
+
+
+def _run_together(works: list[_Work]) -> None:
+    if not works:
+        return
+    now = clock.now()
+    # Each campaign's rules, once: one Query per (handle, campaign) of the batch's events.
+    pairs = dict.fromkeys((w.handle, w.campaign_id) for w in works if w.fire is None)
+    rules_of = {pair: rule_store.list_rules(*pair) for pair in pairs}
+    found = store.read_together(_wanted(works, rules_of))
+    # Captures first: a conversion may name a lead captured in the same batch.
+    for work in sorted(works, key=lambda w: not _is_bus_capture(w)):
+        _resolve(work, found)
+    # The senders and templates of the delayed rules that fire, unless already read.
+    more = found.missing(_wanted_by_fired(works))
+    if more.senders or more.templates or more.quotas:
+        found.merge(store.read_together(more))
+    store.put_leads_and_events(
+        leads=[
+            (w.handle, w.campaign_id, w.event.lead, w.bus.occurred_at)
+            for w in works
+            if w.error is None
+            and w.event is not None
+            and w.bus is not None
+            and w.bus.kind is CampaignEventType.LEAD_CAPTURED
+        ],
+        events=[
+            (w.event, w.event.occurred_at + _EVENT_RETENTION)
+            for w in works
+            if w.error is None
+            and w.event is not None
+            and any(r.trigger is RuleTrigger.LEAD_CAPTURED_DELAYED for r in _rules_of(w, rules_of))
+        ],
+    )
+    made = _make_messages(works, rules_of, found, now)
+    if not made:
+        return
+    queue_url = delivery_settings().delivery_queue_url
+    if not queue_url:
+        raise RuntimeError("the trigger Lambda needs DELIVERY_QUEUE_URL")
+    # Queued before they are stored, as direct sends are: a job that dies after storing would
+    # otherwise leave a message no later run queues (its rule may be off by then). A record
+    # whose message never gets stored is dropped by delivery; a message SQS did not take is
+    # not stored, and its job fails, to be retried.
+    refused = queues.enqueue_deliveries(
+        queue_url, [(entry.made.message.handle, message_id) for message_id, entry in made.items()]
+    )
+    if refused:
+        logger.warning("the delivery queue refused rule messages", extra={"count": len(refused)})
+    for message_id in refused:
+        for work in made.pop(message_id).works:
+            work.fail(queues.QueueUnavailable("the delivery queue did not take a rule message"))
+    _store(list(made.values()), found, now)
+
+
+def _rules_of(work: _Work, rules_of: dict[tuple[str, str], list[EmailRule]]) -> list[EmailRule]:
+    """The rules a campaign event meets (none for a delayed rule's job)."""
+    chosen = work.event_kind()
+    if chosen is None:
+        return []
+    return applicable_rules(rules_of.get((work.handle, work.campaign_id), []), *chosen)
+
+
+def _wanted(works: list[_Work], rules_of: dict[tuple[str, str], list[EmailRule]]) -> store.Wanted:
+    wanted = store.Wanted()
+    for work in works:
+        if work.fire is not None:
+            job = work.fire
+            wanted.events.add((job.handle, job.campaign_id, job.event_id))
+            wanted.rules.add((job.handle, job.campaign_id, job.rule_id))
+            wanted.quotas.add(job.handle)
+            continue
+        if work.bus is not None:
+            wanted.campaigns.add((work.handle, work.campaign_id))
+            if work.bus.kind is CampaignEventType.CONVERSION:
+                wanted.leads.add((work.handle, work.campaign_id, work.bus.detail.lead_id or ""))
+        for rule in _rules_of(work, rules_of):
+            if rule.trigger is not RuleTrigger.LEAD_CAPTURED_DELAYED:
+                wanted.senders.add((rule.handle, rule.sender_id))
+                wanted.templates.add((rule.handle, rule.template_id))
+                wanted.quotas.add(rule.handle)
+    return wanted
+
+
+def _wanted_by_fired(works: list[_Work]) -> store.Wanted:
+    wanted = store.Wanted()
+    for work in works:
+        rule = work.rule
+        if work.error is None and rule is not None and delayed_rule_skip_reason(rule) is None:
+            wanted.senders.add((rule.handle, rule.sender_id))
+            wanted.templates.add((rule.handle, rule.template_id))
+            wanted.quotas.add(rule.handle)
+    return wanted
+
+
+def _is_bus_capture(work: _Work) -> bool:
+    return work.bus is not None and work.bus.kind is CampaignEventType.LEAD_CAPTURED
+
+
+def _resolve(work: _Work, found: store.Found) -> None:
+    """The job's campaign event (and a fired delayed rule) from what the batch read; a bus
+    capture's lead counts as found for the conversions after it."""
+    pair = (work.handle, work.campaign_id)
+    if work.bus is not None:
+        if pair not in found.campaigns:
+            work.fail(InvalidJob("the campaign event names no campaign"))
+        elif work.bus.detail.lead is not None and work.bus.kind is CampaignEventType.LEAD_CAPTURED:
+            default_id = f"lead_{ids.ulid(work.bus.occurred_at, seed=work.bus.event_id).lower()}"
+            work.event = work.bus.event(work.bus.detail.lead.lead(default_id=default_id))
+            found.leads[(*pair, work.event.lead.lead_id)] = work.event.lead
+        else:
+            lead = found.leads.get((*pair, work.bus.detail.lead_id or ""))
+            if lead is None:
+                work.fail(InvalidJob("a ConversionRecorded event names a lead never captured"))
+            else:
+                work.event = work.bus.event(lead)
+    elif work.fire is not None:
+        job = work.fire
+        work.event = found.events.get((job.handle, job.campaign_id, job.event_id))
+        if work.event is None:
+            work.fail(InvalidJob("the delayed rule's campaign event is no longer kept"))
+        work.rule = found.rules.get((job.handle, job.campaign_id, job.rule_id))
+
+
+def _make_messages(
+    works: list[_Work],
+    rules_of: dict[tuple[str, str], list[EmailRule]],
+    found: store.Found,
+    now: datetime,
+) -> dict[str, _Made]:
+    """Each job's schedules (delayed rules), skips, and rule messages (by message id)."""
+    made: dict[str, _Made] = {}
+    for work in works:
+        event = work.event
+        if work.error is not None or event is None:
+            continue
+        try:
+            if work.fire is not None:
+                reason = delayed_rule_skip_reason(work.rule)
+                if reason is not None:
+                    version = work.rule.version if work.rule else 0
+                    _skip(event, work.fire.rule_id, version, reason)
+                    continue
+                assert work.rule is not None  # no reason to skip: the rule is there
+                rules = [work.rule]
+            else:
+                rules = []
+                for rule in _rules_of(work, rules_of):
+                    if rule.trigger is RuleTrigger.LEAD_CAPTURED_DELAYED:
+                        _schedule(rule, event)
+                    else:
+                        rules.append(rule)
+            for rule in rules:
+                composed = compose_rule_message(
+                    rule,
+                    event,
+                    found.senders.get((rule.handle, rule.sender_id)),
+                    found.templates.get((rule.handle, rule.template_id)),
+                    now,
+                )
+                if isinstance(composed, str):
+                    _skip(event, rule.rule_id, rule.version, composed)
+                    continue
+                entry = made.setdefault(composed.message.message_id, _Made(composed, event, []))
+                entry.works.append(work)
+        except Exception as error:
+            work.fail(error)
+    return made
+
+
+def _store(made: list[_Made], found: store.Found, now: datetime) -> None:
+    """Store the queued rule messages, one transaction per handle (and per 33 messages)."""
+    day = now.strftime("%Y-%m-%d")
+    expires_at = int((now + timedelta(days=3)).timestamp())
+    by_handle: dict[str, list[_Made]] = {}
+    for entry in made:
+        by_handle.setdefault(entry.made.message.handle, []).append(entry)
+    for handle_name, entries in by_handle.items():
+        usage = store.Usage(
+            day=day,
+            daily_limit=found.daily_limits.get(handle_name, DEFAULT_DAILY_LIMIT),
+            expires_at=expires_at,
+        )
+        for start in range(0, len(entries), store.MESSAGES_PER_TRANSACTION):
+            chunk = entries[start : start + store.MESSAGES_PER_TRANSACTION]
+            try:
+                accepted = store.accept_rule_messages([entry.made for entry in chunk], usage)
+            except Exception as error:
+                for entry in chunk:
+                    for work in entry.works:
+                        work.fail(error)
+                continue
+            for entry in chunk:
+                # Stored now, or before by a repeated job (queued again above; delivery
+                # sends each recipient once).
+                if accepted[entry.made.message.message_id] is not store.Accepted.QUOTA_EXHAUSTED:
+                    continue
+                run = entry.made.run
+                try:
+                    _skip(
+                        entry.event,
+                        run.rule_id,
+                        run.rule_version,
+                        "the handle's daily quota was used up",
+                    )
+                except Exception as error:
+                    for work in entry.works:
+                        work.fail(error)
 
 
 def list_runs(
