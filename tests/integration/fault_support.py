@@ -286,7 +286,15 @@ class DynamoHit:
     applied: bool  # the request reached DynamoDB and succeeded (CRASH_AFTER)
 
 
-OPERATIONS = ("GetItem", "BatchGetItem", "Query", "PutItem", "UpdateItem", "TransactWriteItems")
+OPERATIONS = (
+    "GetItem",
+    "BatchGetItem",
+    "Query",
+    "PutItem",
+    "UpdateItem",
+    "BatchWriteItem",
+    "TransactWriteItems",
+)
 
 
 class DynamoFaults:

@@ -107,6 +107,7 @@ TRIGGER_TARGETS = (
     ("BatchGetItem", "any"),
     ("Query", "any"),
     ("PutItem", "any"),
+    ("BatchWriteItem", "any"),
     ("TransactWriteItems", "rule_accept"),
 )
 # Delivery's own transitions are drawn more often than its reads.
