@@ -13,6 +13,7 @@ import pytest
 from functions import feedback
 from tenx_email import clock
 from tenx_email.dal import suppressions
+from tenx_email.dal.table import table
 from tenx_email.models import Message, MessageStatus, Suppression, SuppressionSource
 from tenx_email.resources import SES_EVENT_DETAIL_TYPES, SES_EVENT_SOURCE
 from tenx_email.services import delivery
@@ -431,3 +432,25 @@ def test_an_event_decides_again_when_its_message_changed_after_the_batch_read(
     assert after.status is MessageStatus.DELIVERED
     assert sorted(e["type"] for e in events_of(message)) == ["DELIVERED", "SENT", "UNKNOWN"]
     assert len(ses.calls) == 2
+
+
+def test_an_event_for_a_recipient_already_as_far_brings_a_lagging_message_status_along(
+    ses: SesSpy, queue: str
+) -> None:
+    # Given a sent message whose recipient is DELIVERED while the message still says SENT (a
+    # feedback Lambda died between the two writes before they were one)
+    message = sent_message(queue, "a@example.org")
+    table().update_item(
+        Key={"PK": "HANDLE#acme", "SK": f"MSG#{message.message_id}"},
+        UpdateExpression="SET recipients[0].#s = :delivered",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":delivered": "DELIVERED"},
+    )
+
+    # When SES's Delivery event comes again
+    _, failed = run_feedback(ses_event("Delivery", message))
+
+    # Then the event is on the timeline and the message catches up with its recipient
+    assert failed == []
+    assert stored(message).status is MessageStatus.DELIVERED
+    assert sorted(e["type"] for e in events_of(message)) == ["DELIVERED", "SENT"]

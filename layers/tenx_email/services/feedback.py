@@ -36,7 +36,7 @@ from tenx_email.models import (
     SuppressionSource,
 )
 from tenx_email.observability import logger, metrics
-from tenx_email.services.delivery import KnownMessage, conclusion, with_recipient
+from tenx_email.services.delivery import KnownMessage, conclusion, outcome_of, with_recipient
 
 
 @dataclass(frozen=True)
@@ -260,6 +260,7 @@ def _record(
         current = message.recipients[rcpt]
         if current.status.rank >= kind.status.rank:
             # Statuses only move forward: what we read is as far or further, and stays so.
+            _catch_up(known, message)
             if not kind.record_if_stale:
                 return "stale"
             return "recorded" if store.put_event(timeline_event) else "duplicate"
@@ -286,6 +287,19 @@ def _record(
             return "duplicate"
         known.fresh = False  # CONFLICT: read it again
     raise RuntimeError("the message kept changing while the event was applied")
+
+
+def _catch_up(known: KnownMessage, message: Message) -> None:
+    """A message whose status lags its recipients' outcome (its last recipient was recorded
+    alone, and the delivery record that concludes it has not come back yet) gets it now.
+    Costs nothing when it does not lag, as is usual."""
+    outcome = outcome_of(message.recipients)
+    if outcome is None or outcome[0].rank <= message.status.rank:
+        return
+    if store.conclude(message, *outcome):
+        known.message = message.model_copy(update={"status": outcome[0]})
+    else:
+        known.fresh = False
 
 
 def _detail(detail: _Detail) -> str | None:
