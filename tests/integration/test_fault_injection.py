@@ -111,15 +111,17 @@ TRIGGER_TARGETS = (
     ("TransactWriteItems", "rule_accept"),
 )
 # Delivery's own transitions are drawn more often than its reads.
+# Delivery reads a batch with BatchGetItem, and by GetItem only when it falls back.
 DELIVERY_TARGETS = (
     ("GetItem", "any"),
-    ("BatchGetItem", "any"),
+    *[("BatchGetItem", "any")] * 2,
     *[("UpdateItem", "claim"), ("UpdateItem", "release"), ("TransactWriteItems", "settle_claimed")]
     * 2,
     ("TransactWriteItems", "settle_queued"),
     ("UpdateItem", "set_status"),
 )
 FEEDBACK_TARGETS = (
+    ("BatchGetItem", "any"),
     ("GetItem", "any"),
     ("PutItem", "any"),
     ("TransactWriteItems", "advance"),
