@@ -1,4 +1,8 @@
-"""GET /v2/handles/{handle}/email/messages?limit=&nextToken=&status=&purpose=: newest first."""
+"""GET /v2/handles/{handle}/email/messages?limit=&nextToken=&status=&purpose=: newest first.
+`status` and `purpose` filter each page after its `limit` messages are read, so a filtered
+page may hold fewer messages than `limit`, even none, and still return a `nextToken`: page on
+until there is none. A `nextToken` is only good with the filters of the request that got it.
+"""
 
 from __future__ import annotations
 

@@ -96,16 +96,6 @@ def message(handle_name: str, message_id: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"{MESSAGE_PREFIX}{message_id}")
 
 
-def messages_by_status(handle_name: str, status: str) -> str:
-    """GSI1 partition of a handle's messages in one status (GSI1SK=MSG#<id>)."""
-    return f"HANDLE#{handle_name}#MSGSTATUS#{status}"
-
-
-def messages_by_purpose(handle_name: str, purpose: str) -> str:
-    """GSI2 partition of a handle's messages of one purpose (GSI2SK=MSG#<id>)."""
-    return f"HANDLE#{handle_name}#MSGPURPOSE#{purpose}"
-
-
 def event(handle_name: str, message_id: str, event_id: str) -> Key:
     # Own prefix (not MSG#...), so listing messages never meets an event.
     return _key(f"HANDLE#{handle_name}", f"{EVENT_PREFIX}{message_id}#{event_id}")

@@ -12,7 +12,7 @@ import pytest
 from botocore.exceptions import ClientError
 from moto.ses.models import ses_backends
 
-from tenx_email import clock
+from tenx_email import clock, keys
 from tenx_email.dal import delivery as store
 from tenx_email.dal import domains, tenancy
 from tenx_email.dal.items import SuppressionItem
@@ -96,6 +96,10 @@ def test_each_recipient_gets_one_ses_call_with_the_rendered_content(
     assert [r.status for r in after.recipients] == [MessageStatus.SENT] * 2
     assert all(r.ses_message_id for r in after.recipients)
     assert sorted(e["type"] for e in events_of(message)) == ["SENT", "SENT"]
+    # And its claims and outcomes never put the message item in an index
+    key = keys.message(message.handle, message.message_id)
+    item = table().get_item(Key=key, ConsistentRead=True)["Item"]
+    assert not [name for name in item if name.startswith("GSI")], item
 
 
 def test_the_same_record_twice_sends_once(ses: SesSpy, queue: str) -> None:

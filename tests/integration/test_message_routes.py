@@ -7,6 +7,8 @@ from typing import Any
 
 import pytest
 
+from tenx_email import keys
+from tenx_email.dal.table import table
 from tenx_email.roles import Role
 from tenx_email.services import tenancy
 from tests.events import invoke
@@ -60,6 +62,89 @@ def test_messages_filter_by_status_and_purpose() -> None:
     assert len(listing(purpose="TRANSACTIONAL_API")[1]["messages"]) == 2
     assert listing(status="QUEUED", purpose="PRODUCT_NOTIFICATION")[1]["messages"] == []
     assert listing(status="NOPE")[0] == 400
+
+
+def _set_status(message_id: str, status: str) -> None:
+    table().update_item(
+        Key=keys.message("acme", message_id),
+        UpdateExpression="SET #s = :s",
+        ExpressionAttributeNames={"#s": "status"},
+        ExpressionAttributeValues={":s": status},
+    )
+
+
+def _page_through(limit: int, **query: str) -> tuple[list[str], list[tuple[int, bool]]]:
+    """Every message id a filtered listing gives, page by page, and each page's (size, has a
+    next page)."""
+    seen: list[str] = []
+    pages: list[tuple[int, bool]] = []
+    token: str | None = None
+    for _ in range(20):
+        status, page = listing(limit=str(limit), **query, **({"nextToken": token} if token else {}))
+        assert status == 200, page
+        assert len(page["messages"]) <= limit
+        seen += [message["messageId"] for message in page["messages"]]
+        token = page["nextToken"]
+        pages.append((len(page["messages"]), token is not None))
+        if not token:
+            return seen, pages
+    raise AssertionError("the listing never ended")
+
+
+def test_filtered_listings_page_through_exactly_the_matching_messages() -> None:
+    """Messages are in no index: status and purpose filter the handle's messages page by
+    page, so a page may be short (even empty) and still have a next one, but paging on gives
+    exactly the matching messages, newest first."""
+    purposes = ["PRODUCT_NOTIFICATION", "TRANSACTIONAL_API", "TRANSACTIONAL_API"] * 3
+    sent = [
+        send(idempotencyKey=f"key-{index}", purpose=purpose)[1]["message"]["messageId"]
+        for index, purpose in enumerate(purposes)
+    ]
+    statuses = ["SENT", "QUEUED", "QUEUED", "FAILED", "SENT", "QUEUED", "QUEUED", "QUEUED", "SENT"]
+    for message_id, status in zip(sent, statuses, strict=True):
+        if status != "QUEUED":
+            _set_status(message_id, status)
+    newest_first = list(reversed(list(zip(sent, statuses, purposes, strict=True))))
+
+    def matching(status: str | None = None, purpose: str | None = None) -> list[str]:
+        return [
+            message_id
+            for message_id, its_status, its_purpose in newest_first
+            if status in (None, its_status) and purpose in (None, its_purpose)
+        ]
+
+    by_status, pages = _page_through(2, status="SENT")
+    assert by_status == matching(status="SENT")
+    assert len(by_status) == 3
+    assert any(size < 2 and more for size, more in pages)  # short pages still page on
+    by_purpose, _ = _page_through(2, purpose="PRODUCT_NOTIFICATION")
+    assert by_purpose == matching(purpose="PRODUCT_NOTIFICATION")
+    assert len(by_purpose) == 3
+    queued_api, _ = _page_through(3, status="QUEUED", purpose="TRANSACTIONAL_API")
+    assert queued_api == matching("QUEUED", "TRANSACTIONAL_API")
+    assert len(queued_api) == 4
+    assert _page_through(4, status="DENIED")[0] == []
+    assert _page_through(100, status="FAILED")[0] == matching(status="FAILED")
+    for message in listing(status="SENT", limit="100")[1]["messages"]:
+        assert message["status"] == "SENT"
+
+
+def test_a_token_is_only_good_with_the_filters_that_gave_it() -> None:
+    send_many(3)
+    unfiltered = listing(limit="1")[1]["nextToken"]
+    queued = listing(status="QUEUED", limit="1")[1]["nextToken"]
+    both = listing(status="QUEUED", purpose="TRANSACTIONAL_API", limit="1")[1]["nextToken"]
+    for token, query in [
+        (unfiltered, {"status": "QUEUED"}),
+        (queued, {}),
+        (queued, {"status": "SENT"}),
+        (queued, {"status": "QUEUED", "purpose": "TRANSACTIONAL_API"}),
+        (both, {"status": "QUEUED"}),
+        (both, {"purpose": "TRANSACTIONAL_API"}),
+    ]:
+        status, body = listing(**query, nextToken=token)
+        assert (status, body["error"]) == (400, "invalid_next_token"), (query, body)
+    assert listing(status="QUEUED", nextToken=queued)[0] == 200
 
 
 def test_a_status_token_cannot_be_used_for_another_query() -> None:

@@ -306,6 +306,34 @@ def test_get_message_and_its_events_read_the_message_with_the_access_check() -> 
     assert acme(f"MSG#{message_id}") in calls[0].keys
 
 
+@pytest.mark.parametrize(
+    "query",
+    [
+        {},
+        {"status": "QUEUED"},
+        {"purpose": "TRANSACTIONAL_API"},
+        {"status": "SENT", "purpose": "TRANSACTIONAL_API"},
+    ],
+    ids=["all", "by-status", "by-purpose", "both"],
+)
+def test_a_message_listing_is_the_access_check_and_one_query_of_the_table(
+    query: dict[str, str],
+) -> None:
+    """Messages are in no index: a filtered listing queries the handle's messages and
+    filters them, still one Query."""
+    message_id = sent_message_id()
+    with dynamodb_calls() as calls:
+        status, body = invoke("list_messages", ACME, sub=OPERATOR, query=query or None)
+    assert status == 200, body
+    assert operations(calls) == ["BatchGetItem", "Query"]
+    listed = calls[1].body
+    assert "IndexName" not in listed
+    assert listed["KeyConditionExpression"]
+    assert ("FilterExpression" in listed) == bool(query)
+    expected = [] if query.get("status") == "SENT" else [message_id]
+    assert [message["messageId"] for message in body["messages"]] == expected
+
+
 def test_a_message_read_absent_answers_404_with_no_other_call() -> None:
     missing = "msg_" + "0" * 26
     with dynamodb_calls() as calls:

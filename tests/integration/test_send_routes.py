@@ -9,7 +9,9 @@ from typing import Any
 import boto3
 import pytest
 
+from tenx_email import keys
 from tenx_email.dal import messages as message_store
+from tenx_email.dal.table import table
 from tenx_email.roles import Role
 from tenx_email.services import quotas
 from tests.events import invoke
@@ -84,6 +86,16 @@ def test_the_contract_send_is_stored_queued_and_answered_in_the_contract_shape(
     stored = message_store.get("acme", message["messageId"])
     assert stored is not None
     assert (stored.subject, stored.template_version) == ("Thanks for reaching out, Asha", 1)
+
+
+def test_a_stored_message_is_in_no_index() -> None:
+    """Every delivery and feedback step writes the message item: index entries would double
+    those writes, so it carries no GSI key (listing by status or purpose filters the table)."""
+    _, body = send(to=["a@example.com", "b@example.com"])
+    key = keys.message("acme", body["message"]["messageId"])
+    item = table().get_item(Key=key, ConsistentRead=True)["Item"]
+    assert item["status"] == "QUEUED"
+    assert not [name for name in item if name.startswith("GSI")], item
 
 
 def test_an_idempotent_replay_returns_the_same_message_and_queues_nothing_more(

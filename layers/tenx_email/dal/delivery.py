@@ -320,12 +320,8 @@ def claim(message: Message, index: int, at: datetime) -> bool:
         sets={"#s": sending, "claimedAt": _json(at)},
         # While a recipient is QUEUED the message has no outcome yet: QUEUED or SENDING.
         condition="{r}.#s = :queued AND #status IN (:queued, :sending)",
-        values={
-            ":queued": MessageStatus.QUEUED.value,
-            ":sending": sending,
-            ":by_status": keys.messages_by_status(message.handle, sending),
-        },
-        also="#status = :sending, GSI1PK = :by_status",
+        values={":queued": MessageStatus.QUEUED.value, ":sending": sending},
+        also="#status = :sending",
     )
     return _conditional(lambda client: client.update_item(**update))
 
@@ -359,17 +355,12 @@ def _others_as_read(message: Message, index: int | None) -> tuple[str, dict[str,
     return " AND ".join(parts), values
 
 
-def _move_status(message: Message, outcome: Outcome) -> tuple[str, str, dict[str, Any]]:
-    """The message to `outcome` if that is forward, its GSI1 status partition in step:
-    (assignments, condition, values)."""
+def _move_status(outcome: Outcome) -> tuple[str, str, dict[str, Any]]:
+    """The message to `outcome` if that is forward: (assignments, condition, values)."""
     status, reason = outcome
     condition, values = _in("#status", _lower_than(status), "below")
-    assignments = "#status = :status, GSI1PK = :by_status"
-    moved: dict[str, Any] = {
-        **values,
-        ":status": status.value,
-        ":by_status": keys.messages_by_status(message.handle, status.value),
-    }
+    assignments = "#status = :status"
+    moved: dict[str, Any] = {**values, ":status": status.value}
     if reason is not None:
         assignments += ", statusReason = :status_reason"
         moved[":status_reason"] = reason
@@ -393,7 +384,7 @@ def _with_outcome(
         others, as_read = _others_as_read(message, index)
         condition, values = _and(condition, others), {**values, **as_read}
     if outcome is not None:
-        assignments, forward, moved = _move_status(message, outcome)
+        assignments, forward, moved = _move_status(outcome)
         condition, values = _and(condition, forward), {**values, **moved}
     return condition, values, assignments
 
@@ -481,9 +472,9 @@ def advance(
 
 def conclude(message: Message, status: MessageStatus, reason: str | None) -> bool:
     """Give the message (PK=HANDLE#h, SK=MSG#id) the outcome of its recipients: `status` if
-    that is forward, keeping its GSI1 status partition in step, and only if every recipient
-    still has the status `message` shows (the outcome was derived from them)."""
-    assignments, forward, values = _move_status(message, (status, reason))
+    that is forward, and only if every recipient still has the status `message` shows (the
+    outcome was derived from them)."""
+    assignments, forward, values = _move_status((status, reason))
     others, as_read = _others_as_read(message, None)
     update = _request(
         message,

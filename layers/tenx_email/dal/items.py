@@ -279,11 +279,10 @@ class RecipientItem(BaseModel):
 
 
 class MessageItem(_Item):
+    """A message with its recipients. In no index: every delivery and feedback step writes
+    it, and index entries would double those writes (README, "Access patterns")."""
+
     entity_type = "MESSAGE"
-    gsi1pk: str = Field(alias="GSI1PK")
-    gsi1sk: str = Field(alias="GSI1SK")
-    gsi2pk: str = Field(alias="GSI2PK")
-    gsi2sk: str = Field(alias="GSI2SK")
     handle: str
     message_id: str
     status: MessageStatus
@@ -305,13 +304,8 @@ class MessageItem(_Item):
 
     @classmethod
     def from_domain(cls, message: Message) -> MessageItem:
-        sort = f"{keys.MESSAGE_PREFIX}{message.message_id}"
         return cls(
             **keys.message(message.handle, message.message_id),
-            GSI1PK=keys.messages_by_status(message.handle, message.status.value),
-            GSI1SK=sort,
-            GSI2PK=keys.messages_by_purpose(message.handle, message.purpose.value),
-            GSI2SK=sort,
             **message.model_dump(exclude={"recipients"}),
             recipients=[
                 RecipientItem(**recipient.model_dump()) for recipient in message.recipients
@@ -320,9 +314,7 @@ class MessageItem(_Item):
 
     def to_domain(self) -> Message:
         return Message(
-            **self.model_dump(
-                exclude={"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk", "recipients"}
-            ),
+            **self.model_dump(exclude={"pk", "sk", "recipients"}),
             recipients=tuple(Recipient(**item.model_dump()) for item in self.recipients),
         )
 

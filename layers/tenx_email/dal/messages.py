@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Attr, ConditionBase
 
 from tenx_email import keys
 from tenx_email.dal.items import (
@@ -195,27 +195,27 @@ def get_idempotency(handle_name: str, idempotency_key: str) -> IdempotencyItem |
 def list_messages(
     handle_name: str, *, status: str | None, purpose: str | None, limit: int, next_token: str | None
 ) -> Page[Message]:
-    """A handle's messages, newest first: all (PK=HANDLE#h, SK begins_with MSG#), by status
-    (GSI1, purpose as a filter) or by purpose (GSI2)."""
-    handle_pk = keys.handle(handle_name)["PK"]
-    sort = keys.MESSAGE_PREFIX
-    if status:
-        index, partition = keys.GSI1, keys.messages_by_status(handle_name, status)
-        filters = Attr("purpose").eq(purpose) if purpose else None
-    elif purpose:
-        index, partition, filters = keys.GSI2, keys.messages_by_purpose(handle_name, purpose), None
-    else:
-        index, partition, filters = None, handle_pk, None
+    """A handle's messages, newest first (PK=HANDLE#h, SK begins_with MSG#), status and
+    purpose as filters. Messages are in no index, so that their many writes (accept, each
+    recipient's claim and outcome, feedback) do not write one too; a filtered page is read
+    `limit` messages deep, so it may hold fewer (even none) and still have a next page. Its
+    tokens are bound to its filters."""
+    scope = {name: value for name, value in (("status", status), ("purpose", purpose)) if value}
+    filters: ConditionBase | None = None
+    for name, value in scope.items():
+        condition = Attr(name).eq(value)
+        filters = condition if filters is None else filters & condition
     items, token = query_page(
-        index=index.name if index else None,
-        partition=(index.partition_key if index else keys.PK, partition),
-        sort=(index.sort_key if index else keys.SK, sort),
+        index=None,
+        partition=(keys.PK, keys.handle(handle_name)["PK"]),
+        sort=(keys.SK, keys.MESSAGE_PREFIX),
         since=None,
         newest_first=True,
         limit=limit,
         next_token=next_token,
-        exact={keys.PK: handle_pk} if index else {},
+        exact={},
         filters=filters,
+        scope=scope,
     )
     return Page([MessageItem.from_item(item).to_domain() for item in items], token)
 

@@ -166,7 +166,12 @@ def query_page(
     next_token: str | None,
     exact: dict[str, str],
     filters: ConditionBase | None = None,
+    scope: dict[str, str] | None = None,
 ) -> tuple[list[dict[str, Any]], str | None]:
+    """One page of a Query, and the token of the next. `scope`: the filters the page tokens
+    are bound to (`pagination`), for a list whose filters do not choose its partition.
+    DynamoDB applies `limit` before `filters`: a filtered page may hold fewer items than
+    `limit`, even none, and still have a next page."""
     (partition_name, partition_value), (sort_name, sort_prefix) = partition, sort
     sort_condition = (
         KeyCondition(sort_name).between(sort_prefix + since, sort_prefix + "\uffff")
@@ -187,8 +192,9 @@ def query_page(
         next_token,
         exact={partition_name: partition_value, **exact},
         prefixes={sort_name: sort_prefix},
+        scope=scope,
     )
     if start:
         query["ExclusiveStartKey"] = start
     response = table().query(**query)
-    return response["Items"], pagination.encode(response.get("LastEvaluatedKey"))
+    return response["Items"], pagination.encode(response.get("LastEvaluatedKey"), scope=scope)
