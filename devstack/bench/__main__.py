@@ -126,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent sends")
     parser.add_argument("--rounds", type=int, default=7, help="measured calls per route")
     parser.add_argument(
-        "--import-runs", type=int, default=3, help="fresh imports per module (0 skips the phase)"
+        "--import-runs", type=int, default=5, help="fresh imports per module (0 skips the phase)"
     )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     options = parser.parse_args(argv)
