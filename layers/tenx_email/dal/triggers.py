@@ -262,12 +262,7 @@ def accept_rule_messages(made: Sequence[RuleMessage], usage: Usage) -> dict[str,
         # larger than the whole limit is never tried: one message at a time instead (and a
         # limit of 0 stops every rule message).
         if usage.daily_limit < recipients:
-            if len(pending) == 1:
-                outcome[pending[0].message.message_id] = Accepted.QUOTA_EXHAUSTED
-                return outcome
-            for one in pending:
-                outcome.update(accept_rule_messages([one], usage))
-            return outcome
+            return outcome | _one_at_a_time(pending, usage)
         items = [
             entry
             for one in pending
@@ -304,16 +299,21 @@ def accept_rule_messages(made: Sequence[RuleMessage], usage: Usage) -> dict[str,
             outcome.update(dict.fromkeys(taken, Accepted.ALREADY_CREATED))
             pending = [one for one in pending if one.message.message_id not in taken]
         elif reasons[-1] == _FAILED:  # the day is full for them all
-            if len(pending) == 1:
-                outcome[pending[0].message.message_id] = Accepted.QUOTA_EXHAUSTED
-                return outcome
-            for one in pending:
-                outcome.update(accept_rule_messages([one], usage))
-            return outcome
+            return outcome | _one_at_a_time(pending, usage)
         elif "TransactionConflict" in reasons and conflicts < _TRANSACTION_ATTEMPTS - 1:
             conflicts += 1
         else:
             raise RuntimeError(f"rule message write cancelled: {reasons}")
+    return outcome
+
+
+def _one_at_a_time(pending: Sequence[RuleMessage], usage: Usage) -> dict[str, Accepted]:
+    """Messages the day has no room for together: each on its own, until it is full."""
+    if len(pending) == 1:
+        return {pending[0].message.message_id: Accepted.QUOTA_EXHAUSTED}
+    outcome: dict[str, Accepted] = {}
+    for one in pending:
+        outcome.update(accept_rule_messages([one], usage))
     return outcome
 
 
