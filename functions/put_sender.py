@@ -17,4 +17,8 @@ def put_sender(handle: str, senderId: str, body: SenderIn) -> SenderEnvelope:  #
     return SenderEnvelope(sender=SenderOut.from_sender(sender))
 
 
-handler = entrypoint(app, ROUTE)
+handler = entrypoint(
+    app,
+    ROUTE,
+    prefetch=lambda handle, request: senders.prefetch(handle, request.path.get("senderId", "")),
+)

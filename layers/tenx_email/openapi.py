@@ -124,6 +124,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
         "invalid_header_value",
         "account_domain_not_found",
         "domain_email_identity_not_ready",
+        "version_conflict",
     ),
     "list_templates": ("invalid_next_token",),
     "create_template": ("invalid_template_id", *_TEMPLATE_CONTENT, "email_template_already_exists"),

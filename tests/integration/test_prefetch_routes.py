@@ -414,7 +414,9 @@ def test_the_domain_identity_is_read_with_the_callers_handles() -> None:
     with dynamodb_calls() as calls:
         status, body = invoke("get_domain_identity", {"domain": "example.com"}, sub=OPERATOR)
     assert (status, body["identity"]["status"]) == (200, "READY")
-    assert [call.operation for call in calls] == ["Query", "BatchGetItem", "Query"]
+    # The senders come from the snapshot on the owner item the access check reads.
+    assert [call.operation for call in calls] == ["Query", "BatchGetItem"]
+    assert [profile["senderId"] for profile in body["senderProfiles"]] == ["sender_notifications"]
     assert set(calls[1].keys) == {
         ("HANDLE#acme", "HANDLE"),
         ("DOMAIN#example.com", "OWNER"),

@@ -13,20 +13,26 @@ from tenx_email.models import DomainIdentity
 def attach(identity: DomainIdentity) -> None:
     """Attach a domain to an account: the owner item (PK=DOMAIN#d) and the identity
     (PK=ACCOUNT#id, SK=DOMAIN#d) together. Re-attaching to the same account is a no-op;
-    a domain owned by another account is refused."""
-    owner = DomainOwnerItem(
-        **keys.domain_owner(identity.domain),
-        domain=identity.domain,
-        account_id=identity.account_id,
-    )
+    a domain owned by another account is refused. The owner item starts with an empty
+    `senders` map (see `dal.senders`), and a write here never replaces an existing one."""
     reasons = transact(
         [
             {
-                "Put": {
+                "Update": {
                     "TableName": table().name,
-                    "Item": owner.to_item(),
+                    "Key": keys.domain_owner(identity.domain),
+                    "UpdateExpression": (
+                        "SET #entity = :entity, #domain = :domain, accountId = :account, "
+                        "senders = if_not_exists(senders, :none)"
+                    ),
                     "ConditionExpression": "attribute_not_exists(PK) OR accountId = :account",
-                    "ExpressionAttributeValues": {":account": identity.account_id},
+                    "ExpressionAttributeNames": {"#entity": "entity", "#domain": "domain"},
+                    "ExpressionAttributeValues": {
+                        ":entity": DomainOwnerItem.entity_type,
+                        ":domain": identity.domain,
+                        ":account": identity.account_id,
+                        ":none": {},
+                    },
                 }
             },
             {
@@ -53,7 +59,13 @@ def get(account_id: str, domain: str) -> DomainIdentity | None:
     return DomainIdentityItem.from_item(item).to_domain() if item else None
 
 
+def get_owner(domain: str, *, consistent: bool = False) -> DomainOwnerItem | None:
+    """A domain's owner item (PK=DOMAIN#d, SK=OWNER): its account and its senders' snapshot."""
+    item = get_item(keys.domain_owner(domain), consistent=consistent)
+    return DomainOwnerItem.from_item(item) if item else None
+
+
 def owner_of(domain: str) -> str | None:
     """Which account a domain is attached to (PK=DOMAIN#d, SK=OWNER)."""
-    item = get_item(keys.domain_owner(domain))
-    return DomainOwnerItem.from_item(item).account_id if item else None
+    owner = get_owner(domain)
+    return owner.account_id if owner else None

@@ -174,10 +174,50 @@ class DomainIdentityItem(_Item):
         )
 
 
+class DomainSenderEntry(BaseModel):
+    """One sender profile using a domain, as the domain's OWNER item keeps it (its `senders`
+    map, keyed by `DomainSenderEntry.key`): what the domain's identity view shows of it.
+    Written in the same transaction as the sender item on every change to that item."""
+
+    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    handle: str
+    sender_id: str
+    local_part: str
+    display_name: str
+    reply_to: str | None = None
+    purposes: list[Purpose]
+    enabled: bool
+    identity_key: str
+    identity_status: IdentityStatus
+
+    @staticmethod
+    def key(handle_name: str, sender_id: str) -> str:
+        return f"{handle_name}#{sender_id}"
+
+    @classmethod
+    def from_domain(cls, sender: Sender) -> DomainSenderEntry:
+        return cls(
+            **sender.model_dump(exclude={"domain", "purposes"}), purposes=list(sender.purposes)
+        )
+
+    def to_attribute(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", by_alias=True, exclude_none=True)
+
+    def to_domain(self, domain: str) -> Sender:
+        return Sender(
+            **self.model_dump(exclude={"purposes"}), domain=domain, purposes=tuple(self.purposes)
+        )
+
+
 class DomainOwnerItem(_Item):
+    """Which account a domain is attached to, and (`senders`) a snapshot of every sender
+    profile using it. `senders` is absent on OWNER items written before it existed: their
+    senders are then found through GSI1 (DOMAIN#d) instead."""
+
     entity_type = "DOMAIN_OWNER"
     domain: str
     account_id: str
+    senders: dict[str, DomainSenderEntry] | None = None
 
 
 class SenderItem(_Item):

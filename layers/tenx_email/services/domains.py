@@ -123,8 +123,14 @@ def describe_domain(caller: Caller, domain: str, minimum: Role) -> DomainDetail:
     """GET email-identity: the caller's account's identity and the senders that use it."""
     name = normalize_domain(domain)
     account_id = access.authorize_domain(caller, name, minimum)
+    identity = get_domain(account_id, name)
+    # The owner item came with the access check (the request's read cache); its senders
+    # are read only now, once the caller's access to the owning account is established.
+    owner = store.get_owner(name)
+    snapshot = sender_store.snapshot_of_domain(owner) if owner else None
     return DomainDetail(
-        identity=get_domain(account_id, name), senders=sender_store.senders_of_domain(name)
+        identity=identity,
+        senders=snapshot if snapshot is not None else sender_store.senders_of_domain(name),
     )
 
 

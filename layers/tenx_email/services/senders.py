@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from tenx_email import keys
 from tenx_email.dal import domains as domain_store
 from tenx_email.dal import senders as store
 from tenx_email.errors import (
@@ -93,8 +94,14 @@ def put_sender(access: HandleAccess, sender_id: str, draft: SenderDraft) -> Send
         identity_key=identity.identity_key,
         identity_status=identity.status,
     )
-    store.put_sender(sender)
+    store.put_sender(sender, store.get_sender(sender.handle, sender_id), access.handle.account_id)
     return sender
+
+
+def prefetch(handle_name: str, sender_id: str) -> list[keys.Key]:
+    """What put_sender reads under the handle (the sender it replaces, if any), for the access
+    check to read along; nothing for an id put_sender refuses."""
+    return [keys.sender(handle_name, sender_id)] if SENDER_ID.fullmatch(sender_id) else []
 
 
 def list_senders(access: HandleAccess) -> list[Sender]:
