@@ -174,10 +174,8 @@ class DomainIdentityItem(_Item):
         )
 
 
-class DomainSenderEntry(BaseModel):
-    """One sender profile using a domain, as the domain's OWNER item keeps it (its `senders`
-    map, keyed by `DomainSenderEntry.key`): what the domain's identity view shows of it.
-    Written in the same transaction as the sender item on every change to that item."""
+class _SenderFields(BaseModel):
+    """A sender profile's stored attributes but its domain (the item's and the snapshot's)."""
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
     handle: str
@@ -189,6 +187,12 @@ class DomainSenderEntry(BaseModel):
     enabled: bool
     identity_key: str
     identity_status: IdentityStatus
+
+
+class DomainSenderEntry(_SenderFields):
+    """One sender profile using a domain, as the domain's OWNER item keeps it (its `senders`
+    map, keyed by `DomainSenderEntry.key`): what the domain's identity view shows of it.
+    Written in the same transaction as the sender item on every change to that item."""
 
     @staticmethod
     def key(handle_name: str, sender_id: str) -> str:
@@ -220,20 +224,11 @@ class DomainOwnerItem(_Item):
     senders: dict[str, DomainSenderEntry] | None = None
 
 
-class SenderItem(_Item):
+class SenderItem(_Item, _SenderFields):
     entity_type = "SENDER"
     gsi1pk: str = Field(alias="GSI1PK")
     gsi1sk: str = Field(alias="GSI1SK")
-    handle: str
-    sender_id: str
     domain: str
-    local_part: str
-    display_name: str
-    reply_to: str | None = None
-    purposes: list[Purpose]
-    enabled: bool
-    identity_key: str
-    identity_status: IdentityStatus
 
     @classmethod
     def from_domain(cls, sender: Sender) -> SenderItem:
