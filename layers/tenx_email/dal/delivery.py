@@ -35,7 +35,7 @@ from tenx_email.dal.items import (
     SuppressionItem,
     TemplateVersionItem,
 )
-from tenx_email.dal.queries import batch_get
+from tenx_email.dal.queries import ItemKey, item_key, items_by_key
 from tenx_email.dal.table import table, transact
 from tenx_email.models import (
     DeliveryEvent,
@@ -51,8 +51,6 @@ _NAMES = {"#r": "recipients", "#s": "status", "#status": "status"}
 _NAME = re.compile(r"#\w+")
 _CONDITION_FAILED = "ConditionalCheckFailed"
 _TRANSACTION_ATTEMPTS = 3
-# DynamoDB's limit on the keys of one BatchGetItem.
-_BATCH_KEYS = 100
 
 # A message's handle and id: how SQS records and SES events name it.
 MessageRef = tuple[str, str]
@@ -92,19 +90,8 @@ def from_domain(message: Message) -> str:
     return parseaddr(message.from_email)[1].rpartition("@")[2].lower()
 
 
-def _read(wanted: Iterable[keys.Key]) -> dict[tuple[str, str], dict[str, Any]]:
-    """Consistent BatchGetItems of these keys (each once, at most 100 a call): the items
-    found, by (PK, SK)."""
-    unique = list({(key["PK"], key["SK"]): key for key in wanted}.values())
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for start in range(0, len(unique), _BATCH_KEYS):
-        for item in batch_get(unique[start : start + _BATCH_KEYS]):
-            found[(item["PK"], item["SK"])] = item
-    return found
-
-
-def _at(found: dict[tuple[str, str], dict[str, Any]], key: keys.Key) -> dict[str, Any] | None:
-    return found.get((key["PK"], key["SK"]))
+def _at(found: dict[ItemKey, dict[str, Any]], key: keys.Key) -> dict[str, Any] | None:
+    return found.get(item_key(key))
 
 
 def _recheck_keys(message: Message, handle: Handle | None, emails: set[str]) -> list[keys.Key]:
@@ -122,7 +109,7 @@ def _recheck(
     message: Message,
     handle: Handle | None,
     emails: set[str],
-    found: dict[tuple[str, str], dict[str, Any]],
+    found: dict[ItemKey, dict[str, Any]],
 ) -> Recheck:
     sender = _at(found, keys.sender(message.handle, message.sender_id))
     version = _at(
@@ -160,7 +147,7 @@ def load_batch(refs: Iterable[MessageRef]) -> dict[MessageRef, Loaded]:
     Every ref gets an entry but a message whose item cannot be read as one: that record
     reads again on its own (and fails there)."""
     wanted = list(dict.fromkeys(refs))
-    first = _read(
+    first = items_by_key(
         key
         for handle_name, message_id in wanted
         for key in (keys.message(handle_name, message_id), keys.handle(handle_name))
@@ -190,7 +177,7 @@ def load_batch(refs: Iterable[MessageRef]) -> dict[MessageRef, Loaded]:
         and message.status.rank < MessageStatus.SENT.rank
         and _pending_emails(message)
     }
-    second = _read(
+    second = items_by_key(
         key
         for message in to_check.values()
         for key in _recheck_keys(message, handles[message.handle], _pending_emails(message))
@@ -212,7 +199,7 @@ def load_messages(refs: Iterable[MessageRef]) -> dict[MessageRef, Message | None
     BatchGetItems (one call up to 100 messages). Every ref gets an entry (None: not stored)
     but a message whose item cannot be read as one."""
     wanted = list(dict.fromkeys(refs))
-    found = _read(keys.message(handle_name, message_id) for handle_name, message_id in wanted)
+    found = items_by_key(keys.message(*ref) for ref in wanted)
     messages: dict[MessageRef, Message | None] = {}
     for ref in wanted:
         item = _at(found, keys.message(*ref))
@@ -231,7 +218,7 @@ def load_recheck(message: Message, emails: Iterable[str]) -> Recheck:
     (PK=ACCOUNT#id, SK=DOMAIN#d)."""
     lowered = {email.lower() for email in emails}
     handle_key = keys.handle(message.handle)
-    found = _read([handle_key, *_recheck_keys(message, None, lowered)])
+    found = items_by_key([handle_key, *_recheck_keys(message, None, lowered)])
     handle_item = _at(found, handle_key)
     handle = HandleItem.from_item(handle_item).to_domain() if handle_item else None
     if handle is not None:
@@ -344,7 +331,7 @@ def _and(*conditions: str) -> str:
     return " AND ".join(condition for condition in conditions if condition)
 
 
-def _others_as_read(message: Message, index: int | None) -> tuple[str, dict[str, Any]]:
+def _others_asitems_by_key(message: Message, index: int | None) -> tuple[str, dict[str, Any]]:
     """A condition: every recipient but `index` still has the status `message` shows."""
     parts, values = [], {}
     for other, recipient in enumerate(message.recipients):
@@ -381,7 +368,7 @@ def _with_outcome(
     (if any). Returns (condition, values, more assignments)."""
     assignments = ""
     if others_as_read or outcome is not None:
-        others, as_read = _others_as_read(message, index)
+        others, as_read = _others_asitems_by_key(message, index)
         condition, values = _and(condition, others), {**values, **as_read}
     if outcome is not None:
         assignments, forward, moved = _move_status(outcome)
@@ -475,7 +462,7 @@ def conclude(message: Message, status: MessageStatus, reason: str | None) -> boo
     that is forward, and only if every recipient still has the status `message` shows (the
     outcome was derived from them)."""
     assignments, forward, values = _move_status((status, reason))
-    others, as_read = _others_as_read(message, None)
+    others, as_read = _others_asitems_by_key(message, None)
     update = _request(
         message,
         f"SET {assignments}, updatedAt = :now",

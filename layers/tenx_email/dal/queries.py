@@ -155,6 +155,12 @@ def batch_get(wanted: list[keys.Key]) -> list[dict[str, Any]]:
     return found + (_batch_read(missing) if missing else [])
 
 
+def items_by_key(wanted: Iterable[keys.Key]) -> dict[ItemKey, dict[str, Any]]:
+    """`batch_get` of these keys (each once, as many calls as the key limit needs): the items
+    found, by (PK, SK)."""
+    return {item_key(item): item for item in batch_get(list(wanted))}
+
+
 def query_page(
     *,
     index: str | None,

@@ -29,7 +29,7 @@ from tenx_email.dal.items import (
     TemplateItem,
 )
 from tenx_email.dal.messages import UsageCharge, charge_usage, put_new
-from tenx_email.dal.queries import Page, batch_get, query_page
+from tenx_email.dal.queries import ItemKey, Page, item_key, items_by_key, query_page
 from tenx_email.dal.table import table, transact
 from tenx_email.models import (
     CampaignEvent,
@@ -43,8 +43,7 @@ from tenx_email.models import (
     Template,
 )
 
-# DynamoDB's limits: keys per BatchGetItem, puts per BatchWriteItem, actions per transaction.
-_KEYS_PER_BATCH_GET = 100
+# DynamoDB's limits: puts per BatchWriteItem, actions per transaction.
 _PUTS_PER_BATCH_WRITE = 25
 # A rule message is three puts (message, QUEUED event, run); the day's usage is one more.
 MESSAGES_PER_TRANSACTION = 33
@@ -92,13 +91,13 @@ def put_leads_and_events(
     """Store leads (handle, campaign id, lead, captured at; SK=LEAD#campaign#lead) and keep
     campaign events until a time (SK=CEVT#campaign#event), with BatchWriteItem, 25 puts a
     call. Plain puts, safe to repeat: of two puts of one key the later one is kept."""
-    items: dict[tuple[str, str], dict[str, Any]] = {}
+    items: dict[ItemKey, dict[str, Any]] = {}
     for handle_name, campaign_id, lead, captured_at in leads:
         item = _lead_item(handle_name, campaign_id, lead, captured_at)
-        items[(item["PK"], item["SK"])] = item
+        items[item_key(item)] = item
     for event, keep_until in events:
         item = _event_item(event, keep_until)
-        items[(item["PK"], item["SK"])] = item
+        items[item_key(item)] = item
     puts = list(items.values())
     for start in range(0, len(puts), _PUTS_PER_BATCH_WRITE):
         _batch_write(puts[start : start + _PUTS_PER_BATCH_WRITE])
@@ -186,9 +185,9 @@ def read_together(wanted: Wanted) -> Found:
         *(("template", ids, keys.template(*ids)) for ids in wanted.templates),
         *(("quota", (handle_name,), keys.quota(handle_name)) for handle_name in wanted.quotas),
     ]
-    items = _get_all([key for _, _, key in requests])
+    items = items_by_key([key for _, _, key in requests])
     for kind, ids, key in requests:
-        item = items.get((key["PK"], key["SK"]))
+        item = items.get(item_key(key))
         if item is None:
             continue
         if kind == "campaign":
@@ -205,15 +204,6 @@ def read_together(wanted: Wanted) -> Found:
             found.templates[(ids[0], ids[1])] = TemplateItem.from_item(item).to_domain()
         else:
             found.daily_limits[ids[0]] = QuotaItem.from_item(item).daily_limit
-    return found
-
-
-def _get_all(wanted: Sequence[keys.Key]) -> dict[tuple[str, str], dict[str, Any]]:
-    distinct = list({(key["PK"], key["SK"]): key for key in wanted}.values())
-    found: dict[tuple[str, str], dict[str, Any]] = {}
-    for start in range(0, len(distinct), _KEYS_PER_BATCH_GET):
-        for item in batch_get(distinct[start : start + _KEYS_PER_BATCH_GET]):
-            found[(item["PK"], item["SK"])] = item
     return found
 
 
