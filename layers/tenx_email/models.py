@@ -107,6 +107,11 @@ class Sender(_Domain):
     def from_email(self) -> str:
         return f"{self.local_part}@{self.domain}"
 
+    @property
+    def from_header(self) -> str:
+        """The From a message captures when it is queued: "Display Name <local@domain>"."""
+        return f"{self.display_name} <{self.from_email}>"
+
 
 class Caller(_Domain):
     """The authenticated user, as the authorizer vouched for them."""

@@ -234,7 +234,7 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
         status=MessageStatus.QUEUED,
         purpose=request.purpose,
         sender_id=sender.sender_id,
-        from_email=f"{sender.display_name} <{sender.from_email}>",
+        from_email=sender.from_header,
         reply_to=sender.reply_to,
         recipients=tuple(Recipient(email=address) for address in recipients),
         subject=subject,

@@ -302,7 +302,7 @@ def compose_rule_message(
         status=MessageStatus.QUEUED,
         purpose=Purpose.PRODUCT_NOTIFICATION,
         sender_id=sender.sender_id,
-        from_email=f"{sender.display_name} <{sender.from_email}>",
+        from_email=sender.from_header,
         reply_to=sender.reply_to,
         recipients=(Recipient(email=event.lead.email),),
         subject=subject,
