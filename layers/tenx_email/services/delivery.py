@@ -27,7 +27,7 @@ later (RetryLater) until a pass concludes.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -218,6 +218,31 @@ def conclusion(before: Message, after: Message) -> store.Outcome | None:
     return outcome
 
 
+def read_together(
+    refs: list[store.MessageRef],
+    read: Callable[[list[store.MessageRef]], dict[store.MessageRef, KnownMessage]],
+) -> dict[store.MessageRef, KnownMessage]:
+    """What a consumer's batch read learns of its records' messages: nothing when no record
+    names one, or when the read failed (each record then reads on its own)."""
+    if not refs:
+        return {}
+    try:
+        return read(refs)
+    except Exception as error:
+        logger.warning(
+            "batch read failed; each record reads on its own",
+            extra={"error": type(error).__name__},
+        )
+        return {}
+
+
+def _load_batch(refs: list[store.MessageRef]) -> dict[store.MessageRef, KnownMessage]:
+    return {
+        ref: KnownMessage(*ref, found.message, recheck=found.recheck)
+        for ref, found in store.load_batch(refs).items()
+    }
+
+
 class DeliveryBatch:
     """One invocation's records: their messages and what their re-check needs are read
     together before the first record (dal/delivery.py, `load_batch`: two consistent
@@ -237,22 +262,7 @@ class DeliveryBatch:
             except ValidationError:
                 continue  # fails on its own
             refs.append((job.handle, job.message_id))
-        if not refs:
-            return cls({})
-        try:
-            loaded = store.load_batch(refs)
-        except Exception as error:
-            logger.warning(
-                "batch read failed; each record reads on its own",
-                extra={"error": type(error).__name__},
-            )
-            return cls({})
-        return cls(
-            {
-                ref: KnownMessage(*ref, found.message, recheck=found.recheck)
-                for ref, found in loaded.items()
-            }
-        )
+        return cls(read_together(refs, _load_batch))
 
     def deliver(self, record: QueuedRecord) -> None:
         deliver(record, self)

@@ -36,7 +36,13 @@ from tenx_email.models import (
     SuppressionSource,
 )
 from tenx_email.observability import logger, metrics
-from tenx_email.services.delivery import KnownMessage, conclusion, outcome_of, with_recipient
+from tenx_email.services.delivery import (
+    KnownMessage,
+    conclusion,
+    outcome_of,
+    read_together,
+    with_recipient,
+)
 
 
 @dataclass(frozen=True)
@@ -124,6 +130,10 @@ def _target(event: _SesEvent) -> _Target | None:
         return None
 
 
+def _load_messages(refs: list[store.MessageRef]) -> dict[store.MessageRef, KnownMessage]:
+    return {ref: KnownMessage(*ref, message) for ref, message in store.load_messages(refs).items()}
+
+
 class FeedbackBatch:
     """One invocation's records: the messages their events name are read together before the
     first record (one consistent BatchGetItem for up to ten events), then each event is
@@ -144,17 +154,7 @@ class FeedbackBatch:
             target = _target(event) if event.detail.event_type in KINDS else None
             if target is not None:
                 refs.append((target.handle, target.message_id))
-        if not refs:
-            return cls({})
-        try:
-            messages = store.load_messages(refs)
-        except Exception as error:
-            logger.warning(
-                "batch read failed; each event reads on its own",
-                extra={"error": type(error).__name__},
-            )
-            return cls({})
-        return cls({ref: KnownMessage(*ref, message) for ref, message in messages.items()})
+        return cls(read_together(refs, _load_messages))
 
     def handle_event(self, body: str) -> None:
         handle_event(body, self)
