@@ -29,6 +29,20 @@ class LocalLambdaContext:
         return max(0, int((self.deadline - time.monotonic()) * 1000))
 
 
+def lambda_context(
+    module: str, *, stage: str = STAGE, timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
+) -> LocalLambdaContext:
+    """The context Lambda would pass to the function of `functions/<module>.py`."""
+    name = f"tenx-email-{stage}-{module.replace('_', '-')}"
+    return LocalLambdaContext(
+        function_name=name,
+        memory_limit_in_mb=MEMORY_MB,
+        invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
+        aws_request_id=str(uuid.uuid4()),
+        deadline=time.monotonic() + timeout_seconds,
+    )
+
+
 class LambdaRunner:
     """Invokes handlers one at a time.
 
@@ -45,13 +59,5 @@ class LambdaRunner:
         self, module: str, event: dict[str, Any], timeout_seconds: int = DEFAULT_TIMEOUT_SECONDS
     ) -> Any:
         handler = importlib.import_module(f"functions.{module}").handler
-        name = f"tenx-email-{STAGE}-{module.replace('_', '-')}"
         with self._lock:
-            context = LocalLambdaContext(
-                function_name=name,
-                memory_limit_in_mb=MEMORY_MB,
-                invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
-                aws_request_id=str(uuid.uuid4()),
-                deadline=time.monotonic() + timeout_seconds,
-            )
-            return handler(event, context)
+            return handler(event, lambda_context(module, timeout_seconds=timeout_seconds))

@@ -45,7 +45,6 @@ CONFIGURATION_SET = f"tenx-email-{STAGE}"
 SCHEDULE_GROUP = f"tenx-email-{STAGE}-campaign-delays"
 JWT_ISSUER = "https://idp.bench.invalid/"
 JWT_AUDIENCE = "tenx-email-bench"
-MEMORY_MB = 256  # what LambdaContext reports; the cost model reads infra's constant
 BATCH_SIZE = 10
 RECEIVE_WAIT_SECONDS = 2
 
@@ -214,29 +213,13 @@ class CountingSink(io.TextIOBase):
         return len(text)
 
 
-@dataclass(frozen=True)
-class _Context:
-    function_name: str
-    memory_limit_in_mb: int
-    invoked_function_arn: str
-    aws_request_id: str
-    deadline: float
-
-    def get_remaining_time_in_millis(self) -> int:
-        return max(0, int((self.deadline - time.monotonic()) * 1000))
-
-
 def lambda_context(module: str, timeout_seconds: int = 60) -> LambdaContext:
     """What Lambda passes as the context (the part the handlers and Powertools read)."""
-    name = f"tenx-email-{STAGE}-{module.replace('_', '-')}"
-    context = _Context(
-        function_name=name,
-        memory_limit_in_mb=MEMORY_MB,
-        invoked_function_arn=f"arn:aws:lambda:{REGION}:{ACCOUNT_ID}:function:{name}",
-        aws_request_id=str(uuid.uuid4()),
-        deadline=time.monotonic() + timeout_seconds,
+    from devstack.lambdas import lambda_context as local_context
+
+    return cast(
+        "LambdaContext", local_context(module, stage=STAGE, timeout_seconds=timeout_seconds)
     )
-    return cast("LambdaContext", context)
 
 
 @dataclass

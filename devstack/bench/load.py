@@ -33,6 +33,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from devstack.bench.inprocess import SENDER, TEMPLATE
+
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 60
 SHUTDOWN_SECONDS = 60
@@ -42,21 +44,6 @@ SETTLE_SECONDS_PER_MESSAGE = 0.5
 ADDRESSES = 5
 IN_FLIGHT = frozenset({"QUEUED", "SENDING"})
 SENT_STATUSES = frozenset({"SENT", "DELIVERED", "DELIVERY_DELAYED"})
-SENDER = {
-    "domain": "example.com",
-    "localPart": "notifications",
-    "displayName": "Acme Notifications",
-    "replyTo": "support@example.com",
-    "purposes": ["PRODUCT_NOTIFICATION", "LEAD_VERIFICATION", "TRANSACTIONAL_API"],
-    "enabled": True,
-}
-TEMPLATE = {
-    "templateId": "tmpl_lead_followup",
-    "name": "Lead follow-up",
-    "subject": "Thanks for reaching out, {{firstName}}",
-    "html": "<p>Hi {{firstName}}, thanks for your interest in {{service}}.</p>",
-    "text": "Hi {{firstName}}, thanks for your interest in {{service}}.",
-}
 
 
 def percentile(values: Sequence[float], pct: float) -> float:
