@@ -244,6 +244,19 @@ def run_delivery(event: dict[str, Any], module: ModuleType = deliver) -> list[st
     return [failure["itemIdentifier"] for failure in response["batchItemFailures"]]
 
 
+def run_delivery_dying_after_ses(
+    ses: SesSpy, event: dict[str, Any], module: ModuleType = deliver
+) -> None:
+    """Invoke the delivery Lambda and let it die right after SES accepted a send, before the
+    outcome is recorded (the recipient is left SENDING)."""
+    ses.crash_after_send = True
+    try:
+        with pytest.raises(Crash):
+            run_delivery(event, module)
+    finally:
+        ses.crash_after_send = False
+
+
 def second_consumer() -> ModuleType:
     """Another copy of the delivery function, as a second Lambda execution environment has
     (its own batch processor)."""

@@ -33,13 +33,13 @@ from tests.integration.delivery_support import (
     FROM,
     REGION,
     SENDER_ID,
-    Crash,
     SesSpy,
     enqueue,
     events_of,
     job,
     queue_message,
     run_delivery,
+    run_delivery_dying_after_ses,
     second_consumer,
     seconds_until_visible,
     stored,
@@ -184,10 +184,7 @@ def test_a_stale_read_never_claims_over_a_live_claim(ses: SesSpy, queue: str) ->
 
     def before_first_claim(**_: object) -> None:
         client.meta.events.unregister("before-call.dynamodb.UpdateItem", before_first_claim)
-        ses.crash_after_send = True
-        with pytest.raises(Crash):
-            run_delivery(second, elsewhere)
-        ses.crash_after_send = False
+        run_delivery_dying_after_ses(ses, second, elsewhere)
 
     client.meta.events.register("before-call.dynamodb.UpdateItem", before_first_claim)
 
@@ -307,10 +304,7 @@ def test_a_crash_after_ses_accepted_is_never_resent(
     # Given the invocation dies after SES accepted the send, before it was recorded (property 6)
     message = queue_message("a@example.org")
     event = enqueue(queue, job(message))
-    ses.crash_after_send = True
-    with pytest.raises(Crash):
-        run_delivery(event)
-    ses.crash_after_send = False
+    run_delivery_dying_after_ses(ses, event)
     assert stored(message).recipients[0].status is MessageStatus.SENDING
 
     # When the record comes back while the claim is fresh

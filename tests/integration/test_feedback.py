@@ -31,6 +31,7 @@ from tests.integration.delivery_support import (
     job,
     queue_message,
     run_delivery,
+    run_delivery_dying_after_ses,
     stored,
 )
 
@@ -248,10 +249,7 @@ def test_a_send_event_recovers_a_crashed_send(
     # Given a send that crashed after SES accepted it, so the recipient is left SENDING
     message = queue_message("a@example.org")
     event = enqueue(queue, job(message))
-    ses.crash_after_send = True
-    with pytest.raises(Crash):
-        run_delivery(event)
-    ses.crash_after_send = False
+    run_delivery_dying_after_ses(ses, event)
 
     # When SES's Send event arrives
     run_feedback(ses_event("Send", stored(message), send={}))
