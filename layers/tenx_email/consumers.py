@@ -1,8 +1,6 @@
-"""The Lambda handler of an SQS consumer: each record is settled on its own (partial batch
-response), with logging and metrics around the batch.
-
-A consumer may also look at the whole batch before its records (`sqs_batch_consumer`), for
-reads its records share; each record is still settled on its own."""
+"""The Lambda handler of an SQS consumer (`sqs_batch_consumer`), with logging and metrics
+around the batch: the consumer first sees the whole batch, for the reads and writes its
+records share, then each record is settled on its own (partial batch response)."""
 
 from __future__ import annotations
 
@@ -27,10 +25,6 @@ RecordHandler = Callable[[SQSRecord], None] | Callable[[SQSRecord, LambdaContext
 # records. It must not raise (a raise would fail every record of the batch): what it cannot
 # prepare, the record handler does on its own.
 BatchPreparer = Callable[[list[SQSRecord]], RecordHandler]
-
-
-def sqs_consumer(record_handler: RecordHandler) -> LambdaHandler:
-    return sqs_batch_consumer(lambda _records: record_handler)
 
 
 def sqs_batch_consumer(prepare: BatchPreparer) -> LambdaHandler:

@@ -61,12 +61,6 @@ def put_account(account: Account) -> None:
         raise
 
 
-def get_account(account_id: str) -> Account | None:
-    """Get account by id."""
-    item = get_item(keys.account(account_id))
-    return AccountItem.from_item(item).to_domain() if item else None
-
-
 def put_handle(handle: Handle) -> None:
     """Create handle (PK=HANDLE#name, SK=HANDLE) under an existing account, never overwriting."""
     _put_child(

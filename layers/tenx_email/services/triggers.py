@@ -515,14 +515,6 @@ def run_jobs(bodies: Sequence[str]) -> dict[str, Exception | None]:
     return {body: work.error for body, work in works.items()}
 
 
-def run_job(body: str) -> None:
-    """One trigger-jobs record on its own: an event from the HTTP routes or the bus, or a
-    delayed rule's schedule firing."""
-    error = run_jobs([body])[body]
-    if error is not None:
-        raise error
-
-
 def _run_together(works: list[_Work]) -> None:
     if not works:
         return
