@@ -138,6 +138,33 @@ def test_a_delivery_moves_recipient_and_message_forward(ses: SesSpy, queue: str)
     assert datetime.fromisoformat(timeline[1]["occurredAt"]) == datetime.fromisoformat(delivered_at)
 
 
+def test_a_delivery_reported_before_the_send_call_returned_still_follows_sent(
+    ses: SesSpy, queue: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a send whose SES call took two seconds, and SES's Delivery event stamped one
+    # second into it (SES delivers before its API answer reaches us)
+    message = queue_message("a@example.org")
+    called_at: list[datetime] = []
+
+    def slow_call() -> None:
+        called_at.append(clock.now())
+        monkeypatch.setattr(clock, "_offset", clock._offset + timedelta(seconds=2))
+
+    ses.during_next_send = slow_call
+    assert run_delivery(enqueue(queue, job(message))) == []
+    delivered_at = clock.iso(called_at[0] + timedelta(seconds=1))
+    event = ses_event("Delivery", stored(message), delivery={"timestamp": delivered_at})
+
+    # When feedback handles it
+    _, failed = run_feedback(event)
+
+    # Then the timeline reads SENT (dated by the claim taken before the call), then DELIVERED
+    assert failed == []
+    timeline = events_of(message)
+    assert [e["type"] for e in timeline] == ["SENT", "DELIVERED"]
+    assert datetime.fromisoformat(timeline[0]["occurredAt"]) <= called_at[0]
+
+
 def test_a_duplicate_event_changes_nothing(ses: SesSpy, queue: str) -> None:
     # Given a hard bounce for a sent message (property 10)
     message = sent_message(queue, "A@Example.org")

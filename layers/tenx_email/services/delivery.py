@@ -439,18 +439,21 @@ def _settle(
     reason: str | None = None,
     ses_message_id: str | None = None,
 ) -> None:
-    """Record recipient `index`'s outcome and its event in one write; when that gives every
-    recipient an outcome, the message's status too (only from what we know is current)."""
+    """Record recipient `index`'s outcome and its event; when that gives every recipient an
+    outcome, the message's status too (only from what we know is current)."""
     message = known.current()
+    # SENT is dated by its claim, taken just before the SES call, so it sorts before anything
+    # SES reports on the email (a delivery can be reported before the call has returned).
+    at = claimed_at if status is MessageStatus.SENT and claimed_at else clock.now()
     event = DeliveryEvent(
         handle=message.handle,
         message_id=message.message_id,
-        event_id=ids.ulid(),
+        event_id=ids.ulid(at),
         type=_EVENT_TYPES[status],
         purpose=message.purpose,
         recipient=message.recipients[index].email,
         detail=reason,
-        occurred_at=clock.now(),
+        occurred_at=at,
     )
     changes: dict[str, object] = {"status": status}
     if reason is not None:
