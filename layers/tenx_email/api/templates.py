@@ -105,11 +105,7 @@ class TemplateUpdateIn(ApiInput):
         return TemplateChange(
             name=self.name,
             status=self.status,
-            content={
-                field: getattr(self, field)
-                for field in ("subject", "html", "text")
-                if field in sent
-            },
+            content={field: getattr(self, field) for field in CONTENT_FIELDS if field in sent},
         )
 
 
