@@ -1,4 +1,4 @@
-"""API shapes of campaign email rules and of what each rule did with each campaign event."""
+"""API shapes of campaign email rules."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from pydantic import Field, StrictBool, StrictInt, StringConstraints
 
 from tenx_email import clock
 from tenx_email.api.base import ApiInput, ApiModel
-from tenx_email.models import EmailRule, RuleRun, RuleRunOutcome, RuleTrigger
+from tenx_email.models import EmailRule, RuleTrigger
 from tenx_email.services.rules import RuleDraft
 
 ReferenceId = Annotated[str, StringConstraints(min_length=1, max_length=80)]
@@ -79,28 +79,3 @@ class EmailRuleEnvelope(ApiModel):
 
 class EmailRuleListOut(ApiModel):
     rules: list[EmailRuleOut]
-
-
-class RuleRunOut(ApiModel):
-    event_id: str
-    outcome: RuleRunOutcome
-    rule_version: int
-    message_id: str | None
-    reason: str | None
-    at: str
-
-    @classmethod
-    def from_run(cls, run: RuleRun) -> Self:
-        return cls(
-            event_id=run.event_id,
-            outcome=run.outcome,
-            rule_version=run.rule_version,
-            message_id=run.message_id,
-            reason=run.reason,
-            at=clock.iso(run.at),
-        )
-
-
-class RuleRunListOut(ApiModel):
-    runs: list[RuleRunOut]
-    next_token: str | None
