@@ -3,7 +3,7 @@ campaign's rules run asynchronously (202 with the event id)."""
 
 from __future__ import annotations
 
-from tenx_email.api.models import CampaignEventAccepted
+from tenx_email.api.campaign_events import CampaignEventAccepted
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
 from tenx_email.services import rules, triggers

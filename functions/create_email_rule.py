@@ -4,7 +4,7 @@ It applies to the campaign's future events only."""
 from __future__ import annotations
 
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
-from tenx_email.api.rule_models import EmailRuleEnvelope, EmailRuleIn, EmailRuleOut
+from tenx_email.api.rules import EmailRuleEnvelope, EmailRuleIn, EmailRuleOut
 from tenx_email.routes import route
 from tenx_email.services import rules
 

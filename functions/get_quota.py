@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tenx_email.api.models import QuotaEnvelope, QuotaOut
+from tenx_email.api.quotas import QuotaEnvelope, QuotaOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
 from tenx_email.services import quotas

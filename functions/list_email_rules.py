@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
-from tenx_email.api.rule_models import EmailRuleListOut, EmailRuleOut
+from tenx_email.api.rules import EmailRuleListOut, EmailRuleOut
 from tenx_email.routes import route
 from tenx_email.services import rules
 

@@ -7,7 +7,7 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
-from tenx_email.api.models import RuleRunListOut, RuleRunOut
+from tenx_email.api.campaign_events import RuleRunListOut, RuleRunOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
 from tenx_email.services import rules, triggers

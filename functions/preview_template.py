@@ -3,8 +3,9 @@ given variables and name the variables it uses that were not given. Writes nothi
 
 from __future__ import annotations
 
-from tenx_email.api.models import PreviewEnvelope, PreviewIn, PreviewOut, variable_values
+from tenx_email.api.base import variable_values
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
+from tenx_email.api.templates import PreviewEnvelope, PreviewIn, PreviewOut
 from tenx_email.routes import route
 from tenx_email.services import templates
 

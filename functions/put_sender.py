@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tenx_email.api.models import SenderEnvelope, SenderIn, SenderOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
+from tenx_email.api.senders import SenderEnvelope, SenderIn, SenderOut
 from tenx_email.routes import route
 from tenx_email.services import senders
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from tenx_email.api.models import SuppressionEnvelope, SuppressionIn, SuppressionOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
+from tenx_email.api.suppressions import SuppressionEnvelope, SuppressionIn, SuppressionOut
 from tenx_email.routes import route
 from tenx_email.services import suppressions
 

@@ -3,7 +3,7 @@ of a lead captured on the campaign; its CONVERSION rules run asynchronously (202
 
 from __future__ import annotations
 
-from tenx_email.api.models import CampaignEventAccepted, ConversionIn
+from tenx_email.api.campaign_events import CampaignEventAccepted, ConversionIn
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
 from tenx_email.services import rules, triggers

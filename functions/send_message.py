@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from tenx_email.api.models import MessageEnvelope, MessageOut, SendIn
+from tenx_email.api.messages import MessageEnvelope, MessageOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
+from tenx_email.api.sending import SendIn
 from tenx_email.routes import route
 from tenx_email.services import sending
 

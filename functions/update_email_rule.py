@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
-from tenx_email.api.rule_models import EmailRuleEnvelope, EmailRuleOut, EmailRuleUpdateIn
+from tenx_email.api.rules import EmailRuleEnvelope, EmailRuleOut, EmailRuleUpdateIn
 from tenx_email.routes import route
 from tenx_email.services import rules
 

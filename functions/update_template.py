@@ -3,8 +3,8 @@ becomes a new immutable version and the active one."""
 
 from __future__ import annotations
 
-from tenx_email.api.models import TemplateEnvelope, TemplateOut, TemplateUpdateIn
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
+from tenx_email.api.templates import TemplateEnvelope, TemplateOut, TemplateUpdateIn
 from tenx_email.routes import route
 from tenx_email.services import templates
 

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 
 from tenx_email import errors, gateway_responses
-from tenx_email.api.models import ErrorBody
+from tenx_email.api.base import ErrorBody
 from tenx_email.dal.pagination import InvalidNextToken
 from tenx_email.routes import ROUTES, Route, Scope
 

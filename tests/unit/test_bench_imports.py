@@ -12,7 +12,7 @@ import time:       500 |       1800 | boto3
 import time:    190000 |     190000 |     aws_xray_sdk.core
 import time:      4000 |     194000 |   aws_xray_sdk
 import time:     40000 |     40000 |     tenx_email.models
-import time:     30000 |     70000 |   tenx_email.api.models
+import time:     30000 |     70000 |   tenx_email.api.sending
 import time:      2000 |     72000 | functions.send_message
 not an importtime line
 """

@@ -1,4 +1,4 @@
-"""API shapes of the campaign email rule routes (see api/models.py for the conventions)."""
+"""API shapes of campaign email rules."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from typing import Annotated, Self
 from pydantic import Field, StrictBool, StrictInt, StringConstraints
 
 from tenx_email import clock
-from tenx_email.api.models import ApiInput, ApiModel
+from tenx_email.api.base import ApiInput, ApiModel
 from tenx_email.models import EmailRule, RuleTrigger
 from tenx_email.services.rules import RuleDraft
 

@@ -1,0 +1,51 @@
+"""API shapes of campaign events (lead captures and conversions) and of what each email rule
+did with each event (its runs)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Self
+
+from pydantic import StringConstraints
+
+from tenx_email import clock
+from tenx_email.api.base import ApiInput, ApiModel
+from tenx_email.models import CampaignEvent, CampaignEventType, RuleRun, RuleRunOutcome
+
+
+class ConversionIn(ApiInput):
+    lead_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
+class CampaignEventAccepted(ApiModel):
+    event_id: str
+    lead_id: str
+    type: CampaignEventType
+
+    @classmethod
+    def from_event(cls, event: CampaignEvent) -> Self:
+        return cls(event_id=event.event_id, lead_id=event.lead.lead_id, type=event.type)
+
+
+class RuleRunOut(ApiModel):
+    event_id: str
+    outcome: RuleRunOutcome
+    rule_version: int
+    message_id: str | None
+    reason: str | None
+    at: str
+
+    @classmethod
+    def from_run(cls, run: RuleRun) -> Self:
+        return cls(
+            event_id=run.event_id,
+            outcome=run.outcome,
+            rule_version=run.rule_version,
+            message_id=run.message_id,
+            reason=run.reason,
+            at=clock.iso(run.at),
+        )
+
+
+class RuleRunListOut(ApiModel):
+    runs: list[RuleRunOut]
+    next_token: str | None

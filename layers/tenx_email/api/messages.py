@@ -1,0 +1,113 @@
+"""API shapes of messages and their delivery events, as read back."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Self
+
+from tenx_email import clock
+from tenx_email.api.base import ApiModel
+from tenx_email.models import DeliveryEvent, EventType, Message, MessageStatus, Purpose
+
+if TYPE_CHECKING:
+    from tenx_email.services.inspection import MessageDetail
+
+
+class MessageOut(ApiModel):
+    message_id: str
+    handle: str
+    status: MessageStatus
+    purpose: Purpose
+    sender_id: str
+    recipient_count: int
+    from_email: str
+    created_at: str
+
+    @classmethod
+    def from_message(cls, message: Message) -> Self:
+        return cls(
+            message_id=message.message_id,
+            handle=message.handle,
+            status=message.status,
+            purpose=message.purpose,
+            sender_id=message.sender_id,
+            recipient_count=message.recipient_count,
+            from_email=message.from_email,
+            created_at=clock.iso(message.created_at),
+        )
+
+
+class MessageEnvelope(ApiModel):
+    message: MessageOut
+
+
+class MessageListOut(ApiModel):
+    messages: list[MessageOut]
+    next_token: str | None
+
+
+class EventOut(ApiModel):
+    event_id: str
+    message_id: str
+    type: EventType
+    recipient: str | None
+    purpose: Purpose
+    detail: str | None
+    occurred_at: str
+
+    @classmethod
+    def from_event(cls, event: DeliveryEvent) -> Self:
+        return cls(
+            event_id=event.event_id,
+            message_id=event.message_id,
+            type=event.type,
+            recipient=event.recipient,
+            purpose=event.purpose,
+            detail=event.detail,
+            occurred_at=clock.iso(event.occurred_at),
+        )
+
+
+class EventListOut(ApiModel):
+    events: list[EventOut]
+    next_token: str | None
+
+
+class RecipientOut(ApiModel):
+    email: str
+    status: MessageStatus
+    reason: str | None
+
+
+class MessageDetailOut(MessageOut):
+    subject: str
+    template_id: str
+    template_version: int
+    status_reason: str | None
+    rule_id: str | None
+    rule_version: int | None
+    updated_at: str
+    recipients: list[RecipientOut]
+    timeline: list[EventOut]
+
+    @classmethod
+    def from_detail(cls, detail: MessageDetail) -> Self:
+        message = detail.message
+        return cls(
+            **MessageOut.from_message(message).model_dump(),
+            subject=message.subject,
+            template_id=message.template_id,
+            template_version=message.template_version,
+            status_reason=message.status_reason,
+            rule_id=message.rule_id,
+            rule_version=message.rule_version,
+            updated_at=clock.iso(message.updated_at),
+            recipients=[
+                RecipientOut(email=r.email, status=r.status, reason=r.reason)
+                for r in message.recipients
+            ],
+            timeline=[EventOut.from_event(event) for event in detail.timeline],
+        )
+
+
+class MessageDetailEnvelope(ApiModel):
+    message: MessageDetailOut

@@ -1,0 +1,30 @@
+"""API shape of a handle's daily sending quota."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Self
+
+from tenx_email import clock
+from tenx_email.api.base import ApiModel
+from tenx_email.models import Quota
+
+
+class QuotaOut(ApiModel):
+    daily_limit: int
+    used_today: int
+    remaining_today: int
+    resets_at: str
+
+    @classmethod
+    def from_quota(cls, quota: Quota, resets_at: datetime) -> Self:
+        return cls(
+            daily_limit=quota.daily_limit,
+            used_today=quota.used_today,
+            remaining_today=max(0, quota.daily_limit - quota.used_today),
+            resets_at=clock.iso(resets_at),
+        )
+
+
+class QuotaEnvelope(ApiModel):
+    quota: QuotaOut
