@@ -6,8 +6,8 @@ from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 
+from tenx_email.api.domains import IdentityEnvelope, IdentityOut
 from tenx_email.api.resolver import caller, create_resolver, entrypoint
-from tenx_email.api.senders import IdentityEnvelope, IdentityOut
 from tenx_email.ids import ACCOUNT_ID_PATTERN
 from tenx_email.routes import route
 from tenx_email.services import domains

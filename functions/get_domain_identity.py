@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from tenx_email.api.domains import IdentityOut
 from tenx_email.api.resolver import caller, create_resolver, entrypoint
-from tenx_email.api.senders import DomainIdentityOut, DomainSenderOut, IdentityOut
+from tenx_email.api.senders import DomainIdentityOut, DomainSenderOut
 from tenx_email.routes import route
 from tenx_email.services import domains
 

@@ -3,8 +3,8 @@
 
 from __future__ import annotations
 
+from tenx_email.api.domains import IdentityEnvelope, IdentityOut
 from tenx_email.api.resolver import caller, create_resolver, entrypoint
-from tenx_email.api.senders import IdentityEnvelope, IdentityOut
 from tenx_email.routes import route
 from tenx_email.services import domains
 

@@ -1,4 +1,4 @@
-"""API shapes of sender profiles and of the domain identities they send from."""
+"""API shapes of sender profiles, on their own and as a domain identity lists them."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from typing import Annotated, Self
 from pydantic import Field, StrictBool, StringConstraints
 
 from tenx_email.api.base import ApiInput, ApiModel
-from tenx_email.models import DomainIdentity, IdentityStatus, Purpose, Sender, SenderStatus
+from tenx_email.api.domains import IdentityOut
+from tenx_email.models import Purpose, Sender, SenderStatus
 from tenx_email.services.senders import SenderDraft
 
 
@@ -66,43 +67,6 @@ class SenderIn(ApiInput):
         )
 
 
-# --- domains ---------------------------------------------------------------------------
-
-
-class DnsRecordOut(ApiModel):
-    type: str
-    name: str
-    value: str
-
-
-class IdentityOut(ApiModel):
-    identity_key: str
-    region: str
-    domain: str
-    status: IdentityStatus
-    status_reason: str | None
-    required_dns_records: list[DnsRecordOut]
-    mail_from_domain: str
-
-    @classmethod
-    def from_identity(cls, identity: DomainIdentity, *, all_records: bool = False) -> Self:
-        """Once READY nothing more is asked of DNS (the contract's ready shape shows an empty
-        list); `all_records` shows them anyway, as attaching does, to paste into DNS."""
-        pending = all_records or identity.status is not IdentityStatus.READY
-        return cls(
-            identity_key=identity.identity_key,
-            region=identity.region,
-            domain=identity.domain,
-            status=identity.status,
-            status_reason=identity.status_reason,
-            required_dns_records=[
-                DnsRecordOut(type=record.type, name=record.name, value=record.value)
-                for record in (identity.required_dns_records if pending else ())
-            ],
-            mail_from_domain=identity.mail_from_domain,
-        )
-
-
 class DomainSenderOut(SenderOut):
     handle: str
 
@@ -111,10 +75,6 @@ class DomainSenderOut(SenderOut):
         return cls.model_validate(
             {**SenderOut.from_sender(sender).model_dump(), "handle": sender.handle}
         )
-
-
-class IdentityEnvelope(ApiModel):
-    identity: IdentityOut
 
 
 class DomainIdentityOut(ApiModel):
