@@ -439,8 +439,8 @@ def _settle(
     reason: str | None = None,
     ses_message_id: str | None = None,
 ) -> None:
-    """Record recipient `index`'s outcome and its event; when that gives every recipient an
-    outcome, the message's status too (only from what we know is current)."""
+    """Record recipient `index`'s outcome and its event in one write; when that gives every
+    recipient an outcome, the message's status too (only from what we know is current)."""
     message = known.current()
     # SENT is dated by its claim, taken just before the SES call, so it sorts before anything
     # SES reports on the email (a delivery can be reported before the call has returned).
