@@ -6,7 +6,7 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
 from tenx_email import clock
 
@@ -19,6 +19,16 @@ CAMPAIGN_ID_PATTERN = r"^cmp_[A-Za-z0-9_-]{1,64}$"
 USER_SUB_PATTERN = r"^[A-Za-z0-9._:|@+-]{1,128}$"
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def _milliseconds(at: datetime) -> int:
+    # Integer arithmetic: a float timestamp times 1000 can land a millisecond short. A moment
+    # without a time zone (a client's `since`) is taken as UTC.
+    aware = at if at.tzinfo is not None else at.replace(tzinfo=UTC)
+    return (aware - _EPOCH) // timedelta(milliseconds=1)
+
+
 def ulid(at: datetime | None = None, *, seed: str | None = None) -> str:
     """A new ULID; with `seed`, the random part is derived from it, so the same seed and time
     give the same id (how a redelivered trigger job finds the message it already made)."""
@@ -28,12 +38,20 @@ def ulid(at: datetime | None = None, *, seed: str | None = None) -> str:
         if seed is not None
         else secrets.randbits(80)
     )
-    value = (int(moment.timestamp() * 1000) << 80) | randomness
+    value = (_milliseconds(moment) << 80) | randomness
     chars = []
     for _ in range(26):
         chars.append(_CROCKFORD[value & 31])
         value >>= 5
     return "".join(reversed(chars))
+
+
+def ulid_time(value: str) -> datetime:
+    """The moment a ULID was made for, to the millisecond (its first 10 characters)."""
+    milliseconds = 0
+    for char in value[:10].upper():
+        milliseconds = milliseconds * 32 + _CROCKFORD.index(char)
+    return _EPOCH + timedelta(milliseconds=milliseconds)
 
 
 def is_valid(pattern: str, value: str) -> bool:
@@ -42,7 +60,7 @@ def is_valid(pattern: str, value: str) -> bool:
 
 def ulid_time_prefix(at: datetime) -> str:
     """The first 10 ULID characters for a moment: sorts before every ULID made at or after it."""
-    value = int(at.timestamp() * 1000)
+    value = _milliseconds(at)
     chars = []
     for _ in range(10):
         chars.append(_CROCKFORD[value & 31])

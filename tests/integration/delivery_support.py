@@ -188,14 +188,20 @@ def stored(message: Message) -> Message:
 
 
 def events_of(message: Message) -> list[dict[str, Any]]:
-    response = table().query(
-        KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
-        ExpressionAttributeValues={
-            ":pk": keys.handle(message.handle)["PK"],
-            ":sk": keys.events_of_message_prefix(message.message_id),
-        },
+    """The message's timeline as its item holds it, oldest first."""
+    item = table().get_item(
+        Key=keys.message(message.handle, message.message_id), ConsistentRead=True
     )
-    return list(response["Items"])
+    return [
+        {
+            "eventId": event.event_id,
+            "type": event.type.value,
+            "recipient": event.recipient,
+            "detail": event.detail,
+            "occurredAt": event.occurred_at.isoformat(),
+        }
+        for event in MessageItem.from_item(item["Item"]).events()
+    ]
 
 
 def enqueue(queue_url: str, *bodies: dict[str, Any] | str) -> dict[str, Any]:

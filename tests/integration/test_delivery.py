@@ -25,8 +25,11 @@ from tenx_email.models import (
     Suppression,
     SuppressionSource,
 )
+from tenx_email.roles import Role
 from tenx_email.services import delivery, senders
+from tests.events import invoke
 from tests.integration import delivery_support as support
+from tests.integration.conftest import MEMBERS
 from tests.integration.delivery_support import (
     ACCOUNT,
     CONFIGURATION_SET,
@@ -47,6 +50,7 @@ from tests.integration.delivery_support import (
 
 ses = support.ses
 queue = support.queue
+OPERATOR = MEMBERS[Role.OPERATOR]
 
 
 def _moto_sent() -> list[str]:
@@ -672,3 +676,40 @@ def test_the_batch_read_asks_for_at_most_100_keys_a_call(ses: SesSpy, queue: str
     assert all(
         r is not None and r.sender and r.version and r.identity and r.handle for r in rechecks
     )
+
+
+def test_a_messages_events_page_through_the_timeline_on_its_item(ses: SesSpy, queue: str) -> None:
+    # Given a message whose three recipients were sent, and another message
+    message = queue_message("a@example.org", "b@example.org", "c@example.org")
+    other = queue_message("d@example.org")
+    assert run_delivery(enqueue(queue, job(message), job(other))) == []
+
+    # Then its item holds the timeline compactly: recipients by index, time in the id
+    item = table().get_item(Key=keys.message(message.handle, message.message_id))["Item"]
+    assert sorted((entry["type"], entry["rcpt"]) for entry in item["timeline"]) == [
+        ("SENT", 0),
+        ("SENT", 1),
+        ("SENT", 2),
+    ]
+    assert all(set(entry) == {"id", "type", "rcpt"} for entry in item["timeline"])
+
+    # And its events come in pages of the asked size, oldest first, each recipient once
+    def page(message_id: str, token: str | None = None) -> tuple[int, Any]:
+        query = {"messageId": message_id, "limit": "2", **({"nextToken": token} if token else {})}
+        return invoke("list_events", {"handle": message.handle}, sub=OPERATOR, query=query)
+
+    status, first = page(message.message_id)
+    assert (status, len(first["events"])) == (200, 2)
+    status, second = page(message.message_id, first["nextToken"])
+    assert (status, second["nextToken"]) == (200, None)
+    events = first["events"] + second["events"]
+    assert [event["occurredAt"] for event in events] == sorted(e["occurredAt"] for e in events)
+    assert sorted(event["recipient"] for event in events) == [
+        "a@example.org",
+        "b@example.org",
+        "c@example.org",
+    ]
+
+    # And a token of one message's events is refused for another's
+    status, refused = page(other.message_id, first["nextToken"])
+    assert (status, refused["error"]) == (400, "invalid_next_token")

@@ -3,10 +3,11 @@ transitions (with the timeline event they produce) and the message's own status.
 
 Every transition is a conditional update of one element of the message's `recipients` list,
 so it happens at most once and only from the status it expects; a transition that produces
-an event writes it in the same transaction. A transition may also move the message's own
-status forward in the same write (`conclude`): it is then also conditioned on every other
-recipient still having the status the caller read, so the status it writes is exactly the
-outcome of the recipients as they are when it is written.
+an event appends it to the message's timeline in the same write, and writes its event item
+(for the recipient and handle-wide event lists) in the same transaction. A transition may
+also move the message's own status forward in the same write (`conclude`): it is then also
+conditioned on every other recipient still having the status the caller read, so the status
+it writes is exactly the outcome of the recipients as they are when it is written.
 
 Reads: a delivery batch reads its messages and what their re-check needs in two consistent
 BatchGetItems whatever its size (`load_batch`); a record outside it reads its message and
@@ -34,6 +35,7 @@ from tenx_email.dal.items import (
     SenderItem,
     SuppressionItem,
     TemplateVersionItem,
+    TimelineEntryItem,
 )
 from tenx_email.dal.queries import ItemKey, item_key, items_by_key
 from tenx_email.dal.table import table, transact
@@ -47,7 +49,7 @@ from tenx_email.models import (
     TemplateVersion,
 )
 
-_NAMES = {"#r": "recipients", "#s": "status", "#status": "status"}
+_NAMES = {"#r": "recipients", "#s": "status", "#status": "status", "#tl": "timeline"}
 _NAME = re.compile(r"#\w+")
 _CONDITION_FAILED = "ConditionalCheckFailed"
 _TRANSACTION_ATTEMPTS = 3
@@ -404,8 +406,14 @@ def settle(
         sets["reason"] = reason
     if ses_message_id is not None:
         sets["sesMessageId"] = ses_message_id
+    append, entry = _append(event, index)
     update = _recipient_update(
-        message, index, sets=sets, condition=condition, values=values, also=also
+        message,
+        index,
+        sets=sets,
+        condition=condition,
+        values={**values, **entry},
+        also=", ".join(assignment for assignment in (append, also) if assignment),
     )
     return not _transact([_put_event(event), {"Update": update}])
 
@@ -439,13 +447,14 @@ def advance(
         sets["reason"] = reason
     # Keep the id delivery stored; fill it in when SES reported before delivery could.
     keep_id = "{r}.sesMessageId = if_not_exists({r}.sesMessageId, :ses_id)"
+    append, entry = _append(event, index)
     update = _recipient_update(
         message,
         index,
         sets=sets,
         condition=condition,
-        values={**values, ":ses_id": ses_message_id},
-        also=", ".join(assignment for assignment in (keep_id, also) if assignment),
+        values={**values, ":ses_id": ses_message_id, **entry},
+        also=", ".join(assignment for assignment in (keep_id, append, also) if assignment),
     )
     reasons = _transact([_put_event(event), {"Update": update}])
     if not reasons:
@@ -472,6 +481,16 @@ def conclude(message: Message, status: MessageStatus, reason: str | None) -> boo
     return _conditional(lambda client: client.update_item(**update))
 
 
+def _append(event: DeliveryEvent, index: int) -> tuple[str, dict[str, Any]]:
+    """An assignment adding `event` (of recipient `index`) to the message's timeline, and its
+    values."""
+    entry = TimelineEntryItem.from_domain(event, index).to_item()
+    return (
+        "#tl = list_append(if_not_exists(#tl, :no_events), :event)",
+        {":no_events": [], ":event": [entry]},
+    )
+
+
 def _put_event(event: DeliveryEvent) -> dict[str, Any]:
     return {
         "Put": {
@@ -482,10 +501,17 @@ def _put_event(event: DeliveryEvent) -> dict[str, Any]:
     }
 
 
-def put_event(event: DeliveryEvent) -> bool:
-    """Add an event to a message's timeline (SK=MEVT#msg#event) unless it is there already."""
-    put = _put_event(event)["Put"]
-    return _conditional(lambda client: client.put_item(**put))
+def put_event(message: Message, index: int, event: DeliveryEvent) -> bool:
+    """Add an event of recipient `index` to the message's timeline unless it is there
+    already (its event item, SK=MEVT#msg#event, says so), changing no status."""
+    append, entry = _append(event, index)
+    update = _request(
+        message,
+        f"SET {append}, updatedAt = :now",
+        "attribute_exists(PK)",
+        {**entry, ":now": _json(clock.now())},
+    )
+    return not _transact([_put_event(event), {"Update": update}])
 
 
 def _transact(items: list[dict[str, Any]]) -> list[str]:

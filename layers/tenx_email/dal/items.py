@@ -3,13 +3,14 @@ the domain models. Attribute names are camelCase; keys are PK/SK/GSI*."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from tenx_email import keys
+from tenx_email import ids, keys
 from tenx_email.models import (
     Account,
     Campaign,
@@ -313,9 +314,30 @@ class RecipientItem(BaseModel):
     reason: str | None = None
 
 
+class TimelineEntryItem(BaseModel):
+    """One event on a message's timeline, kept small because the message item is rewritten on
+    every transition: its time is its id's (a ULID), its recipient an index into the
+    message's recipients, its purpose the message's."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    type: EventType
+    rcpt: int | None = None
+    detail: str | None = None
+
+    @classmethod
+    def from_domain(cls, event: DeliveryEvent, rcpt: int | None) -> TimelineEntryItem:
+        """`rcpt`: the index of `event.recipient` among the message's recipients."""
+        return cls(id=event.event_id, type=event.type, rcpt=rcpt, detail=event.detail)
+
+    def to_item(self) -> dict[str, Any]:
+        return self.model_dump(mode="json", exclude_none=True)
+
+
 class MessageItem(_Item):
-    """A message with its recipients. In no index: every delivery and feedback step writes
-    it, and index entries would double those writes (README, "Access patterns")."""
+    """A message with its recipients and its timeline. In no index: every delivery and
+    feedback step writes it, and index entries would double those writes (README, "Access
+    patterns")."""
 
     entity_type = "MESSAGE"
     handle: str
@@ -336,22 +358,48 @@ class MessageItem(_Item):
     status_reason: str | None = None
     created_at: datetime
     updated_at: datetime
+    # In the order written, which is not always the events' own (sort by id to read).
+    timeline: list[TimelineEntryItem] = []
 
     @classmethod
-    def from_domain(cls, message: Message) -> MessageItem:
+    def from_domain(cls, message: Message, timeline: Sequence[DeliveryEvent] = ()) -> MessageItem:
+        emails = [recipient.email for recipient in message.recipients]
         return cls(
             **keys.message(message.handle, message.message_id),
             **message.model_dump(exclude={"recipients"}),
             recipients=[
                 RecipientItem(**recipient.model_dump()) for recipient in message.recipients
             ],
+            timeline=[
+                TimelineEntryItem.from_domain(
+                    event, emails.index(event.recipient) if event.recipient else None
+                )
+                for event in timeline
+            ],
         )
 
     def to_domain(self) -> Message:
         return Message(
-            **self.model_dump(exclude={"pk", "sk", "recipients"}),
+            **self.model_dump(exclude={"pk", "sk", "recipients", "timeline"}),
             recipients=tuple(Recipient(**item.model_dump()) for item in self.recipients),
         )
+
+    def events(self) -> list[DeliveryEvent]:
+        """The timeline as events, oldest first (by id; a duplicate entry counts once)."""
+        entries = {entry.id: entry for entry in self.timeline}
+        return [
+            DeliveryEvent(
+                handle=self.handle,
+                message_id=self.message_id,
+                event_id=entry.id,
+                type=entry.type,
+                purpose=self.purpose,
+                recipient=self.recipients[entry.rcpt].email if entry.rcpt is not None else None,
+                detail=entry.detail,
+                occurred_at=ids.ulid_time(entry.id),
+            )
+            for entry in sorted(entries.values(), key=lambda entry: entry.id)
+        ]
 
 
 class EventItem(_Item):

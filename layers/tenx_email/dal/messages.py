@@ -10,6 +10,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, ConditionBase
 
 from tenx_email import keys
+from tenx_email.dal import pagination
 from tenx_email.dal.items import (
     EventItem,
     IdempotencyItem,
@@ -131,7 +132,7 @@ def accept(
     idempotency key (never overwriting one) and the day's usage (never past the limit), all or
     nothing."""
     items: list[dict[str, Any]] = [
-        put_new(MessageItem.from_domain(message).to_item()),
+        put_new(MessageItem.from_domain(message, [queued]).to_item()),
         put_new(EventItem.from_domain(queued).to_item()),
         charge_usage(message.handle, usage),
     ]
@@ -185,6 +186,50 @@ def get(handle_name: str, message_id: str) -> Message | None:
     return MessageItem.from_item(found).to_domain() if found else None
 
 
+def get_with_timeline(
+    handle_name: str, message_id: str
+) -> tuple[Message, list[DeliveryEvent]] | None:
+    """A handle's message and its timeline, oldest event first (both on the message item)."""
+    found = get_item(keys.message(handle_name, message_id), consistent=True)
+    if not found:
+        return None
+    item = MessageItem.from_item(found)
+    return item.to_domain(), item.events()
+
+
+def timeline_page(
+    handle_name: str,
+    message_id: str,
+    *,
+    purpose: str | None,
+    since_event_id: str | None,
+    limit: int,
+    next_token: str | None,
+) -> Page[DeliveryEvent] | None:
+    """One page of a message's events, oldest first, from its item (None: no such message).
+    Its tokens look like those of a query of the message's event items (the last event's key),
+    so they are checked the same way."""
+    found = get_with_timeline(handle_name, message_id)
+    if found is None:
+        return None
+    message, events = found
+    handle_pk = keys.handle(handle_name)["PK"]
+    prefix = keys.events_of_message_prefix(message_id)
+    start = pagination.decode(next_token, exact={keys.PK: handle_pk}, prefixes={keys.SK: prefix})
+    after = start[keys.SK][len(prefix) :] if start else ""
+    since = since_event_id or ""
+    wanted = [
+        event
+        for event in events
+        if event.event_id > after
+        and event.event_id >= since
+        and (purpose is None or message.purpose.value == purpose)
+    ]
+    page = wanted[:limit]
+    last = {keys.PK: handle_pk, keys.SK: f"{prefix}{page[-1].event_id}"}
+    return Page(page, pagination.encode(last) if len(wanted) > limit else None)
+
+
 def get_idempotency(handle_name: str, idempotency_key: str) -> IdempotencyItem | None:
     """Get an idempotency key's record."""
     key = keys.idempotency(handle_name, idempotency_key)
@@ -223,45 +268,31 @@ def list_messages(
 def list_events(
     handle_name: str,
     *,
-    message_id: str | None,
     recipient: str | None,
     purpose: str | None,
     since_event_id: str | None,
     limit: int,
     next_token: str | None,
 ) -> Page[DeliveryEvent]:
-    """A handle's delivery events, oldest first: of one message (PK=HANDLE#h, SK begins_with
-    MEVT#id#), of one recipient (GSI1), or all since a time (GSI2), purpose as a filter."""
+    """A handle's delivery events, oldest first: of one recipient (GSI1), or all since a time
+    (GSI2), purpose as a filter. (A message's own events are on its item: `timeline_page`.)"""
     handle_pk = keys.handle(handle_name)["PK"]
     filters = Attr("purpose").eq(purpose) if purpose else None
-    if message_id:
-        items, token = query_page(
-            index=None,
-            partition=(keys.PK, handle_pk),
-            sort=(keys.SK, keys.events_of_message_prefix(message_id)),
-            since=since_event_id,
-            newest_first=False,
-            limit=limit,
-            next_token=next_token,
-            exact={},
-            filters=filters,
-        )
-    else:
-        index = keys.GSI1 if recipient else keys.GSI2
-        partition = (
-            keys.events_by_recipient(handle_name, recipient)
-            if recipient
-            else keys.events_of_handle(handle_name)
-        )
-        items, token = query_page(
-            index=index.name,
-            partition=(index.partition_key, partition),
-            sort=(index.sort_key, keys.EVENT_SORT_PREFIX),
-            since=since_event_id,
-            newest_first=False,
-            limit=limit,
-            next_token=next_token,
-            exact={keys.PK: handle_pk},
-            filters=filters,
-        )
+    index = keys.GSI1 if recipient else keys.GSI2
+    partition = (
+        keys.events_by_recipient(handle_name, recipient)
+        if recipient
+        else keys.events_of_handle(handle_name)
+    )
+    items, token = query_page(
+        index=index.name,
+        partition=(index.partition_key, partition),
+        sort=(index.sort_key, keys.EVENT_SORT_PREFIX),
+        since=since_event_id,
+        newest_first=False,
+        limit=limit,
+        next_token=next_token,
+        exact={keys.PK: handle_pk},
+        filters=filters,
+    )
     return Page([EventItem.from_item(item).to_domain() for item in items], token)

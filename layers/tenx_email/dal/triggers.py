@@ -257,7 +257,7 @@ def accept_rule_messages(made: Sequence[RuleMessage], usage: Usage) -> dict[str,
             entry
             for one in pending
             for entry in (
-                put_new(MessageItem.from_domain(one.message).to_item()),
+                put_new(MessageItem.from_domain(one.message, [one.queued]).to_item()),
                 put_new(EventItem.from_domain(one.queued).to_item()),
                 {
                     "Put": {

@@ -263,7 +263,7 @@ def _record(
             _catch_up(known, message)
             if not kind.record_if_stale:
                 return "stale"
-            return "recorded" if store.put_event(timeline_event) else "duplicate"
+            return "recorded" if store.put_event(message, rcpt, timeline_event) else "duplicate"
         changes: dict[str, object] = {"status": kind.status}
         if reason is not None:
             changes["reason"] = reason

@@ -55,23 +55,15 @@ def list_messages(
 
 
 def get_message(access: HandleAccess, message_id: str) -> MessageDetail:
-    message = (
-        store.get(access.handle.handle, message_id)
+    found = (
+        store.get_with_timeline(access.handle.handle, message_id)
         if ids.is_valid(MESSAGE_ID, message_id)
         else None
     )
-    if message is None:
+    if found is None:
         raise MessageNotFound(f"message {message_id} does not exist")
-    timeline = store.list_events(
-        access.handle.handle,
-        message_id=message_id,
-        recipient=None,
-        purpose=None,
-        since_event_id=None,
-        limit=TIMELINE_LENGTH,
-        next_token=None,
-    )
-    return MessageDetail(message=message, timeline=timeline.items)
+    message, timeline = found
+    return MessageDetail(message=message, timeline=timeline[:TIMELINE_LENGTH])
 
 
 def list_events(
@@ -82,14 +74,25 @@ def list_events(
         raise EventFilterRequired(
             "give messageId or recipient, or at least one of purpose and since"
         )
-    if query.message_id and store.get(access.handle.handle, query.message_id) is None:
-        raise MessageNotFound(f"message {query.message_id} does not exist")
+    purpose = query.purpose.value if query.purpose else None
+    since_event_id = ids.ulid_time_prefix(query.since) if query.since else None
+    if query.message_id:
+        page = store.timeline_page(
+            access.handle.handle,
+            query.message_id,
+            purpose=purpose,
+            since_event_id=since_event_id,
+            limit=limit,
+            next_token=next_token,
+        )
+        if page is None:
+            raise MessageNotFound(f"message {query.message_id} does not exist")
+        return page
     return store.list_events(
         access.handle.handle,
-        message_id=query.message_id,
         recipient=query.recipient.lower() if query.recipient else None,
-        purpose=query.purpose.value if query.purpose else None,
-        since_event_id=ids.ulid_time_prefix(query.since) if query.since else None,
+        purpose=purpose,
+        since_event_id=since_event_id,
         limit=limit,
         next_token=next_token,
     )
