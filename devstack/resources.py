@@ -40,6 +40,7 @@ def create_table(dynamodb: DynamoDBClient, name: str) -> None:
             }
             for index in spec.indexes
         ],
+        StreamSpecification={"StreamEnabled": True, "StreamViewType": spec.stream_view_type},
     )
     dynamodb.update_time_to_live(
         TableName=name,

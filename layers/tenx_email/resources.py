@@ -7,6 +7,7 @@ definitions, so the deployed stack and the laptop cannot drift apart.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Literal
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class TableSpec:
     sort_key: str
     indexes: tuple[IndexSpec, ...]
     ttl_attribute: str
+    # The table's change stream (DynamoDB Streams view type): what the event projection reads.
+    stream_view_type: Literal["KEYS_ONLY", "NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES"]
 
 
 TABLE = TableSpec(
@@ -32,7 +35,29 @@ TABLE = TableSpec(
         IndexSpec(name="GSI2", partition_key="GSI2PK", sort_key="GSI2SK"),
     ),
     ttl_attribute="expiresAt",
+    stream_view_type="NEW_AND_OLD_IMAGES",
 )
+
+
+@dataclass(frozen=True)
+class StreamConsumerSpec:
+    """A Lambda fed by the table's stream (an event source mapping), seeing only the changes
+    of items whose sort key starts with `sort_key_prefix` (a filter, so other items' changes
+    cost no invocation). A failed batch is retried whole, as it was, up to `retry_attempts`
+    times (no bisecting: the consumer's writes are keyed by the batch, so a retry rewrites
+    the same items); then it goes to the consumer's dead-letter queue (the batch's place in
+    the stream, for replay)."""
+
+    module: str
+    sort_key_prefix: str
+    timeout_seconds: int = 60
+    batch_size: int = 100
+    batching_window_seconds: int = 5
+    retry_attempts: int = 10
+
+
+# Messages' timelines -> the handle-wide event feed (services/projection.py).
+EVENT_PROJECTION = StreamConsumerSpec(module="project_events", sort_key_prefix="MSG#")
 
 
 @dataclass(frozen=True)
