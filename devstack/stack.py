@@ -25,6 +25,7 @@ from devstack.local_api import local_endpoints
 from devstack.pollers import CONSUMERS, SqsPoller
 from devstack.scheduler import SchedulerEmulator
 from devstack.ses_events import LocalSesEvents
+from devstack.streams import StreamPoller, stream_arn, streams_client
 from tenx_email import resources
 from tenx_email.routes import ROUTES
 
@@ -92,6 +93,14 @@ def _workers(
             lambdas.invoke, module, timeout_seconds=queue.spec.consumer_timeout_seconds
         )
         workers.append(SqsPoller(sqs, queue.spec, queue.url, queue.arn, consumer).run_until)
+    projection = resources.EVENT_PROJECTION
+    table_stream = stream_arn(
+        boto3.client("dynamodb", region_name=REGION), resources.table_name(STAGE)
+    )
+    project = partial(lambdas.invoke, projection.module, timeout_seconds=projection.timeout_seconds)
+    workers.append(
+        StreamPoller(streams_client(REGION), table_stream, projection, project).run_until
+    )
     return workers
 
 

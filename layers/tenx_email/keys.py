@@ -4,7 +4,8 @@ Entity prefixes (see README, "Access patterns"):
   ACCOUNT#<accountId>  account, its domains
   DOMAIN#<domain>      which account owns a domain; its senders through GSI1
   HANDLE#<handle>      handle, its members, campaigns, sender profiles, templates and
-                       template versions, messages (MSG#), their events (MEVT#),
+                       template versions, messages (MSG#), their events (MEVT#), the
+                       event feed (EVFEED#),
                        suppressions (SUPP#), idempotency keys (IDEMP#), quota and usage,
                        campaign email rules (RULE#), leads (LEAD#), rule runs (RULERUN#)
   USER#<sub>           a user's memberships (GSI1)
@@ -89,7 +90,6 @@ def template_version(handle_name: str, template_id: str, version: int) -> Key:
 MESSAGE_PREFIX = "MSG#"
 EVENT_PREFIX = "MEVT#"
 SUPPRESSION_PREFIX = "SUPP#"
-GSI2 = TABLE.indexes[1]
 
 
 def message(handle_name: str, message_id: str) -> Key:
@@ -110,12 +110,15 @@ def events_by_recipient(handle_name: str, email: str) -> str:
     return f"HANDLE#{handle_name}#RCPT#{email}"
 
 
-def events_of_handle(handle_name: str) -> str:
-    """GSI2 partition of all of a handle's events in time order (GSI2SK=EVT#<eventId>)."""
-    return f"HANDLE#{handle_name}#EVENTS"
-
-
 EVENT_SORT_PREFIX = "EVT#"
+EVENT_FEED_PREFIX = "EVFEED#"
+
+
+def event_feed(handle_name: str, last_event_id: str, batch: str) -> Key:
+    """A page of the handle's event feed: events the projection found in one stream batch,
+    sorted by their last (greatest) event id, so the pages holding events since a moment are
+    those from its ULID prefix on. `batch` (no '#') tells apart pages of one batch."""
+    return _key(f"HANDLE#{handle_name}", f"{EVENT_FEED_PREFIX}{last_event_id}#{batch}")
 
 
 def suppression(handle_name: str, email: str) -> Key:

@@ -30,10 +30,7 @@ class TableSpec:
 TABLE = TableSpec(
     partition_key="PK",
     sort_key="SK",
-    indexes=(
-        IndexSpec(name="GSI1", partition_key="GSI1PK", sort_key="GSI1SK"),
-        IndexSpec(name="GSI2", partition_key="GSI2PK", sort_key="GSI2SK"),
-    ),
+    indexes=(IndexSpec(name="GSI1", partition_key="GSI1PK", sort_key="GSI1SK"),),
     ttl_attribute="expiresAt",
     stream_view_type="NEW_AND_OLD_IMAGES",
 )

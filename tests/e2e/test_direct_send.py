@@ -181,3 +181,35 @@ def test_the_validation_checklist_steps_1_to_4_7_and_8(doc: dict[str, Any]) -> N
         doc, "GET", f"/v2/handles/acme/email/events?messageId={message_id}", token=token
     )
     assert "SENT" in [event["type"] for event in events["events"]]
+
+
+def test_a_sent_message_reaches_the_handles_event_feed(doc: dict[str, Any]) -> None:
+    # The handle-wide list reads the feed the local stream event source fills, seconds behind.
+    ensure_setup(doc)
+    token = doc["tokens"]["OPERATOR"]
+    since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
+    body = {
+        "senderId": "sender_notifications",
+        "to": ["feed@example.com"],
+        "purpose": "TRANSACTIONAL_API",
+        "consentAttestation": True,
+        "templateId": "tmpl_lead_followup",
+        "variables": {"firstName": "Feed", "service": "events"},
+    }
+    status, sent = call(
+        doc, "POST", "/v2/handles/acme/email/messages", token=token, body=json.dumps(body).encode()
+    )
+    assert status == 202
+    message_id = sent["message"]["messageId"]
+    assert wait_for_status(doc, message_id, "SENT")["status"] == "SENT"
+    deadline = time.monotonic() + 30
+    seen: list[str] = []
+    while "SENT" not in seen and time.monotonic() < deadline:
+        time.sleep(0.5)
+        query, seen = f"since={since}&limit=100", []
+        while query:
+            _, page = call(doc, "GET", f"/v2/handles/acme/email/events?{query}", token=token)
+            seen += [e["type"] for e in page["events"] if e["messageId"] == message_id]
+            token_ = page["nextToken"]
+            query = f"since={since}&limit=100&nextToken={token_}" if token_ else ""
+    assert "SENT" in seen

@@ -403,11 +403,11 @@ class MessageItem(_Item):
 
 
 class EventItem(_Item):
+    """A delivery event, for the list of a recipient's events (GSI1)."""
+
     entity_type = "EVENT"
     gsi1pk: str | None = Field(default=None, alias="GSI1PK")
     gsi1sk: str | None = Field(default=None, alias="GSI1SK")
-    gsi2pk: str = Field(alias="GSI2PK")
-    gsi2sk: str = Field(alias="GSI2SK")
     handle: str
     message_id: str
     event_id: str
@@ -428,15 +428,67 @@ class EventItem(_Item):
         return cls(
             **keys.event(event.handle, event.message_id, event.event_id),
             **by_recipient,
-            GSI2PK=keys.events_of_handle(event.handle),
-            GSI2SK=sort,
             **event.model_dump(),
         )
 
     def to_domain(self) -> DeliveryEvent:
-        return DeliveryEvent(
-            **self.model_dump(exclude={"pk", "sk", "gsi1pk", "gsi1sk", "gsi2pk", "gsi2sk"})
+        return DeliveryEvent(**self.model_dump(exclude={"pk", "sk", "gsi1pk", "gsi1sk"}))
+
+
+class FeedEventItem(BaseModel):
+    """One event in a page of the handle's event feed (its time is its id's, a ULID)."""
+
+    model_config = ConfigDict(extra="ignore")
+    id: str
+    msg: str
+    type: EventType
+    purpose: Purpose
+    rcpt: str | None = None
+    detail: str | None = None
+
+    @classmethod
+    def from_domain(cls, event: DeliveryEvent) -> FeedEventItem:
+        return cls(
+            id=event.event_id,
+            msg=event.message_id,
+            type=event.type,
+            purpose=event.purpose,
+            rcpt=event.recipient,
+            detail=event.detail,
         )
+
+    def to_domain(self, handle: str) -> DeliveryEvent:
+        return DeliveryEvent(
+            handle=handle,
+            message_id=self.msg,
+            event_id=self.id,
+            type=self.type,
+            purpose=self.purpose,
+            recipient=self.rcpt,
+            detail=self.detail,
+            occurred_at=ids.ulid_time(self.id),
+        )
+
+
+class EventFeedItem(_Item):
+    """A page of the handle's event feed, written once by the event projection: the events
+    of one stream batch, oldest first."""
+
+    entity_type = "EVENT_FEED"
+    handle: str
+    events: list[FeedEventItem]
+
+    @classmethod
+    def from_domain(cls, handle: str, events: Sequence[DeliveryEvent], batch: str) -> Self:
+        ordered = sorted(events, key=lambda event: event.event_id)
+        return cls(
+            **keys.event_feed(handle, ordered[-1].event_id, batch),
+            handle=handle,
+            events=[FeedEventItem.from_domain(event) for event in ordered],
+        )
+
+    def to_domain(self) -> list[DeliveryEvent]:
+        return [event.to_domain(self.handle) for event in self.events]
 
 
 class SuppressionItem(_Item):

@@ -265,34 +265,27 @@ def list_messages(
     return Page([MessageItem.from_item(item).to_domain() for item in items], token)
 
 
-def list_events(
+def list_recipient_events(
     handle_name: str,
+    recipient: str,
     *,
-    recipient: str | None,
     purpose: str | None,
     since_event_id: str | None,
     limit: int,
     next_token: str | None,
 ) -> Page[DeliveryEvent]:
-    """A handle's delivery events, oldest first: of one recipient (GSI1), or all since a time
-    (GSI2), purpose as a filter. (A message's own events are on its item: `timeline_page`.)"""
-    handle_pk = keys.handle(handle_name)["PK"]
-    filters = Attr("purpose").eq(purpose) if purpose else None
-    index = keys.GSI1 if recipient else keys.GSI2
-    partition = (
-        keys.events_by_recipient(handle_name, recipient)
-        if recipient
-        else keys.events_of_handle(handle_name)
-    )
+    """A recipient's delivery events, oldest first (GSI1), purpose as a filter. (A message's
+    events are on its item, `timeline_page`; the handle's are in its feed, dal/feeds.py.)"""
+    index = keys.GSI1
     items, token = query_page(
         index=index.name,
-        partition=(index.partition_key, partition),
+        partition=(index.partition_key, keys.events_by_recipient(handle_name, recipient)),
         sort=(index.sort_key, keys.EVENT_SORT_PREFIX),
         since=since_event_id,
         newest_first=False,
         limit=limit,
         next_token=next_token,
-        exact={keys.PK: handle_pk},
-        filters=filters,
+        exact={keys.PK: keys.handle(handle_name)["PK"]},
+        filters=Attr("purpose").eq(purpose) if purpose else None,
     )
     return Page([EventItem.from_item(item).to_domain() for item in items], token)

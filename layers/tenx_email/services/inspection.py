@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tenx_email import ids, keys
+from tenx_email.dal import feeds
 from tenx_email.dal import messages as store
 from tenx_email.dal.queries import Page
 from tenx_email.errors import EventFilterRequired, MessageNotFound
@@ -69,7 +70,8 @@ def get_message(access: HandleAccess, message_id: str) -> MessageDetail:
 def list_events(
     access: HandleAccess, query: EventQuery, limit: int, next_token: str | None
 ) -> Page[DeliveryEvent]:
-    """Events of a message, of a recipient, or (at least purpose or since given) of the handle."""
+    """Events of a message (its timeline), of a recipient, or (at least purpose or since
+    given) of the handle (its feed, which lags the timelines by seconds)."""
     if not (query.message_id or query.recipient or query.purpose or query.since):
         raise EventFilterRequired(
             "give messageId or recipient, or at least one of purpose and since"
@@ -88,9 +90,17 @@ def list_events(
         if page is None:
             raise MessageNotFound(f"message {query.message_id} does not exist")
         return page
-    return store.list_events(
+    if query.recipient:
+        return store.list_recipient_events(
+            access.handle.handle,
+            query.recipient.lower(),
+            purpose=purpose,
+            since_event_id=since_event_id,
+            limit=limit,
+            next_token=next_token,
+        )
+    return feeds.list_events(
         access.handle.handle,
-        recipient=query.recipient.lower() if query.recipient else None,
         purpose=purpose,
         since_event_id=since_event_id,
         limit=limit,

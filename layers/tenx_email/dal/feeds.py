@@ -1,0 +1,119 @@
+"""The handle-wide event feed: pages of events (SK=EVFEED#<last event id>#<batch>) that the
+event projection writes from the table's stream, and the reads of `list_events` without a
+message or recipient."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from boto3.dynamodb.conditions import Key as KeyCondition
+
+from tenx_email import keys
+from tenx_email.dal import pagination
+from tenx_email.dal.items import EventFeedItem
+from tenx_email.dal.queries import Page
+from tenx_email.dal.table import table
+from tenx_email.models import DeliveryEvent
+
+# Events per feed page: ~150 bytes each, so a page stays a few KB (written once, read often).
+EVENTS_PER_PAGE = 50
+# DynamoDB's limit on the requests of one BatchWriteItem.
+_BATCH_WRITE_LIMIT = 25
+
+
+def put_pages(handle_name: str, events: Sequence[DeliveryEvent], batch: str) -> None:
+    """Write a handle's events of one stream batch as feed pages. The keys derive from the
+    events and `batch` (the same for a retried batch), so a retry rewrites the same pages."""
+    ordered = sorted(events, key=lambda event: event.event_id)
+    chunks = [
+        ordered[start : start + EVENTS_PER_PAGE]
+        for start in range(0, len(ordered), EVENTS_PER_PAGE)
+    ]
+    requests: list[Any] = [
+        {
+            "PutRequest": {
+                "Item": EventFeedItem.from_domain(handle_name, chunk, f"{batch}.{n}").to_item()
+            }
+        }
+        for n, chunk in enumerate(chunks)
+    ]
+    client, name = table().meta.client, table().name
+    for start in range(0, len(requests), _BATCH_WRITE_LIMIT):
+        pending: Any = {name: requests[start : start + _BATCH_WRITE_LIMIT]}
+        while pending:
+            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
+
+
+def _cursor(token: str | None, handle_pk: str) -> tuple[str, str | None] | None:
+    """A page token's feed page (sort key) and the id of the last event given out from it, or
+    None when the feed page was given out whole (the list goes on after it)."""
+    start = pagination.decode(
+        token, exact={keys.PK: handle_pk}, prefixes={keys.SK: keys.EVENT_FEED_PREFIX}
+    )
+    if start is None:
+        return None
+    parts = start[keys.SK].split("#")
+    if len(parts) == 3:
+        return start[keys.SK], None
+    if len(parts) == 4:
+        return "#".join(parts[:3]), parts[3]
+    raise pagination.InvalidNextToken("nextToken is not a token this list gave out")
+
+
+def list_events(
+    handle_name: str,
+    *,
+    purpose: str | None,
+    since_event_id: str | None,
+    limit: int,
+    next_token: str | None,
+) -> Page[DeliveryEvent]:
+    """A handle's events, feed page after feed page (each oldest first), from `since_event_id`
+    on and of `purpose` when given. A token names a feed page and the last event given out
+    from it, so a feed page may be read across two pages of ours. As with any filter, a page
+    may hold fewer than `limit` events and still have a next one."""
+    handle_pk = keys.handle(handle_name)["PK"]
+    cursor = _cursor(next_token, handle_pk)
+    query: dict[str, Any] = {
+        "KeyConditionExpression": KeyCondition(keys.PK).eq(handle_pk)
+        & KeyCondition(keys.SK).between(
+            cursor[0] if cursor else keys.EVENT_FEED_PREFIX + (since_event_id or ""),
+            keys.EVENT_FEED_PREFIX + "\uffff",
+        ),
+        # Every feed page holds at least one event: `limit` pages always fill a page of ours.
+        "Limit": limit,
+    }
+    if cursor and cursor[1] is None:
+        query["ExclusiveStartKey"] = {keys.PK: handle_pk, keys.SK: cursor[0]}
+    response = table().query(**query)
+    partly_given = cursor if cursor and cursor[1] is not None else None
+    since = since_event_id or ""
+    events: list[DeliveryEvent] = []
+    # Where the events given out end: (feed page, last event id given out from it).
+    given_up_to: tuple[str, str | None] = cursor or (keys.EVENT_FEED_PREFIX + since, "")
+    for item in response["Items"]:
+        page = EventFeedItem.from_item(item)
+        for event in page.to_domain():
+            if (
+                partly_given
+                and page.sk == partly_given[0]
+                and event.event_id <= str(partly_given[1])
+            ):
+                continue
+            if event.event_id < since or (purpose and event.purpose.value != purpose):
+                continue
+            if len(events) == limit:
+                return Page(events, _token(handle_pk, *given_up_to))
+            events.append(event)
+            given_up_to = (page.sk, event.event_id)
+        # Given out whole (or filtered out): the next page of ours starts after it.
+        given_up_to = (page.sk, None)
+    if response.get("LastEvaluatedKey"):
+        return Page(events, _token(handle_pk, *given_up_to))
+    return Page(events, None)
+
+
+def _token(handle_pk: str, page_sort: str, after_event_id: str | None) -> str | None:
+    sort = page_sort if after_event_id is None else f"{page_sort}#{after_event_id}"
+    return pagination.encode({keys.PK: handle_pk, keys.SK: sort})

@@ -1,0 +1,188 @@
+"""The handle-wide event feed: the projection (the real handler, fed by the local stream event
+source on moto) turns timeline entries into feed pages; list_events without a message or a
+recipient reads them."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from functions import project_events as projection_function
+from tenx_email import keys
+from tenx_email.dal import feeds
+from tenx_email.dal.table import table
+from tenx_email.models import Message
+from tenx_email.resources import EVENT_PROJECTION
+from tenx_email.roles import Role
+from tests.events import FakeLambdaContext, invoke
+from tests.integration import delivery_support as support
+from tests.integration.conftest import MEMBERS
+from tests.integration.delivery_support import (
+    HANDLE,
+    SesSpy,
+    enqueue,
+    events_of,
+    job,
+    queue_message,
+    run_delivery,
+)
+from tests.integration.test_feedback import run_feedback, ses_event
+
+ses = support.ses
+queue = support.queue
+OPERATOR = MEMBERS[Role.OPERATOR]
+PAST = (datetime.now(UTC) - timedelta(hours=1)).isoformat()
+EVERY = {"purpose": "TRANSACTIONAL_API"}  # the list needs a filter; every test message has it
+
+
+def listing(**query: str) -> tuple[int, Any]:
+    return invoke("list_events", {"handle": HANDLE}, sub=OPERATOR, query=query)
+
+
+def every_event(**query: str) -> list[dict[str, Any]]:
+    """Walk the list's pages to the end."""
+    events: list[dict[str, Any]] = []
+    token: str | None = None
+    for _ in range(100):
+        status, page = listing(**query, **({"nextToken": token} if token else {}))
+        assert status == 200
+        events += page["events"]
+        token = page["nextToken"]
+        if token is None:
+            return events
+    raise AssertionError("the pages never ended")
+
+
+def feed_pages() -> list[dict[str, Any]]:
+    response = table().query(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
+        ExpressionAttributeValues={
+            ":pk": keys.handle(HANDLE)["PK"],
+            ":sk": keys.EVENT_FEED_PREFIX,
+        },
+    )
+    return list(response["Items"])
+
+
+def sent_and_delivered(queue_url: str, count: int) -> list[Message]:
+    messages = [queue_message(f"r{n}@example.org") for n in range(count)]
+    assert run_delivery(enqueue(queue_url, *(job(message) for message in messages))) == []
+    events = [ses_event("Delivery", support.stored(message)) for message in messages]
+    assert run_feedback(*events)[1] == []
+    return messages
+
+
+def test_every_timeline_event_reaches_the_feed_once_in_a_few_pages(
+    ses: SesSpy, queue: str, project_events: Callable[[], int]
+) -> None:
+    # Given five messages sent and delivered (two events each)
+    messages = sent_and_delivered(queue, 5)
+
+    # When the projection runs on the stream
+    assert project_events() > 0
+
+    # Then the feed holds exactly the timelines' events, many per page
+    timelines = {event["eventId"] for message in messages for event in events_of(message)}
+    assert len(timelines) == 10
+    listed = every_event(**EVERY)
+    assert sorted(event["eventId"] for event in listed) == sorted(timelines)
+    assert len(feed_pages()) < len(timelines)
+
+    # And every page size walks the same events, each once
+    for limit in ("1", "3", "7"):
+        assert [e["eventId"] for e in every_event(**EVERY, limit=limit)] == [
+            e["eventId"] for e in listed
+        ]
+
+
+def test_a_retried_batch_rewrites_the_same_pages(
+    ses: SesSpy, queue: str, project_events: Callable[[], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a projection whose first run on a batch dies after writing its pages
+    sent_and_delivered(queue, 3)
+    runs: list[dict[str, Any]] = []
+    real_put = feeds.put_pages
+
+    def put_then_die(*args: Any, **kwargs: Any) -> None:
+        real_put(*args, **kwargs)
+        if len(runs) == 0:
+            runs.append({})
+            raise RuntimeError("killed after the write")
+
+    monkeypatch.setattr(feeds, "put_pages", put_then_die)
+
+    # When the event source retries it (the same batch)
+    project_events()
+    pages_after_crash = feed_pages()
+    project_events()
+
+    # Then the retry wrote over the same pages, and each event is listed once
+    assert [page["SK"] for page in feed_pages()] == [page["SK"] for page in pages_after_crash]
+    ids = [event["eventId"] for event in every_event(**EVERY)]
+    assert len(ids) == len(set(ids)) == 6
+
+
+def test_a_handle_lists_only_its_own_events_by_purpose_and_since(
+    ses: SesSpy, queue: str, project_events: Callable[[], int]
+) -> None:
+    sent_and_delivered(queue, 2)
+    project_events()
+    assert len(every_event(purpose="TRANSACTIONAL_API")) == 4
+    assert every_event(purpose="PRODUCT_NOTIFICATION") == []
+    # `since` goes by when events happened: SES dated these deliveries in June 2026.
+    assert {event["type"] for event in every_event(since=PAST)} == {"SENT"}
+    assert {event["type"] for event in every_event(since="2026-06-01T00:00:00Z")} == {
+        "SENT",
+        "DELIVERED",
+    }
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    assert every_event(since=future) == []
+    # Another handle's operator sees none of them through its own handle.
+    status, page = invoke(
+        "list_events", {"handle": "globex"}, sub="user_outsider", query={"since": PAST}
+    )
+    assert (status, page["events"]) == (200, [])
+
+
+def test_a_token_of_another_list_is_refused(
+    ses: SesSpy, queue: str, project_events: Callable[[], int]
+) -> None:
+    sent_and_delivered(queue, 2)
+    project_events()
+    status, page = listing(**EVERY, limit="1")
+    assert status == 200
+    assert page["nextToken"]
+    status, refused = invoke(
+        "list_events",
+        {"handle": "globex"},
+        sub="user_outsider",
+        query={**EVERY, "nextToken": page["nextToken"]},
+    )
+    assert (status, refused["error"]) == (400, "invalid_next_token")
+
+
+def test_changes_of_other_items_never_reach_the_projection(
+    ses: SesSpy, queue: str, project_events: Callable[[], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The event source's filter passes message items only: a tenant's other writes (here
+    # its handle, members and domain) cost no invocation.
+    calls: list[int] = []
+    real = projection_function.handler
+
+    def counting(event: dict[str, Any], context: FakeLambdaContext) -> None:
+        calls.append(len(event["Records"]))
+        assert all(
+            record["dynamodb"]["Keys"]["SK"]["S"].startswith(EVENT_PROJECTION.sort_key_prefix)
+            for record in event["Records"]
+        )
+        real(event, context)
+
+    monkeypatch.setattr(projection_function, "handler", counting)
+    assert project_events() == 0
+    assert calls == []
+    queue_message("a@example.org")
+    assert project_events() == 1
+    assert calls == [1]
