@@ -82,6 +82,7 @@ def _calls_per_email(result: Any) -> dict[str, Any]:
         "trigger": entry(result.trigger, targets.TRIGGER_CALLS_PER_RULE_MESSAGE),
         "feedback": entry(result.feedback, targets.FEEDBACK_CALLS_PER_SES_EVENT),
         "triggerDelayed": entry(result.trigger_delayed, None),
+        "projection": entry(result.projection, None),
         "sesEventsPerEmail": result.ses_events_per_email,
     }
 

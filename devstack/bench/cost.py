@@ -105,6 +105,9 @@ class Mix:
     authorizer_runs_per_request: float = 0.1
     rule_messages_per_campaign_event: float = 1.0
     ses_events_per_email: float = 1.0  # Delivery (bounces and complaints are rare; no Send)
+    # Events on an email's timeline, each projected to the handle's feed: QUEUED, the send's
+    # outcome (SENT) and each SES event.
+    outcome_events_per_email: float = 1.0
     batch_size: int = 10  # every event source mapping's batch
 
 
@@ -125,6 +128,9 @@ class Measured:
     # Both passes of a delayed rule (the event, then the schedule's job), per batch.
     delayed_trigger_batch: Profile
     delayed_messages_per_batch: float
+    # The event projection (table stream -> feed), per batch of stream records.
+    projection_batch: Profile
+    projected_events_per_batch: float
 
 
 @dataclass(frozen=True)
@@ -172,6 +178,7 @@ def shares(measured: Measured, mix: Mix) -> list[Share]:
         rules * mix.delayed_share_of_rules,
     )
     requests = direct / mix.recipients_per_send
+    timeline_events = 1 + mix.outcome_events_per_email + mix.ses_events_per_email
     return [
         Share(measured.send, requests),
         Share(measured.authorizer, requests * mix.authorizer_runs_per_request),
@@ -182,6 +189,7 @@ def shares(measured: Measured, mix: Mix) -> list[Share]:
             measured.feedback_batch,
             mix.ses_events_per_email / measured.feedback_events_per_batch,
         ),
+        Share(measured.projection_batch, timeline_events / measured.projected_events_per_batch),
     ]
 
 

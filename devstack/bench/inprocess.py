@@ -189,6 +189,7 @@ class InProcessResult:
     trigger: ConsumerFigure
     trigger_delayed: ConsumerFigure
     feedback: ConsumerFigure
+    projection: ConsumerFigure
     ses_events_per_email: float
 
     def as_dict(self) -> dict[str, Any]:
@@ -928,6 +929,42 @@ class Scenario:
             "trigger (delayed)", "delayed rule message", samples, [BATCH_SIZE, len(inputs)], made
         )
 
+    def measure_projection(self) -> ConsumerFigure:
+        """The event projection over everything the scenario wrote, as its stream event source
+        hands it over: message items' changes only, in batches of the mapping's size."""
+        import boto3
+        from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+            DynamoDBRecord,
+        )
+
+        from devstack.streams import StreamPoller, stream_arn, streams_client
+        from functions import project_events
+        from tenx_email.resources import EVENT_PROJECTION
+        from tenx_email.services.projection import new_events
+
+        samples, records, events = [], [], []
+
+        def consume(event: dict[str, Any]) -> None:
+            batch = event["Records"]
+            records.append(len(batch))
+            events.append(sum(len(new_events(DynamoDBRecord(record))) for record in batch))
+
+            def work() -> int:
+                project_events.handler(
+                    event, lambda_context("project_events", EVENT_PROJECTION.timeout_seconds)
+                )
+                return 0
+
+            samples.append(self.h.measure(work))
+
+        with self.h._uncounted():
+            arn = stream_arn(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
+            poller = StreamPoller(streams_client(REGION), arn, EVENT_PROJECTION, consume)
+        # The poller's own stream reads are counted too, but outside any sample: Lambda's
+        # event source reads the stream at no charge to the function.
+        poller.drain()
+        return _consumer_figure("project_events", "event projected", samples, records, events)
+
 
 def measure(rounds: int = 7, batches: int = 3) -> InProcessResult:
     """Run the whole in-process scenario on a fresh moto; see the module docstring."""
@@ -956,6 +993,7 @@ def measure(rounds: int = 7, batches: int = 3) -> InProcessResult:
                 feedback = scenario.measure_feedback(sent)
                 trigger = scenario.measure_trigger()
                 trigger_delayed = scenario.measure_trigger_delayed()
+                projection = scenario.measure_projection()
         finally:
             sys.stdout = real_stdout
             os.environ.clear()
@@ -966,6 +1004,7 @@ def measure(rounds: int = 7, batches: int = 3) -> InProcessResult:
         delivery=delivery,
         trigger=trigger,
         trigger_delayed=trigger_delayed,
+        projection=projection,
         feedback=feedback,
         ses_events_per_email=scenario.ses_events_per_email,
     )

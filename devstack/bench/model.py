@@ -48,6 +48,7 @@ def measured(result: InProcessResult, memory_mb: int) -> cost.Measured:
     feedback, events = _batch_profile(result.feedback)
     trigger, messages = _batch_profile(result.trigger)
     delayed, delayed_messages = _batch_profile(result.trigger_delayed)
+    projection, projected = _batch_profile(result.projection)
     return cost.Measured(
         memory_mb=memory_mb,
         send=cost.Profile(
@@ -72,6 +73,8 @@ def measured(result: InProcessResult, memory_mb: int) -> cost.Measured:
         trigger_messages_per_batch=messages,
         delayed_trigger_batch=delayed,
         delayed_messages_per_batch=delayed_messages,
+        projection_batch=projection,
+        projected_events_per_batch=projected,
     )
 
 
@@ -119,6 +122,7 @@ def cost_document(inputs: cost.Measured, mix: cost.Mix) -> dict[str, Any]:
                     ("feedbackBatch", inputs.feedback_batch),
                     ("triggerBatch", inputs.trigger_batch),
                     ("delayedTriggerBatch", inputs.delayed_trigger_batch),
+                    ("projectionBatch", inputs.projection_batch),
                 )
             },
             "unitsPerBatch": {
@@ -126,6 +130,7 @@ def cost_document(inputs: cost.Measured, mix: cost.Mix) -> dict[str, Any]:
                 "eventsPerFeedbackBatch": inputs.feedback_events_per_batch,
                 "messagesPerTriggerBatch": inputs.trigger_messages_per_batch,
                 "messagesPerDelayedTriggerBatch": inputs.delayed_messages_per_batch,
+                "eventsPerProjectionBatch": inputs.projected_events_per_batch,
             },
         },
     }

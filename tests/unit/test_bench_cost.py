@@ -29,6 +29,8 @@ def _measured(**changes: object) -> Measured:
         "trigger_messages_per_batch": 10.0,
         "delayed_trigger_batch": _idle("trigger (delayed)"),
         "delayed_messages_per_batch": 5.0,
+        "projection_batch": _idle("project_events"),
+        "projected_events_per_batch": 30.0,
     }
     fields.update(changes)
     return Measured(**fields)  # type: ignore[arg-type]
@@ -72,10 +74,12 @@ def test_an_all_direct_idle_mix_costs_api_gateway_lambda_requests_and_sqs() -> N
 
     # One REST request per email: 1,000 x $3.50 per million.
     assert _line(estimate, "API Gateway").dollars == pytest.approx(1000 * 3.5e-6)
-    # Lambda: the send route once, delivery once per ten emails.
-    assert _line(estimate, "Lambda requests").quantity == pytest.approx(1000 * 1.1)
-    # Every idle invocation bills 1 ms at 1 GB: 1,100 ms = 1.1 GB-s.
-    assert _line(estimate, "Lambda duration").quantity == pytest.approx(1.1)
+    # Lambda: the send route once, delivery once per ten emails, the projection once per 30
+    # timeline events (2 per email here: QUEUED and SENT).
+    lambda_per_email = 1 + 0.1 + 2 / 30
+    assert _line(estimate, "Lambda requests").quantity == pytest.approx(1000 * lambda_per_email)
+    # Every idle invocation bills 1 ms at 1 GB.
+    assert _line(estimate, "Lambda duration").quantity == pytest.approx(lambda_per_email)
     # SQS: the delivery queue's receive + delete per batch of ten (its sends are counted
     # calls of the send route, here none).
     assert _line(estimate, "SQS").quantity == pytest.approx(1000 * 0.2)
@@ -115,8 +119,8 @@ def test_rule_emails_bring_bus_events_scheduler_runs_and_their_queue_traffic() -
     # Records per email: 1 delivery + 1 campaign event + 0.5 fired job = 2.5 -> x 2 / 10 for
     # receive and delete; delivered to SQS by EventBridge (1) and the Scheduler (0.5).
     assert _line(estimate, "SQS").quantity == pytest.approx(1000 * (2.5 * 0.2 + 1.5))
-    # Lambda: trigger 0.5 / 10, delayed trigger 0.5 / 5, delivery 1 / 10.
-    assert _line(estimate, "Lambda requests").quantity == pytest.approx(1000 * 0.25)
+    # Lambda: trigger 0.5 / 10, delayed trigger 0.5 / 5, delivery 1 / 10, projection 2 / 30.
+    assert _line(estimate, "Lambda requests").quantity == pytest.approx(1000 * (0.25 + 2 / 30))
 
 
 def test_the_total_is_a_share_of_ses_price() -> None:
@@ -138,10 +142,11 @@ def test_the_cpu_scale_override_changes_only_duration() -> None:
     mix = Mix(direct_share=1.0, authorizer_runs_per_request=0.0, ses_events_per_email=0.0)
     scaled, raw = cost.estimate(measured, mix), cost.estimate(measured, mix, scale=1.0)
     send_ms = math.ceil(10 * 1769 / 256)
+    idle_ms = 0.1 + 2 / 30  # delivery and projection invocations bill 1 ms each
     assert _line(scaled, "Lambda duration").quantity == pytest.approx(
-        (send_ms + 0.1) * 0.25 / 1000 * 1000
+        (send_ms + idle_ms) * 0.25 / 1000 * 1000
     )
-    assert _line(raw, "Lambda duration").quantity == pytest.approx((10 + 0.1) * 0.25)
+    assert _line(raw, "Lambda duration").quantity == pytest.approx((10 + idle_ms) * 0.25)
     assert _line(scaled, "DynamoDB writes").quantity == _line(raw, "DynamoDB writes").quantity
 
 
