@@ -59,9 +59,9 @@ from tenx_email.observability import logger
 from tenx_email.rendering import has_header_breakers, render
 from tenx_email.resources import CAMPAIGN_EVENT_DETAIL_TYPES, CAMPAIGN_EVENT_SOURCE
 from tenx_email.services.campaigns import require_campaign
+from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT
 from tenx_email.services.rules import require_rule
 from tenx_email.services.senders import EMAIL_ADDRESS
-from tenx_email.services.sending import DEFAULT_DAILY_LIMIT
 from tenx_email.settings import delivery_settings, trigger_settings
 
 _TRIGGERS_FOR = {
