@@ -52,6 +52,7 @@ from tenx_email.errors import (
     SenderPurposeNotAllowed,
     TransactionalEmailQueueUnavailable,
 )
+from tenx_email.ids import EMAIL_ADDRESS, SENDER_ID, TEMPLATE_ID
 from tenx_email.models import (
     DeliveryEvent,
     EventType,
@@ -65,8 +66,6 @@ from tenx_email.models import (
 )
 from tenx_email.rendering import has_header_breakers, render
 from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT
-from tenx_email.services.senders import EMAIL_ADDRESS, SENDER_ID
-from tenx_email.services.templates import TEMPLATE_ID
 from tenx_email.settings import delivery_settings
 
 MAX_RECIPIENTS = 50

@@ -35,6 +35,7 @@ from tenx_email.errors import (
     LeadNotFound,
     RenderedSubjectUnsafe,
 )
+from tenx_email.ids import EMAIL_ADDRESS
 from tenx_email.models import (
     CampaignEvent,
     CampaignEventType,
@@ -59,7 +60,6 @@ from tenx_email.rendering import has_header_breakers, render
 from tenx_email.resources import CAMPAIGN_EVENT_DETAIL_TYPES, CAMPAIGN_EVENT_SOURCE
 from tenx_email.services.campaigns import require_campaign
 from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT
-from tenx_email.services.senders import EMAIL_ADDRESS
 from tenx_email.settings import delivery_settings, trigger_settings
 
 _TRIGGERS_FOR = {
