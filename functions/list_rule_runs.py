@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from tenx_email.api.campaign_events import RuleRunListOut, RuleRunOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
-from tenx_email.services import rules, triggers
+from tenx_email.services import rule_runs, rules
 
 ROUTE = route("list_rule_runs")
 app = create_resolver()
@@ -24,7 +24,7 @@ def list_rule_runs(
     limit: Annotated[int, Query(ge=1, le=100)] = 25,
     nextToken: str | None = None,  # noqa: N803
 ) -> RuleRunListOut:
-    page = triggers.list_runs(handle_access(app), campaignId, ruleId, limit, nextToken)
+    page = rule_runs.list_runs(handle_access(app), campaignId, ruleId, limit, nextToken)
     return RuleRunListOut(
         runs=[RuleRunOut.from_run(run) for run in page.items], next_token=page.next_token
     )

@@ -1,5 +1,6 @@
-"""Identifiers. Ids that list newest-first are ULIDs: 48 bits of milliseconds then 80 random
-bits, Crockford base32, so they sort by creation time."""
+"""Identifiers, and the id and address patterns several services check. Ids that list
+newest-first are ULIDs: 48 bits of milliseconds then 80 random bits, Crockford base32, so they
+sort by creation time."""
 
 from __future__ import annotations
 
@@ -17,6 +18,17 @@ HANDLE_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 ACCOUNT_ID_PATTERN = r"^acc_[A-Za-z0-9_-]{1,64}$"
 CAMPAIGN_ID_PATTERN = r"^cmp_[A-Za-z0-9_-]{1,64}$"
 USER_SUB_PATTERN = r"^[A-Za-z0-9._:|@+-]{1,128}$"
+
+# Compiled, and here rather than in their own area's service: several services check them, and
+# a route should not load another area's service module for a regex.
+SENDER_ID = re.compile(r"^sender_[A-Za-z0-9_-]{1,64}$")
+TEMPLATE_ID = re.compile(r"^tmpl_[A-Za-z0-9_-]{1,64}$")
+# One plain address: no display name, comments, quotes or whitespace, so it cannot carry a
+# second header or recipient into Reply-To.
+EMAIL_ADDRESS = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
+    r"[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
+)
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)

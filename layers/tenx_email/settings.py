@@ -1,46 +1,43 @@
-"""The one place that reads environment variables: validated pydantic models, read once."""
+"""The one place that reads environment variables: validated pydantic models, read once.
+
+The authorizer's settings are in auth/settings.py, so that only the authorizer loads pydantic's
+URL types and builds that model."""
 
 from __future__ import annotations
 
 import os
 from functools import cache
 
-from pydantic import BaseModel, ConfigDict, Field, HttpUrl
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class _EnvModel(BaseModel):
+class EnvModel(BaseModel):
+    """Settings from the environment: frozen, and blind to variables they do not name."""
+
     model_config = ConfigDict(frozen=True, extra="ignore")
 
 
-class DataSettings(_EnvModel):
+class DataSettings(EnvModel):
     """What every function that touches the table needs."""
 
     stage: str = Field(min_length=1)
     table_name: str = Field(min_length=3)
 
 
-class AuthSettings(_EnvModel):
-    """The authorizer's view of the identity provider."""
-
-    jwt_issuer: str = Field(min_length=1)
-    jwt_audience: str = Field(min_length=1)
-    jwks_url: HttpUrl
-
-
-class SesSettings(_EnvModel):
+class SesSettings(EnvModel):
     """Where the service's SES identities live."""
 
     ses_region: str = Field(pattern=r"^[a-z]{2}(-[a-z]+)+-\d$")
 
 
-class DeliverySettings(_EnvModel):
+class DeliverySettings(EnvModel):
     """Where accepted messages are queued; unset means the environment has no delivery queue
     (the send route then answers 503, as the contract says)."""
 
     delivery_queue_url: str | None = None
 
 
-class TriggerSettings(_EnvModel):
+class TriggerSettings(EnvModel):
     """Campaign trigger jobs: where events are queued and how delayed rules are scheduled.
     Each is optional here and checked where it is used (only the trigger Lambda schedules)."""
 
@@ -51,34 +48,29 @@ class TriggerSettings(_EnvModel):
     scheduler_role_arn: str | None = None
 
 
-def _environment() -> dict[str, str]:
+def environment() -> dict[str, str]:
     return {name.lower(): value for name, value in os.environ.items()}
 
 
 @cache
 def data_settings() -> DataSettings:
-    return DataSettings.model_validate(_environment())
-
-
-@cache
-def auth_settings() -> AuthSettings:
-    return AuthSettings.model_validate(_environment())
+    return DataSettings.model_validate(environment())
 
 
 @cache
 def ses_settings() -> SesSettings:
-    return SesSettings.model_validate(_environment())
+    return SesSettings.model_validate(environment())
 
 
 @cache
 def delivery_settings() -> DeliverySettings:
-    return DeliverySettings.model_validate(_environment())
+    return DeliverySettings.model_validate(environment())
 
 
 # --- The delivery consumer's SES sending (added with the delivery and feedback consumers) ---
 
 
-class SendingSettings(_EnvModel):
+class SendingSettings(EnvModel):
     """The configuration set every send names: its events are what feedback receives."""
 
     ses_configuration_set: str = Field(min_length=1)
@@ -86,9 +78,9 @@ class SendingSettings(_EnvModel):
 
 @cache
 def sending_settings() -> SendingSettings:
-    return SendingSettings.model_validate(_environment())
+    return SendingSettings.model_validate(environment())
 
 
 @cache
 def trigger_settings() -> TriggerSettings:
-    return TriggerSettings.model_validate(_environment())
+    return TriggerSettings.model_validate(environment())

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 from functools import cache
 
 from tenx_email.auth.jwks import JwksCache
+from tenx_email.auth.settings import auth_settings
 from tenx_email.auth.tokens import TokenRejected, bearer_token, verify
-from tenx_email.settings import auth_settings
 
 
 @dataclass(frozen=True)

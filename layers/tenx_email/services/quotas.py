@@ -8,8 +8,9 @@ from tenx_email import clock, keys
 from tenx_email.dal import quotas as store
 from tenx_email.errors import InvalidInput
 from tenx_email.models import HandleAccess, Quota
-from tenx_email.services.sending import DEFAULT_DAILY_LIMIT
 
+# What a handle may send a day until an operator sets its limit.
+DEFAULT_DAILY_LIMIT = 1000
 MAX_DAILY_LIMIT = 10_000_000
 
 

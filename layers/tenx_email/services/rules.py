@@ -39,6 +39,7 @@ from tenx_email.errors import (
     SenderProfileNotFound,
     VersionConflict,
 )
+from tenx_email.ids import SENDER_ID, TEMPLATE_ID
 from tenx_email.models import (
     EmailRule,
     HandleAccess,
@@ -52,8 +53,6 @@ from tenx_email.services.campaigns import (
     require_campaign,
     require_campaign_id,
 )
-from tenx_email.services.senders import SENDER_ID
-from tenx_email.services.templates import TEMPLATE_ID
 
 MIN_DELAY_MINUTES = 15
 MAX_DELAY_MINUTES = 43_200  # 30 days

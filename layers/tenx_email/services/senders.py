@@ -8,7 +8,6 @@ characters without control characters or `"<>\\`; replyTo one plain address.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from tenx_email import keys
@@ -21,19 +20,13 @@ from tenx_email.errors import (
     InvalidSenderId,
     SenderLocalPartNotAllowed,
 )
+from tenx_email.ids import EMAIL_ADDRESS, SENDER_ID
 from tenx_email.models import HandleAccess, IdentityStatus, Purpose, Sender
 from tenx_email.rendering import has_header_breakers
 from tenx_email.services.domains import normalize_domain
 
-SENDER_ID = re.compile(r"^sender_[A-Za-z0-9_-]{1,64}$")
 ALLOWED_LOCAL_PARTS = ("noreply", "notifications", "calendar", "support", "hello")
 MAX_DISPLAY_NAME = 100
-# One plain address: no display name, comments, quotes or whitespace, so it cannot carry a
-# second header or recipient into Reply-To.
-EMAIL_ADDRESS = re.compile(
-    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}@(?=.{1,253}$)(?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}"
-    r"[A-Za-z0-9])?\.)+[A-Za-z]{2,63}$"
-)
 
 
 @dataclass(frozen=True)

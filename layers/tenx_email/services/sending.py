@@ -52,6 +52,7 @@ from tenx_email.errors import (
     SenderPurposeNotAllowed,
     TransactionalEmailQueueUnavailable,
 )
+from tenx_email.ids import EMAIL_ADDRESS, SENDER_ID, TEMPLATE_ID
 from tenx_email.models import (
     DeliveryEvent,
     EventType,
@@ -64,15 +65,13 @@ from tenx_email.models import (
     TemplateStatus,
 )
 from tenx_email.rendering import has_header_breakers, render
-from tenx_email.services.senders import EMAIL_ADDRESS, SENDER_ID
-from tenx_email.services.templates import TEMPLATE_ID
+from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT
 from tenx_email.settings import delivery_settings
 
 MAX_RECIPIENTS = 50
 # More `to` entries than the request schema allows (before duplicates are removed): such a
 # body is refused anyway, so its prefetch does not look at them.
 _MAX_TO_ENTRIES = 500
-DEFAULT_DAILY_LIMIT = 1000
 IDEMPOTENCY_RETENTION = timedelta(hours=48)
 IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:@+=/-]{1,128}$")
 

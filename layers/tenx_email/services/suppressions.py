@@ -7,9 +7,9 @@ from tenx_email import clock
 from tenx_email.dal import suppressions as store
 from tenx_email.dal.queries import Page
 from tenx_email.errors import InvalidHeaderValue, InvalidRecipient
+from tenx_email.ids import EMAIL_ADDRESS
 from tenx_email.models import HandleAccess, Suppression, SuppressionSource
 from tenx_email.rendering import has_header_breakers
-from tenx_email.services.senders import EMAIL_ADDRESS
 
 MAX_PAGE_SIZE = 100
 MAX_REASON = 200

@@ -8,7 +8,6 @@ a list page at most 100; the newest 50 versions are shown.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
@@ -25,6 +24,7 @@ from tenx_email.errors import (
     TemplateChangedConcurrently,
     TemplateTooLarge,
 )
+from tenx_email.ids import TEMPLATE_ID
 from tenx_email.models import (
     HandleAccess,
     Template,
@@ -34,7 +34,6 @@ from tenx_email.models import (
 )
 from tenx_email.rendering import Rendered, has_header_breakers, render, variables_used
 
-TEMPLATE_ID = re.compile(r"^tmpl_[A-Za-z0-9_-]{1,64}$")
 MAX_SUBJECT_CHARS = 998
 MAX_BODY_BYTES = 256 * 1024
 MAX_PAGE_SIZE = 100

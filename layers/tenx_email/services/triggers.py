@@ -30,12 +30,12 @@ from tenx_email import clock, ids
 from tenx_email.adapters import queues, scheduler
 from tenx_email.dal import rules as rule_store
 from tenx_email.dal import triggers as store
-from tenx_email.dal.queries import Page
 from tenx_email.errors import (
     CampaignEventQueueUnavailable,
     LeadNotFound,
     RenderedSubjectUnsafe,
 )
+from tenx_email.ids import EMAIL_ADDRESS
 from tenx_email.models import (
     CampaignEvent,
     CampaignEventType,
@@ -59,9 +59,7 @@ from tenx_email.observability import logger
 from tenx_email.rendering import has_header_breakers, render
 from tenx_email.resources import CAMPAIGN_EVENT_DETAIL_TYPES, CAMPAIGN_EVENT_SOURCE
 from tenx_email.services.campaigns import require_campaign
-from tenx_email.services.rules import require_rule
-from tenx_email.services.senders import EMAIL_ADDRESS
-from tenx_email.services.sending import DEFAULT_DAILY_LIMIT
+from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT
 from tenx_email.settings import delivery_settings, trigger_settings
 
 _TRIGGERS_FOR = {
@@ -721,10 +719,3 @@ def _store(made: list[_Made], found: store.Found, now: datetime) -> None:
                 except Exception as error:
                     for work in entry.works:
                         work.fail(error)
-
-
-def list_runs(
-    access: HandleAccess, campaign_id: str, rule_id: str, limit: int, next_token: str | None
-) -> Page[RuleRun]:
-    require_rule(access.handle.handle, campaign_id, rule_id)
-    return store.list_runs(access.handle.handle, rule_id, limit, next_token)
