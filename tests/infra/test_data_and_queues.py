@@ -38,6 +38,14 @@ def test_table_has_the_spec_keys_indexes_and_ttl(template: dict[str, Any]) -> No
     }
 
 
+def test_table_streams_its_changes_as_the_spec_says(template: dict[str, Any]) -> None:
+    # Given the single table
+    _, table = one(template, "AWS::DynamoDB::Table")
+    # Then it has a change stream with the view type the stream consumers read
+    assert TABLE.stream_view_type == "NEW_AND_OLD_IMAGES"
+    assert table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+
 def test_table_is_recoverable_encrypted_on_demand_and_retained(template: dict[str, Any]) -> None:
     # Given the single table
     _, table = one(template, "AWS::DynamoDB::Table")
