@@ -10,6 +10,7 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constants import DLQ_ALARM_PERIOD, DLQ_ALARM_THRESHOLD
@@ -42,19 +43,28 @@ class Observability(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             )
         )
-        action = cloudwatch_actions.SnsAction(self.alarm_topic)
+        self._action = cloudwatch_actions.SnsAction(self.alarm_topic)
         for pair in queues:
-            alarm = cloudwatch.Alarm(
-                self,
-                f"{pair.spec.key}-dlq-not-empty",
-                alarm_description=f"Messages gave up on the {pair.spec.key} queue; "
+            self._alarm_on_first_message(
+                pair.spec.key,
+                pair.dead_letter_queue,
+                f"Messages gave up on the {pair.spec.key} queue; "
                 "inspect and redrive the dead-letter queue.",
-                metric=pair.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                    period=DLQ_ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
-                ),
-                threshold=DLQ_ALARM_THRESHOLD,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            alarm.add_alarm_action(action)
+
+    def _alarm_on_first_message(
+        self, key: str, dead_letter_queue: sqs.IQueue, description: str
+    ) -> None:
+        alarm = cloudwatch.Alarm(
+            self,
+            f"{key}-dlq-not-empty",
+            alarm_description=description,
+            metric=dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=DLQ_ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            threshold=DLQ_ALARM_THRESHOLD,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)
