@@ -1,4 +1,5 @@
-"""Alarms on every dead-letter queue, sent to an encrypted operator topic."""
+"""Alarms on every dead-letter queue (the work queues' and the stream consumers'), sent to an
+encrypted operator topic."""
 
 from __future__ import annotations
 
@@ -15,10 +16,18 @@ from constructs import Construct
 
 from infra.constants import DLQ_ALARM_PERIOD, DLQ_ALARM_THRESHOLD
 from infra.constructs.queues import QueuePair
+from infra.constructs.streams import StreamConsumer
 
 
 class Observability(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, queues: Iterable[QueuePair]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        queues: Iterable[QueuePair],
+        stream_consumers: Iterable[StreamConsumer],
+    ) -> None:
         super().__init__(scope, construct_id)
         # CloudWatch cannot use the AWS-managed SNS key, so alarms need a customer key that
         # lets cloudwatch.amazonaws.com encrypt into the topic.
@@ -50,6 +59,14 @@ class Observability(Construct):
                 pair.dead_letter_queue,
                 f"Messages gave up on the {pair.spec.key} queue; "
                 "inspect and redrive the dead-letter queue.",
+            )
+        for consumer in stream_consumers:
+            self._alarm_on_first_message(
+                consumer.key,
+                consumer.dead_letter_queue,
+                f"The {consumer.key} stream consumer gave up on a batch; each message names the "
+                "batch's shard and sequence numbers: replay them from the table stream while it "
+                "keeps them (24 hours).",
             )
 
     def _alarm_on_first_message(

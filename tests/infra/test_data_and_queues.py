@@ -95,7 +95,8 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(template: dict[str, Any
         and statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
         for queue_ref in policy["Properties"]["Queues"]
     }
-    # Then each one is SQS-encrypted and denies requests without TLS
-    assert len(queues) == 2 * len(QUEUES)
+    # Then each one is SQS-encrypted and denies requests without TLS (each work queue and its
+    # DLQ, and the stream consumer's DLQ)
+    assert len(queues) == 2 * len(QUEUES) + 1
     assert all(queue["Properties"]["SqsManagedSseEnabled"] is True for queue in queues.values())
     assert ssl_only == set(queues)
