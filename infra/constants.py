@@ -8,6 +8,8 @@ from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
+from tenx_email.resources import StreamConsumerSpec
+
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 LAYERS_DIR = REPO_ROOT / "layers"
@@ -48,3 +50,19 @@ TRIGGER_MODULE = "trigger"
 # Concurrent delivery invocations (the SQS event source's maximum concurrency): bounds the
 # SES call rate a backlog can produce; SES throttling beyond it is retried with backoff.
 DELIVERY_MAX_CONCURRENCY = 5
+
+# --- Table stream consumers (infra/constructs/streams.py) ---
+# The event projection only appends what the stream shows: no reads, updates or deletes.
+EVENT_PROJECTION_TABLE_ACTIONS = ("dynamodb:PutItem", "dynamodb:BatchWriteItem")
+# A failed batch's place in the stream can be replayed only while the stream keeps it (24 hours),
+# but still says which changes were not consumed for as long as the work queues' DLQs keep theirs.
+STREAM_DLQ_RETENTION = Duration.days(14)
+
+
+def stream_consumer_key(spec: StreamConsumerSpec) -> str:
+    return spec.module.replace("_", "-")
+
+
+def stream_dead_letter_queue_name(stage: str, spec: StreamConsumerSpec) -> str:
+    """Named like the work queues' DLQs (tenx_email.resources.queue_name)."""
+    return f"{SERVICE_NAME}-{stage}-{stream_consumer_key(spec)}-dlq"

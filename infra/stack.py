@@ -8,6 +8,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.config import DeployConfig
+from infra.constants import EVENT_PROJECTION_TABLE_ACTIONS
 from infra.constructs.api import Api
 from infra.constructs.consumers import Consumers
 from infra.constructs.data import Data
@@ -17,7 +18,8 @@ from infra.constructs.layer import SharedLayer
 from infra.constructs.observability import Observability
 from infra.constructs.queues import Queues
 from infra.constructs.scheduling import Scheduling
-from tenx_email.resources import TRIGGER_JOBS_QUEUE
+from infra.constructs.streams import StreamConsumer
+from tenx_email.resources import EVENT_PROJECTION, TRIGGER_JOBS_QUEUE
 
 
 class EmailServiceStack(Stack):
@@ -63,7 +65,21 @@ class EmailServiceStack(Stack):
             scheduling=scheduling,
             campaign_bus=events.campaign_bus,
         )
-        observability = Observability(self, "Observability", queues=queues.pairs.values())
+        event_projection = StreamConsumer(
+            self,
+            "EventProjection",
+            stage=config.stage,
+            spec=EVENT_PROJECTION,
+            functions=functions,
+            table=data.table,
+            table_actions=EVENT_PROJECTION_TABLE_ACTIONS,
+        )
+        observability = Observability(
+            self,
+            "Observability",
+            queues=queues.pairs.values(),
+            stream_consumers=[event_projection],
+        )
 
         CfnOutput(self, "TableName", value=data.table.table_name)
         CfnOutput(self, "SchedulerRoleArn", value=scheduling.role.role_arn)

@@ -28,6 +28,8 @@ class Data(Construct):
                 point_in_time_recovery_enabled=True
             ),
             time_to_live_attribute=TABLE.ttl_attribute,
+            # Its change stream is what the stream consumers (the event projection) read.
+            stream=dynamodb.StreamViewType[TABLE.stream_view_type],
             # Tenant data outlives the stack: deleting the stack must not delete the table.
             removal_policy=RemovalPolicy.RETAIN,
         )

@@ -72,8 +72,9 @@ class ServiceFunction(Construct):
             Acknowledgment(
                 id="AwsSolutions-IAM5[Resource::*]",
                 reason="Only for actions that support no resource-level permissions: "
-                "xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing) and, on "
-                "routes that read SES identities, ses:GetIdentityMailFromDomainAttributes.",
+                "xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing), on "
+                "routes that read SES identities, ses:GetIdentityMailFromDomainAttributes and, on "
+                "table stream consumers, dynamodb:ListStreams (their event source's grant).",
             )
         )
 

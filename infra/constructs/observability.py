@@ -1,4 +1,5 @@
-"""Alarms on every dead-letter queue, sent to an encrypted operator topic."""
+"""Alarms on every dead-letter queue (the work queues' and the stream consumers'), sent to an
+encrypted operator topic."""
 
 from __future__ import annotations
 
@@ -10,14 +11,23 @@ from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from infra.constants import DLQ_ALARM_PERIOD, DLQ_ALARM_THRESHOLD
 from infra.constructs.queues import QueuePair
+from infra.constructs.streams import StreamConsumer
 
 
 class Observability(Construct):
-    def __init__(self, scope: Construct, construct_id: str, *, queues: Iterable[QueuePair]) -> None:
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        queues: Iterable[QueuePair],
+        stream_consumers: Iterable[StreamConsumer],
+    ) -> None:
         super().__init__(scope, construct_id)
         # CloudWatch cannot use the AWS-managed SNS key, so alarms need a customer key that
         # lets cloudwatch.amazonaws.com encrypt into the topic.
@@ -42,19 +52,36 @@ class Observability(Construct):
                 conditions={"StringEquals": {"aws:SourceAccount": Aws.ACCOUNT_ID}},
             )
         )
-        action = cloudwatch_actions.SnsAction(self.alarm_topic)
+        self._action = cloudwatch_actions.SnsAction(self.alarm_topic)
         for pair in queues:
-            alarm = cloudwatch.Alarm(
-                self,
-                f"{pair.spec.key}-dlq-not-empty",
-                alarm_description=f"Messages gave up on the {pair.spec.key} queue; "
+            self._alarm_on_first_message(
+                pair.spec.key,
+                pair.dead_letter_queue,
+                f"Messages gave up on the {pair.spec.key} queue; "
                 "inspect and redrive the dead-letter queue.",
-                metric=pair.dead_letter_queue.metric_approximate_number_of_messages_visible(
-                    period=DLQ_ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
-                ),
-                threshold=DLQ_ALARM_THRESHOLD,
-                evaluation_periods=1,
-                comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-                treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
             )
-            alarm.add_alarm_action(action)
+        for consumer in stream_consumers:
+            self._alarm_on_first_message(
+                consumer.key,
+                consumer.dead_letter_queue,
+                f"The {consumer.key} stream consumer gave up on a batch; each message names the "
+                "batch's shard and sequence numbers: replay them from the table stream while it "
+                "keeps them (24 hours).",
+            )
+
+    def _alarm_on_first_message(
+        self, key: str, dead_letter_queue: sqs.IQueue, description: str
+    ) -> None:
+        alarm = cloudwatch.Alarm(
+            self,
+            f"{key}-dlq-not-empty",
+            alarm_description=description,
+            metric=dead_letter_queue.metric_approximate_number_of_messages_visible(
+                period=DLQ_ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            threshold=DLQ_ALARM_THRESHOLD,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)

@@ -24,6 +24,15 @@ def one(template: dict[str, Any], resource_type: str) -> tuple[str, Resource]:
     return found
 
 
+def queue_named(template: dict[str, Any], name: str) -> tuple[str, Resource]:
+    (found,) = [
+        (logical_id, queue)
+        for logical_id, queue in resources(template, "AWS::SQS::Queue").items()
+        if queue["Properties"].get("QueueName") == name
+    ]
+    return found
+
+
 def target(reference: Any) -> str:
     """The logical id behind a `Ref` or `Fn::GetAtt`."""
     if "Ref" in reference:

@@ -38,6 +38,14 @@ def test_table_has_the_spec_keys_indexes_and_ttl(template: dict[str, Any]) -> No
     }
 
 
+def test_table_streams_its_changes_as_the_spec_says(template: dict[str, Any]) -> None:
+    # Given the single table
+    _, table = one(template, "AWS::DynamoDB::Table")
+    # Then it has a change stream with the view type the stream consumers read
+    assert TABLE.stream_view_type == "NEW_AND_OLD_IMAGES"
+    assert table["Properties"]["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+
+
 def test_table_is_recoverable_encrypted_on_demand_and_retained(template: dict[str, Any]) -> None:
     # Given the single table
     _, table = one(template, "AWS::DynamoDB::Table")
@@ -87,7 +95,8 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(template: dict[str, Any
         and statement.get("Condition") == {"Bool": {"aws:SecureTransport": "false"}}
         for queue_ref in policy["Properties"]["Queues"]
     }
-    # Then each one is SQS-encrypted and denies requests without TLS
-    assert len(queues) == 2 * len(QUEUES)
+    # Then each one is SQS-encrypted and denies requests without TLS (each work queue and its
+    # DLQ, and the stream consumer's DLQ)
+    assert len(queues) == 2 * len(QUEUES) + 1
     assert all(queue["Properties"]["SqsManagedSseEnabled"] is True for queue in queues.values())
     assert ssl_only == set(queues)

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tenx_email.resources import EVENT_PROJECTION
 from tenx_email.routes import ROUTES, Grant, Route
 from tests.infra.cfn import (
     DYNAMODB_WRITES,
@@ -23,8 +24,14 @@ from tests.infra.conftest import CONTEXT, STAGE
 pytestmark = pytest.mark.infra
 
 AUTHORIZER_HANDLER = "authorizer.handler"
-# The queue consumers (their grants and mappings: tests/infra/test_consumers.py).
-CONSUMER_HANDLERS = {"deliver.handler", "feedback.handler", "trigger.handler"}
+# The queue consumers (their grants and mappings: tests/infra/test_consumers.py) and the table
+# stream's (tests/infra/test_streams.py).
+CONSUMER_HANDLERS = {
+    "deliver.handler",
+    "feedback.handler",
+    "trigger.handler",
+    f"{EVENT_PROJECTION.module}.handler",
+}
 COMMON_ENVIRONMENT = {
     "STAGE",
     "TABLE_NAME",

@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
+from infra.constants import stream_dead_letter_queue_name
 from tenx_email.resources import (
+    EVENT_PROJECTION,
     QUEUES,
     TRIGGER_JOBS_QUEUE,
     configuration_set_name,
@@ -109,9 +111,10 @@ def test_configuration_set_reports_the_sending_events_feedback_needs_to_the_defa
 
 
 def test_every_dead_letter_queue_alarms_on_its_first_message(template: dict[str, Any]) -> None:
-    # Given the dead-letter queues and the alarm topic
+    # Given the dead-letter queues (the work queues' and the event projection's) and the topic
     topic_id, _ = one(template, "AWS::SNS::Topic")
     dlq_ids = {_queue_id(template, queue_name(STAGE, spec, dead_letter=True)) for spec in QUEUES}
+    dlq_ids.add(_queue_id(template, stream_dead_letter_queue_name(STAGE, EVENT_PROJECTION)))
     alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
     # Then each DLQ has an alarm on visible messages >= 1 that notifies the topic
     watched = set()
