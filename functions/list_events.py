@@ -22,10 +22,10 @@ app = create_resolver()
 def list_events(
     handle: str,
     messageId: Annotated[str | None, Query(pattern=inspection.MESSAGE_ID)] = None,  # noqa: N803
-    recipient: Annotated[str | None, Query(max_length=320)] = None,
+    recipient: Annotated[str | None, Query(max_length=inspection.MAX_RECIPIENT_LENGTH)] = None,
     purpose: Purpose | None = None,
     since: datetime | None = None,
-    limit: Annotated[int, Query(ge=1, le=inspection.MAX_PAGE_SIZE)] = 25,
+    limit: Annotated[int, Query(ge=1, le=inspection.MAX_PAGE_SIZE)] = inspection.DEFAULT_PAGE_SIZE,
     nextToken: str | None = None,  # noqa: N803
 ) -> EventListOut:
     query = inspection.EventQuery(
@@ -40,7 +40,5 @@ def list_events(
 handler = entrypoint(
     app,
     ROUTE,
-    prefetch=lambda handle, request: inspection.prefetch_message(
-        handle, request.query.get("messageId")
-    ),
+    prefetch=lambda handle, request: inspection.prefetch_events(handle, request.query),
 )

@@ -4,8 +4,8 @@ Entity prefixes (see README, "Access patterns"):
   ACCOUNT#<accountId>  account, its domains
   DOMAIN#<domain>      which account owns a domain; its senders through GSI1
   HANDLE#<handle>      handle, its members, campaigns, sender profiles, templates and
-                       template versions, messages (MSG#), their events (MEVT#), the
-                       event feed (EVFEED#),
+                       template versions, messages (MSG#), the messages of each
+                       recipient (RCPT#), the event feed (EVFEED#),
                        suppressions (SUPP#), idempotency keys (IDEMP#), quota and usage,
                        campaign email rules (RULE#), leads (LEAD#), rule runs (RULERUN#)
   USER#<sub>           a user's memberships (GSI1)
@@ -88,7 +88,6 @@ def template_version(handle_name: str, template_id: str, version: int) -> Key:
 
 
 MESSAGE_PREFIX = "MSG#"
-EVENT_PREFIX = "MEVT#"
 SUPPRESSION_PREFIX = "SUPP#"
 
 
@@ -96,21 +95,22 @@ def message(handle_name: str, message_id: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"{MESSAGE_PREFIX}{message_id}")
 
 
-def event(handle_name: str, message_id: str, event_id: str) -> Key:
-    # Own prefix (not MSG#...), so listing messages never meets an event.
-    return _key(f"HANDLE#{handle_name}", f"{EVENT_PREFIX}{message_id}#{event_id}")
-
-
 def events_of_message_prefix(message_id: str) -> str:
-    return f"{EVENT_PREFIX}{message_id}#"
+    """The sort key prefix page tokens of a message's events carry (its timeline is on the
+    message item; the tokens name its events as `MEVT#<messageId>#<eventId>`)."""
+    return f"MEVT#{message_id}#"
 
 
-def events_by_recipient(handle_name: str, email: str) -> str:
-    """GSI1 partition of a handle's events for one recipient (GSI1SK=EVT#<eventId>)."""
-    return f"HANDLE#{handle_name}#RCPT#{email}"
+def recipient_messages_prefix(email: str) -> str:
+    return f"RCPT#{email}#"
 
 
-EVENT_SORT_PREFIX = "EVT#"
+def recipient_message(handle_name: str, email: str, message_id: str) -> Key:
+    """Names a message sent to `email` (lowercased): the list of a recipient's events reads
+    these, then the messages' timelines."""
+    return _key(f"HANDLE#{handle_name}", f"{recipient_messages_prefix(email)}{message_id}")
+
+
 EVENT_FEED_PREFIX = "EVFEED#"
 
 

@@ -46,21 +46,10 @@ def delivery_queue(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
 
 @pytest.fixture
 def project_events(aws: None, monkeypatch: pytest.MonkeyPatch) -> Callable[[], int]:
-    """The event projection's stream event source, run on demand: each call hands what the
-    table's stream holds to the real handler, batch after batch; returns the records taken."""
-    from devstack.streams import StreamPoller, stream_arn, streams_client
-    from functions import project_events as projection_function
+    """The event projection, run on demand (`delivery_support.event_projection`)."""
     from tenx_email.observability import metrics
-    from tenx_email.resources import EVENT_PROJECTION
-    from tests.conftest import REGION, TABLE_NAME
-    from tests.events import FakeLambdaContext
+    from tests.integration.delivery_support import event_projection
 
     # Metrics read their namespace when first imported, which may precede the test's env.
     monkeypatch.setattr(metrics, "namespace", "TenxEmailTest")
-    poller = StreamPoller(
-        streams_client(REGION),
-        stream_arn(boto3.client("dynamodb", region_name=REGION), TABLE_NAME),
-        EVENT_PROJECTION,
-        lambda event: projection_function.handler(event, FakeLambdaContext()),
-    )
-    return poller.drain
+    return event_projection()

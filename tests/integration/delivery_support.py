@@ -311,3 +311,22 @@ def once_before(operation: str, action: Callable[[], None]) -> None:
         action()
 
     client.meta.events.register(event, interleave)
+
+
+def event_projection() -> Callable[[], int]:
+    """The event projection's stream event source on this moto, run on demand: each call hands
+    what the table's stream holds to the real handler, batch after batch (message items'
+    changes only); returns the records taken."""
+    from devstack.streams import StreamPoller, stream_arn, streams_client
+    from functions import project_events
+    from tenx_email.resources import EVENT_PROJECTION
+    from tests.conftest import TABLE_NAME
+    from tests.events import FakeLambdaContext
+
+    poller = StreamPoller(
+        streams_client(REGION),
+        stream_arn(boto3.client("dynamodb", region_name=REGION), TABLE_NAME),
+        EVENT_PROJECTION,
+        lambda event: project_events.handler(event, FakeLambdaContext()),
+    )
+    return poller.drain

@@ -57,7 +57,7 @@ from tenx_email.settings import (
 )
 from tests.events import invoke
 from tests.integration.conftest import MEMBERS, OUTSIDER
-from tests.integration.delivery_support import Context, SesSpy
+from tests.integration.delivery_support import Context, SesSpy, event_projection
 from tests.tokens import AUDIENCE, ISSUER, FakeIdp
 
 REGION = "us-east-1"
@@ -612,6 +612,8 @@ def built_world(*, deliver: bool) -> Iterator[World]:
             assert run_deliveries(world) == []
         else:
             drain(world.delivery_queue)  # never delivered: the messages stay QUEUED
+        # The event lists beyond a message's own read what the projection makes of the stream.
+        event_projection()()
         from tenx_email.dal import messages as message_store
 
         for tenant in (acme, globex):

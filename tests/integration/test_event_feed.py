@@ -23,6 +23,7 @@ from tests.integration.conftest import MEMBERS
 from tests.integration.delivery_support import (
     HANDLE,
     SesSpy,
+    dynamodb_calls,
     enqueue,
     events_of,
     job,
@@ -104,7 +105,7 @@ def test_a_retried_batch_rewrites_the_same_pages(
     # Given a projection whose first run on a batch dies after writing its pages
     sent_and_delivered(queue, 3)
     runs: list[dict[str, Any]] = []
-    real_put = feeds.put_pages
+    real_put = feeds.put_items
 
     def put_then_die(*args: Any, **kwargs: Any) -> None:
         real_put(*args, **kwargs)
@@ -112,7 +113,7 @@ def test_a_retried_batch_rewrites_the_same_pages(
             runs.append({})
             raise RuntimeError("killed after the write")
 
-    monkeypatch.setattr(feeds, "put_pages", put_then_die)
+    monkeypatch.setattr(feeds, "put_items", put_then_die)
 
     # When the event source retries it (the same batch)
     project_events()
@@ -186,3 +187,30 @@ def test_changes_of_other_items_never_reach_the_projection(
     queue_message("a@example.org")
     assert project_events() == 1
     assert calls == [1]
+
+
+def test_a_recipients_events_come_from_the_timelines_of_its_messages(
+    ses: SesSpy, queue: str, project_events: Callable[[], int]
+) -> None:
+    # Given three messages to one recipient (spelled in two cases) and one to someone else
+    to_her = [queue_message(address) for address in ("Ada@Example.org", "ada@example.org")]
+    to_both = queue_message("ada@example.org", "bob@example.org")
+    queue_message("bob@example.org")
+    assert run_delivery(enqueue(queue, *(job(m) for m in [*to_her, to_both]))) == []
+
+    # Then before the projection ran, her list is empty; after, it has her SENT events only
+    assert every_event(recipient="ada@example.org") == []
+    project_events()
+    mine = every_event(recipient="ADA@example.org")
+    assert [(e["messageId"], e["type"]) for e in mine] == [
+        (m.message_id, "SENT") for m in [*to_her, to_both]
+    ]
+    assert {e["recipient"].lower() for e in mine} == {"ada@example.org"}
+    for limit in ("1", "2"):
+        assert every_event(recipient="ada@example.org", limit=limit) == mine
+
+    # And a page is the access check plus one Query of her messages
+    with dynamodb_calls() as calls:
+        status, _ = listing(recipient="ada@example.org")
+    assert status == 200
+    assert calls == {"BatchGetItem": 1, "Query": 1}

@@ -115,16 +115,16 @@ TRIGGER_TARGETS = (
 DELIVERY_TARGETS = (
     ("GetItem", "any"),
     *[("BatchGetItem", "any")] * 2,
-    *[("UpdateItem", "claim"), ("UpdateItem", "release"), ("TransactWriteItems", "settle_claimed")]
-    * 2,
-    ("TransactWriteItems", "settle_queued"),
+    *[("UpdateItem", "claim"), ("UpdateItem", "release"), ("UpdateItem", "settle_claimed")] * 2,
+    ("UpdateItem", "settle_queued"),
     ("UpdateItem", "set_status"),
 )
 FEEDBACK_TARGETS = (
     ("BatchGetItem", "any"),
     ("GetItem", "any"),
     ("PutItem", "any"),
-    ("TransactWriteItems", "advance"),
+    ("UpdateItem", "advance"),
+    # An event recorded without a status move (and a message's catch-up) look alike.
     ("UpdateItem", "set_status"),
 )
 ENVIRONMENT = (

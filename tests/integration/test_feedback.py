@@ -369,8 +369,8 @@ def test_a_batch_reads_its_messages_once_and_writes_once_per_event(ses: SesSpy, 
         assert stored(message).status is MessageStatus.DELIVERED
         assert sorted(e["type"] for e in events_of(message)) == ["DELIVERED", "SENT"]
     # And the batch read its messages in one call, then wrote each Delivery's event, recipient
-    # and message in one transaction; the Send changed nothing and cost nothing
-    assert dict(calls) == {"BatchGetItem": 1, "TransactWriteItems": 3}
+    # and message in one update; the Send changed nothing and cost nothing
+    assert dict(calls) == {"BatchGetItem": 1, "UpdateItem": 3}
 
 
 def test_feedback_on_the_recipient_being_recorded_wins_and_delivery_writes_nothing_more(
@@ -440,7 +440,7 @@ def test_an_event_decides_again_when_its_message_changed_after_the_batch_read(
     # message: b@ UNKNOWN, the message SENT
     monkeypatch.setattr(clock, "_offset", delivery.LEASE + timedelta(seconds=1))
     retried: list[list[str]] = []
-    support.once_before("TransactWriteItems", lambda: retried.append(run_delivery(record)))
+    support.once_before("UpdateItem", lambda: retried.append(run_delivery(record)))
 
     # When feedback writes
     _, failed = run_feedback(ses_event("Delivery", sent))

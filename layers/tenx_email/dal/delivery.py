@@ -3,11 +3,12 @@ transitions (with the timeline event they produce) and the message's own status.
 
 Every transition is a conditional update of one element of the message's `recipients` list,
 so it happens at most once and only from the status it expects; a transition that produces
-an event appends it to the message's timeline in the same write, and writes its event item
-(for the recipient and handle-wide event lists) in the same transaction. A transition may
-also move the message's own status forward in the same write (`conclude`): it is then also
-conditioned on every other recipient still having the status the caller read, so the status
-it writes is exactly the outcome of the recipients as they are when it is written.
+an event adds it to the message's timeline (under its id, only if not there yet) in the same
+write. A transition may also move the message's own status forward in the same write
+(`conclude`): it is then also conditioned on every other recipient still having the status
+the caller read, so the status it writes is exactly the outcome of the recipients as they
+are when it is written. (The event lists beyond a message's own are projected from the
+table's stream: services/projection.py.)
 
 Reads: a delivery batch reads its messages and what their re-check needs in two consistent
 BatchGetItems whatever its size (`load_batch`); a record outside it reads its message and
@@ -29,7 +30,6 @@ from pydantic_core import to_jsonable_python
 from tenx_email import clock, keys
 from tenx_email.dal.items import (
     DomainIdentityItem,
-    EventItem,
     HandleItem,
     MessageItem,
     SenderItem,
@@ -38,7 +38,7 @@ from tenx_email.dal.items import (
     TimelineEntryItem,
 )
 from tenx_email.dal.queries import ItemKey, item_key, items_by_key
-from tenx_email.dal.table import table, transact
+from tenx_email.dal.table import table
 from tenx_email.models import (
     DeliveryEvent,
     DomainIdentity,
@@ -51,8 +51,6 @@ from tenx_email.models import (
 
 _NAMES = {"#r": "recipients", "#s": "status", "#status": "status", "#tl": "timeline"}
 _NAME = re.compile(r"#\w+")
-_CONDITION_FAILED = "ConditionalCheckFailed"
-_TRANSACTION_ATTEMPTS = 3
 
 # A message's handle and id: how SQS records and SES events name it.
 MessageRef = tuple[str, str]
@@ -254,10 +252,11 @@ def _recipient_update(
     values: dict[str, Any],
     remove: str = "",
     also: str = "",
+    event_id: str | None = None,
 ) -> dict[str, Any]:
     """An Update of recipient `index` of the message: `sets` are the recipient's attributes,
     `also` more assignments (with their values in `values`); `{r}` in the condition and in
-    `also` stands for the recipient's path."""
+    `also` stands for the recipient's path, `#event` for `event_id`."""
     path = f"#r[{index}]"
     assignments = [f"{path}.{name} = :set_{name.lstrip('#')}" for name in sets]
     expression = f"SET {', '.join([*assignments, 'updatedAt = :now'])}"
@@ -274,20 +273,26 @@ def _recipient_update(
             ":now": _json(clock.now()),
             **values,
         },
+        event_id,
     )
 
 
 def _request(
-    message: Message, expression: str, condition: str, values: dict[str, Any]
+    message: Message,
+    expression: str,
+    condition: str,
+    values: dict[str, Any],
+    event_id: str | None = None,
 ) -> dict[str, Any]:
     # DynamoDB refuses names an expression does not use, so pass only those it does.
     used = set(_NAME.findall(expression + " " + condition))
+    names = {**_NAMES, "#event": event_id} if event_id else _NAMES
     return {
         "TableName": table().name,
         "Key": keys.message(message.handle, message.message_id),
         "UpdateExpression": expression,
         "ConditionExpression": condition,
-        "ExpressionAttributeNames": {name: _NAMES[name] for name in sorted(used)},
+        "ExpressionAttributeNames": {name: str(names[name]) for name in sorted(used)},
         "ExpressionAttributeValues": values,
     }
 
@@ -389,8 +394,8 @@ def settle(
     ses_message_id: str | None = None,
     conclude: Outcome | None = None,
 ) -> bool:
-    """Record a recipient's send outcome and its event together: from our claim (SENDING with
-    that claimedAt) when `claimed_at` is given, else from QUEUED (never claimed). With
+    """Record a recipient's send outcome and its event in one write: from our claim (SENDING
+    with that claimedAt) when `claimed_at` is given, else from QUEUED (never claimed). With
     `conclude`, the same write gives the message that outcome, if every other recipient
     still has the status `message` shows and the move is forward; else nothing is written
     (False), and the caller may record the recipient alone."""
@@ -406,22 +411,22 @@ def settle(
         sets["reason"] = reason
     if ses_message_id is not None:
         sets["sesMessageId"] = ses_message_id
-    append, entry = _append(event, index)
+    append, new_event, entry = _append(event, index)
     update = _recipient_update(
         message,
         index,
         sets=sets,
-        condition=condition,
+        condition=_and(condition, new_event),
         values={**values, **entry},
         also=", ".join(assignment for assignment in (append, also) if assignment),
+        event_id=event.event_id,
     )
-    return not _transact([_put_event(event), {"Update": update}])
+    return _conditional(lambda client: client.update_item(**update))
 
 
 class Advance(Enum):
     MOVED = "moved"  # status moved forward, event written
-    DUPLICATE = "duplicate"  # this event was handled before: nothing written
-    CONFLICT = "conflict"  # the message is not as read: nothing written, read it again
+    CONFLICT = "conflict"  # the message is not as read (or has this event): read it again
 
 
 def advance(
@@ -447,23 +452,18 @@ def advance(
         sets["reason"] = reason
     # Keep the id delivery stored; fill it in when SES reported before delivery could.
     keep_id = "{r}.sesMessageId = if_not_exists({r}.sesMessageId, :ses_id)"
-    append, entry = _append(event, index)
+    append, new_event, entry = _append(event, index)
     update = _recipient_update(
         message,
         index,
         sets=sets,
-        condition=condition,
+        condition=_and(condition, new_event),
         values={**values, ":ses_id": ses_message_id, **entry},
         also=", ".join(assignment for assignment in (keep_id, append, also) if assignment),
+        event_id=event.event_id,
     )
-    reasons = _transact([_put_event(event), {"Update": update}])
-    if not reasons:
-        return Advance.MOVED
-    if reasons[0] == _CONDITION_FAILED:
-        return Advance.DUPLICATE
-    if reasons[1] != _CONDITION_FAILED:
-        raise RuntimeError(f"feedback transaction cancelled: {reasons}")
-    return Advance.CONFLICT
+    moved = _conditional(lambda client: client.update_item(**update))
+    return Advance.MOVED if moved else Advance.CONFLICT
 
 
 def conclude(message: Message, status: MessageStatus, reason: str | None) -> bool:
@@ -481,49 +481,25 @@ def conclude(message: Message, status: MessageStatus, reason: str | None) -> boo
     return _conditional(lambda client: client.update_item(**update))
 
 
-def _append(event: DeliveryEvent, index: int) -> tuple[str, dict[str, Any]]:
-    """An assignment adding `event` (of recipient `index`) to the message's timeline, and its
-    values."""
+def _append(event: DeliveryEvent, index: int) -> tuple[str, str, dict[str, Any]]:
+    """Adding `event` (of recipient `index`) to the message's timeline: the assignment, the
+    condition that it is not there yet, and their values (its id is the name `#event`)."""
     entry = TimelineEntryItem.from_domain(event, index).to_item()
-    return (
-        "#tl = list_append(if_not_exists(#tl, :no_events), :event)",
-        {":no_events": [], ":event": [entry]},
-    )
-
-
-def _put_event(event: DeliveryEvent) -> dict[str, Any]:
-    return {
-        "Put": {
-            "TableName": table().name,
-            "Item": EventItem.from_domain(event).to_item(),
-            "ConditionExpression": "attribute_not_exists(PK)",
-        }
-    }
+    return "#tl.#event = :event", "attribute_not_exists(#tl.#event)", {":event": entry}
 
 
 def put_event(message: Message, index: int, event: DeliveryEvent) -> bool:
     """Add an event of recipient `index` to the message's timeline unless it is there
-    already (its event item, SK=MEVT#msg#event, says so), changing no status."""
-    append, entry = _append(event, index)
+    already, changing no status."""
+    append, new_event, entry = _append(event, index)
     update = _request(
         message,
         f"SET {append}, updatedAt = :now",
-        "attribute_exists(PK)",
+        _and("attribute_exists(PK)", new_event),
         {**entry, ":now": _json(clock.now())},
+        event.event_id,
     )
-    return not _transact([_put_event(event), {"Update": update}])
-
-
-def _transact(items: list[dict[str, Any]]) -> list[str]:
-    """A transaction whose only expected cancellation is a failed condition; a clash with
-    another transaction on the same message (TransactionConflict) is retried."""
-    for _ in range(_TRANSACTION_ATTEMPTS):
-        reasons = transact(items)
-        if not reasons or _CONDITION_FAILED in reasons:
-            return reasons
-        if "TransactionConflict" not in reasons:
-            break
-    raise RuntimeError(f"transaction cancelled: {reasons}")
+    return _conditional(lambda client: client.update_item(**update))
 
 
 def _conditional(write: Callable[[Any], object]) -> bool:

@@ -315,12 +315,11 @@ class RecipientItem(BaseModel):
 
 
 class TimelineEntryItem(BaseModel):
-    """One event on a message's timeline, kept small because the message item is rewritten on
-    every transition: its time is its id's (a ULID), its recipient an index into the
-    message's recipients, its purpose the message's."""
+    """One event on a message's timeline (under its id), kept small because the message item
+    is rewritten on every transition: its time is its id's (a ULID), its recipient an index
+    into the message's recipients, its purpose the message's."""
 
     model_config = ConfigDict(extra="ignore")
-    id: str
     type: EventType
     rcpt: int | None = None
     detail: str | None = None
@@ -328,7 +327,7 @@ class TimelineEntryItem(BaseModel):
     @classmethod
     def from_domain(cls, event: DeliveryEvent, rcpt: int | None) -> TimelineEntryItem:
         """`rcpt`: the index of `event.recipient` among the message's recipients."""
-        return cls(id=event.event_id, type=event.type, rcpt=rcpt, detail=event.detail)
+        return cls(type=event.type, rcpt=rcpt, detail=event.detail)
 
     def to_item(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)
@@ -358,8 +357,8 @@ class MessageItem(_Item):
     status_reason: str | None = None
     created_at: datetime
     updated_at: datetime
-    # In the order written, which is not always the events' own (sort by id to read).
-    timeline: list[TimelineEntryItem] = []
+    # Event id -> entry: an event is added at most once (its id is the condition).
+    timeline: dict[str, TimelineEntryItem] = {}
 
     @classmethod
     def from_domain(cls, message: Message, timeline: Sequence[DeliveryEvent] = ()) -> MessageItem:
@@ -370,12 +369,12 @@ class MessageItem(_Item):
             recipients=[
                 RecipientItem(**recipient.model_dump()) for recipient in message.recipients
             ],
-            timeline=[
-                TimelineEntryItem.from_domain(
+            timeline={
+                event.event_id: TimelineEntryItem.from_domain(
                     event, emails.index(event.recipient) if event.recipient else None
                 )
                 for event in timeline
-            ],
+            },
         )
 
     def to_domain(self) -> Message:
@@ -385,54 +384,39 @@ class MessageItem(_Item):
         )
 
     def events(self) -> list[DeliveryEvent]:
-        """The timeline as events, oldest first (by id; a duplicate entry counts once)."""
-        entries = {entry.id: entry for entry in self.timeline}
+        """The timeline as events, oldest first."""
         return [
             DeliveryEvent(
                 handle=self.handle,
                 message_id=self.message_id,
-                event_id=entry.id,
+                event_id=event_id,
                 type=entry.type,
                 purpose=self.purpose,
                 recipient=self.recipients[entry.rcpt].email if entry.rcpt is not None else None,
                 detail=entry.detail,
-                occurred_at=ids.ulid_time(entry.id),
+                occurred_at=ids.ulid_time(event_id),
             )
-            for entry in sorted(entries.values(), key=lambda entry: entry.id)
+            for event_id, entry in sorted(self.timeline.items())
         ]
 
 
-class EventItem(_Item):
-    """A delivery event, for the list of a recipient's events (GSI1)."""
+class RecipientMessageItem(_Item):
+    """A message sent to an address (lowercased), written by the event projection when the
+    message is stored: the list of a recipient's events reads these, then the timelines."""
 
-    entity_type = "EVENT"
-    gsi1pk: str | None = Field(default=None, alias="GSI1PK")
-    gsi1sk: str | None = Field(default=None, alias="GSI1SK")
+    entity_type = "RECIPIENT_MESSAGE"
     handle: str
+    email: str
     message_id: str
-    event_id: str
-    type: EventType
-    purpose: Purpose
-    recipient: str | None = None
-    detail: str | None = None
-    occurred_at: datetime
 
     @classmethod
-    def from_domain(cls, event: DeliveryEvent) -> EventItem:
-        sort = f"{keys.EVENT_SORT_PREFIX}{event.event_id}"
-        by_recipient = (
-            {"GSI1PK": keys.events_by_recipient(event.handle, event.recipient), "GSI1SK": sort}
-            if event.recipient
-            else {}
-        )
+    def of(cls, handle: str, email: str, message_id: str) -> RecipientMessageItem:
         return cls(
-            **keys.event(event.handle, event.message_id, event.event_id),
-            **by_recipient,
-            **event.model_dump(),
+            **keys.recipient_message(handle, email, message_id),
+            handle=handle,
+            email=email,
+            message_id=message_id,
         )
-
-    def to_domain(self) -> DeliveryEvent:
-        return DeliveryEvent(**self.model_dump(exclude={"pk", "sk", "gsi1pk", "gsi1sk"}))
 
 
 class FeedEventItem(BaseModel):

@@ -12,7 +12,6 @@ from boto3.dynamodb.conditions import Attr, ConditionBase
 from tenx_email import keys
 from tenx_email.dal import pagination
 from tenx_email.dal.items import (
-    EventItem,
     IdempotencyItem,
     MessageItem,
     QuotaItem,
@@ -128,12 +127,11 @@ def accept(
     idempotency: IdempotencyItem | None,
     usage: UsageCharge,
 ) -> None:
-    """Store an accepted message: the message (PK=HANDLE#h, SK=MSG#id), its QUEUED event, its
-    idempotency key (never overwriting one) and the day's usage (never past the limit), all or
-    nothing."""
+    """Store an accepted message: the message (PK=HANDLE#h, SK=MSG#id) with its QUEUED event on
+    its timeline, its idempotency key (never overwriting one) and the day's usage (never past
+    the limit), all or nothing."""
     items: list[dict[str, Any]] = [
         put_new(MessageItem.from_domain(message, [queued]).to_item()),
-        put_new(EventItem.from_domain(queued).to_item()),
         charge_usage(message.handle, usage),
     ]
     if idempotency is not None:
@@ -142,9 +140,9 @@ def accept(
         reasons = transact(items)
         if not reasons:
             return
-        if len(reasons) > 3 and reasons[3] == "ConditionalCheckFailed":
+        if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
             raise IdempotencyKeyTaken(message.idempotency_key)
-        if reasons[2] == "ConditionalCheckFailed":
+        if reasons[1] == "ConditionalCheckFailed":
             raise QuotaExhausted(message.handle)
         if "TransactionConflict" not in reasons:
             raise RuntimeError(f"message write cancelled: {reasons}")
@@ -263,29 +261,3 @@ def list_messages(
         scope=scope,
     )
     return Page([MessageItem.from_item(item).to_domain() for item in items], token)
-
-
-def list_recipient_events(
-    handle_name: str,
-    recipient: str,
-    *,
-    purpose: str | None,
-    since_event_id: str | None,
-    limit: int,
-    next_token: str | None,
-) -> Page[DeliveryEvent]:
-    """A recipient's delivery events, oldest first (GSI1), purpose as a filter. (A message's
-    events are on its item, `timeline_page`; the handle's are in its feed, dal/feeds.py.)"""
-    index = keys.GSI1
-    items, token = query_page(
-        index=index.name,
-        partition=(index.partition_key, keys.events_by_recipient(handle_name, recipient)),
-        sort=(index.sort_key, keys.EVENT_SORT_PREFIX),
-        since=since_event_id,
-        newest_first=False,
-        limit=limit,
-        next_token=next_token,
-        exact={keys.PK: keys.handle(handle_name)["PK"]},
-        filters=Attr("purpose").eq(purpose) if purpose else None,
-    )
-    return Page([EventItem.from_item(item).to_domain() for item in items], token)

@@ -47,6 +47,8 @@ class Page(Generic[T]):
 @dataclass
 class _RequestReads:
     items: dict[ItemKey, dict[str, Any] | None] = field(default_factory=dict)
+    # Query responses by what was asked (`remembered_query`).
+    queries: dict[str, dict[str, Any]] = field(default_factory=dict)
     written: bool = False
 
 
@@ -72,6 +74,7 @@ def _forget_on_write(event_name: str = "", **_: Any) -> None:
     reads = _request_reads.get()
     if reads is not None and event_name.rsplit(".", 1)[-1] not in _READ_OPERATIONS:
         reads.items.clear()
+        reads.queries.clear()
         reads.written = True
 
 
@@ -139,6 +142,19 @@ def read_keys(wanted: Iterable[keys.Key]) -> dict[ItemKey, dict[str, Any] | None
         _watch_writes()
         reads.items.update(result)
     return result
+
+
+def remembered_query(asked: str, query: dict[str, Any]) -> dict[str, Any]:
+    """A Query's response, remembered in the request's read cache under `asked` (a name for
+    exactly what it asks), so a route's prefetch and the route itself make it once."""
+    reads = _request_reads.get()
+    if reads is not None and asked in reads.queries:
+        return reads.queries[asked]
+    response: dict[str, Any] = dict(table().query(**query))
+    if reads is not None and not reads.written:
+        _watch_writes()
+        reads.queries[asked] = response
+    return response
 
 
 def batch_get(wanted: list[keys.Key]) -> list[dict[str, Any]]:

@@ -20,7 +20,6 @@ from tenx_email import keys
 from tenx_email.dal.items import (
     CampaignEventItem,
     EmailRuleItem,
-    EventItem,
     LeadItem,
     MessageItem,
     QuotaItem,
@@ -45,8 +44,8 @@ from tenx_email.models import (
 
 # DynamoDB's limits: puts per BatchWriteItem, actions per transaction.
 _PUTS_PER_BATCH_WRITE = 25
-# A rule message is three puts (message, QUEUED event, run); the day's usage is one more.
-MESSAGES_PER_TRANSACTION = 33
+# A rule message is two puts (message, run); the day's usage is one more.
+MESSAGES_PER_TRANSACTION = 49
 _TRANSACTION_ATTEMPTS = 3
 _BATCH_WRITE_ATTEMPTS = 5
 _FAILED = "ConditionalCheckFailed"
@@ -237,10 +236,11 @@ class Accepted(StrEnum):
 
 def accept_rule_messages(made: Sequence[RuleMessage], usage: Usage) -> dict[str, Accepted]:
     """Store one handle's rule messages (at most MESSAGES_PER_TRANSACTION), each with its
-    QUEUED event and rule run, and charge them to the day's usage, in one transaction: a
-    message is stored with its event, run and charge or not at all. Message ids derive from
-    (rule, event), so a repeat finds its message (ALREADY_CREATED). When the day has no room
-    for them all, they are stored one at a time until it is full (QUOTA_EXHAUSTED after)."""
+    QUEUED event on its timeline and its rule run, and charge them to the day's usage, in one
+    transaction: a message is stored with its event, run and charge or not at all. Message
+    ids derive from (rule, event), so a repeat finds its message (ALREADY_CREATED). When the
+    day has no room for them all, they are stored one at a time until it is full
+    (QUOTA_EXHAUSTED after)."""
     if len(made) > MESSAGES_PER_TRANSACTION:
         raise ValueError("too many rule messages for one transaction")
     outcome: dict[str, Accepted] = {}
@@ -258,7 +258,6 @@ def accept_rule_messages(made: Sequence[RuleMessage], usage: Usage) -> dict[str,
             for one in pending
             for entry in (
                 put_new(MessageItem.from_domain(one.message, [one.queued]).to_item()),
-                put_new(EventItem.from_domain(one.queued).to_item()),
                 {
                     "Put": {
                         "TableName": table().name,
@@ -283,7 +282,7 @@ def accept_rule_messages(made: Sequence[RuleMessage], usage: Usage) -> dict[str,
         taken = {
             one.message.message_id
             for position, one in enumerate(pending)
-            if reasons[3 * position] == _FAILED
+            if reasons[2 * position] == _FAILED
         }
         if taken:  # stored before: the rest again, without them
             outcome.update(dict.fromkeys(taken, Accepted.ALREADY_CREATED))

@@ -283,8 +283,6 @@ def _record(
         if advanced is store.Advance.MOVED:
             known.wrote(rcpt, outcome[0] if outcome else None, **changes)
             return "moved"
-        if advanced is store.Advance.DUPLICATE:
-            return "duplicate"
         known.fresh = False  # CONFLICT: read it again
     raise RuntimeError("the message kept changing while the event was applied")
 

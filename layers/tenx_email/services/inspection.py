@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 
 from tenx_email import ids, keys
 from tenx_email.dal import feeds
 from tenx_email.dal import messages as store
+from tenx_email.dal.pagination import InvalidNextToken
 from tenx_email.dal.queries import Page
 from tenx_email.errors import EventFilterRequired, MessageNotFound
 from tenx_email.models import DeliveryEvent, HandleAccess, Message, MessageStatus, Purpose
 
 MAX_PAGE_SIZE = 100
+DEFAULT_PAGE_SIZE = 25
+MAX_RECIPIENT_LENGTH = 320
 TIMELINE_LENGTH = 100
 MESSAGE_ID = r"^msg_[0-9a-z]{26}$"
 
@@ -37,6 +41,26 @@ def prefetch_message(handle_name: str, message_id: str | None) -> list[keys.Key]
     if message_id is None or not ids.is_valid(MESSAGE_ID, message_id):
         return []
     return [keys.message(handle_name, message_id)]
+
+
+def prefetch_events(handle_name: str, query: Mapping[str, str]) -> list[keys.Key]:
+    """What list_events reads for the access check to read along: the message of
+    `messageId`, or the messages of a page of `recipient`'s (found by the one Query the
+    route makes, before the access check: the route discards it if access is refused).
+    Nothing for parameters the route will refuse."""
+    if "messageId" in query:
+        return prefetch_message(handle_name, query["messageId"])
+    recipient, limit = query.get("recipient", ""), query.get("limit", str(DEFAULT_PAGE_SIZE))
+    if not recipient or len(recipient) > MAX_RECIPIENT_LENGTH or not limit.isdigit():
+        return []
+    if not 1 <= int(limit) <= MAX_PAGE_SIZE:
+        return []
+    try:
+        return feeds.recipient_message_keys(
+            handle_name, recipient.lower(), int(limit), query.get("nextToken")
+        )
+    except InvalidNextToken:
+        return []
 
 
 def list_messages(
@@ -91,7 +115,7 @@ def list_events(
             raise MessageNotFound(f"message {query.message_id} does not exist")
         return page
     if query.recipient:
-        return store.list_recipient_events(
+        return feeds.list_recipient_events(
             access.handle.handle,
             query.recipient.lower(),
             purpose=purpose,

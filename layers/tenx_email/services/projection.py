@@ -1,18 +1,22 @@
-"""The event projection: messages' timelines -> the handle-wide event feed.
+"""The event projection: messages' timelines -> the lists of events beyond a message's own.
 
-Delivery and feedback append each event to its message's timeline in the write that records
-it (one write per outcome). The handle-wide list of events is built from the table's stream
-instead: each batch of message changes becomes a few feed pages per handle, many events per
-item, so an event costs a fraction of a write there rather than an item and an index entry.
-The feed lags the timeline by the stream's delay (seconds).
+Delivery and feedback add each event to its message's timeline in the write that records it
+(one write per outcome). The other event lists are built from the table's stream instead:
+- the handle-wide feed: each batch of message changes becomes a few feed pages per handle,
+  many events per item, so an event costs a fraction of a write rather than an item and an
+  index entry;
+- each recipient's messages: a new message is named under each of its recipients once, and
+  the list of a recipient's events reads those messages' timelines.
+Both lag the timelines by the stream's delay (seconds).
 
 A batch is projected whole or not at all: any failure raises, and Lambda retries the same
-batch, which rewrites the same pages (keys derive from the events and the batch's first
-sequence number), so no event is lost or listed twice."""
+batch, which rewrites the same items (keys derive from the events, the messages and the
+batch's first sequence number), so no event is lost or listed twice."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
@@ -22,7 +26,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from tenx_email.dal import feeds
 from tenx_email.dal.items import MessageItem
-from tenx_email.models import DeliveryEvent
+from tenx_email.models import DeliveryEvent, Message
 from tenx_email.observability import logger, metrics
 
 
@@ -32,21 +36,35 @@ def new_events(record: DynamoDBRecord) -> list[DeliveryEvent]:
     if record.event_name is DynamoDBRecordEventName.REMOVE or change is None:
         return []
     message = MessageItem.from_item(change.new_image)
-    before = {entry["id"] for entry in (change.old_image or {}).get("timeline", [])}
+    before = set((change.old_image or {}).get("timeline", {}))
     return [event for event in message.events() if event.event_id not in before]
 
 
+def new_message(record: DynamoDBRecord) -> Message | None:
+    """The message a record stored (None for a change of one already stored)."""
+    change = record.dynamodb
+    if record.event_name is not DynamoDBRecordEventName.INSERT or change is None:
+        return None
+    return MessageItem.from_item(change.new_image).to_domain()
+
+
 def project(records: Iterable[DynamoDBRecord]) -> int:
-    """Write the batch's new events to their handles' feeds; returns how many."""
+    """Write the batch's new events to their handles' feeds, and its new messages under their
+    recipients; returns how many events."""
     by_handle: dict[str, list[DeliveryEvent]] = {}
+    items: list[dict[str, Any]] = []
     first_sequence = ""
     for record in records:
         if not first_sequence and record.dynamodb is not None:
             first_sequence = record.dynamodb.sequence_number or ""
         for event in new_events(record):
             by_handle.setdefault(event.handle, []).append(event)
+        message = new_message(record)
+        if message is not None:
+            items += feeds.recipient_messages(message)
     for handle, events in by_handle.items():
-        feeds.put_pages(handle, events, batch=first_sequence)
+        items += feeds.feed_pages(handle, events, batch=first_sequence)
+    feeds.put_items(items)
     projected = sum(len(events) for events in by_handle.values())
     metrics.add_metric(name="EventsProjected", unit=MetricUnit.Count, value=projected)
     logger.info("events projected", extra={"events": projected, "handles": len(by_handle)})
