@@ -31,6 +31,10 @@ EVENTBRIDGE_CUSTOM_EVENTS_PER_MILLION = 1.00  # PutEvents on the campaign bus (S
 SCHEDULER_INVOCATIONS_PER_MILLION = 1.00  # EventBridge Scheduler, beyond 14 million free
 CLOUDWATCH_LOGS_INGESTION_PER_GB = 0.50  # standard log class
 
+# The event projection names each new message under each of its recipients: one item of
+# ~100 bytes, so one write unit (measured profiles leave these out; see `estimate`).
+RECIPIENT_MESSAGE_WRITE_UNITS = 1.0
+
 # Lambda gives a function CPU in proportion to its memory: one vCPU at 1,769 MB (Lambda
 # developer guide, "Memory and computing power").
 LAMBDA_MB_PER_VCPU = 1769
@@ -209,7 +213,10 @@ def estimate(measured: Measured, mix: Mix, *, scale: float | None = None) -> Est
         * emails
     )
     read_units = sum(s.invocations * s.profile.read_units for s in invocation_shares) * emails
-    write_units = sum(s.invocations * s.profile.write_units for s in invocation_shares) * emails
+    write_units = (
+        sum(s.invocations * s.profile.write_units for s in invocation_shares)
+        + RECIPIENT_MESSAGE_WRITE_UNITS
+    ) * emails
     log_gb = sum(s.invocations * s.profile.log_bytes for s in invocation_shares) * emails / 1e9
 
     rules = 1 - mix.direct_share
@@ -241,7 +248,13 @@ def estimate(measured: Measured, mix: Mix, *, scale: float | None = None) -> Est
             f"{measured.memory_mb} MB; own time x{cpu:.2f} + assumed call latency",
         ),
         Line("DynamoDB reads", read_units, "RRU", DYNAMODB_READ_UNITS_PER_MILLION / 1e6),
-        Line("DynamoDB writes", write_units, "WRU", DYNAMODB_WRITE_UNITS_PER_MILLION / 1e6),
+        Line(
+            "DynamoDB writes",
+            write_units,
+            "WRU",
+            DYNAMODB_WRITE_UNITS_PER_MILLION / 1e6,
+            f"incl. {RECIPIENT_MESSAGE_WRITE_UNITS:g} per email naming it under its recipient",
+        ),
         Line("SQS requests", sqs_requests, "request", SQS_STANDARD_PER_MILLION_REQUESTS / 1e6),
         Line(
             "EventBridge campaign events",
@@ -287,6 +300,10 @@ def dynamodb_units_per_email(measured: Measured, mix: Mix) -> dict[str, dict[str
         units = by_function.setdefault(share.profile.function, {"read": 0.0, "write": 0.0})
         units["read"] += share.invocations * share.profile.read_units
         units["write"] += share.invocations * share.profile.write_units
+    projection = by_function.setdefault(
+        measured.projection_batch.function, {"read": 0.0, "write": 0.0}
+    )
+    projection["write"] += RECIPIENT_MESSAGE_WRITE_UNITS
     return by_function
 
 

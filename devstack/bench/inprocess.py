@@ -26,7 +26,7 @@ import uuid
 import warnings
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any, cast
 
@@ -939,15 +939,23 @@ class Scenario:
 
         from devstack.streams import StreamPoller, stream_arn, streams_client
         from functions import project_events
+        from tenx_email.dal.feeds import recipient_messages
         from tenx_email.resources import EVENT_PROJECTION
-        from tenx_email.services.projection import new_events
+        from tenx_email.services.projection import new_events, new_message
 
         samples, records, events = [], [], []
 
         def consume(event: dict[str, Any]) -> None:
-            batch = event["Records"]
+            batch = [DynamoDBRecord(record) for record in event["Records"]]
             records.append(len(batch))
-            events.append(sum(len(new_events(DynamoDBRecord(record))) for record in batch))
+            events.append(sum(len(new_events(record)) for record in batch))
+            # The items naming new messages under their recipients are charged per recipient
+            # by the cost model (one write each, under 1 KB); the figure keeps the feed's.
+            named = sum(
+                len(recipient_messages(message))
+                for message in (new_message(record) for record in batch)
+                if message is not None
+            )
 
             def work() -> int:
                 project_events.handler(
@@ -955,7 +963,8 @@ class Scenario:
                 )
                 return 0
 
-            samples.append(self.h.measure(work))
+            sample = self.h.measure(work)
+            samples.append(replace(sample, write_units=sample.write_units - named))
 
         with self.h._uncounted():
             arn = stream_arn(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)

@@ -93,16 +93,17 @@ def test_dynamodb_units_follow_each_function_share() -> None:
         send=Profile(function="send", own_ms=0, calls={}, read_units=4, write_units=10),
         delivery_batch=Profile(function="deliver", own_ms=0, calls={}, write_units=150),
         feedback_batch=Profile(function="feedback", own_ms=0, calls={}, read_units=20),
+        projection_batch=Profile(function="project_events", own_ms=0, calls={}, write_units=6),
     )
     estimate = cost.estimate(measured, mix)
-    # Writes per email: 10 (send) + 150 / 10 (delivery) = 25; reads: 4 + 2 events x 20 / 10 = 8.
-    assert _line(estimate, "DynamoDB writes").quantity == pytest.approx(25_000)
-    assert _line(estimate, "DynamoDB writes").dollars == pytest.approx(25_000 * 0.625e-6)
+    # Writes per email: 10 (send) + 150 / 10 (delivery) + 4 timeline events x 6 / 30 (feed)
+    # + 1 (the email named under its recipient) = 26.8; reads: 4 + 2 events x 20 / 10 = 8.
+    assert _line(estimate, "DynamoDB writes").quantity == pytest.approx(26_800)
+    assert _line(estimate, "DynamoDB writes").dollars == pytest.approx(26_800 * 0.625e-6)
     assert _line(estimate, "DynamoDB reads").quantity == pytest.approx(8_000)
-    assert cost.dynamodb_units_per_email(measured, mix)["deliver"] == {
-        "read": 0.0,
-        "write": 15.0,
-    }
+    by_function = cost.dynamodb_units_per_email(measured, mix)
+    assert by_function["deliver"] == {"read": 0.0, "write": 15.0}
+    assert by_function["project_events"] == {"read": 0.0, "write": pytest.approx(1.8)}
 
 
 def test_rule_emails_bring_bus_events_scheduler_runs_and_their_queue_traffic() -> None:
