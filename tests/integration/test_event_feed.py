@@ -12,11 +12,11 @@ import pytest
 
 from functions import project_events as projection_function
 from tenx_email import keys
-from tenx_email.dal import feeds
 from tenx_email.dal.table import table
 from tenx_email.models import Message
 from tenx_email.resources import EVENT_PROJECTION
 from tenx_email.roles import Role
+from tenx_email.services import projection
 from tests.events import FakeLambdaContext, invoke
 from tests.integration import delivery_support as support
 from tests.integration.conftest import MEMBERS
@@ -105,7 +105,7 @@ def test_a_retried_batch_rewrites_the_same_pages(
     # Given a projection whose first run on a batch dies after writing its pages
     sent_and_delivered(queue, 3)
     runs: list[dict[str, Any]] = []
-    real_put = feeds.put_items
+    real_put = projection.put_all
 
     def put_then_die(*args: Any, **kwargs: Any) -> None:
         real_put(*args, **kwargs)
@@ -113,7 +113,7 @@ def test_a_retried_batch_rewrites_the_same_pages(
             runs.append({})
             raise RuntimeError("killed after the write")
 
-    monkeypatch.setattr(feeds, "put_items", put_then_die)
+    monkeypatch.setattr(projection, "put_all", put_then_die)
 
     # When the event source retries it (the same batch)
     project_events()

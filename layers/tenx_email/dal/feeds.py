@@ -18,8 +18,6 @@ from tenx_email.models import DeliveryEvent, Message
 
 # Events per feed page: ~150 bytes each, so a page stays a few KB (written once, read often).
 EVENTS_PER_PAGE = 50
-# DynamoDB's limit on the requests of one BatchWriteItem.
-_BATCH_WRITE_LIMIT = 25
 
 
 def feed_pages(
@@ -45,17 +43,6 @@ def recipient_messages(message: Message) -> list[dict[str, Any]]:
         RecipientMessageItem.of(message.handle, email, message.message_id).to_item()
         for email in emails
     ]
-
-
-def put_items(items: Sequence[dict[str, Any]]) -> None:
-    """Write the projection's items (each a whole item under a key of its own making, so
-    writing one again changes nothing), as few BatchWriteItems as DynamoDB allows."""
-    requests: list[Any] = [{"PutRequest": {"Item": item}} for item in items]
-    client, name = table().meta.client, table().name
-    for start in range(0, len(requests), _BATCH_WRITE_LIMIT):
-        pending: Any = {name: requests[start : start + _BATCH_WRITE_LIMIT]}
-        while pending:
-            pending = client.batch_write_item(RequestItems=pending).get("UnprocessedItems")
 
 
 def _cursor(token: str | None, handle_pk: str) -> tuple[str, str | None] | None:

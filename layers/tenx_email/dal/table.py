@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -12,6 +14,11 @@ from tenx_email.settings import data_settings
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
+
+
+# DynamoDB's limit on the requests of one BatchWriteItem.
+_PUTS_PER_BATCH_WRITE = 25
+_BATCH_WRITE_ATTEMPTS = 5
 
 
 @cache
@@ -35,3 +42,20 @@ def transact(items: list[dict[str, Any]]) -> list[str]:
         reasons = error.response.get("CancellationReasons", [])
         return [reason.get("Code", "None") for reason in reasons]
     return []
+
+
+def put_all(items: Sequence[dict[str, Any]]) -> None:
+    """Plain puts of whole items (no conditions, so only for puts safe to repeat), in as few
+    BatchWriteItems as DynamoDB allows; what it leaves unprocessed is retried with backoff.
+    The items must have distinct keys (DynamoDB refuses a batch naming one twice)."""
+    client, name = table().meta.client, table().name
+    for start in range(0, len(items), _PUTS_PER_BATCH_WRITE):
+        chunk = items[start : start + _PUTS_PER_BATCH_WRITE]
+        request: Any = {name: [{"PutRequest": {"Item": item}} for item in chunk]}
+        for attempt in range(_BATCH_WRITE_ATTEMPTS):
+            request = client.batch_write_item(RequestItems=request).get("UnprocessedItems")
+            if not request:
+                break
+            time.sleep(0.05 * 2**attempt)  # DynamoDB's advice for unprocessed items: back off
+        else:
+            raise RuntimeError("the table kept leaving items of a batch write unwritten")

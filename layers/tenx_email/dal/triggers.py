@@ -7,7 +7,6 @@ The trigger Lambda works on a whole SQS batch at once: what its jobs read is rea
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -29,7 +28,7 @@ from tenx_email.dal.items import (
 )
 from tenx_email.dal.messages import UsageCharge, charge_usage, put_new
 from tenx_email.dal.queries import ItemKey, Page, item_key, items_by_key, query_page
-from tenx_email.dal.table import table, transact
+from tenx_email.dal.table import put_all, table, transact
 from tenx_email.models import (
     CampaignEvent,
     DeliveryEvent,
@@ -43,11 +42,9 @@ from tenx_email.models import (
 )
 
 # DynamoDB's limits: puts per BatchWriteItem, actions per transaction.
-_PUTS_PER_BATCH_WRITE = 25
 # A rule message is two puts (message, run); the day's usage is one more.
 MESSAGES_PER_TRANSACTION = 49
 _TRANSACTION_ATTEMPTS = 3
-_BATCH_WRITE_ATTEMPTS = 5
 _FAILED = "ConditionalCheckFailed"
 
 
@@ -97,21 +94,7 @@ def put_leads_and_events(
     for event, keep_until in events:
         item = _event_item(event, keep_until)
         items[item_key(item)] = item
-    puts = list(items.values())
-    for start in range(0, len(puts), _PUTS_PER_BATCH_WRITE):
-        _batch_write(puts[start : start + _PUTS_PER_BATCH_WRITE])
-
-
-def _batch_write(puts: list[dict[str, Any]]) -> None:
-    client, name = table().meta.client, table().name
-    request: Any = {name: [{"PutRequest": {"Item": item}} for item in puts]}
-    for attempt in range(_BATCH_WRITE_ATTEMPTS):
-        response = client.batch_write_item(RequestItems=request)
-        request = response.get("UnprocessedItems") or None
-        if not request:
-            return
-        time.sleep(0.05 * 2**attempt)  # DynamoDB's advice for unprocessed items: back off
-    raise RuntimeError("the table kept leaving leads or campaign events unwritten")
+    put_all(list(items.values()))
 
 
 # --- what a batch of jobs reads at once ----------------------------------------------------

@@ -26,6 +26,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 
 from tenx_email.dal import feeds
 from tenx_email.dal.items import MessageItem
+from tenx_email.dal.table import put_all
 from tenx_email.models import DeliveryEvent, Message
 from tenx_email.observability import logger, metrics
 
@@ -64,7 +65,8 @@ def project(records: Iterable[DynamoDBRecord]) -> int:
             items += feeds.recipient_messages(message)
     for handle, events in by_handle.items():
         items += feeds.feed_pages(handle, events, batch=first_sequence)
-    feeds.put_items(items)
+    # Whole items under keys of the projection's own making: writing one again changes nothing.
+    put_all(items)
     projected = sum(len(events) for events in by_handle.values())
     metrics.add_metric(name="EventsProjected", unit=MetricUnit.Count, value=projected)
     logger.info("events projected", extra={"events": projected, "handles": len(by_handle)})
