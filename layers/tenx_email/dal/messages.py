@@ -205,8 +205,8 @@ def timeline_page(
     next_token: str | None,
 ) -> Page[DeliveryEvent] | None:
     """One page of a message's events, oldest first, from its item (None: no such message).
-    Its tokens look like those of a query of the message's event items (the last event's key),
-    so they are checked the same way."""
+    Its tokens name the last event given out (`MEVT#<messageId>#<eventId>` under the handle's
+    partition), checked like every list's (`pagination`)."""
     found = get_with_timeline(handle_name, message_id)
     if found is None:
         return None
