@@ -38,11 +38,11 @@ from moto import mock_aws
 
 from devstack.resources import create_queue, create_table
 from functions import deliver, feedback, trigger
-from tenx_email import clock, resources
+from tenx_email import clock, keys, resources
 from tenx_email.adapters import ses_sending
 from tenx_email.dal import domains as domain_store
 from tenx_email.dal import table as table_module
-from tenx_email.dal.items import MessageItem, SuppressionItem
+from tenx_email.dal.items import EventFeedItem, MessageItem, SuppressionItem
 from tenx_email.models import IdentityStatus, Message, MessageStatus
 from tenx_email.observability import metrics
 from tenx_email.roles import Role
@@ -57,7 +57,12 @@ from tenx_email.settings import (
 from tests.conftest import TABLE_NAME
 from tests.events import invoke
 from tests.integration.conftest import MEMBERS
-from tests.integration.delivery_support import CONFIGURATION_SET, REGION, STAGE
+from tests.integration.delivery_support import (
+    CONFIGURATION_SET,
+    REGION,
+    STAGE,
+    event_projection,
+)
 from tests.integration.fault_support import (
     FINAL_CALLS,
     TAKEN,
@@ -874,8 +879,32 @@ class FaultInjection(RuleBasedStateMachine):
             if "Bounce" in self.reported.get(call.recipient, set())
         }
         assert set(self.suppressed_at) == bounced, "property 10: one suppression per bounce"
+        self._check_projection(messages)
         if currently_in_test_context():  # Hypothesis's statistics: what the faults did
             self._statistics(counts)
+
+    def _check_projection(self, messages: dict[str, Message]) -> None:
+        """The event projection over the whole history (the stream's records of every retry,
+        conflict, crash and repeated event): every timeline event is in the handle's feed
+        exactly once, and every message is named under each of its recipients."""
+        event_projection()()
+        feed = [
+            (event.message_id, event.event_id)
+            for page in _stored(keys.EVENT_FEED_PREFIX)
+            for event in EventFeedItem.from_item(page).to_domain()
+        ]
+        timelines = [
+            (message_id, event.event_id)
+            for message_id in messages
+            for event in MessageItem.from_item(_stored(f"MSG#{message_id}")[0]).events()
+        ]
+        assert sorted(feed) == sorted(timelines), "the feed holds each timeline event once"
+        named = {(item["messageId"], item["email"]) for item in _stored("RCPT#")}
+        assert named == {
+            (message_id, recipient.email.lower())
+            for message_id, message in messages.items()
+            for recipient in message.recipients
+        }
 
     def _statistics(self, counts: Counter[str]) -> None:
         for state, count in counts.items():
