@@ -214,3 +214,28 @@ def test_a_recipients_events_come_from_the_timelines_of_its_messages(
         status, _ = listing(recipient="ada@example.org")
     assert status == 200
     assert calls == {"BatchGetItem": 1, "Query": 1}
+
+
+def test_a_change_that_is_no_message_is_left_out_and_the_rest_projected(
+    ses: SesSpy, queue: str, project_events: Callable[[], int]
+) -> None:
+    # Given a stored message, and an item under a message key that is no message at all
+    message = queue_message("a@example.org")
+    table().put_item(Item={"PK": f"HANDLE#{HANDLE}", "SK": "MSG#broken", "status": "?"})
+
+    # When the projection runs, the broken change does not hold the batch back
+    assert project_events() == 2
+    listed = every_event(recipient="a@example.org")
+    assert listed == []  # the stored message has no event yet; it is named, though
+    assert [item["messageId"] for item in _named("a@example.org")] == [message.message_id]
+
+
+def _named(email: str) -> list[dict[str, Any]]:
+    response = table().query(
+        KeyConditionExpression="PK = :pk AND begins_with(SK, :sk)",
+        ExpressionAttributeValues={
+            ":pk": keys.handle(HANDLE)["PK"],
+            ":sk": keys.recipient_messages_prefix(email),
+        },
+    )
+    return list(response["Items"])

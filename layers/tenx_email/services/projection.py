@@ -23,6 +23,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
     DynamoDBRecord,
     DynamoDBRecordEventName,
 )
+from pydantic import ValidationError
 
 from tenx_email.dal import feeds
 from tenx_email.dal.items import MessageItem
@@ -58,9 +59,18 @@ def project(records: Iterable[DynamoDBRecord]) -> int:
     for record in records:
         if not first_sequence and record.dynamodb is not None:
             first_sequence = record.dynamodb.sequence_number or ""
-        for event in new_events(record):
+        try:
+            events, message = new_events(record), new_message(record)
+        except ValidationError:
+            # An item that is no message as we store it would fail every retry of the batch
+            # and hold back the rest of its shard: it is left out, loudly (its own timeline
+            # is unaffected; only the lists beyond it miss it).
+            item_keys = record.dynamodb.keys if record.dynamodb else None
+            logger.error("message change not projected", extra={"keys": item_keys})
+            metrics.add_metric(name="RecordsNotProjected", unit=MetricUnit.Count, value=1)
+            continue
+        for event in events:
             by_handle.setdefault(event.handle, []).append(event)
-        message = new_message(record)
         if message is not None:
             items += feeds.recipient_messages(message)
     for handle, events in by_handle.items():
