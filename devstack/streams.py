@@ -21,7 +21,10 @@ from tenx_email.resources import StreamConsumerSpec
 if TYPE_CHECKING:
     from mypy_boto3_dynamodbstreams import DynamoDBStreamsClient
 
-POLL_SECONDS = 0.5
+# Between polls, busy or not: the event source gathers records for up to its batching window
+# too, and the local stack's functions share one lock (devstack/lambdas.py), so polling
+# nonstop under load would keep the API routes waiting.
+POLL_SECONDS = 1.0
 Consumer = Callable[[dict[str, Any]], Any]
 
 _log = logging.getLogger(__name__)
@@ -145,8 +148,7 @@ class StreamPoller:
     def run_until(self, stop: threading.Event) -> None:
         while not stop.is_set():
             try:
-                if not self.poll_once():
-                    stop.wait(POLL_SECONDS)
+                self.poll_once()
             except Exception:
                 _log.exception("polling the table's stream failed")
-                stop.wait(1)
+            stop.wait(POLL_SECONDS)
