@@ -4,7 +4,7 @@ messages of each recipient (SK=RCPT#<email>#<messageId>), whose timelines hold t
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
 from boto3.dynamodb.conditions import Key as KeyCondition
@@ -45,20 +45,72 @@ def recipient_messages(message: Message) -> list[dict[str, Any]]:
     ]
 
 
-def _cursor(token: str | None, handle_pk: str) -> tuple[str, str | None] | None:
-    """A page token's feed page (sort key) and the id of the last event given out from it, or
-    None when the feed page was given out whole (the list goes on after it)."""
-    start = pagination.decode(
-        token, exact={keys.PK: handle_pk}, prefixes={keys.SK: keys.EVENT_FEED_PREFIX}
-    )
+# Where a page of ours ends: the sort key of the item (feed page, or a recipient's message)
+# whose events it gave out last, and the id of the last of them, or None when it gave out all
+# of that item's events (the next page then starts after the item).
+Cursor = tuple[str, str | None]
+# Between an item's sort key and an event id in a token (neither holds one).
+_AFTER = "|"
+
+
+def _cursor(token: str | None, handle_pk: str, prefix: str) -> Cursor | None:
+    """The cursor a page token stands for, if it is one of this list's (`prefix`)."""
+    start = pagination.decode(token, exact={keys.PK: handle_pk}, prefixes={keys.SK: prefix})
     if start is None:
         return None
-    parts = start[keys.SK].split("#")
-    if len(parts) == 3:
-        return start[keys.SK], None
-    if len(parts) == 4:
-        return "#".join(parts[:3]), parts[3]
-    raise pagination.InvalidNextToken("nextToken is not a token this list gave out")
+    item_sort, _, after = start[keys.SK].partition(_AFTER)
+    return item_sort, after or None
+
+
+def _token(handle_pk: str, cursor: Cursor) -> str | None:
+    item_sort, after = cursor
+    sort = item_sort if after is None else f"{item_sort}{_AFTER}{after}"
+    return pagination.encode({keys.PK: handle_pk, keys.SK: sort})
+
+
+def _query(
+    handle_pk: str, prefix: str, first: str, cursor: Cursor | None, limit: int
+) -> dict[str, Any]:
+    """A Query of up to `limit` items under `prefix`, from `first` on, or from the cursor's
+    item (again when only part of its events was given out, else after it). The range starts
+    at the cursor's item, so the start key always lies in it, whatever a token says."""
+    query: dict[str, Any] = {
+        "KeyConditionExpression": KeyCondition(keys.PK).eq(handle_pk)
+        & KeyCondition(keys.SK).between(cursor[0] if cursor else first, prefix + "\uffff"),
+        # Every item holds at least one event: `limit` items always fill a page of ours.
+        "Limit": limit,
+    }
+    if cursor and cursor[1] is None:
+        query["ExclusiveStartKey"] = {keys.PK: handle_pk, keys.SK: cursor[0]}
+    return query
+
+
+def _page(
+    handle_pk: str,
+    groups: Iterable[tuple[str, list[DeliveryEvent]]],
+    *,
+    cursor: Cursor | None,
+    wanted: Callable[[DeliveryEvent], bool],
+    limit: int,
+    more: bool,
+) -> Page[DeliveryEvent]:
+    """Up to `limit` wanted events of the items read (sort key, events oldest first), from the
+    cursor's place on; `more`: the Query stopped before the list's end."""
+    events: list[DeliveryEvent] = []
+    given_up_to = cursor
+    for item_sort, item_events in groups:
+        after = cursor[1] if cursor and cursor[0] == item_sort else None
+        for event in item_events:
+            if (after and event.event_id <= after) or not wanted(event):
+                continue
+            if len(events) == limit:
+                return Page(events, _token(handle_pk, given_up_to) if given_up_to else None)
+            events.append(event)
+            given_up_to = (item_sort, event.event_id)
+        given_up_to = (item_sort, None)
+    if more and given_up_to:
+        return Page(events, _token(handle_pk, given_up_to))
+    return Page(events, None)
 
 
 def list_events(
@@ -73,80 +125,32 @@ def list_events(
     on and of `purpose` when given. A token names a feed page and the last event given out
     from it, so a feed page may be read across two pages of ours. As with any filter, a page
     may hold fewer than `limit` events and still have a next one."""
-    handle_pk = keys.handle(handle_name)["PK"]
-    cursor = _cursor(next_token, handle_pk)
-    query: dict[str, Any] = {
-        "KeyConditionExpression": KeyCondition(keys.PK).eq(handle_pk)
-        & KeyCondition(keys.SK).between(
-            cursor[0] if cursor else keys.EVENT_FEED_PREFIX + (since_event_id or ""),
-            keys.EVENT_FEED_PREFIX + "\uffff",
-        ),
-        # Every feed page holds at least one event: `limit` pages always fill a page of ours.
-        "Limit": limit,
-    }
-    if cursor and cursor[1] is None:
-        query["ExclusiveStartKey"] = {keys.PK: handle_pk, keys.SK: cursor[0]}
-    response = table().query(**query)
-    partly_given = cursor if cursor and cursor[1] is not None else None
+    handle_pk, prefix = keys.handle(handle_name)["PK"], keys.EVENT_FEED_PREFIX
+    cursor = _cursor(next_token, handle_pk, prefix)
     since = since_event_id or ""
-    events: list[DeliveryEvent] = []
-    # Where the events given out end: (feed page, last event id given out from it).
-    given_up_to: tuple[str, str | None] = cursor or (keys.EVENT_FEED_PREFIX + since, "")
-    for item in response["Items"]:
-        page = EventFeedItem.from_item(item)
-        for event in page.to_domain():
-            if (
-                partly_given
-                and page.sk == partly_given[0]
-                and event.event_id <= str(partly_given[1])
-            ):
-                continue
-            if event.event_id < since or (purpose and event.purpose.value != purpose):
-                continue
-            if len(events) == limit:
-                return Page(events, _token(handle_pk, *given_up_to))
-            events.append(event)
-            given_up_to = (page.sk, event.event_id)
-        # Given out whole (or filtered out): the next page of ours starts after it.
-        given_up_to = (page.sk, None)
-    if response.get("LastEvaluatedKey"):
-        return Page(events, _token(handle_pk, *given_up_to))
-    return Page(events, None)
-
-
-def _token(handle_pk: str, page_sort: str, after_event_id: str | None) -> str | None:
-    sort = page_sort if after_event_id is None else f"{page_sort}#{after_event_id}"
-    return pagination.encode({keys.PK: handle_pk, keys.SK: sort})
-
-
-def _recipient_cursor(
-    token: str | None, handle_pk: str, prefix: str
-) -> tuple[str, str | None] | None:
-    """A page token's message (id) and the id of the last of its events given out, or None
-    when the message was given out whole."""
-    start = pagination.decode(token, exact={keys.PK: handle_pk}, prefixes={keys.SK: prefix})
-    if start is None:
-        return None
-    message_id, _, after = start[keys.SK][len(prefix) :].partition("#")
-    return message_id, after or None
+    response = table().query(**_query(handle_pk, prefix, prefix + since, cursor, limit))
+    pages = [EventFeedItem.from_item(item) for item in response["Items"]]
+    return _page(
+        handle_pk,
+        ((page.sk, page.to_domain()) for page in pages),
+        cursor=cursor,
+        wanted=lambda event: (
+            event.event_id >= since and (purpose is None or event.purpose.value == purpose)
+        ),
+        limit=limit,
+        more="LastEvaluatedKey" in response,
+    )
 
 
 def _recipient_query(
     handle_name: str, email: str, limit: int, next_token: str | None
-) -> tuple[dict[str, Any], tuple[str, str | None] | None]:
+) -> tuple[dict[str, Any], Cursor | None]:
     """One Query of the recipient's messages (oldest first), from the token's place; the
     request remembers it, so the route's prefetch and the route make it once."""
     handle_pk, prefix = keys.handle(handle_name)["PK"], keys.recipient_messages_prefix(email)
-    cursor = _recipient_cursor(next_token, handle_pk, prefix)
-    first = prefix + (cursor[0] if cursor and cursor[1] else "")
-    query: dict[str, Any] = {
-        "KeyConditionExpression": KeyCondition(keys.PK).eq(handle_pk)
-        & KeyCondition(keys.SK).between(first, prefix + "\uffff"),
-        "Limit": limit,
-    }
-    if cursor and cursor[1] is None:
-        query["ExclusiveStartKey"] = {keys.PK: handle_pk, keys.SK: prefix + cursor[0]}
+    cursor = _cursor(next_token, handle_pk, prefix)
     asked = f"recipient-messages|{handle_name}|{email}|{limit}|{next_token or ''}"
+    query = _query(handle_pk, prefix, prefix, cursor, limit)
     return remembered_query(asked, query), cursor
 
 
@@ -178,34 +182,21 @@ def list_recipient_events(
     response, cursor = _recipient_query(handle_name, email, limit, next_token)
     pointers = [RecipientMessageItem.from_item(item) for item in response["Items"]]
     found = items_by_key(keys.message(handle_name, pointer.message_id) for pointer in pointers)
-    handle_pk, prefix = keys.handle(handle_name)["PK"], keys.recipient_messages_prefix(email)
-    since = since_event_id or ""
-    events: list[DeliveryEvent] = []
-    given_up_to: tuple[str, str | None] | None = cursor
-    for pointer in pointers:
+
+    def timeline(pointer: RecipientMessageItem) -> list[DeliveryEvent]:
         item = found.get(item_key(keys.message(handle_name, pointer.message_id)))
-        timeline = MessageItem.from_item(item).events() if item else []
-        after = cursor[1] if cursor and cursor[0] == pointer.message_id else None
-        for event in timeline:
-            if (event.recipient or "").lower() != email or (after and event.event_id <= after):
-                continue
-            if event.event_id < since or (purpose and event.purpose.value != purpose):
-                continue
-            if len(events) == limit:
-                return Page(events, _recipient_token(handle_pk, prefix, given_up_to))
-            events.append(event)
-            given_up_to = (pointer.message_id, event.event_id)
-        given_up_to = (pointer.message_id, None)
-    if response.get("LastEvaluatedKey"):
-        return Page(events, _recipient_token(handle_pk, prefix, given_up_to))
-    return Page(events, None)
+        return MessageItem.from_item(item).events() if item else []
 
-
-def _recipient_token(
-    handle_pk: str, prefix: str, given_up_to: tuple[str, str | None] | None
-) -> str | None:
-    if given_up_to is None:
-        return None
-    message_id, after = given_up_to
-    sort = f"{prefix}{message_id}" + (f"#{after}" if after else "")
-    return pagination.encode({keys.PK: handle_pk, keys.SK: sort})
+    since = since_event_id or ""
+    return _page(
+        keys.handle(handle_name)["PK"],
+        ((pointer.sk, timeline(pointer)) for pointer in pointers),
+        cursor=cursor,
+        wanted=lambda event: (
+            (event.recipient or "").lower() == email
+            and event.event_id >= since
+            and (purpose is None or event.purpose.value == purpose)
+        ),
+        limit=limit,
+        more="LastEvaluatedKey" in response,
+    )
