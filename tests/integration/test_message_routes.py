@@ -204,6 +204,16 @@ def test_events_by_message_purpose_and_since(project_events: Callable[[], int]) 
     assert len(invoke("list_events", ACME, sub=OPERATOR, query={"since": past})[1]["events"]) == 1
 
 
+def test_a_messages_events_filtered_to_nothing_are_an_empty_page() -> None:
+    (message_id,) = send_many(1)
+    future = (datetime.now(UTC) + timedelta(hours=1)).isoformat()
+    for query in ({"purpose": "PRODUCT_NOTIFICATION"}, {"since": future}):
+        status, page = invoke(
+            "list_events", ACME, sub=OPERATOR, query={"messageId": message_id, **query}
+        )
+        assert (status, page) == (200, {"events": [], "nextToken": None})
+
+
 def test_events_need_a_filter() -> None:
     status, body = invoke("list_events", ACME, sub=OPERATOR)
     assert (status, body["error"]) == (400, "event_filter_required")

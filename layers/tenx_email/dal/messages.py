@@ -216,16 +216,19 @@ def timeline_page(
     start = pagination.decode(next_token, exact={keys.PK: handle_pk}, prefixes={keys.SK: prefix})
     after = start[keys.SK][len(prefix) :] if start else ""
     since = since_event_id or ""
+    # A message's events all have its purpose.
+    of_purpose = purpose is None or message.purpose.value == purpose
     wanted = [
         event
         for event in events
-        if event.event_id > after
-        and event.event_id >= since
-        and (purpose is None or message.purpose.value == purpose)
+        if of_purpose and event.event_id > after and event.event_id >= since
     ]
     page = wanted[:limit]
-    last = {keys.PK: handle_pk, keys.SK: f"{prefix}{page[-1].event_id}"}
-    return Page(page, pagination.encode(last) if len(wanted) > limit else None)
+    if len(wanted) <= limit:
+        return Page(page, None)
+    return Page(
+        page, pagination.encode({keys.PK: handle_pk, keys.SK: f"{prefix}{page[-1].event_id}"})
+    )
 
 
 def get_idempotency(handle_name: str, idempotency_key: str) -> IdempotencyItem | None:
