@@ -286,13 +286,13 @@ def _request(
 ) -> dict[str, Any]:
     # DynamoDB refuses names an expression does not use, so pass only those it does.
     used = set(_NAME.findall(expression + " " + condition))
-    names = {**_NAMES, "#event": event_id} if event_id else _NAMES
+    names = _NAMES if event_id is None else {**_NAMES, "#event": event_id}
     return {
         "TableName": table().name,
         "Key": keys.message(message.handle, message.message_id),
         "UpdateExpression": expression,
         "ConditionExpression": condition,
-        "ExpressionAttributeNames": {name: str(names[name]) for name in sorted(used)},
+        "ExpressionAttributeNames": {name: names[name] for name in sorted(used)},
         "ExpressionAttributeValues": values,
     }
 

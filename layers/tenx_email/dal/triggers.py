@@ -41,8 +41,8 @@ from tenx_email.models import (
     Template,
 )
 
-# DynamoDB's limits: puts per BatchWriteItem, actions per transaction.
-# A rule message is two puts (message, run); the day's usage is one more.
+# DynamoDB's limit of 100 actions per transaction: a rule message is two puts (message,
+# run); the day's usage is one more.
 MESSAGES_PER_TRANSACTION = 49
 _TRANSACTION_ATTEMPTS = 3
 _FAILED = "ConditionalCheckFailed"

@@ -16,6 +16,7 @@ batch's first sequence number), so no event is lost or listed twice."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -32,22 +33,24 @@ from tenx_email.models import DeliveryEvent, Message
 from tenx_email.observability import logger, metrics
 
 
-def new_events(record: DynamoDBRecord) -> list[DeliveryEvent]:
-    """The events a message change added to its timeline (none for a removal)."""
+@dataclass(frozen=True)
+class MessageChange:
+    events: list[DeliveryEvent]  # what the change added to the message's timeline
+    stored: Message | None  # the message, when the change stored it
+
+
+def message_change(record: DynamoDBRecord) -> MessageChange:
+    """What a message item's change means for the lists (its item read once)."""
     change = record.dynamodb
     if record.event_name is DynamoDBRecordEventName.REMOVE or change is None:
-        return []
-    message = MessageItem.from_item(change.new_image)
+        return MessageChange(events=[], stored=None)
+    item = MessageItem.from_item(change.new_image)
     before = set((change.old_image or {}).get("timeline", {}))
-    return [event for event in message.events() if event.event_id not in before]
-
-
-def new_message(record: DynamoDBRecord) -> Message | None:
-    """The message a record stored (None for a change of one already stored)."""
-    change = record.dynamodb
-    if record.event_name is not DynamoDBRecordEventName.INSERT or change is None:
-        return None
-    return MessageItem.from_item(change.new_image).to_domain()
+    stored = item.to_domain() if record.event_name is DynamoDBRecordEventName.INSERT else None
+    return MessageChange(
+        events=[event for event in item.events() if event.event_id not in before],
+        stored=stored,
+    )
 
 
 def project(records: Iterable[DynamoDBRecord]) -> int:
@@ -60,7 +63,7 @@ def project(records: Iterable[DynamoDBRecord]) -> int:
         if not first_sequence and record.dynamodb is not None:
             first_sequence = record.dynamodb.sequence_number or ""
         try:
-            events, message = new_events(record), new_message(record)
+            change = message_change(record)
         except ValidationError:
             # An item that is no message as we store it would fail every retry of the batch
             # and hold back the rest of its shard: it is left out, loudly (its own timeline
@@ -69,10 +72,10 @@ def project(records: Iterable[DynamoDBRecord]) -> int:
             logger.error("message change not projected", extra={"keys": item_keys})
             metrics.add_metric(name="RecordsNotProjected", unit=MetricUnit.Count, value=1)
             continue
-        for event in events:
+        for event in change.events:
             by_handle.setdefault(event.handle, []).append(event)
-        if message is not None:
-            items += feeds.recipient_messages(message)
+        if change.stored is not None:
+            items += feeds.recipient_messages(change.stored)
     for handle, events in by_handle.items():
         items += feeds.feed_pages(handle, events, batch=first_sequence)
     # Whole items under keys of the projection's own making: writing one again changes nothing.
