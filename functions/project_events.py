@@ -1,6 +1,7 @@
-"""Event projection: the table's stream -> the handle-wide event feed (services/projection.py).
-The event source's filter passes message items' changes only. A batch succeeds or fails
-whole: Lambda retries a failed batch as it was, then hands it to the projection's DLQ."""
+"""Event projection: the table's stream -> the event feeds and the days' usage
+(services/projection.py). The event source's filter passes message items' changes only. A
+batch succeeds or fails whole: Lambda retries a failed batch as it was, then hands it to the
+projection's DLQ."""
 
 from __future__ import annotations
 
@@ -15,4 +16,4 @@ from tenx_email.services import projection
 @metrics.log_metrics
 @event_source(data_class=DynamoDBStreamEvent)
 def handler(event: DynamoDBStreamEvent, context: LambdaContext) -> None:
-    projection.project(event.records)
+    projection.project(list(event.records))

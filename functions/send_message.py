@@ -23,4 +23,5 @@ handler = entrypoint(
     app,
     ROUTE,
     prefetch=lambda handle, request: sending.prefetch(handle, request.json_object()),
+    consistent_reads=False,
 )

@@ -52,8 +52,13 @@ TRIGGER_MODULE = "trigger"
 DELIVERY_MAX_CONCURRENCY = 5
 
 # --- Table stream consumers (infra/constructs/streams.py) ---
-# The event projection only appends what the stream shows: no reads, updates or deletes.
-EVENT_PROJECTION_TABLE_ACTIONS = ("dynamodb:PutItem", "dynamodb:BatchWriteItem")
+# The event projection appends what the stream shows (puts) and charges the days' usage
+# (UpdateItem): no reads or deletes.
+EVENT_PROJECTION_TABLE_ACTIONS = (
+    "dynamodb:PutItem",
+    "dynamodb:BatchWriteItem",
+    "dynamodb:UpdateItem",
+)
 # A failed batch's place in the stream can be replayed only while the stream keeps it (24 hours),
 # but still says which changes were not consumed for as long as the work queues' DLQs keep theirs.
 STREAM_DLQ_RETENTION = Duration.days(14)

@@ -31,9 +31,12 @@ EVENTBRIDGE_CUSTOM_EVENTS_PER_MILLION = 1.00  # PutEvents on the campaign bus (S
 SCHEDULER_INVOCATIONS_PER_MILLION = 1.00  # EventBridge Scheduler, beyond 14 million free
 CLOUDWATCH_LOGS_INGESTION_PER_GB = 0.50  # standard log class
 
-# The event projection names each new message under each of its recipients: one item of
-# ~100 bytes, so one write unit (measured profiles leave these out; see `estimate`).
+# The event projection names each new message under each of its recipients, and records each
+# rule message's MESSAGE_CREATED run: items of ~100-300 bytes, one write unit each. The
+# measured profile leaves both out (the bench's own mix of messages is not the model's), and
+# `estimate` charges them per email and per rule message.
 RECIPIENT_MESSAGE_WRITE_UNITS = 1.0
+RULE_RUN_WRITE_UNITS = 1.0
 
 # Lambda gives a function CPU in proportion to its memory: one vCPU at 1,769 MB (Lambda
 # developer guide, "Memory and computing power").
@@ -197,6 +200,12 @@ def shares(measured: Measured, mix: Mix) -> list[Share]:
     ]
 
 
+def projected_write_units(mix: Mix) -> float:
+    """Write units per email of the projection's items that follow from a new message: its
+    recipient's item, and a rule message's run."""
+    return RECIPIENT_MESSAGE_WRITE_UNITS + (1 - mix.direct_share) * RULE_RUN_WRITE_UNITS
+
+
 def estimate(measured: Measured, mix: Mix, *, scale: float | None = None) -> Estimate:
     """Dollars per 1,000 emails, line by line. `scale` overrides the CPU scale (1.0 bills the
     handlers' own time as measured on the bench's machine)."""
@@ -215,7 +224,7 @@ def estimate(measured: Measured, mix: Mix, *, scale: float | None = None) -> Est
     read_units = sum(s.invocations * s.profile.read_units for s in invocation_shares) * emails
     write_units = (
         sum(s.invocations * s.profile.write_units for s in invocation_shares)
-        + RECIPIENT_MESSAGE_WRITE_UNITS
+        + projected_write_units(mix)
     ) * emails
     log_gb = sum(s.invocations * s.profile.log_bytes for s in invocation_shares) * emails / 1e9
 
@@ -253,7 +262,8 @@ def estimate(measured: Measured, mix: Mix, *, scale: float | None = None) -> Est
             write_units,
             "WRU",
             DYNAMODB_WRITE_UNITS_PER_MILLION / 1e6,
-            f"incl. {RECIPIENT_MESSAGE_WRITE_UNITS:g} per email naming it under its recipient",
+            f"incl. {projected_write_units(mix):g} per email naming it under its recipient"
+            " and recording rule runs",
         ),
         Line("SQS requests", sqs_requests, "request", SQS_STANDARD_PER_MILLION_REQUESTS / 1e6),
         Line(
@@ -303,7 +313,7 @@ def dynamodb_units_per_email(measured: Measured, mix: Mix) -> dict[str, dict[str
     projection = by_function.setdefault(
         measured.projection_batch.function, {"read": 0.0, "write": 0.0}
     )
-    projection["write"] += RECIPIENT_MESSAGE_WRITE_UNITS
+    projection["write"] += projected_write_units(mix)
     return by_function
 
 

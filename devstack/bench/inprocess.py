@@ -949,11 +949,12 @@ class Scenario:
             changes = [message_change(DynamoDBRecord(record)) for record in event["Records"]]
             records.append(len(changes))
             events.append(sum(len(change.events) for change in changes))
-            # The items naming new messages under their recipients are charged per recipient
-            # by the cost model (one write each, under 1 KB); the figure keeps the feed's.
-            named = sum(
-                len(recipient_messages(change.stored)) for change in changes if change.stored
-            )
+            # The items naming new messages under their recipients, and rule messages' runs,
+            # are charged by the cost model (one write each, under 1 KB) per recipient and per
+            # rule message; the figure keeps the feed pages and usage charges.
+            stored = [change.stored for change in changes if change.stored]
+            named = sum(len(recipient_messages(message)) for message in stored)
+            named += sum(1 for message in stored if message.rule_run() is not None)
 
             def work() -> int:
                 project_events.handler(

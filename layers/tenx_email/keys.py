@@ -155,7 +155,3 @@ def rule_run(handle_name: str, rule_id: str, event_id: str) -> Key:
 
 def rule_runs_prefix(rule_id: str) -> str:
     return f"RULERUN#{rule_id}#"
-
-
-def campaign_event(handle_name: str, campaign_id: str, event_id: str) -> Key:
-    return _key(f"HANDLE#{handle_name}", f"CEVT#{campaign_id}#{event_id}")

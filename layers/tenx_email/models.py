@@ -241,8 +241,11 @@ class Message(_Domain):
     # Values only; never logged. Kept so delivery can render the immutable template version.
     variables: dict[str, str]
     idempotency_key: str | None = None
+    # A rule message: the rule, and the campaign event it answers (its run's key).
     rule_id: str | None = None
     rule_version: int | None = None
+    campaign_id: str | None = None
+    campaign_event_id: str | None = None
     status_reason: str | None = None
     created_at: datetime
     updated_at: datetime
@@ -250,6 +253,26 @@ class Message(_Domain):
     @property
     def recipient_count(self) -> int:
         return len(self.recipients)
+
+    def rule_run(self) -> RuleRun | None:
+        """The MESSAGE_CREATED run a rule message stands for (None for a direct send)."""
+        if (
+            self.rule_id is None
+            or self.rule_version is None
+            or self.campaign_id is None
+            or self.campaign_event_id is None
+        ):
+            return None
+        return RuleRun(
+            handle=self.handle,
+            campaign_id=self.campaign_id,
+            rule_id=self.rule_id,
+            event_id=self.campaign_event_id,
+            outcome=RuleRunOutcome.MESSAGE_CREATED,
+            rule_version=self.rule_version,
+            message_id=self.message_id,
+            at=self.created_at,
+        )
 
 
 class DeliveryEvent(_Domain):

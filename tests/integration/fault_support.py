@@ -63,6 +63,9 @@ TAKEN = frozenset({Outcome.ACCEPTED, Outcome.CRASHED_AFTER})
 @dataclass
 class SesCall:
     tick: int
+    # When the delivery invocation that made the call started: what it re-checks (suppressions
+    # among it) is read then, for its whole batch (README, "Delivery guarantees").
+    batch_started: int
     message_id: str
     rcpt: int
     address: str
@@ -81,6 +84,7 @@ class FaultySes:
 
     real: Any
     tick: Callable[[], int]
+    batch_started: Callable[[], int]
     # What delivery's re-check must refuse right now (a disabled sender, a domain not READY).
     refusal: Callable[[], str | None] = lambda: None
     calls: list[SesCall] = field(default_factory=list)
@@ -94,6 +98,7 @@ class FaultySes:
         tags = {tag["Name"]: tag["Value"] for tag in params["EmailTags"]}
         call = SesCall(
             tick=self.tick(),
+            batch_started=self.batch_started(),
             message_id=tags["messageId"],
             rcpt=int(tags["rcpt"]),
             address=params["Destination"]["ToAddresses"][0],
@@ -191,7 +196,8 @@ class DynamoFaultKind(StrEnum):
 # What a request does, told from its expression (see dal/delivery.py, dal/messages.py,
 # dal/triggers.py): a recipient's claim, release, settle from a claim or from QUEUED (either
 # may also conclude the message), feedback's advance (which may too), the message's status
-# on its own (`conclude`), a direct send's or a rule's accepted message.
+# on its own (`conclude`), a direct send's accepted message (a PutItem, or a transaction with
+# its idempotency key) or a rule's (a PutItem).
 REQUEST_KINDS = (
     "claim",
     "release",
@@ -254,6 +260,11 @@ def classify(operation: str, body: dict[str, Any]) -> Request:
     if operation == "UpdateItem":
         found = _update_kind(body)
         return Request(operation, found.kind, found.message_id, found.rcpt, found.status)
+    if operation == "PutItem":
+        stored = _message_id(body.get("Item", {}))
+        if stored:
+            kind = "rule_accept" if "ruleId" in body["Item"] else "accept"
+            return Request(operation, kind, stored)
     if operation == "TransactWriteItems":
         items = body.get("TransactItems", [])
         puts = [item["Put"]["Item"] for item in items if "Put" in item]
@@ -262,8 +273,6 @@ def classify(operation: str, body: dict[str, Any]) -> Request:
                 found = _update_kind(item["Update"])
                 return Request(operation, found.kind, found.message_id, found.rcpt, found.status)
         stored = next((_message_id(put) for put in puts if _message_id(put)), None)
-        if any(_sort_key(put).startswith("RULERUN#") for put in puts):
-            return Request(operation, "rule_accept", stored)
         if stored:
             return Request(operation, "accept", stored)
     return Request(operation, "other")

@@ -171,6 +171,8 @@ class World:
     delivery_queue: str
     trigger_queue: str
     ses: SesSpy
+    # The event projection over the stream, from where it last stopped (runs, feeds, usage).
+    project: Callable[[], int]
 
 
 # --- path parameters, bodies and list routes, derived from ROUTES ---------------------------
@@ -604,7 +606,7 @@ def built_world(*, deliver: bool) -> Iterator[World]:
 
         acme = _new_tenant("acme", "acc_demo", "example.com", OWNER, OPERATOR)
         globex = _new_tenant("globex", "acc_globex", "globex.example", GLOBEX_OWNER, OUTSIDER)
-        world = World(acme, globex, delivery.queue_url, jobs.queue_url, spy)
+        world = World(acme, globex, delivery.queue_url, jobs.queue_url, spy, event_projection())
         for tenant in (acme, globex):
             _seed_tenant(tenant)
         assert run_triggers(world) == []
@@ -613,7 +615,7 @@ def built_world(*, deliver: bool) -> Iterator[World]:
         else:
             drain(world.delivery_queue)  # never delivered: the messages stay QUEUED
         # The event lists beyond a message's own read what the projection makes of the stream.
-        event_projection()()
+        world.project()
         from tenx_email.dal import messages as message_store
 
         for tenant in (acme, globex):

@@ -126,6 +126,42 @@ def test_a_retried_batch_rewrites_the_same_pages(
     assert len(ids) == len(set(ids)) == 6
 
 
+def used_today() -> int:
+    _, body = invoke("get_quota", {"handle": HANDLE}, sub=OPERATOR)
+    return int(body["quota"]["usedToday"])
+
+
+def test_new_messages_are_charged_to_the_days_usage_once_even_by_a_retried_batch(
+    ses: SesSpy, queue: str, project_events: Callable[[], int], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given three sent and delivered messages (each stored once, then changed twice), and a
+    # projection whose first run dies right after charging the day's usage
+    sent_and_delivered(queue, 3)
+    real_charge = projection.quotas.charge
+    died: list[bool] = []
+
+    def charge_then_die(*args: Any, **kwargs: Any) -> bool:
+        charged = real_charge(*args, **kwargs)
+        if not died:
+            died.append(charged)
+            raise RuntimeError("killed after the charge")
+        return charged
+
+    monkeypatch.setattr(projection.quotas, "charge", charge_then_die)
+
+    # When the event source retries the batch
+    project_events()
+    project_events()
+
+    # Then the first run charged, the retry did not charge again, and each message counts once
+    assert died == [True]
+    assert used_today() == 3
+    # And the next batch is charged with what it stores
+    sent_and_delivered(queue, 1)
+    project_events()
+    assert used_today() == 4
+
+
 def test_a_handle_lists_only_its_own_events_by_purpose_and_since(
     ses: SesSpy, queue: str, project_events: Callable[[], int]
 ) -> None:

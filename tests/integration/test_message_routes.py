@@ -261,8 +261,9 @@ def test_bad_suppressions_are_refused(email: str, body: dict[str, str]) -> None:
     assert status == 400
 
 
-def test_the_quota_shows_limit_usage_and_reset() -> None:
+def test_the_quota_shows_limit_usage_and_reset(project_events: Callable[[], int]) -> None:
     send_many(2)
+    project_events()
     status, body = invoke("get_quota", ACME, sub=OPERATOR)
     assert status == 200
     assert {k: v for k, v in body["quota"].items() if k != "resetsAt"} == {

@@ -277,8 +277,11 @@ def test_a_caller_without_access_is_refused_before_the_body_is_looked_at() -> No
         with dynamodb_calls() as calls:
             status, answer = invoke("send_message", ACME, sub=sub, body=body)
         assert (status, answer["error"]) == (403, "forbidden")
-        assert operations(calls) == ["BatchGetItem"]
+        # The send's eventually consistent read, then the refusal confirmed: the handle and
+        # membership alone, read consistently (one granted a moment ago would count)
+        assert operations(calls) == ["BatchGetItem", "BatchGetItem"]
         assert {pk for pk, _ in calls[0].keys} == {"HANDLE#acme"}
+        assert set(calls[1].keys) == {acme("HANDLE"), acme(f"MEMBER#{sub}")}
 
 
 def test_a_creator_gets_insufficient_role_though_the_send_context_was_read() -> None:

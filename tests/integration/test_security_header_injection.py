@@ -214,6 +214,7 @@ def capture(world: World, lead: dict[str, Any]) -> str:
 
 
 def run_of(world: World, event_id: str) -> dict[str, Any]:
+    world.project()  # a MESSAGE_CREATED run is recorded when the projection sees the message
     params = {"handle": "acme", "campaignId": world.acme.campaign_id, "ruleId": world.acme.rule_id}
     status, body = invoke("list_rule_runs", params, sub=OPERATOR, query={"limit": "100"})
     assert status == 200

@@ -4,6 +4,8 @@ direct send, every refusal in its documented order, idempotency, quota and queue
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import boto3
@@ -183,15 +185,37 @@ def test_a_suppressed_recipient_is_refused_and_nothing_is_stored(delivery_queue:
     assert send()[0] == 202
 
 
-def test_an_exhausted_quota_is_429_with_retry_after_and_counts_only_accepted_sends() -> None:
-    quotas.set_daily_limit("acme", 2)
+def test_an_exhausted_quota_is_429_with_retry_after_and_counts_only_accepted_sends(
+    project_events: Callable[[], int],
+) -> None:
+    quotas.set_daily_limit("acme", 3)
+    assert send(idempotencyKey="k1", to=["a@example.com", "b@example.com"])[0] == 202
+    assert send(idempotencyKey="k2")[0] == 202
+    assert send(idempotencyKey="k2")[0] == 202  # a replay: accepted again, stored once
+    assert send(idempotencyKey="k3", to=["missing-at-sign"])[0] == 400
+    # The projection charges the day's usage from the stream: the stored messages'
+    # recipients, each message once.
+    project_events()
+    _, quota = invoke("get_quota", ACME, sub=OPERATOR)
+    assert (quota["quota"]["usedToday"], quota["quota"]["remainingToday"]) == (3, 0)
+    status, body = send(idempotencyKey="k4")
+    assert (status, body["error"]) == (429, "email_quota_exceeded")
+    project_events()
+    assert invoke("get_quota", ACME, sub=OPERATOR)[1]["quota"]["usedToday"] == 3
+
+
+def test_sends_within_the_projections_lag_can_pass_the_quota_together(
+    project_events: Callable[[], int],
+) -> None:
+    """The documented price of charging usage from the stream: two sends read the same usage
+    before either is charged, so both pass a limit only one of them fits; the count then
+    shows the overshoot and the next send is refused."""
+    quotas.set_daily_limit("acme", 1)
     assert send(idempotencyKey="k1")[0] == 202
     assert send(idempotencyKey="k2")[0] == 202
-    status, body = send(idempotencyKey="k3")
-    assert (status, body["error"]) == (429, "email_quota_exceeded")
-    _, quota = invoke("get_quota", ACME, sub=OPERATOR)
-    assert quota["quota"]["usedToday"] == 2
-    assert quota["quota"]["remainingToday"] == 0
+    project_events()
+    assert invoke("get_quota", ACME, sub=OPERATOR)[1]["quota"]["usedToday"] == 2
+    assert send(idempotencyKey="k3")[0] == 429
 
 
 def test_retry_after_is_sent_with_the_429() -> None:
@@ -243,7 +267,55 @@ def test_lower_roles_and_outsiders_cannot_send() -> None:
     assert send(sub=OUTSIDER)[1]["error"] == "forbidden"
 
 
-def test_concurrent_duplicates_produce_one_message(delivery_queue: str) -> None:
+@contextmanager
+def replicas_behind(*prefixes: str) -> Iterator[list[bool]]:
+    """Eventually consistent BatchGetItems answer as a replica that has not seen the items
+    whose sort keys start with `prefixes` yet (written a moment ago); yields each
+    BatchGetItem's ConsistentRead, in order."""
+    events = table().meta.client.meta.events
+    consistent: list[bool] = []
+
+    def note(params: dict[str, Any], **_: Any) -> None:
+        consistent.append(any(r.get("ConsistentRead") for r in params["RequestItems"].values()))
+
+    def hide(parsed: dict[str, Any], **_: Any) -> None:
+        if consistent[-1]:
+            return
+        for name, items in parsed.get("Responses", {}).items():
+            parsed["Responses"][name] = [
+                item for item in items if not str(item["SK"].get("S")).startswith(prefixes)
+            ]
+
+    events.register_first("before-parameter-build.dynamodb.BatchGetItem", note)
+    events.register_first("after-call.dynamodb.BatchGetItem", hide)
+    try:
+        yield consistent
+    finally:
+        events.unregister("before-parameter-build.dynamodb.BatchGetItem", note)
+        events.unregister("after-call.dynamodb.BatchGetItem", hide)
+
+
+def test_a_send_reads_eventually_consistently_in_one_call() -> None:
+    with replicas_behind() as consistent:
+        assert send()[0] == 202
+    assert consistent == [False]
+
+
+@pytest.mark.parametrize("written_a_moment_ago", ["MEMBER#", "SENDER#", "TEMPLATE#"])
+def test_what_a_replica_has_not_seen_yet_is_read_again_before_a_send_is_refused(
+    written_a_moment_ago: str,
+) -> None:
+    # Given a replica that has not seen the membership, sender or template yet
+    with replicas_behind(written_a_moment_ago) as consistent:
+        status, body = send()
+    # Then the send read it again consistently, and went through
+    assert status == 202, body
+    assert consistent == [False, True]
+
+
+def test_concurrent_duplicates_produce_one_message(
+    delivery_queue: str, project_events: Callable[[], int]
+) -> None:
     """A twin request with the same key commits between this request's read and its write."""
     from tenx_email.dal.table import table
 
@@ -264,4 +336,5 @@ def test_concurrent_duplicates_produce_one_message(delivery_queue: str) -> None:
     assert status == twin[0][0] == 202
     assert body["message"]["messageId"] == twin[0][1]["message"]["messageId"]
     assert len(invoke("list_messages", ACME, sub=OPERATOR)[1]["messages"]) == 1
+    project_events()
     assert invoke("get_quota", ACME, sub=OPERATOR)[1]["quota"]["usedToday"] == 1

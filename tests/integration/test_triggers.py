@@ -7,7 +7,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
@@ -229,7 +229,7 @@ def test_a_lead_whose_name_would_break_the_subject_is_skipped_and_recorded(
 
 
 def test_a_delayed_rule_makes_one_schedule_and_one_message_when_it_fires_twice(
-    trigger_queue: str,
+    trigger_queue: str, project_events: Callable[[], int]
 ) -> None:
     rule = create_rule({**IMMEDIATE, "trigger": "LEAD_CAPTURED_DELAYED", "delayMinutes": 1440})
     event_id = capture()["eventId"]
@@ -258,6 +258,12 @@ def test_a_delayed_rule_makes_one_schedule_and_one_message_when_it_fires_twice(
     assert fire(trigger_queue, schedule) == {"batchItemFailures": []}
     (message,) = rule_messages()
     assert message.subject == "Thanks for reaching out, Asha"
+    # And once its run has moved on (the projection saw the message), a late copy of the
+    # schedule's job is a no-op too, not a failure
+    project_events()
+    assert [run["outcome"] for run in runs_of(rule["ruleId"])] == ["MESSAGE_CREATED"]
+    assert fire(trigger_queue, schedule) == {"batchItemFailures": []}
+    assert len(rule_messages()) == 1
 
 
 @pytest.mark.parametrize(
@@ -338,10 +344,13 @@ def test_an_unusable_job_fails_so_the_dlq_keeps_it(trigger_queue: str) -> None:
     )
 
 
-def test_runs_are_listed_for_operators_only(trigger_queue: str) -> None:
+def test_runs_are_listed_for_operators_only(
+    trigger_queue: str, project_events: Callable[[], int]
+) -> None:
     rule = create_rule(IMMEDIATE)
     capture()
     run_trigger(trigger_queue, drain(trigger_queue))
+    project_events()  # a MESSAGE_CREATED run is recorded when the projection sees the message
     path = {**CAMPAIGN, "ruleId": rule["ruleId"]}
     _, runs = invoke("list_rule_runs", path, sub=OPERATOR)
     assert [run["outcome"] for run in runs["runs"]] == ["MESSAGE_CREATED"]
@@ -438,7 +447,7 @@ def message_id_of(rule_id: str, job: dict[str, Any]) -> str:
 
 
 def test_a_batch_reads_each_campaigns_rules_once_and_queues_and_stores_together(
-    trigger_queue: str, delivery_queue: str
+    trigger_queue: str, delivery_queue: str, project_events: Callable[[], int]
 ) -> None:
     # Given rules on two campaigns and a batch of 10 leads across them
     other = {"handle": "acme", "campaignId": "cmp_other"}
@@ -457,33 +466,34 @@ def test_a_batch_reads_each_campaigns_rules_once_and_queues_and_stores_together(
         assert run_trigger(trigger_queue, jobs) == {"batchItemFailures": []}
 
     # Then each campaign's rules were read once, the shared items once, the 10 messages queued
-    # in one call and stored in one transaction
+    # in one call and stored with a conditional put each
     assert calls == {
         "dynamodb:Query": 2,
         "dynamodb:BatchGetItem": 1,
         "sqs:SendMessageBatch": 1,
-        "dynamodb:TransactWriteItems": 1,
+        "dynamodb:PutItem": 10,
     }
     made = rule_messages()
     assert len(made) == 10
     queued = [json.loads(m["Body"])["messageId"] for m in drain(delivery_queue, wait_seconds=2)]
     assert sorted(queued) == sorted(message.message_id for message in made)
+    # And the projection charged them to the day's usage
+    project_events()
     _, quota = invoke("get_quota", {"handle": "acme"}, sub=OPERATOR)
     assert quota["quota"]["usedToday"] == 10
 
 
 def test_delayed_rules_that_fire_together_read_their_events_and_rule_once(
-    trigger_queue: str,
+    trigger_queue: str, project_events: Callable[[], int]
 ) -> None:
     rule = create_rule({**IMMEDIATE, "trigger": "LEAD_CAPTURED_DELAYED", "delayMinutes": 15})
     for i in range(3):
         capture(lead(i))
     with calls_made() as scheduling:
         assert run_trigger(trigger_queue, drain(trigger_queue)) == {"batchItemFailures": []}
-    # One Query for the rules, one write for the three kept events; a schedule and a run each
+    # One Query for the rules; a run (keeping its event) and a schedule each
     assert scheduling == {
         "dynamodb:Query": 1,
-        "dynamodb:BatchWriteItem": 1,
         "scheduler:CreateSchedule": 3,
         "dynamodb:PutItem": 3,
     }
@@ -491,18 +501,20 @@ def test_delayed_rules_that_fire_together_read_their_events_and_rule_once(
     fired = [as_received(f"sched-{s['Name']}", s["Target"]["Input"]) for s in schedules()]
     with calls_made() as firing:
         assert run_trigger(trigger_queue, fired) == {"batchItemFailures": []}
-    # The events, the rule and the quota in one read, its sender and template in a second
+    # The runs (with their events), the rule and the quota in one read, its sender and
+    # template in a second; a put per message
     assert firing == {
         "dynamodb:BatchGetItem": 2,
         "sqs:SendMessageBatch": 1,
-        "dynamodb:TransactWriteItems": 1,
+        "dynamodb:PutItem": 3,
     }
     assert len(rule_messages()) == 3
+    project_events()
     assert [run["outcome"] for run in runs_of(rule["ruleId"])] == ["MESSAGE_CREATED"] * 3
 
 
 def test_a_rule_message_sqs_refuses_is_not_stored_and_only_its_job_is_retried(
-    trigger_queue: str, delivery_queue: str
+    trigger_queue: str, delivery_queue: str, project_events: Callable[[], int]
 ) -> None:
     # Given two leads' jobs in one batch, and SQS refusing the second one's message
     rule_id = create_rule(IMMEDIATE)["ruleId"]
@@ -516,6 +528,7 @@ def test_a_rule_message_sqs_refuses_is_not_stored_and_only_its_job_is_retried(
     # Then only the second job is reported for a retry, and its message was not stored
     assert result == {"batchItemFailures": [{"itemIdentifier": jobs[1]["MessageId"]}]}
     assert [message.message_id for message in rule_messages()] == [kept]
+    project_events()
     assert [run["messageId"] for run in runs_of(rule_id)] == [kept]
     queued = [json.loads(m["Body"])["messageId"] for m in drain(delivery_queue, wait_seconds=2)]
     assert queued == [kept]
@@ -561,7 +574,7 @@ def test_a_job_twice_in_one_batch_makes_one_message_and_both_records_succeed(
 
 @pytest.mark.parametrize("limit", [0, 2])
 def test_a_batch_past_the_daily_quota_makes_messages_until_it_is_full_then_skips(
-    trigger_queue: str, limit: int
+    trigger_queue: str, limit: int, project_events: Callable[[], int]
 ) -> None:
     from tenx_email.services import quotas
 
@@ -572,6 +585,7 @@ def test_a_batch_past_the_daily_quota_makes_messages_until_it_is_full_then_skips
     assert run_trigger(trigger_queue, drain(trigger_queue)) == {"batchItemFailures": []}
 
     assert len(rule_messages()) == limit
+    project_events()
     outcomes = sorted((run["outcome"], run.get("reason")) for run in runs_of(rule_id))
     assert outcomes == sorted(
         [("MESSAGE_CREATED", None)] * limit
@@ -579,6 +593,55 @@ def test_a_batch_past_the_daily_quota_makes_messages_until_it_is_full_then_skips
     )
     _, quota = invoke("get_quota", {"handle": "acme"}, sub=OPERATOR)
     assert quota["quota"]["usedToday"] == limit
+
+
+def test_a_repeated_job_on_a_day_its_own_message_filled_ends_message_created(
+    trigger_queue: str, project_events: Callable[[], int]
+) -> None:
+    from tenx_email.services import quotas
+
+    # Given a day with room for one message, a job that made it, and the projection that
+    # recorded its run and charged it: the day is full
+    quotas.set_daily_limit("acme", 1)
+    rule_id = create_rule(IMMEDIATE)["ruleId"]
+    capture(lead(1))
+    jobs = drain(trigger_queue)
+    assert run_trigger(trigger_queue, jobs) == {"batchItemFailures": []}
+    project_events()
+    assert [run["outcome"] for run in runs_of(rule_id)] == ["MESSAGE_CREATED"]
+
+    # When SQS delivers the job again
+    assert run_trigger(trigger_queue, jobs) == {"batchItemFailures": []}
+    project_events()
+
+    # Then there is still one message, its run still says it was made, and the day counts it
+    # once
+    assert len(rule_messages()) == 1
+    assert [run["outcome"] for run in runs_of(rule_id)] == ["MESSAGE_CREATED"]
+    assert invoke("get_quota", {"handle": "acme"}, sub=OPERATOR)[1]["quota"]["usedToday"] == 1
+
+
+def test_a_skip_written_before_the_projection_saw_the_message_is_replaced_by_its_run(
+    trigger_queue: str, project_events: Callable[[], int]
+) -> None:
+    from tenx_email.services import quotas
+
+    # Given a job that stored its message, and its repeat (SQS delivered it twice) that found
+    # the day full by then and recorded the rule as SKIPPED, before the projection ran
+    rule_id = create_rule(IMMEDIATE)["ruleId"]
+    capture(lead(1))
+    jobs = drain(trigger_queue)
+    assert run_trigger(trigger_queue, jobs) == {"batchItemFailures": []}
+    quotas.set_daily_limit("acme", 0)
+    assert run_trigger(trigger_queue, jobs) == {"batchItemFailures": []}
+    assert [run["outcome"] for run in runs_of(rule_id)] == ["SKIPPED"]
+
+    # When the projection sees the stored message
+    project_events()
+
+    # Then the run says what happened: the rule made the message
+    (run,) = runs_of(rule_id)
+    assert (run["outcome"], run["messageId"]) == ("MESSAGE_CREATED", rule_messages()[0].message_id)
 
 
 def test_a_job_that_breaks_a_read_shared_by_the_batch_fails_alone(trigger_queue: str) -> None:
@@ -620,13 +683,14 @@ def test_bus_events_of_one_batch_read_and_write_together(trigger_queue: str) -> 
         assert run_trigger(trigger_queue, batch) == {"batchItemFailures": []}
 
     # Then the campaign, the stored lead, the senders, templates and quota were read in one
-    # call, the new lead written in one, and the three messages queued and stored together
+    # call, the new lead written in one, the three messages queued together and stored with
+    # a put each
     assert calls == {
         "dynamodb:Query": 1,
         "dynamodb:BatchGetItem": 1,
         "dynamodb:BatchWriteItem": 1,
         "sqs:SendMessageBatch": 1,
-        "dynamodb:TransactWriteItems": 1,
+        "dynamodb:PutItem": 3,
     }
     assert sorted(m.recipients[0].email for m in rule_messages()) == [
         "lead1@example.com",

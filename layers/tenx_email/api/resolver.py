@@ -161,13 +161,15 @@ def _strings(mapping: object) -> dict[str, str]:
 
 
 def _authorize_handle_request(
-    event: dict[str, Any], route: Route, prefetch: Prefetch | None
+    event: dict[str, Any], route: Route, prefetch: Prefetch | None, consistent: bool
 ) -> HandleAccess:
     handle_name = (event.get("pathParameters") or {}).get("handle", "")
     if not ids.is_valid(ids.HANDLE_PATTERN, handle_name):
         raise Forbidden("you have no access to this handle")
     wanted = prefetch(handle_name, _raw_request(event)) if prefetch else ()
-    return access.authorize_handle(_caller_of(event), handle_name, route.min_role, wanted)
+    return access.authorize_handle(
+        _caller_of(event), handle_name, route.min_role, wanted, consistent=consistent
+    )
 
 
 def handle_access(app: APIGatewayRestResolver) -> HandleAccess:
@@ -192,7 +194,11 @@ def _refused(error: DomainError, event: dict[str, Any]) -> dict[str, Any]:
 
 
 def entrypoint(
-    app: APIGatewayRestResolver, route: Route, prefetch: Prefetch | None = None
+    app: APIGatewayRestResolver,
+    route: Route,
+    prefetch: Prefetch | None = None,
+    *,
+    consistent_reads: bool = True,
 ) -> LambdaHandler:
     """The Lambda handler of a route function: logging with the request's correlation id
     and metrics around the resolver. A handle route's access is checked first, before
@@ -200,7 +206,9 @@ def entrypoint(
 
     `prefetch` (handle routes): the keys the route will read, read in the access check's one
     BatchGetItem; the route's getters then find them in the request's read cache, which lives
-    for this invocation only and is dropped at the request's first write."""
+    for this invocation only and is dropped at the request's first write. `consistent_reads`:
+    False reads them eventually consistently (a route whose every check is enforced again by
+    a later write or by delivery; see services/sending.py)."""
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @metrics.log_metrics
@@ -208,7 +216,7 @@ def entrypoint(
         with access.request_scope():
             if route.scope is Scope.HANDLE:
                 try:
-                    checked = _authorize_handle_request(event, route, prefetch)
+                    checked = _authorize_handle_request(event, route, prefetch, consistent_reads)
                 except DomainError as error:
                     return _refused(error, event)
                 app.append_context(**{_ACCESS_CONTEXT_KEY: checked})

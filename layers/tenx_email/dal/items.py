@@ -354,6 +354,8 @@ class MessageItem(_Item):
     idempotency_key: str | None = None
     rule_id: str | None = None
     rule_version: int | None = None
+    campaign_id: str | None = None
+    campaign_event_id: str | None = None
     status_reason: str | None = None
     created_at: datetime
     updated_at: datetime
@@ -557,19 +559,14 @@ class RuleRunItem(_Item):
     message_id: str | None = None
     reason: str | None = None
     at: datetime
+    # A SCHEDULED run keeps the campaign event (its lead snapshot) for its schedule's job.
+    event: CampaignEvent | None = None
 
     @classmethod
-    def from_domain(cls, run: RuleRun) -> RuleRunItem:
-        return cls(**keys.rule_run(run.handle, run.rule_id, run.event_id), **run.model_dump())
+    def from_domain(cls, run: RuleRun, event: CampaignEvent | None = None) -> RuleRunItem:
+        return cls(
+            **keys.rule_run(run.handle, run.rule_id, run.event_id), **run.model_dump(), event=event
+        )
 
     def to_domain(self) -> RuleRun:
-        return RuleRun(**self.model_dump(exclude={"pk", "sk"}))
-
-
-class CampaignEventItem(_Item):
-    """A campaign event as it happened (its lead snapshot included), kept past the longest
-    rule delay so a delayed rule renders the snapshot taken at trigger time."""
-
-    entity_type = "CAMPAIGN_EVENT"
-    event: CampaignEvent
-    expires_at: int
+        return RuleRun(**self.model_dump(exclude={"pk", "sk", "event"}))

@@ -1,10 +1,11 @@
-"""Messages, their events, idempotency keys and quota usage: what the send route writes and
-the inspection routes read. (Delivery's recipient claims live in dal/delivery.py.)"""
+"""Messages, their events and idempotency keys: what the send route writes and the
+inspection routes read, and the quota and usage the send checks. (Delivery's recipient
+claims live in dal/delivery.py.)"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from boto3.dynamodb.conditions import Attr, ConditionBase
@@ -20,19 +21,16 @@ from tenx_email.dal.items import (
     TemplateItem,
     UsageItem,
 )
-from tenx_email.dal.queries import Page, batch_get, get_item, query_page
+from tenx_email.dal.queries import Page, batch_get, confirmed, get_item, query_page
 from tenx_email.dal.table import table, transact
 from tenx_email.models import DeliveryEvent, Message, Sender, Template
 
 _TRANSACTION_ATTEMPTS = 3
+_NEW = "attribute_not_exists(PK)"  # a put that never overwrites
 
 
 class IdempotencyKeyTaken(Exception):
     """Another request stored this idempotency key first."""
-
-
-class QuotaExhausted(Exception):
-    """Today's usage would pass the limit."""
 
 
 @dataclass(frozen=True)
@@ -45,14 +43,6 @@ class SendContext:
     suppressed: frozenset[str]
     daily_limit: int | None
     used_today: int
-
-
-@dataclass(frozen=True)
-class UsageCharge:
-    day: str
-    recipients: int
-    daily_limit: int
-    expires_at: int
 
 
 def send_context_keys(
@@ -121,61 +111,51 @@ def read_send_context(
     )
 
 
-def accept(
-    message: Message,
-    queued: DeliveryEvent,
-    idempotency: IdempotencyItem | None,
-    usage: UsageCharge,
-) -> None:
-    """Store an accepted message: the message (PK=HANDLE#h, SK=MSG#id) with its QUEUED event on
-    its timeline, its idempotency key (never overwriting one) and the day's usage (never past
-    the limit), all or nothing."""
-    items: list[dict[str, Any]] = [
-        put_new(MessageItem.from_domain(message, [queued]).to_item()),
-        charge_usage(message.handle, usage),
+def confirm_sender_and_template(
+    context: SendContext, handle_name: str, sender_id: str, template_id: str
+) -> SendContext:
+    """`context` with its sender or template, if an eventually consistent read found it
+    missing, read again consistently (one made a moment ago shows then)."""
+    missing = [
+        key
+        for key, found in (
+            (keys.sender(handle_name, sender_id), context.sender),
+            (keys.template(handle_name, template_id), context.template),
+        )
+        if found is None
     ]
-    if idempotency is not None:
-        items.append(put_new(idempotency.to_item()))
+    by_sort = {item["SK"]: item for item in confirmed(missing)}
+    sender = by_sort.get(keys.sender(handle_name, sender_id)["SK"])
+    template = by_sort.get(keys.template(handle_name, template_id)["SK"])
+    return replace(
+        context,
+        sender=SenderItem.from_item(sender).to_domain() if sender else context.sender,
+        template=TemplateItem.from_item(template).to_domain() if template else context.template,
+    )
+
+
+def accept(message: Message, queued: DeliveryEvent, idempotency: IdempotencyItem | None) -> None:
+    """Store an accepted message: the message (PK=HANDLE#h, SK=MSG#id) with its QUEUED event on
+    its timeline and, when the request named one, its idempotency key (never overwriting one),
+    both or neither. The day's usage is charged by the event projection when it sees the
+    message stored."""
+    item = MessageItem.from_domain(message, [queued]).to_item()
+    if idempotency is None:
+        table().put_item(Item=item, ConditionExpression=_NEW)
+        return
     for _ in range(_TRANSACTION_ATTEMPTS):
-        reasons = transact(items)
+        reasons = transact([_put_new(item), _put_new(idempotency.to_item())])
         if not reasons:
             return
-        if len(reasons) > 2 and reasons[2] == "ConditionalCheckFailed":
-            raise IdempotencyKeyTaken(message.idempotency_key)
         if reasons[1] == "ConditionalCheckFailed":
-            raise QuotaExhausted(message.handle)
+            raise IdempotencyKeyTaken(message.idempotency_key)
         if "TransactionConflict" not in reasons:
             raise RuntimeError(f"message write cancelled: {reasons}")
     raise RuntimeError("message write kept conflicting with concurrent writes")
 
 
-def put_new(item: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "Put": {
-            "TableName": table().name,
-            "Item": item,
-            "ConditionExpression": "attribute_not_exists(PK)",
-        }
-    }
-
-
-def charge_usage(handle_name: str, usage: UsageCharge) -> dict[str, Any]:
-    """A transaction item adding a message's recipients to the day's usage, never past the
-    limit."""
-    return {
-        "Update": {
-            "TableName": table().name,
-            "Key": keys.usage(handle_name, usage.day),
-            "UpdateExpression": "ADD used :n SET entity = :entity, expiresAt = :expires",
-            "ConditionExpression": "attribute_not_exists(used) OR used <= :room",
-            "ExpressionAttributeValues": {
-                ":n": usage.recipients,
-                ":room": usage.daily_limit - usage.recipients,
-                ":entity": UsageItem.entity_type,
-                ":expires": usage.expires_at,
-            },
-        }
-    }
+def _put_new(item: dict[str, Any]) -> dict[str, Any]:
+    return {"Put": {"TableName": table().name, "Item": item, "ConditionExpression": _NEW}}
 
 
 def get(handle_name: str, message_id: str) -> Message | None:

@@ -49,6 +49,8 @@ class _RequestReads:
     items: dict[ItemKey, dict[str, Any] | None] = field(default_factory=dict)
     # Query responses by what was asked (`remembered_query`).
     queries: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # Keys of `items` that an eventually consistent read remembered (`confirmed`).
+    eventual: set[ItemKey] = field(default_factory=set)
     written: bool = False
 
 
@@ -75,6 +77,7 @@ def _forget_on_write(event_name: str = "", **_: Any) -> None:
     if reads is not None and event_name.rsplit(".", 1)[-1] not in _READ_OPERATIONS:
         reads.items.clear()
         reads.queries.clear()
+        reads.eventual.clear()
         reads.written = True
 
 
@@ -113,14 +116,14 @@ def _unique(wanted: Iterable[keys.Key]) -> list[keys.Key]:
     return list({item_key(key): key for key in wanted}.values())
 
 
-def _batch_read(wanted: Sequence[keys.Key]) -> list[dict[str, Any]]:
-    """BatchGetItem with consistent reads, at most BATCH_LIMIT keys a call, following
-    UnprocessedKeys until all are read."""
+def _batch_read(wanted: Sequence[keys.Key], *, consistent: bool = True) -> list[dict[str, Any]]:
+    """BatchGetItem (consistent reads unless told), at most BATCH_LIMIT keys a call,
+    following UnprocessedKeys until all are read."""
     client, name = table().meta.client, table().name
     found: list[dict[str, Any]] = []
     for start in range(0, len(wanted), BATCH_LIMIT):
         chunk = list(wanted[start : start + BATCH_LIMIT])
-        request: Any = {name: {"Keys": chunk, "ConsistentRead": True}}
+        request: Any = {name: {"Keys": chunk, "ConsistentRead": consistent}}
         while request:
             response = client.batch_get_item(RequestItems=request)
             found += response["Responses"].get(name, [])
@@ -128,19 +131,25 @@ def _batch_read(wanted: Sequence[keys.Key]) -> list[dict[str, Any]]:
     return found
 
 
-def read_keys(wanted: Iterable[keys.Key]) -> dict[ItemKey, dict[str, Any] | None]:
-    """Read these keys (consistently, in as few BatchGetItems as DynamoDB allows) and
-    remember every one, found or absent, in the request's read cache (if one is open and
+def read_keys(
+    wanted: Iterable[keys.Key], *, consistent: bool = True
+) -> dict[ItemKey, dict[str, Any] | None]:
+    """Read these keys (consistently unless told, in as few BatchGetItems as DynamoDB allows)
+    and remember every one, found or absent, in the request's read cache (if one is open and
     nothing was written yet). Returns each key's item or None."""
     unique = _unique(wanted)
     if not unique:
         return {}
-    by_key = {item_key(item): item for item in _batch_read(unique)}
+    by_key = {item_key(item): item for item in _batch_read(unique, consistent=consistent)}
     result = {item_key(key): by_key.get(item_key(key)) for key in unique}
     reads = _request_reads.get()
     if reads is not None and not reads.written:
         _watch_writes()
         reads.items.update(result)
+        if consistent:
+            reads.eventual.difference_update(result)
+        else:
+            reads.eventual.update(result)
     return result
 
 
@@ -168,7 +177,20 @@ def batch_get(wanted: list[keys.Key]) -> list[dict[str, Any]]:
             missing.append(key)
         elif remembered is not None:
             found.append(remembered)
-    return found + (_batch_read(missing) if missing else [])
+    read = read_keys(missing) if missing else {}
+    return found + [item for item in read.values() if item]
+
+
+def confirmed(wanted: list[keys.Key]) -> list[dict[str, Any]]:
+    """`batch_get`, except that keys an eventually consistent read remembered are read again
+    consistently (to confirm what such a read found missing); a key remembered from a
+    consistent read needs no second call."""
+    reads = _request_reads.get()
+    eventual = reads.eventual if reads is not None else set()
+    again = [key for key in _unique(wanted) if item_key(key) in eventual]
+    fresh = read_keys(again) if again else {}
+    rest = [key for key in wanted if item_key(key) not in fresh]
+    return [item for item in fresh.values() if item] + batch_get(rest)
 
 
 def items_by_key(wanted: Iterable[keys.Key]) -> dict[ItemKey, dict[str, Any]]:

@@ -1,7 +1,9 @@
 """A handle's daily sending limit (PK=HANDLE#h, SK=QUOTA) and usage per UTC day
-(SK=USAGE#<day>, expiring after a few days)."""
+(SK=USAGE#<day>, expiring after a few days), which the event projection charges."""
 
 from __future__ import annotations
+
+from botocore.exceptions import ClientError
 
 from tenx_email import keys
 from tenx_email.dal.items import QuotaItem, UsageItem
@@ -27,3 +29,28 @@ def read(handle_name: str, day: str) -> tuple[int | None, int]:
         QuotaItem.from_item(quota).daily_limit if quota else None,
         UsageItem.from_item(usage).used if usage else 0,
     )
+
+
+def charge(handle_name: str, day: str, recipients: int, batch: str, expires_at: int) -> bool:
+    """Add `recipients` to the day's usage for the stream batch `batch` (an id of its
+    records), unless that batch was the last to charge it: a retried batch is charged once.
+    Returns whether it charged."""
+    try:
+        table().update_item(
+            Key=keys.usage(handle_name, day),
+            UpdateExpression=(
+                "ADD used :n SET entity = :entity, expiresAt = :expires, chargedBy = :batch"
+            ),
+            ConditionExpression="attribute_not_exists(chargedBy) OR chargedBy <> :batch",
+            ExpressionAttributeValues={
+                ":n": recipients,
+                ":entity": UsageItem.entity_type,
+                ":expires": expires_at,
+                ":batch": batch,
+            },
+        )
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True

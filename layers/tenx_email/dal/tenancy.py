@@ -111,9 +111,10 @@ def delete_membership(handle_name: str, sub: str) -> bool:
 
 
 def get_handle_and_membership(
-    handle_name: str, sub: str, also: Sequence[keys.Key] = ()
+    handle_name: str, sub: str, also: Sequence[keys.Key] = (), *, consistent: bool = True
 ) -> tuple[Handle | None, Membership | None]:
-    """Access check: the handle and the caller's membership of it, in one BatchGetItem.
+    """Access check: the handle and the caller's membership of it, in one BatchGetItem
+    (consistent unless told).
 
     `also`: keys the route will read next, read in the same BatchGetItem and remembered in the
     request's read cache (found or absent). Each must lie under this handle's partition: what
@@ -124,7 +125,7 @@ def get_handle_and_membership(
     foreign = [key for key in also if key[keys.PK] != partition]
     if foreign:
         raise ValueError(f"prefetch keys outside {partition}: {len(foreign)}")
-    found = read_keys([handle_key, member_key, *also[:PREFETCH_LIMIT]])
+    found = read_keys([handle_key, member_key, *also[:PREFETCH_LIMIT]], consistent=consistent)
     handle_item, member_item = found[item_key(handle_key)], found[item_key(member_key)]
     return (
         HandleItem.from_item(handle_item).to_domain() if handle_item else None,

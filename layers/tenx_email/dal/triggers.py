@@ -1,23 +1,19 @@
 """Campaign trigger jobs: leads, the rules an event meets, rule messages and rule runs.
 
 The trigger Lambda works on a whole SQS batch at once: what its jobs read is read together
-(`read_together`), the leads and kept events they write are written together
-(`put_leads_and_events`), and the rule messages of one handle are stored together
-(`accept_rule_messages`)."""
+(`read_together`) and the leads they capture are written together (`put_leads`)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from botocore.exceptions import ClientError
 
 from tenx_email import keys
 from tenx_email.dal.items import (
-    CampaignEventItem,
     EmailRuleItem,
     LeadItem,
     MessageItem,
@@ -25,10 +21,10 @@ from tenx_email.dal.items import (
     RuleRunItem,
     SenderItem,
     TemplateItem,
+    UsageItem,
 )
-from tenx_email.dal.messages import UsageCharge, charge_usage, put_new
 from tenx_email.dal.queries import ItemKey, Page, item_key, items_by_key, query_page
-from tenx_email.dal.table import put_all, table, transact
+from tenx_email.dal.table import put_all, table
 from tenx_email.models import (
     CampaignEvent,
     DeliveryEvent,
@@ -40,12 +36,6 @@ from tenx_email.models import (
     Sender,
     Template,
 )
-
-# DynamoDB's limit of 100 actions per transaction: a rule message is two puts (message,
-# run); the day's usage is one more.
-MESSAGES_PER_TRANSACTION = 49
-_TRANSACTION_ATTEMPTS = 3
-_FAILED = "ConditionalCheckFailed"
 
 
 def put_lead(handle_name: str, campaign_id: str, lead: Lead, captured_at: datetime) -> None:
@@ -72,27 +62,13 @@ def get_lead(handle_name: str, campaign_id: str, lead_id: str) -> Lead | None:
     return LeadItem.from_item(item).lead if item else None
 
 
-def _event_item(event: CampaignEvent, keep_until: datetime) -> dict[str, Any]:
-    return CampaignEventItem(
-        **keys.campaign_event(event.handle, event.campaign_id, event.event_id),
-        event=event,
-        expires_at=int(keep_until.timestamp()),
-    ).to_item()
-
-
-def put_leads_and_events(
-    leads: Iterable[tuple[str, str, Lead, datetime]],
-    events: Iterable[tuple[CampaignEvent, datetime]],
-) -> None:
-    """Store leads (handle, campaign id, lead, captured at; SK=LEAD#campaign#lead) and keep
-    campaign events until a time (SK=CEVT#campaign#event), with BatchWriteItem, 25 puts a
-    call. Plain puts, safe to repeat: of two puts of one key the later one is kept."""
+def put_leads(leads: Iterable[tuple[str, str, Lead, datetime]]) -> None:
+    """Store leads (handle, campaign id, lead, captured at; SK=LEAD#campaign#lead) with
+    BatchWriteItem, 25 puts a call. Plain puts, safe to repeat: of two puts of one key the
+    later one is kept."""
     items: dict[ItemKey, dict[str, Any]] = {}
     for handle_name, campaign_id, lead, captured_at in leads:
         item = _lead_item(handle_name, campaign_id, lead, captured_at)
-        items[item_key(item)] = item
-    for event, keep_until in events:
-        item = _event_item(event, keep_until)
         items[item_key(item)] = item
     put_all(list(items.values()))
 
@@ -106,11 +82,12 @@ class Wanted:
 
     campaigns: set[tuple[str, str]] = field(default_factory=set)  # (handle, campaign)
     leads: set[tuple[str, str, str]] = field(default_factory=set)  # (handle, campaign, lead)
-    events: set[tuple[str, str, str]] = field(default_factory=set)  # (handle, campaign, event)
+    # A delayed rule's SCHEDULED run, which keeps its campaign event: (handle, rule, event)
+    scheduled: set[tuple[str, str, str]] = field(default_factory=set)
     rules: set[tuple[str, str, str]] = field(default_factory=set)  # (handle, campaign, rule)
     senders: set[tuple[str, str]] = field(default_factory=set)  # (handle, sender)
     templates: set[tuple[str, str]] = field(default_factory=set)  # (handle, template)
-    quotas: set[str] = field(default_factory=set)  # handles
+    quotas: set[tuple[str, str]] = field(default_factory=set)  # (handle, day): limit, usage
 
 
 @dataclass
@@ -119,11 +96,15 @@ class Found:
 
     campaigns: set[tuple[str, str]] = field(default_factory=set)
     leads: dict[tuple[str, str, str], Lead] = field(default_factory=dict)
-    events: dict[tuple[str, str, str], CampaignEvent] = field(default_factory=dict)
+    # The campaign events kept by SCHEDULED runs, by (handle, rule, event), and the runs that
+    # moved on since (a schedule that fired before)
+    scheduled: dict[tuple[str, str, str], CampaignEvent] = field(default_factory=dict)
+    settled: set[tuple[str, str, str]] = field(default_factory=set)
     rules: dict[tuple[str, str, str], EmailRule] = field(default_factory=dict)
     senders: dict[tuple[str, str], Sender] = field(default_factory=dict)
     templates: dict[tuple[str, str], Template] = field(default_factory=dict)
-    daily_limits: dict[str, int] = field(default_factory=dict)
+    daily_limits: dict[str, int] = field(default_factory=dict)  # by handle
+    used: dict[tuple[str, str], int] = field(default_factory=dict)  # by (handle, day)
     # Everything asked for so far, found or not (so a second read asks only for the rest).
     asked: Wanted = field(default_factory=Wanted)
 
@@ -133,7 +114,7 @@ class Found:
         return Wanted(
             campaigns=wanted.campaigns - asked.campaigns,
             leads=wanted.leads - asked.leads,
-            events=wanted.events - asked.events,
+            scheduled=wanted.scheduled - asked.scheduled,
             rules=wanted.rules - asked.rules,
             senders=wanted.senders - asked.senders,
             templates=wanted.templates - asked.templates,
@@ -143,29 +124,33 @@ class Found:
     def merge(self, other: Found) -> None:
         self.campaigns |= other.campaigns
         self.leads.update(other.leads)
-        self.events.update(other.events)
+        self.scheduled.update(other.scheduled)
+        self.settled |= other.settled
         self.rules.update(other.rules)
         self.senders.update(other.senders)
         self.templates.update(other.templates)
         self.daily_limits.update(other.daily_limits)
-        for name in ("campaigns", "leads", "events", "rules", "senders", "templates", "quotas"):
+        self.used.update(other.used)
+        for name in ("campaigns", "leads", "scheduled", "rules", "senders", "templates", "quotas"):
             getattr(self.asked, name).update(getattr(other.asked, name))
 
 
 def read_together(wanted: Wanted) -> Found:
-    """A batch's campaigns (bus events), leads (bus conversions), kept events and rules
-    (delayed rules' schedules), senders and templates (the rules that make messages) and
-    quotas, in one consistent BatchGetItem per 100 keys: SK in (CAMPAIGN#c, LEAD#c#l,
-    CEVT#c#e, RULE#c#r, SENDER#s, TEMPLATE#t, QUOTA) under each PK=HANDLE#h."""
+    """A batch's campaigns (bus events), leads (bus conversions), SCHEDULED runs with their
+    kept events and rules (delayed rules' schedules), senders and templates (the rules that
+    make messages) and quotas and the day's usage, in one consistent BatchGetItem per 100
+    keys: SK in (CAMPAIGN#c, LEAD#c#l, RULERUN#r#e, RULE#c#r, SENDER#s, TEMPLATE#t, QUOTA,
+    USAGE#day) under each PK=HANDLE#h."""
     found = Found(asked=wanted)
     requests: list[tuple[str, tuple[str, ...], keys.Key]] = [
         *(("campaign", ids, keys.campaign(*ids)) for ids in wanted.campaigns),
         *(("lead", ids, keys.lead(*ids)) for ids in wanted.leads),
-        *(("event", ids, keys.campaign_event(*ids)) for ids in wanted.events),
+        *(("scheduled", ids, keys.rule_run(*ids)) for ids in wanted.scheduled),
         *(("rule", ids, keys.rule(*ids)) for ids in wanted.rules),
         *(("sender", ids, keys.sender(*ids)) for ids in wanted.senders),
         *(("template", ids, keys.template(*ids)) for ids in wanted.templates),
-        *(("quota", (handle_name,), keys.quota(handle_name)) for handle_name in wanted.quotas),
+        *(("quota", (handle_name,), keys.quota(handle_name)) for handle_name, _ in wanted.quotas),
+        *(("usage", ids, keys.usage(*ids)) for ids in wanted.quotas),
     ]
     items = items_by_key([key for _, _, key in requests])
     for kind, ids, key in requests:
@@ -176,16 +161,22 @@ def read_together(wanted: Wanted) -> Found:
             found.campaigns.add((ids[0], ids[1]))
         elif kind == "lead":
             found.leads[(ids[0], ids[1], ids[2])] = LeadItem.from_item(item).lead
-        elif kind == "event":
-            found.events[(ids[0], ids[1], ids[2])] = CampaignEventItem.from_item(item).event
+        elif kind == "scheduled":
+            run = RuleRunItem.from_item(item)
+            if run.outcome is not RuleRunOutcome.SCHEDULED:
+                found.settled.add((ids[0], ids[1], ids[2]))
+            elif run.event is not None:
+                found.scheduled[(ids[0], ids[1], ids[2])] = run.event
         elif kind == "rule":
             found.rules[(ids[0], ids[1], ids[2])] = EmailRuleItem.from_item(item).to_domain()
         elif kind == "sender":
             found.senders[(ids[0], ids[1])] = SenderItem.from_item(item).to_domain()
         elif kind == "template":
             found.templates[(ids[0], ids[1])] = TemplateItem.from_item(item).to_domain()
-        else:
+        elif kind == "quota":
             found.daily_limits[ids[0]] = QuotaItem.from_item(item).daily_limit
+        else:
+            found.used[(ids[0], ids[1])] = UsageItem.from_item(item).used
     return found
 
 
@@ -194,104 +185,30 @@ def read_together(wanted: Wanted) -> Found:
 
 @dataclass(frozen=True)
 class RuleMessage:
-    """A rule's message for an event, as it is stored: the message, its QUEUED event and the
-    MESSAGE_CREATED run."""
+    """A rule's message for an event, as it is stored: the message and its QUEUED event."""
 
     message: Message
     queued: DeliveryEvent
-    run: RuleRun
 
 
-@dataclass(frozen=True)
-class Usage:
-    """The day a handle's rule messages count against, and its limit."""
-
-    day: str
-    daily_limit: int
-    expires_at: int
-
-
-class Accepted(StrEnum):
-    STORED = "stored"
-    ALREADY_CREATED = "already_created"  # a repeated job: the (rule, event) message exists
-    QUOTA_EXHAUSTED = "quota_exhausted"
-
-
-def accept_rule_messages(made: Sequence[RuleMessage], usage: Usage) -> dict[str, Accepted]:
-    """Store one handle's rule messages (at most MESSAGES_PER_TRANSACTION), each with its
-    QUEUED event on its timeline and its rule run, and charge them to the day's usage, in one
-    transaction: a message is stored with its event, run and charge or not at all. Message
-    ids derive from (rule, event), so a repeat finds its message (ALREADY_CREATED). When the
-    day has no room for them all, they are stored one at a time until it is full
-    (QUOTA_EXHAUSTED after)."""
-    if len(made) > MESSAGES_PER_TRANSACTION:
-        raise ValueError("too many rule messages for one transaction")
-    outcome: dict[str, Accepted] = {}
-    pending = list(made)
-    conflicts = 0
-    while pending:
-        recipients = sum(len(one.message.recipients) for one in pending)
-        # The usage condition lets any charge through on a day without usage yet, so a charge
-        # larger than the whole limit is never tried: one message at a time instead (and a
-        # limit of 0 stops every rule message).
-        if usage.daily_limit < recipients:
-            return outcome | _one_at_a_time(pending, usage)
-        items = [
-            entry
-            for one in pending
-            for entry in (
-                put_new(MessageItem.from_domain(one.message, [one.queued]).to_item()),
-                {
-                    "Put": {
-                        "TableName": table().name,
-                        "Item": RuleRunItem.from_domain(one.run).to_item(),
-                    }
-                },
-            )
-        ]
-        handle_name = pending[0].message.handle
-        charge = UsageCharge(
-            day=usage.day,
-            recipients=recipients,
-            daily_limit=usage.daily_limit,
-            expires_at=usage.expires_at,
-        )
-        items.append(charge_usage(handle_name, charge))
-        reasons = transact(items)
-        if not reasons:
-            outcome.update({one.message.message_id: Accepted.STORED for one in pending})
-            return outcome
-        reasons += ["None"] * (len(items) - len(reasons))
-        taken = {
-            one.message.message_id
-            for position, one in enumerate(pending)
-            if reasons[2 * position] == _FAILED
-        }
-        if taken:  # stored before: the rest again, without them
-            outcome.update(dict.fromkeys(taken, Accepted.ALREADY_CREATED))
-            pending = [one for one in pending if one.message.message_id not in taken]
-        elif reasons[-1] == _FAILED:  # the day is full for them all
-            return outcome | _one_at_a_time(pending, usage)
-        elif "TransactionConflict" in reasons and conflicts < _TRANSACTION_ATTEMPTS - 1:
-            conflicts += 1
-        else:
-            raise RuntimeError(f"rule message write cancelled: {reasons}")
-    return outcome
+def store_rule_messages(made: Sequence[RuleMessage]) -> None:
+    """Store rule messages, each with its QUEUED event on its timeline: one conditional
+    PutItem each (message ids derive from (rule, event), so a repeated job finds its message
+    there and leaves it). What follows from a stored message, its MESSAGE_CREATED run and its
+    charge to the day's usage, the event projection writes when it sees the message."""
+    for one in made:
+        item = MessageItem.from_domain(one.message, [one.queued]).to_item()
+        try:
+            table().put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise
 
 
-def _one_at_a_time(pending: Sequence[RuleMessage], usage: Usage) -> dict[str, Accepted]:
-    """Messages the day has no room for together: each on its own, until it is full."""
-    if len(pending) == 1:
-        return {pending[0].message.message_id: Accepted.QUOTA_EXHAUSTED}
-    outcome: dict[str, Accepted] = {}
-    for one in pending:
-        outcome.update(accept_rule_messages([one], usage))
-    return outcome
-
-
-def record_run(run: RuleRun) -> bool:
-    """Record what a rule did with an event. A run only moves on from SCHEDULED: a repeated
-    job never overwrites what a rule already did. Returns whether it was recorded."""
+def record_run(run: RuleRun, event: CampaignEvent | None = None) -> bool:
+    """Record what a rule did with an event (a SCHEDULED run keeps `event` for its schedule's
+    job). A run only moves on from SCHEDULED: a repeated job never overwrites what a rule
+    already did. Returns whether it was recorded."""
     condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
     if run.outcome is not RuleRunOutcome.SCHEDULED:
         condition = {
@@ -299,7 +216,7 @@ def record_run(run: RuleRun) -> bool:
             "ExpressionAttributeValues": {":scheduled": RuleRunOutcome.SCHEDULED.value},
         }
     try:
-        table().put_item(Item=RuleRunItem.from_domain(run).to_item(), **condition)
+        table().put_item(Item=RuleRunItem.from_domain(run, event).to_item(), **condition)
     except ClientError as error:
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
             return False

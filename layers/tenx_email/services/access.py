@@ -52,13 +52,24 @@ def request_scope() -> AbstractContextManager[None]:
 
 
 def authorize_handle(
-    caller: Caller, handle_name: str, minimum: Role, prefetch: Sequence[keys.Key] = ()
+    caller: Caller,
+    handle_name: str,
+    minimum: Role,
+    prefetch: Sequence[keys.Key] = (),
+    *,
+    consistent: bool = True,
 ) -> HandleAccess:
     """`prefetch`: keys under this handle's partition that the route reads next; they are read
     in the access check's one BatchGetItem, and used only once access is granted (the getters
-    serve them from the request's read cache)."""
+    serve them from the request's read cache). `consistent=False` reads eventually
+    consistently (half the price); a handle or membership found missing so is read again
+    consistently before access is refused, so one made a moment ago still counts."""
     _check_fresh(caller)
-    handle, membership = store.get_handle_and_membership(handle_name, caller.sub, prefetch)
+    handle, membership = store.get_handle_and_membership(
+        handle_name, caller.sub, prefetch, consistent=consistent
+    )
+    if (handle is None or membership is None) and not consistent:
+        handle, membership = store.get_handle_and_membership(handle_name, caller.sub)
     if handle is None or membership is None:
         raise Forbidden("you have no access to this handle")
     if handle.status is not HandleStatus.ACTIVE:

@@ -1,13 +1,17 @@
-"""The event projection: messages' timelines -> the lists of events beyond a message's own.
+"""The event projection: what follows from messages' changes, built from the table's stream.
 
 Delivery and feedback add each event to its message's timeline in the write that records it
-(one write per outcome). The other event lists are built from the table's stream instead:
+(one write per outcome), and the send route and the trigger store a message in one write.
+What follows from those is written here instead:
 - the handle-wide feed: each batch of message changes becomes a few feed pages per handle,
   many events per item, so an event costs a fraction of a write rather than an item and an
   index entry;
 - each recipient's messages: a new message is named under each of its recipients once, and
-  the list of a recipient's events reads those messages' timelines.
-Both lag the timelines by the stream's delay (seconds).
+  the list of a recipient's events reads those messages' timelines;
+- a rule message's MESSAGE_CREATED run (over a SKIPPED one a repeated job may have written
+  meanwhile: the message exists, so the rule did make it);
+- the day's usage, charged with each new message's recipients (the quota checks read it).
+All lag the messages by the stream's delay (seconds).
 
 A batch is projected whole or not at all: any failure raises, and Lambda retries the same
 batch, which rewrites the same items (keys derive from the events, the messages and the
@@ -15,8 +19,10 @@ batch's first sequence number), so no event is lost or listed twice."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from aws_lambda_powertools.metrics import MetricUnit
@@ -26,11 +32,15 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from pydantic import ValidationError
 
-from tenx_email.dal import feeds
-from tenx_email.dal.items import MessageItem
+from tenx_email.dal import feeds, quotas
+from tenx_email.dal.items import MessageItem, RuleRunItem
 from tenx_email.dal.table import put_all
 from tenx_email.models import DeliveryEvent, Message
 from tenx_email.observability import logger, metrics
+from tenx_email.services.quotas import quota_day
+
+# A day's usage is kept a few days past it (the quota route shows today's only).
+USAGE_RETENTION = timedelta(days=4)
 
 
 @dataclass(frozen=True)
@@ -53,15 +63,16 @@ def message_change(record: DynamoDBRecord) -> MessageChange:
     )
 
 
-def project(records: Iterable[DynamoDBRecord]) -> int:
-    """Write the batch's new events to their handles' feeds, and its new messages under their
-    recipients; returns how many events."""
+def project(records: Sequence[DynamoDBRecord]) -> int:
+    """Write the batch's new events to their handles' feeds, its new messages under their
+    recipients and, for rule messages, their rules' MESSAGE_CREATED runs; then charge the new
+    messages' recipients to their days' usage. Returns how many events."""
     by_handle: dict[str, list[DeliveryEvent]] = {}
     items: list[dict[str, Any]] = []
-    first_sequence = ""
+    usage: Counter[tuple[str, str]] = Counter()  # (handle, day) -> recipients
+    sequences = [record.dynamodb.sequence_number or "" for record in records if record.dynamodb]
+    first_sequence = sequences[0] if sequences else ""
     for record in records:
-        if not first_sequence and record.dynamodb is not None:
-            first_sequence = record.dynamodb.sequence_number or ""
         try:
             change = message_change(record)
         except ValidationError:
@@ -74,12 +85,24 @@ def project(records: Iterable[DynamoDBRecord]) -> int:
             continue
         for event in change.events:
             by_handle.setdefault(event.handle, []).append(event)
-        if change.stored is not None:
-            items += feeds.recipient_messages(change.stored)
+        stored = change.stored
+        if stored is not None:
+            items += feeds.recipient_messages(stored)
+            run = stored.rule_run()
+            if run is not None:
+                items.append(RuleRunItem.from_domain(run).to_item())
+            usage[(stored.handle, quota_day(stored.created_at))] += len(stored.recipients)
     for handle, events in by_handle.items():
         items += feeds.feed_pages(handle, events, batch=first_sequence)
     # Whole items under keys of the projection's own making: writing one again changes nothing.
     put_all(items)
+    # Last, so that only a failure among the charges themselves can have a batch retried
+    # after some of its charges; a charge names the batch (its first and last records), and
+    # the usage item refuses the batch that charged it last.
+    batch = f"{first_sequence}-{sequences[-1]}" if sequences else ""
+    for (handle, day), recipients in usage.items():
+        expires_at = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC) + USAGE_RETENTION
+        quotas.charge(handle, day, recipients, batch, int(expires_at.timestamp()))
     projected = sum(len(events) for events in by_handle.values())
     metrics.add_metric(name="EventsProjected", unit=MetricUnit.Count, value=projected)
     logger.info("events projected", extra={"events": projected, "handles": len(by_handle)})

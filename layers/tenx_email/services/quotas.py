@@ -20,8 +20,13 @@ def prefetch(handle_name: str) -> list[keys.Key]:
     return [keys.quota(handle_name), keys.usage(handle_name, _today())]
 
 
+def quota_day(now: datetime) -> str:
+    """The UTC day whose usage a message sent at `now` counts against."""
+    return now.strftime("%Y-%m-%d")
+
+
 def _today() -> str:
-    return clock.now().strftime("%Y-%m-%d")
+    return quota_day(clock.now())
 
 
 def current_quota(access: HandleAccess) -> Quota:

@@ -14,9 +14,22 @@ suppressed (409 email_recipient_suppressed); the day's quota has room (429
 email_quota_exceeded, with Retry-After); the delivery queue takes it (503
 transactional_email_queue_unavailable).
 
+The quota is checked against the day's usage as read. Usage counts stored messages, charged
+by the event projection from the table's stream a few seconds after they are stored, not in
+the store's own write: so sends racing each other within those seconds can pass the limit
+together by what they carry (decision log, "the day's usage is charged from the stream").
+
 The one read is made with the route's access check (`prefetch`: the keys this body names,
 read in the access check's BatchGetItem; the route entrypoint), so a send costs that read,
-the enqueue and the store; the answers above keep their order all the same.
+the enqueue and the store; the answers above keep their order all the same. That read is
+eventually consistent (half the price of a consistent one): every check it serves is made
+again where it matters, or confirmed. A missing handle, membership, sender or template is
+read again consistently before the request is refused; a stale idempotency key is caught by
+the store's condition (the request then answers as its replay); a suppression or a sender
+disabled a moment ago is caught by delivery's consistent re-check (DENIED, never sent);
+usage is a soft count anyway (below). What a stale read can still let through for about a
+second after a change: a send from a member just removed, or rendered with the template
+version active just before an update.
 
 Order of effects: enqueue first, then store. A failed enqueue leaves nothing behind (the
 retry starts clean); a failed store leaves only a queue record that names a message that
@@ -65,7 +78,7 @@ from tenx_email.models import (
     TemplateStatus,
 )
 from tenx_email.rendering import has_header_breakers, render
-from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT
+from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT, quota_day
 from tenx_email.settings import delivery_settings
 
 MAX_RECIPIENTS = 50
@@ -105,7 +118,7 @@ def prefetch(handle_name: str, body: Mapping[str, Any]) -> list[keys.Key]:
     idempotency_key, to = body.get("idempotencyKey"), body.get("to")
     return store.send_context_keys(
         handle_name,
-        _day(clock.now()),
+        quota_day(clock.now()),
         sender_id=sender_id if _matches(SENDER_ID, sender_id) else None,
         template_id=template_id if _matches(TEMPLATE_ID, template_id) else None,
         idempotency_key=idempotency_key if _matches(IDEMPOTENCY_KEY, idempotency_key) else None,
@@ -129,10 +142,6 @@ def _lenient_recipients(to: object) -> list[str]:
     except InvalidRecipient:
         return []
     return [address.lower() for address in recipients]
-
-
-def _day(now: datetime) -> str:
-    return now.strftime("%Y-%m-%d")
 
 
 def normalize_recipients(addresses: tuple[str, ...]) -> tuple[str, ...]:
@@ -183,7 +192,7 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
     handle = access.handle.handle
     recipients = normalize_recipients(request.to)
     now = clock.now()
-    day = _day(now)
+    day = quota_day(now)
     context = store.read_send_context(
         handle,
         request.sender_id,
@@ -192,6 +201,12 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
         [address.lower() for address in recipients],
         day,
     )
+    if context.sender is None or context.template is None:
+        # The access check reads eventually consistently: a sender or template made a moment
+        # ago may not show there yet, so a refusal for a missing one is confirmed first.
+        context = store.confirm_sender_and_template(
+            context, handle, request.sender_id, request.template_id
+        )
     request_hash = _request_hash(handle, request, recipients)
     if context.idempotency is not None:
         return _replay(handle, context.idempotency, request_hash)
@@ -267,12 +282,6 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
                 occurred_at=now,
             ),
             idempotency,
-            store.UsageCharge(
-                day=day,
-                recipients=len(recipients),
-                daily_limit=daily_limit,
-                expires_at=int((now + timedelta(days=3)).timestamp()),
-            ),
         )
     except store.IdempotencyKeyTaken:
         # A concurrent request with the same key won; answer as its replay.
@@ -280,8 +289,6 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
         if taken is None:
             raise
         return _replay(handle, taken, request_hash)
-    except store.QuotaExhausted:
-        raise _quota_exceeded(now, daily_limit) from None
     return Accepted(message=message, replayed=False)
 
 

@@ -8,7 +8,8 @@ job comes back through the same queue and re-reads the rule before making the me
 
 The trigger Lambda takes the jobs of an SQS batch together (`run_jobs`): what they read is
 read once for the batch, their rule messages are queued in one SendMessageBatch before they are
-stored, one transaction per handle; each job still succeeds or fails on its own.
+stored (one conditional put each); each job still succeeds or fails on its own. The day's quota
+is checked against the usage read with the rest (the event projection charges it).
 
 Everything is safe to repeat: the message id is derived from (rule, event), the schedule name
 likewise, and a rule run is recorded per (rule, event).
@@ -59,7 +60,7 @@ from tenx_email.observability import logger
 from tenx_email.rendering import has_header_breakers, render
 from tenx_email.resources import CAMPAIGN_EVENT_DETAIL_TYPES, CAMPAIGN_EVENT_SOURCE
 from tenx_email.services.campaigns import require_campaign
-from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT
+from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT, quota_day
 from tenx_email.settings import delivery_settings, trigger_settings
 
 _TRIGGERS_FOR = {
@@ -68,8 +69,6 @@ _TRIGGERS_FOR = {
 }
 # A schedule must lie in the future: a job processed after its fire time fires a minute later.
 _MINIMUM_LEAD_TIME = timedelta(minutes=1)
-# Longer than the longest delay (30 days) plus the Scheduler's retries (a day).
-_EVENT_RETENTION = timedelta(days=32)
 
 
 # --- the lead snapshot, as the HTTP routes and the bus deliver it ---------------------------
@@ -212,9 +211,23 @@ def _schedule(rule: EmailRule, event: CampaignEvent) -> None:
         and settings.scheduler_role_arn
     ):
         raise RuntimeError("delayed rules need the schedule group, queue, DLQ and role settings")
+    # The run first: it keeps the event (its lead snapshot) that the schedule's job renders,
+    # so the event is stored before any schedule can fire.
+    store.record_run(
+        RuleRun(
+            handle=event.handle,
+            campaign_id=event.campaign_id,
+            rule_id=rule.rule_id,
+            event_id=event.event_id,
+            outcome=RuleRunOutcome.SCHEDULED,
+            rule_version=rule.version,
+            at=clock.now(),
+        ),
+        event,
+    )
     due = event.occurred_at + timedelta(minutes=rule.delay_minutes or 0)
     fire_at = max(due, clock.now() + _MINIMUM_LEAD_TIME)
-    created = scheduler.create_one_time(
+    scheduler.create_one_time(
         scheduler.ScheduleTarget(
             group=settings.schedule_group_name,
             queue_arn=settings.trigger_jobs_queue_arn,
@@ -230,18 +243,6 @@ def _schedule(rule: EmailRule, event: CampaignEvent) -> None:
             event_id=event.event_id,
             rule_id=rule.rule_id,
         ).model_dump(mode="json", by_alias=True),
-    )
-    store.record_run(
-        RuleRun(
-            handle=event.handle,
-            campaign_id=event.campaign_id,
-            rule_id=rule.rule_id,
-            event_id=event.event_id,
-            outcome=RuleRunOutcome.SCHEDULED,
-            rule_version=rule.version,
-            reason=None if created else "the schedule already existed",
-            at=clock.now(),
-        )
     )
 
 
@@ -281,9 +282,10 @@ def compose_rule_message(
     template: Template | None,
     now: datetime,
 ) -> store.RuleMessage | str:
-    """The (rule, event) message with its QUEUED event and MESSAGE_CREATED run, or why the
-    rule skips the event. The sender and domain are checked again at delivery, so a sender
-    disabled since the rule was made gives DENIED there."""
+    """The (rule, event) message with its QUEUED event, or why the rule skips the event (the
+    event projection records the MESSAGE_CREATED run once the message is stored). The sender
+    and domain are checked again at delivery, so a sender disabled since the rule was made
+    gives DENIED there."""
     if sender is None:
         return f"sender profile {rule.sender_id} does not exist"
     if template is None or template.status is not TemplateStatus.ACTIVE:
@@ -309,6 +311,8 @@ def compose_rule_message(
         variables=variables,
         rule_id=rule.rule_id,
         rule_version=rule.version,
+        campaign_id=event.campaign_id,
+        campaign_event_id=event.event_id,
         created_at=now,
         updated_at=now,
     )
@@ -322,16 +326,6 @@ def compose_rule_message(
             purpose=message.purpose,
             detail=f"campaign rule {rule.rule_id} v{rule.version}",
             occurred_at=now,
-        ),
-        run=RuleRun(
-            handle=event.handle,
-            campaign_id=event.campaign_id,
-            rule_id=rule.rule_id,
-            event_id=event.event_id,
-            outcome=RuleRunOutcome.MESSAGE_CREATED,
-            rule_version=rule.version,
-            message_id=message_id,
-            at=now,
         ),
     )
 
@@ -517,35 +511,30 @@ def _run_together(works: list[_Work]) -> None:
     if not works:
         return
     now = clock.now()
+    day = quota_day(now)
     # Each campaign's rules, once: one Query per (handle, campaign) of the batch's events.
     pairs = dict.fromkeys((w.handle, w.campaign_id) for w in works if w.fire is None)
     rules_of = {pair: rule_store.list_rules(*pair) for pair in pairs}
-    found = store.read_together(_wanted(works, rules_of))
+    found = store.read_together(_wanted(works, rules_of, day))
     # Captures first: a conversion may name a lead captured in the same batch.
     for work in sorted(works, key=lambda w: not _is_bus_capture(w)):
         _resolve(work, found)
     # The senders and templates of the delayed rules that fire, unless already read.
-    more = found.missing(_wanted_by_fired(works))
+    more = found.missing(_wanted_by_fired(works, day))
     if more.senders or more.templates or more.quotas:
         found.merge(store.read_together(more))
-    store.put_leads_and_events(
-        leads=[
+    store.put_leads(
+        [
             (w.handle, w.campaign_id, w.event.lead, w.bus.occurred_at)
             for w in works
             if w.error is None
             and w.event is not None
             and w.bus is not None
             and w.bus.kind is CampaignEventType.LEAD_CAPTURED
-        ],
-        events=[
-            (w.event, w.event.occurred_at + _EVENT_RETENTION)
-            for w in works
-            if w.error is None
-            and w.event is not None
-            and any(r.trigger is RuleTrigger.LEAD_CAPTURED_DELAYED for r in _rules_of(w, rules_of))
-        ],
+        ]
     )
     made = _make_messages(works, rules_of, found, now)
+    _within_quota(made, found, day)
     if not made:
         return
     queue_url = delivery_settings().delivery_queue_url
@@ -563,7 +552,7 @@ def _run_together(works: list[_Work]) -> None:
     for message_id in refused:
         for work in made.pop(message_id).works:
             work.fail(queues.QueueUnavailable("the delivery queue did not take a rule message"))
-    _store(list(made.values()), found, now)
+    _store(list(made.values()))
 
 
 def _rules_of(work: _Work, rules_of: dict[tuple[str, str], list[EmailRule]]) -> list[EmailRule]:
@@ -574,14 +563,16 @@ def _rules_of(work: _Work, rules_of: dict[tuple[str, str], list[EmailRule]]) -> 
     return applicable_rules(rules_of.get((work.handle, work.campaign_id), []), *chosen)
 
 
-def _wanted(works: list[_Work], rules_of: dict[tuple[str, str], list[EmailRule]]) -> store.Wanted:
+def _wanted(
+    works: list[_Work], rules_of: dict[tuple[str, str], list[EmailRule]], day: str
+) -> store.Wanted:
     wanted = store.Wanted()
     for work in works:
         if work.fire is not None:
             job = work.fire
-            wanted.events.add((job.handle, job.campaign_id, job.event_id))
+            wanted.scheduled.add((job.handle, job.rule_id, job.event_id))
             wanted.rules.add((job.handle, job.campaign_id, job.rule_id))
-            wanted.quotas.add(job.handle)
+            wanted.quotas.add((job.handle, day))
             continue
         if work.bus is not None:
             wanted.campaigns.add((work.handle, work.campaign_id))
@@ -591,18 +582,18 @@ def _wanted(works: list[_Work], rules_of: dict[tuple[str, str], list[EmailRule]]
             if rule.trigger is not RuleTrigger.LEAD_CAPTURED_DELAYED:
                 wanted.senders.add((rule.handle, rule.sender_id))
                 wanted.templates.add((rule.handle, rule.template_id))
-                wanted.quotas.add(rule.handle)
+                wanted.quotas.add((rule.handle, day))
     return wanted
 
 
-def _wanted_by_fired(works: list[_Work]) -> store.Wanted:
+def _wanted_by_fired(works: list[_Work], day: str) -> store.Wanted:
     wanted = store.Wanted()
     for work in works:
         rule = work.rule
         if work.error is None and rule is not None and delayed_rule_skip_reason(rule) is None:
             wanted.senders.add((rule.handle, rule.sender_id))
             wanted.templates.add((rule.handle, rule.template_id))
-            wanted.quotas.add(rule.handle)
+            wanted.quotas.add((rule.handle, day))
     return wanted
 
 
@@ -629,9 +620,14 @@ def _resolve(work: _Work, found: store.Found) -> None:
                 work.event = work.bus.event(lead)
     elif work.fire is not None:
         job = work.fire
-        work.event = found.events.get((job.handle, job.campaign_id, job.event_id))
+        run = (job.handle, job.rule_id, job.event_id)
+        if run in found.settled:
+            # The schedule fired before (at least once): its run has moved on.
+            logger.info("a schedule fired again", extra={"rule_id": job.rule_id})
+            return
+        work.event = found.scheduled.get(run)
         if work.event is None:
-            work.fail(InvalidJob("the delayed rule's campaign event is no longer kept"))
+            work.fail(InvalidJob("the delayed rule's SCHEDULED run is gone"))
         work.rule = found.rules.get((job.handle, job.campaign_id, job.rule_id))
 
 
@@ -681,41 +677,40 @@ def _make_messages(
     return made
 
 
-def _store(made: list[_Made], found: store.Found, now: datetime) -> None:
-    """Store the queued rule messages, one transaction per handle (and per 33 messages)."""
-    day = now.strftime("%Y-%m-%d")
-    expires_at = int((now + timedelta(days=3)).timestamp())
-    by_handle: dict[str, list[_Made]] = {}
-    for entry in made:
-        by_handle.setdefault(entry.made.message.handle, []).append(entry)
-    for handle_name, entries in by_handle.items():
-        usage = store.Usage(
-            day=day,
-            daily_limit=found.daily_limits.get(handle_name, DEFAULT_DAILY_LIMIT),
-            expires_at=expires_at,
-        )
-        for start in range(0, len(entries), store.MESSAGES_PER_TRANSACTION):
-            chunk = entries[start : start + store.MESSAGES_PER_TRANSACTION]
-            try:
-                accepted = store.accept_rule_messages([entry.made for entry in chunk], usage)
-            except Exception as error:
-                for entry in chunk:
-                    for work in entry.works:
-                        work.fail(error)
-                continue
-            for entry in chunk:
-                # Stored now, or before by a repeated job (queued again above; delivery
-                # sends each recipient once).
-                if accepted[entry.made.message.message_id] is not store.Accepted.QUOTA_EXHAUSTED:
-                    continue
-                run = entry.made.run
-                try:
-                    _skip(
-                        entry.event,
-                        run.rule_id,
-                        run.rule_version,
-                        "the handle's daily quota was used up",
-                    )
-                except Exception as error:
-                    for work in entry.works:
-                        work.fail(error)
+def _within_quota(made: dict[str, _Made], found: store.Found, day: str) -> None:
+    """Leave out the rule messages the day's quota has no room for (their runs SKIPPED), in
+    order, each handle's room being its limit less the day's usage as read (the event
+    projection charges stored messages, seconds behind). A message an earlier try of its job
+    already stored may be skipped so too; its run still ends MESSAGE_CREATED, since the
+    projection records that over a SKIPPED one, and a SKIPPED run never replaces it."""
+    room: dict[str, int] = {}
+    for message_id, entry in list(made.items()):
+        message = entry.made.message
+        if message.handle not in room:
+            limit = found.daily_limits.get(message.handle, DEFAULT_DAILY_LIMIT)
+            room[message.handle] = limit - found.used.get((message.handle, day), 0)
+        if len(message.recipients) <= room[message.handle]:
+            room[message.handle] -= len(message.recipients)
+            continue
+        del made[message_id]
+        try:
+            _skip(
+                entry.event,
+                message.rule_id or "",
+                message.rule_version or 0,
+                "the handle's daily quota was used up",
+            )
+        except Exception as error:
+            for work in entry.works:
+                work.fail(error)
+
+
+def _store(made: list[_Made]) -> None:
+    """Store the queued rule messages and their runs (or, for a repeated job, find them
+    stored already)."""
+    try:
+        store.store_rule_messages([entry.made for entry in made])
+    except Exception as error:
+        for entry in made:
+            for work in entry.works:
+                work.fail(error)
