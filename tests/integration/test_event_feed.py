@@ -4,6 +4,8 @@ recipient reads them."""
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -91,6 +93,11 @@ def test_every_timeline_event_reaches_the_feed_once_in_a_few_pages(
     listed = every_event(**EVERY)
     assert sorted(event["eventId"] for event in listed) == sorted(timelines)
     assert len(feed_pages()) < len(timelines)
+    # ... stored compressed: a fraction of their JSON's size (DynamoDB charges by size)
+    for page in feed_pages():
+        stored = bytes(page["events"])
+        as_json = json.dumps(json.loads(zlib.decompress(stored)), separators=(",", ":"))
+        assert len(stored) < len(as_json) / 2
 
     # And every page size walks the same events, each once
     for limit in ("1", "3", "7"):

@@ -3,11 +3,13 @@ the domain models. Attribute names are camelCase; keys are PK/SK/GSI*."""
 
 from __future__ import annotations
 
+import json
+import zlib
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic.alias_generators import to_camel
 
 from tenx_email import ids, keys
@@ -458,11 +460,25 @@ class FeedEventItem(BaseModel):
 
 class EventFeedItem(_Item):
     """A page of the handle's event feed, written once by the event projection: the events
-    of one stream batch, oldest first."""
+    of one stream batch, oldest first. They are stored compressed (zlib of their JSON): a
+    page is written once and read whole, and DynamoDB charges by size (50 events are ~10 KB
+    of JSON, a fraction of that compressed)."""
 
     entity_type = "EVENT_FEED"
     handle: str
     events: list[FeedEventItem]
+
+    @field_validator("events", mode="before")
+    @classmethod
+    def _decompress(cls, stored: Any) -> Any:
+        if isinstance(stored, list):  # built here, not read back
+            return stored
+        return json.loads(zlib.decompress(bytes(stored)))
+
+    def to_item(self) -> dict[str, Any]:
+        item = super().to_item()
+        packed = json.dumps(item["events"], separators=(",", ":")).encode()
+        return {**item, "events": zlib.compress(packed)}
 
     @classmethod
     def from_domain(cls, handle: str, events: Sequence[DeliveryEvent], batch: str) -> Self:
