@@ -38,7 +38,8 @@ _TIMER = (
 
 
 def handler_modules() -> list[str]:
-    """Every Lambda's entry module: one per route, the authorizer and the three consumers."""
+    """Every Lambda's entry module: one per route, the authorizer, the three queue consumers
+    and the event projection."""
     from tenx_email.routes import ROUTES  # devstack puts the layer's source on the path
 
     routes = [f"functions.{route.handler_module}" for route in ROUTES]
@@ -48,6 +49,7 @@ def handler_modules() -> list[str]:
         "functions.deliver",
         "functions.trigger",
         "functions.feedback",
+        "functions.project_events",
     ]
 
 
