@@ -46,7 +46,10 @@ from tenx_email.roles import Role
 
 
 class _Item(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    # defer_build: built when first used (see models._Domain).
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True
+    )
     entity_type: ClassVar[str]
 
     pk: str = Field(alias="PK")
@@ -180,7 +183,9 @@ class DomainIdentityItem(_Item):
 class _SenderFields(BaseModel):
     """A sender profile's stored attributes but its domain (the item's and the snapshot's)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True
+    )
     handle: str
     sender_id: str
     local_part: str
@@ -308,7 +313,9 @@ class TemplateVersionItem(_Item):
 
 
 class RecipientItem(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True
+    )
     email: str
     status: MessageStatus
     ses_message_id: str | None = None
@@ -321,7 +328,7 @@ class TimelineEntryItem(BaseModel):
     is rewritten on every transition: its time is its id's (a ULID), its recipient an index
     into the message's recipients, its purpose the message's."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     type: EventType
     rcpt: int | None = None
     detail: str | None = None
@@ -426,7 +433,7 @@ class RecipientMessageItem(_Item):
 class FeedEventItem(BaseModel):
     """One event in a page of the handle's event feed (its time is its id's, a ULID)."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     id: str
     msg: str
     type: EventType
