@@ -96,6 +96,23 @@ def wait_for_status(
         time.sleep(0.25)
 
 
+def queue_direct(doc: dict[str, Any], token: str, to: str, **changes: Any) -> str:
+    """Queue a direct send of the contract's template to `to` over HTTP; its message id."""
+    body = {
+        "senderId": "sender_notifications",
+        "to": [to],
+        "purpose": "TRANSACTIONAL_API",
+        "consentAttestation": True,
+        "templateId": "tmpl_lead_followup",
+        **changes,
+    }
+    status, sent = call(
+        doc, "POST", "/v2/handles/acme/email/messages", token=token, body=json.dumps(body).encode()
+    )
+    assert status == 202, sent
+    return str(sent["message"]["messageId"])
+
+
 def test_the_contract_direct_send_reaches_sent_and_can_be_inspected(
     doc: dict[str, Any], tmp_path: Path
 ) -> None:
@@ -158,20 +175,13 @@ def test_the_validation_checklist_steps_1_to_4_7_and_8(doc: dict[str, Any]) -> N
         (t["templateId"], t["status"]) for t in templates["templates"]
     ]
     # 4. one direct test email with a unique idempotencyKey
-    body = {
-        "senderId": "sender_notifications",
-        "to": ["checklist@example.com"],
-        "purpose": "TRANSACTIONAL_API",
-        "idempotencyKey": f"checklist-{time.time_ns()}",
-        "consentAttestation": True,
-        "templateId": "tmpl_lead_followup",
-        "variables": {"firstName": "Check", "service": "list"},
-    }
-    status, sent = call(
-        doc, "POST", "/v2/handles/acme/email/messages", token=token, body=json.dumps(body).encode()
+    message_id = queue_direct(
+        doc,
+        token,
+        "checklist@example.com",
+        idempotencyKey=f"checklist-{time.time_ns()}",
+        variables={"firstName": "Check", "service": "list"},
     )
-    assert status == 202
-    message_id = sent["message"]["messageId"]
     # 7. the message appears in the list
     _, listing = call(doc, "GET", "/v2/handles/acme/email/messages", token=token)
     assert message_id in [m["messageId"] for m in listing["messages"]]
@@ -188,19 +198,9 @@ def test_a_sent_message_reaches_the_handles_event_feed(doc: dict[str, Any]) -> N
     ensure_setup(doc)
     token = doc["tokens"]["OPERATOR"]
     since = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime(time.time() - 60))
-    body = {
-        "senderId": "sender_notifications",
-        "to": ["feed@example.com"],
-        "purpose": "TRANSACTIONAL_API",
-        "consentAttestation": True,
-        "templateId": "tmpl_lead_followup",
-        "variables": {"firstName": "Feed", "service": "events"},
-    }
-    status, sent = call(
-        doc, "POST", "/v2/handles/acme/email/messages", token=token, body=json.dumps(body).encode()
+    message_id = queue_direct(
+        doc, token, "feed@example.com", variables={"firstName": "Feed", "service": "events"}
     )
-    assert status == 202
-    message_id = sent["message"]["messageId"]
     assert wait_for_status(doc, message_id, "SENT")["status"] == "SENT"
     deadline = time.monotonic() + 30
     seen: list[str] = []

@@ -17,7 +17,7 @@ its re-check on its own (`load_recheck`)."""
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from email.utils import parseaddr
@@ -38,7 +38,7 @@ from tenx_email.dal.items import (
     TimelineEntryItem,
 )
 from tenx_email.dal.queries import ItemKey, item_key, items_by_key
-from tenx_email.dal.table import table
+from tenx_email.dal.table import conditional, table
 from tenx_email.models import (
     DeliveryEvent,
     DomainIdentity,
@@ -317,7 +317,7 @@ def claim(message: Message, index: int, at: datetime) -> bool:
         values={":queued": MessageStatus.QUEUED.value, ":sending": sending},
         also="#status = :sending",
     )
-    return _conditional(lambda client: client.update_item(**update))
+    return conditional(lambda: table().meta.client.update_item(**update))
 
 
 def release(message: Message, index: int, claimed_at: datetime) -> bool:
@@ -331,7 +331,7 @@ def release(message: Message, index: int, claimed_at: datetime) -> bool:
         values=values,
         remove="claimedAt",
     )
-    return _conditional(lambda client: client.update_item(**update))
+    return conditional(lambda: table().meta.client.update_item(**update))
 
 
 def _and(*conditions: str) -> str:
@@ -421,7 +421,7 @@ def settle(
         also=", ".join(assignment for assignment in (append, also) if assignment),
         event_id=event.event_id,
     )
-    return _conditional(lambda client: client.update_item(**update))
+    return conditional(lambda: table().meta.client.update_item(**update))
 
 
 class Advance(Enum):
@@ -462,7 +462,7 @@ def advance(
         also=", ".join(assignment for assignment in (keep_id, append, also) if assignment),
         event_id=event.event_id,
     )
-    moved = _conditional(lambda client: client.update_item(**update))
+    moved = conditional(lambda: table().meta.client.update_item(**update))
     return Advance.MOVED if moved else Advance.CONFLICT
 
 
@@ -478,7 +478,7 @@ def conclude(message: Message, status: MessageStatus, reason: str | None) -> boo
         _and(others, forward),
         {**values, **as_read, ":now": _json(clock.now())},
     )
-    return _conditional(lambda client: client.update_item(**update))
+    return conditional(lambda: table().meta.client.update_item(**update))
 
 
 def _append(event: DeliveryEvent, index: int) -> tuple[str, str, dict[str, Any]]:
@@ -499,14 +499,4 @@ def put_event(message: Message, index: int, event: DeliveryEvent) -> bool:
         {**entry, ":now": _json(clock.now())},
         event.event_id,
     )
-    return _conditional(lambda client: client.update_item(**update))
-
-
-def _conditional(write: Callable[[Any], object]) -> bool:
-    """Run one conditional write; False when its condition did not hold."""
-    client = table().meta.client
-    try:
-        write(client)
-    except client.exceptions.ConditionalCheckFailedException:
-        return False
-    return True
+    return conditional(lambda: table().meta.client.update_item(**update))

@@ -22,11 +22,10 @@ from tenx_email.dal.items import (
     UsageItem,
 )
 from tenx_email.dal.queries import Page, batch_get, confirmed, get_item, query_page
-from tenx_email.dal.table import table, transact
+from tenx_email.dal.table import ABSENT, table, transact
 from tenx_email.models import DeliveryEvent, Message, Sender, Template
 
 _TRANSACTION_ATTEMPTS = 3
-_NEW = "attribute_not_exists(PK)"  # a put that never overwrites
 
 
 class IdempotencyKeyTaken(Exception):
@@ -141,7 +140,7 @@ def accept(message: Message, queued: DeliveryEvent, idempotency: IdempotencyItem
     message stored."""
     item = MessageItem.from_domain(message, [queued]).to_item()
     if idempotency is None:
-        table().put_item(Item=item, ConditionExpression=_NEW)
+        table().put_item(Item=item, ConditionExpression=ABSENT)
         return
     for _ in range(_TRANSACTION_ATTEMPTS):
         reasons = transact([_put_new(item), _put_new(idempotency.to_item())])
@@ -155,7 +154,7 @@ def accept(message: Message, queued: DeliveryEvent, idempotency: IdempotencyItem
 
 
 def _put_new(item: dict[str, Any]) -> dict[str, Any]:
-    return {"Put": {"TableName": table().name, "Item": item, "ConditionExpression": _NEW}}
+    return {"Put": {"TableName": table().name, "Item": item, "ConditionExpression": ABSENT}}
 
 
 def get(handle_name: str, message_id: str) -> Message | None:

@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
 from tenx_email import keys
 from tenx_email.dal.items import QuotaItem, UsageItem
 from tenx_email.dal.queries import batch_get
-from tenx_email.dal.table import table
+from tenx_email.dal.table import conditional, table
 
 
 def set_limit(handle_name: str, daily_limit: int) -> None:
@@ -35,8 +33,8 @@ def charge(handle_name: str, day: str, recipients: int, batch: str, expires_at: 
     """Add `recipients` to the day's usage for the stream batch `batch` (an id of its
     records), unless that batch was the last to charge it: a retried batch is charged once.
     Returns whether it charged."""
-    try:
-        table().update_item(
+    return conditional(
+        lambda: table().update_item(
             Key=keys.usage(handle_name, day),
             UpdateExpression=(
                 "ADD used :n SET entity = :entity, expiresAt = :expires, chargedBy = :batch"
@@ -49,8 +47,4 @@ def charge(handle_name: str, day: str, recipients: int, batch: str, expires_at: 
                 ":batch": batch,
             },
         )
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    )

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from botocore.exceptions import ClientError
-
 from tenx_email import keys
 from tenx_email.dal.items import SuppressionItem
 from tenx_email.dal.queries import Page, get_item, query_page
-from tenx_email.dal.table import table
+from tenx_email.dal.table import put_new, table
 from tenx_email.models import Suppression
 
 
@@ -19,16 +17,7 @@ def put(suppression: Suppression) -> None:
 def put_if_absent(suppression: Suppression) -> bool:
     """Create a suppression unless one exists (feedback never overwrites a manual one);
     returns whether it was created."""
-    try:
-        table().put_item(
-            Item=SuppressionItem.from_domain(suppression).to_item(),
-            ConditionExpression="attribute_not_exists(PK)",
-        )
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    return put_new(SuppressionItem.from_domain(suppression).to_item())
 
 
 def delete(handle_name: str, email: str) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from functools import cache
 from typing import TYPE_CHECKING, Any
 
@@ -15,6 +15,9 @@ from tenx_email.settings import data_settings
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb.service_resource import Table
 
+
+# The condition of a put that never overwrites.
+ABSENT = "attribute_not_exists(PK)"
 
 # DynamoDB's limit on the requests of one BatchWriteItem.
 _PUTS_PER_BATCH_WRITE = 25
@@ -30,6 +33,22 @@ def reset() -> None:
     """Forget the cached client (tests and the admin command switch endpoints)."""
     table.cache_clear()
     data_settings.cache_clear()
+
+
+def conditional(write: Callable[[], object]) -> bool:
+    """Run one conditional write; False when its condition did not hold."""
+    try:
+        write()
+    except ClientError as error:
+        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
+            return False
+        raise
+    return True
+
+
+def put_new(item: dict[str, Any]) -> bool:
+    """Put a whole item unless one with its key exists; returns whether it was put."""
+    return conditional(lambda: table().put_item(Item=item, ConditionExpression=ABSENT))
 
 
 def transact(items: list[dict[str, Any]]) -> list[str]:

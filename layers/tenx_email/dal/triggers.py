@@ -10,8 +10,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from botocore.exceptions import ClientError
-
 from tenx_email import keys
 from tenx_email.dal.items import (
     EmailRuleItem,
@@ -24,7 +22,7 @@ from tenx_email.dal.items import (
     UsageItem,
 )
 from tenx_email.dal.queries import ItemKey, Page, item_key, items_by_key, query_page
-from tenx_email.dal.table import put_all, table
+from tenx_email.dal.table import conditional, put_all, put_new, table
 from tenx_email.models import (
     CampaignEvent,
     DeliveryEvent,
@@ -197,12 +195,7 @@ def store_rule_messages(made: Sequence[RuleMessage]) -> None:
     there and leaves it). What follows from a stored message, its MESSAGE_CREATED run and its
     charge to the day's usage, the event projection writes when it sees the message."""
     for one in made:
-        item = MessageItem.from_domain(one.message, [one.queued]).to_item()
-        try:
-            table().put_item(Item=item, ConditionExpression="attribute_not_exists(PK)")
-        except ClientError as error:
-            if error.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise
+        put_new(MessageItem.from_domain(one.message, [one.queued]).to_item())
 
 
 def record_run(run: RuleRun, event: CampaignEvent | None = None) -> bool:
@@ -215,13 +208,8 @@ def record_run(run: RuleRun, event: CampaignEvent | None = None) -> bool:
             "ConditionExpression": "attribute_not_exists(PK) OR outcome = :scheduled",
             "ExpressionAttributeValues": {":scheduled": RuleRunOutcome.SCHEDULED.value},
         }
-    try:
-        table().put_item(Item=RuleRunItem.from_domain(run, event).to_item(), **condition)
-    except ClientError as error:
-        if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
-            return False
-        raise
-    return True
+    item = RuleRunItem.from_domain(run, event).to_item()
+    return conditional(lambda: table().put_item(Item=item, **condition))
 
 
 def list_runs(handle_name: str, rule_id: str, limit: int, next_token: str | None) -> Page[RuleRun]:

@@ -17,7 +17,8 @@ transactional_email_queue_unavailable).
 The quota is checked against the day's usage as read. Usage counts stored messages, charged
 by the event projection from the table's stream a few seconds after they are stored, not in
 the store's own write: so sends racing each other within those seconds can pass the limit
-together by what they carry (decision log, "the day's usage is charged from the stream").
+together by what they carry (decision log, "a message is stored in one write; what follows
+from it comes from the stream").
 
 The one read is made with the route's access check (`prefetch`: the keys this body names,
 read in the access check's BatchGetItem; the route entrypoint), so a send costs that read,

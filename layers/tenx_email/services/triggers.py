@@ -706,8 +706,8 @@ def _within_quota(made: dict[str, _Made], found: store.Found, day: str) -> None:
 
 
 def _store(made: list[_Made]) -> None:
-    """Store the queued rule messages and their runs (or, for a repeated job, find them
-    stored already)."""
+    """Store the queued rule messages (or, for a repeated job, find them stored already); a
+    failed store fails the jobs that made them."""
     try:
         store.store_rule_messages([entry.made for entry in made])
     except Exception as error:
