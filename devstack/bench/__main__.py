@@ -185,7 +185,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str, Any]:
-    """The figures at the top (plain numbers, as named in the README), targets and verdicts
+    """The figures at the top (plain numbers, as named in docs/development.md), targets and verdicts
     beside them, and everything they were computed from under `details`."""
     per_request = details["callsPerRequest"]
     per_email = details["callsPerEmail"]

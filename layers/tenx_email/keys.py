@@ -1,6 +1,6 @@
 """Every key of the single table is built here and nowhere else.
 
-Entity prefixes (see README, "Access patterns"):
+Entity prefixes (see docs/data-model.md):
   ACCOUNT#<accountId>  account, its domains
   DOMAIN#<domain>      which account owns a domain; its senders through GSI1
   HANDLE#<handle>      handle, its members, campaigns, sender profiles, templates and

@@ -111,7 +111,7 @@ _RULE_CHECKS = (
     "sender_missing_product_notification_purpose",
 )
 
-# What each route's own checks can refuse with, beyond the codes above (see the README's route
+# What each route's own checks can refuse with, beyond the codes above (see docs/api.md's route
 # sections). Statuses come from the exception classes, so a code is listed under its status.
 ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "get_domain_identity": ("invalid_request", "account_domain_not_found"),

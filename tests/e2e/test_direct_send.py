@@ -15,7 +15,7 @@ from tests.e2e.stack import call, run_curl
 
 pytestmark = pytest.mark.e2e
 
-# Copied verbatim from the contract (shared/reference/000_25bca77326496a81.txt); msg_abc123 in
+# Copied verbatim from the contract (docs/api.md restates it); msg_abc123 in
 # the inspect examples is replaced by the id the send returned, as a reader would.
 SEND = """curl -sS -X POST "${TENX_API_BASE}/v2/handles/${TENX_HANDLE}/email/messages" \\
   -H "Authorization: Bearer ${TENX_JWT}" \\

@@ -14,7 +14,7 @@ from tests.e2e.stack import aws_client, call, run_curl
 
 pytestmark = pytest.mark.e2e
 
-# Copied verbatim from the contract (shared/reference/000_25bca77326496a81.txt).
+# Copied verbatim from the contract (docs/api.md restates it).
 STEP_1_CHECK_IDENTITY = """curl -sS "${TENX_API_BASE}/v2/account/domains/${TENX_DOMAIN}/email-identity" \\
   -H "Authorization: Bearer ${TENX_JWT}"
 """

@@ -64,7 +64,7 @@ TAKEN = frozenset({Outcome.ACCEPTED, Outcome.CRASHED_AFTER})
 class SesCall:
     tick: int
     # When the delivery invocation that made the call started: what it re-checks (suppressions
-    # among it) is read then, for its whole batch (README, "Delivery guarantees").
+    # among it) is read then, for its whole batch (docs/guarantees.md).
     batch_started: int
     message_id: str
     rcpt: int

@@ -72,7 +72,7 @@ GLOBEX_OWNER = "user_globex_owner"
 NOBODY = "user_nobody"  # a valid identity with no membership anywhere
 CAMPAIGN_ID = "cmp_welcome"
 PURPOSES = ["PRODUCT_NOTIFICATION", "LEAD_VERIFICATION", "TRANSACTIONAL_API"]
-# Everything that could end a header line or smuggle one in (README, "invalid_header_value").
+# Everything that could end a header line or smuggle one in (docs/api.md, "invalid_header_value").
 HEADER_BREAKERS = {
     "CR": "\r",
     "LF": "\n",

@@ -209,7 +209,7 @@ def _stored(prefix: str) -> list[dict[str, Any]]:
 
 
 def _outcome(message: Message) -> MessageStatus:
-    """The message status its recipients call for (README, "Delivery guarantees")."""
+    """The message status its recipients call for (docs/guarantees.md)."""
     statuses = [recipient.status for recipient in message.recipients]
     sent = [status for status in statuses if status in SENT_FAMILY]
     if sent:
@@ -1089,7 +1089,7 @@ def test_a_throttled_send_whose_claim_could_not_be_given_back_is_unknown_not_res
         # When everything is retried after the lease
         state.finish()
         # Then the recipient is UNKNOWN and SES was never called again: the claim left behind
-        # looks like an interrupted send, and the policy never resends one (README, "Delivery
+        # looks like an interrupted send, and the policy never resends one (docs/guarantees.md, "Delivery
         # guarantees"), even though here SES never took it
         (message_id,) = state.direct
         assert [call.outcome for call in state.ses.calls] == [Outcome.THROTTLED]
@@ -1116,7 +1116,7 @@ def test_the_same_send_arriving_while_the_first_stores_it_makes_one_message() ->
     # Given a client that sends again while its first request is storing the message
     with _world() as state:
         state.do_send(["a@example.org"], "key-1", "Asha", twice=True)
-        # Then both answered the same message (README, "Direct sends"), sent once
+        # Then both answered the same message (docs/api.md, "Direct sends"), sent once
         state.finish()
         assert len(state.direct) == 1
         assert [call.address for call in state.ses.calls] == ["a@example.org"]

@@ -200,7 +200,7 @@ def test_a_user_with_no_membership_is_forbidden_on_every_account_route(
 
 
 # What the highest role of another account gets for a domain of acme's account. Attaching an
-# attached domain is refused as a conflict (README, "Domains"); reading or reconciling it
+# attached domain is refused as a conflict (docs/api.md, "Domains"); reading or reconciling it
 # answers as if it did not exist.
 FOREIGN_DOMAIN_ANSWER = {"attach_domain": (409, "domain_already_attached")}
 
@@ -246,7 +246,7 @@ def test_attaching_a_domain_to_an_account_you_do_not_belong_to_is_forbidden(
 @pytest.mark.parametrize("route", ACCOUNT_ROUTES, ids=ids(ACCOUNT_ROUTES))
 def test_another_accounts_domain_answers_like_an_unattached_one(world: World, route: Route) -> None:
     if route.route_id in FOREIGN_DOMAIN_ANSWER:
-        pytest.skip("attaching answers 409 for an attached domain by design (README)")
+        pytest.skip("attaching answers 409 for an attached domain by design (docs/api.md)")
     foreign = call(route, {"domain": "globex.example"}, sub=OPERATOR)
     unattached = call(route, {"domain": "unattached.example"}, sub=OPERATOR)
     assert error(foreign) == error(unattached) == (404, "account_domain_not_found")

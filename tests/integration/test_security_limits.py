@@ -2,7 +2,7 @@
 documented limits are refused with 400 or 413 (never a 500), and a refusal writes nothing.
 Each limit is also shown to hold exactly at its bound (the control).
 
-README: templates html + text at most 256 KiB (413 template_too_large); at most 50 recipients
+docs/api.md: templates html + text at most 256 KiB (413 template_too_large); at most 50 recipients
 after removing duplicates (400 invalid_recipient); at most 100 variables, values up to 10,000
 characters; at most 50 variableMappings (400 invalid_variable_mappings); page limit 1-100.
 """

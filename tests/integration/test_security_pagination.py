@@ -3,7 +3,7 @@ a nextToken (found from the route functions' signatures) and every list it can s
 filters may query another partition or index), a forged token, a real token of another handle,
 a real token of another list of the same handle, a real token with extra keys and a token that
 is not base64 JSON all answer 400 invalid_next_token; the list's own token pages on (the
-control). README, "Paging".
+control). docs/api.md, "Paging".
 """
 
 from __future__ import annotations

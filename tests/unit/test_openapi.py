@@ -91,7 +91,7 @@ def test_every_operation_has_one_success_and_error_bodies_of_the_error_schema(
 
 
 def test_status_codes_match_the_handlers(document: dict[str, Any]) -> None:
-    # The README's route table: creations answer 201, queued work 202, deletions 204.
+    # docs/api.md's route table: creations answer 201, queued work 202, deletions 204.
     expected = {
         "create_template": "201",
         "create_email_rule": "201",

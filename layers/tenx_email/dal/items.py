@@ -344,8 +344,7 @@ class TimelineEntryItem(BaseModel):
 
 class MessageItem(_Item):
     """A message with its recipients and its timeline. In no index: every delivery and
-    feedback step writes it, and index entries would double those writes (README, "Access
-    patterns")."""
+    feedback step writes it, and index entries would double those writes (docs/data-model.md)."""
 
     entity_type = "MESSAGE"
     handle: str

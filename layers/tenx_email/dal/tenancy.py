@@ -1,6 +1,6 @@
 """Accounts, handles, memberships and campaigns in the single table.
 
-Each function's docstring names the access pattern it serves (README, "Access patterns")."""
+Each function's docstring names the access pattern it serves (docs/data-model.md)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
 """Who may do what: every route checks its caller here, because API Gateway caches the
 authorizer's answer per token and so that answer must never depend on the handle or route.
 
-Rules (README, "Access"):
+Rules (docs/api.md, "Access"):
 - /v2/handles/{handle}/...: the handle exists, the caller is a member (otherwise 403
   forbidden, the same answer for both so handle names do not leak), the handle is ACTIVE
   (403 handle_inactive), and the member's role reaches the route's minimum (403

@@ -1,7 +1,7 @@
 """Versioned templates. Every change of content adds an immutable version and makes it the
 active one; name and status changes do not add versions.
 
-Limits (README, "Templates"): templateId `tmpl_` + 1-64 of [A-Za-z0-9_-]; subject 1-998
+Limits (docs/api.md, "Templates"): templateId `tmpl_` + 1-64 of [A-Za-z0-9_-]; subject 1-998
 characters with no control characters; html and text together at most 256 KiB (UTF-8);
 a list page at most 100; the newest 50 versions are shown.
 """

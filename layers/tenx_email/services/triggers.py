@@ -1,7 +1,7 @@
 """Campaign trigger jobs: lead captures and conversions meet a campaign's email rules.
 
 A campaign event arrives on the trigger-jobs queue, from the HTTP test routes or from the
-campaign-events bus (README, "Campaign events"). For each rule that was enabled and already
+campaign-events bus (docs/api.md, "Campaign events"). For each rule that was enabled and already
 existed when the event happened (no retroactive sends): LEAD_CAPTURED and CONVERSION rules
 make a message now; LEAD_CAPTURED_DELAYED rules get one EventBridge Scheduler schedule, whose
 job comes back through the same queue and re-reads the rule before making the message.
@@ -357,7 +357,7 @@ class DelayedRuleJob(_Job):
 
 
 class BusDetail(_Job):
-    """The `detail` of a campaign event published on the campaign-events bus (README)."""
+    """The `detail` of a campaign event published on the campaign-events bus (docs/api.md)."""
 
     handle: str
     campaign_id: str
