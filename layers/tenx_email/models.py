@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from email.headerregistry import Address
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -109,11 +110,6 @@ class Sender(_Domain):
     @property
     def from_email(self) -> str:
         return f"{self.local_part}@{self.domain}"
-
-    @property
-    def from_header(self) -> str:
-        """The From a message captures when it is queued: "Display Name <local@domain>"."""
-        return f"{self.display_name} <{self.from_email}>"
 
 
 class Caller(_Domain):
@@ -235,7 +231,12 @@ class Message(_Domain):
     status: MessageStatus
     purpose: Purpose
     sender_id: str
-    from_email: str  # as the contract shows it: "Display Name <local@domain>"
+    # The sender's name and address as the message was queued with them, kept apart: the
+    # address's domain is the identity SES sends from, and the header is built from both
+    # (a display name may hold commas, '@' or accents, which a formatted header would need
+    # parsing back from).
+    from_name: str
+    from_address: str  # local@domain
     reply_to: str | None
     recipients: tuple[Recipient, ...]
     subject: str  # rendered at acceptance; the bodies are rendered at delivery
@@ -256,6 +257,17 @@ class Message(_Domain):
     @property
     def recipient_count(self) -> int:
         return len(self.recipients)
+
+    @property
+    def from_email(self) -> str:
+        """The From as the contract shows it, "Display Name <local@domain>", with the name
+        quoted where RFC 5322 needs it ("Acme, Inc." <...>); not encoded, so accents show."""
+        return str(Address(display_name=self.from_name, addr_spec=self.from_address))
+
+    @property
+    def from_domain(self) -> str:
+        """The domain SES sends from: the From address's."""
+        return self.from_address.rpartition("@")[2].lower()
 
     def rule_run(self) -> RuleRun | None:
         """The MESSAGE_CREATED run a rule message stands for (None for a direct send)."""

@@ -45,6 +45,7 @@ HANDLE = "acme"
 SENDER_ID = "sender_notifications"
 TEMPLATE_ID = "tmpl_welcome"
 FROM = "Acme Notifications <notifications@example.com>"
+FROM_NAME, FROM_ADDRESS = "Acme Notifications", "notifications@example.com"
 STAGE = "test"
 ACCOUNT = "123456789012"
 REGION = "us-east-1"
@@ -166,7 +167,8 @@ def queue_message(*emails: str, message_id: str | None = None) -> Message:
         status=MessageStatus.QUEUED,
         purpose=Purpose.TRANSACTIONAL_API,
         sender_id=SENDER_ID,
-        from_email=FROM,
+        from_name=FROM_NAME,
+        from_address=FROM_ADDRESS,
         reply_to="support@example.com",
         recipients=tuple(Recipient(email=email) for email in emails),
         subject="Hello Asha",

@@ -338,20 +338,21 @@ def test_a_bus_lead_with_a_breaker_never_becomes_a_message(
 # --- the delivery Lambda's own guard, for a message stored before any check ---------------------
 
 FAILED_UNSAFE = (MessageStatus.FAILED, "unsafe_header")
-# (stored fields, outcome): a From that no longer parses to the sender's domain is already
-# refused by the re-check (DENIED) before the header guard (FAILED) looks at it.
+# (stored fields, outcome): a From address whose domain is not the sender's is already refused
+# by the re-check (DENIED) before the header guard (FAILED) looks at it.
 UNSAFE_STORED = {
     "subject": ({"subject": "Hello\r\nBcc: victim@evil.example"}, FAILED_UNSAFE),
     "subject-u2028": ({"subject": "Hello\u2028Bcc: victim@evil.example"}, FAILED_UNSAFE),
     "subject-nul": ({"subject": "Hello\x00"}, FAILED_UNSAFE),
     "reply-to": ({"reply_to": "support@example.com\nBcc: victim@evil.example"}, FAILED_UNSAFE),
     "from-display-name": (
-        {"from_email": "Acme\r\nBcc: victim@evil.example <notifications@example.com>"},
-        (MessageStatus.DENIED, "sender_profile_changed"),
-    ),
-    "from-display-name-lf": (
-        {"from_email": "Acme\nX: y <notifications@example.com>"},
+        {"from_name": "Acme\r\nBcc: victim@evil.example"},
         FAILED_UNSAFE,
+    ),
+    "from-display-name-lf": ({"from_name": "Acme\nX: y"}, FAILED_UNSAFE),
+    "from-address": (
+        {"from_address": "notifications@example.com>\r\nBcc: victim@evil.example"},
+        (MessageStatus.DENIED, "sender_profile_changed"),
     ),
 }
 
@@ -367,7 +368,8 @@ def test_delivery_never_sends_a_stored_message_with_an_unsafe_header(
         status=MessageStatus.QUEUED,
         purpose=Purpose.TRANSACTIONAL_API,
         sender_id=world.acme.sender_id,
-        from_email="Acme Notifications <notifications@example.com>",
+        from_name="Acme Notifications",
+        from_address="notifications@example.com",
         reply_to="support@example.com",
         recipients=(Recipient(email="stored@acme-rcpt.example"),),
         subject="Hello Asha",

@@ -12,6 +12,8 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.header import Header
+from email.utils import formataddr
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -60,6 +62,8 @@ PERMANENT_CODES = frozenset(
 _TAG_UNSAFE = re.compile(r"[^A-Za-z0-9_-]")
 MAX_TAG_VALUE = 256
 MAX_REASON = 300
+# RFC 2047: an encoded word is at most 75 characters.
+_MAX_ENCODED_WORD = 75
 
 
 class Throttled(Exception):
@@ -85,7 +89,8 @@ class OutcomeUnknown(Exception):
 
 @dataclass(frozen=True)
 class OutgoingEmail:
-    from_address: str
+    from_name: str
+    from_address: str  # local@domain
     reply_to: str | None
     to: str
     subject: str
@@ -104,6 +109,16 @@ def tag_value(value: str) -> str:
     return _TAG_UNSAFE.sub("_", value)[:MAX_TAG_VALUE] or "_"
 
 
+def from_header(name: str, address: str) -> str:
+    """The From as SES takes it: ASCII only. An ASCII name is quoted where RFC 5322 needs it
+    (`"Acme, Inc." <...>`); any other is RFC 2047 encoded words (`=?utf-8?b?...?= <...>`),
+    split so that no word exceeds 75 characters and joined by spaces (never a line break)."""
+    if name.isascii():
+        return formataddr((name, address))
+    words = Header(name, "utf-8", maxlinelen=_MAX_ENCODED_WORD).encode(linesep="")
+    return f"{words} <{address}>"
+
+
 def _request(email: OutgoingEmail, configuration_set: str) -> SendEmailRequestTypeDef:
     body: BodyTypeDef = {}
     if email.html is not None:
@@ -111,7 +126,7 @@ def _request(email: OutgoingEmail, configuration_set: str) -> SendEmailRequestTy
     if email.text is not None:
         body["Text"] = {"Data": email.text, "Charset": "UTF-8"}
     request: SendEmailRequestTypeDef = {
-        "FromEmailAddress": email.from_address,
+        "FromEmailAddress": from_header(email.from_name, email.from_address),
         "Destination": {"ToAddresses": [email.to]},
         "Content": {
             "Simple": {"Subject": {"Data": email.subject, "Charset": "UTF-8"}, "Body": body}

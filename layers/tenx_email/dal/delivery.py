@@ -20,7 +20,6 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from email.utils import parseaddr
 from enum import Enum
 from typing import Any
 
@@ -84,12 +83,6 @@ class Loaded:
     recheck: Recheck | None
 
 
-def from_domain(message: Message) -> str:
-    """The domain SES sends from: the From address's, as captured when the message was
-    queued."""
-    return parseaddr(message.from_email)[1].rpartition("@")[2].lower()
-
-
 def _at(found: dict[ItemKey, dict[str, Any]], key: keys.Key) -> dict[str, Any] | None:
     return found.get(item_key(key))
 
@@ -101,7 +94,7 @@ def _recheck_keys(message: Message, handle: Handle | None, emails: set[str]) -> 
     ]
     wanted += [keys.suppression(message.handle, email) for email in sorted(emails)]
     if handle is not None:
-        wanted.append(keys.account_domain(handle.account_id, from_domain(message)))
+        wanted.append(keys.account_domain(handle.account_id, message.from_domain))
     return wanted
 
 
@@ -116,7 +109,7 @@ def _recheck(
         found, keys.template_version(message.handle, message.template_id, message.template_version)
     )
     identity = (
-        _at(found, keys.account_domain(handle.account_id, from_domain(message)))
+        _at(found, keys.account_domain(handle.account_id, message.from_domain))
         if handle is not None
         else None
     )
@@ -222,7 +215,7 @@ def load_recheck(message: Message, emails: Iterable[str]) -> Recheck:
     handle_item = _at(found, handle_key)
     handle = HandleItem.from_item(handle_item).to_domain() if handle_item else None
     if handle is not None:
-        identity_key = keys.account_domain(handle.account_id, from_domain(message))
+        identity_key = keys.account_domain(handle.account_id, message.from_domain)
         identity = table().get_item(Key=identity_key, ConsistentRead=True).get("Item")
         if identity is not None:
             found[(identity_key["PK"], identity_key["SK"])] = identity

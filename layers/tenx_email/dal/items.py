@@ -7,9 +7,10 @@ import json
 import zlib
 from collections.abc import Sequence
 from datetime import datetime
+from email.utils import parseaddr
 from typing import Any, ClassVar, Self
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
 from tenx_email import ids, keys
@@ -352,7 +353,8 @@ class MessageItem(_Item):
     status: MessageStatus
     purpose: Purpose
     sender_id: str
-    from_email: str
+    from_name: str
+    from_address: str
     reply_to: str | None = None
     recipients: list[RecipientItem]
     subject: str
@@ -369,6 +371,16 @@ class MessageItem(_Item):
     updated_at: datetime
     # Event id -> entry: an event is added at most once (its id is the condition).
     timeline: dict[str, TimelineEntryItem] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _split_from(cls, stored: Any) -> Any:
+        # Messages stored before the name and address were kept apart hold one formatted
+        # `fromEmail` ("Name <local@domain>", names without specials then).
+        if isinstance(stored, dict) and "fromAddress" not in stored and "fromEmail" in stored:
+            name, address = parseaddr(stored["fromEmail"])
+            return {**stored, "fromName": name, "fromAddress": address}
+        return stored
 
     @classmethod
     def from_domain(cls, message: Message, timeline: Sequence[DeliveryEvent] = ()) -> MessageItem:

@@ -358,7 +358,7 @@ def _recheck(message: Message, recheck: store.Recheck) -> TemplateVersion:
     if sender is None:
         raise _Unsendable(denied, "sender_profile_not_found")
     # The identity SES will send from is the From address's domain, captured at queueing.
-    if store.from_domain(message) != sender.domain:
+    if message.from_domain != sender.domain:
         raise _Unsendable(denied, "sender_profile_changed")
     if identity is None or identity.status is not IdentityStatus.READY:
         raise _Unsendable(denied, "domain_email_identity_not_ready")
@@ -372,7 +372,7 @@ def _recheck(message: Message, recheck: store.Recheck) -> TemplateVersion:
 
 
 def _content(message: Message, version: TemplateVersion) -> _Content:
-    headers = (message.subject, message.from_email, message.reply_to or "")
+    headers = (message.subject, message.from_name, message.from_address, message.reply_to or "")
     if any(has_header_breakers(value) for value in headers):
         raise _Unsendable(MessageStatus.FAILED, "unsafe_header")
     try:
@@ -396,7 +396,8 @@ def _send_one(known: KnownMessage, index: int, content: _Content, deadline: floa
         return  # another consumer has it; _conclude waits for its outcome
     known.wrote(index, MessageStatus.SENDING, status=MessageStatus.SENDING, claimed_at=claimed_at)
     email = ses_sending.OutgoingEmail(
-        from_address=message.from_email,
+        from_name=message.from_name,
+        from_address=message.from_address,
         reply_to=message.reply_to,
         to=message.recipients[index].email,
         subject=content.subject,
