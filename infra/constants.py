@@ -52,12 +52,14 @@ TRIGGER_MODULE = "trigger"
 DELIVERY_MAX_CONCURRENCY = 5
 
 # --- Table stream consumers (infra/constructs/streams.py) ---
-# The event projection appends what the stream shows (puts) and charges the days' usage
-# (UpdateItem): no reads or deletes.
+# The event projection appends what the stream shows (puts), charges the days' usage
+# (UpdateItem) and reads the last feed page of each handle it writes to (Query: where the
+# batch's pages go); no deletes.
 EVENT_PROJECTION_TABLE_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:BatchWriteItem",
     "dynamodb:UpdateItem",
+    "dynamodb:Query",
 )
 # A failed batch's place in the stream can be replayed only while the stream keeps it (24 hours),
 # but still says which changes were not consumed for as long as the work queues' DLQs keep theirs.

@@ -114,11 +114,18 @@ def recipient_message(handle_name: str, email: str, message_id: str) -> Key:
 EVENT_FEED_PREFIX = "EVFEED#"
 
 
-def event_feed(handle_name: str, last_event_id: str, batch: str) -> Key:
-    """A page of the handle's event feed: events the projection found in one stream batch,
-    sorted by their last (greatest) event id, so the pages holding events since a moment are
-    those from its ULID prefix on. `batch` (no '#') tells apart pages of one batch."""
-    return _key(f"HANDLE#{handle_name}", f"{EVENT_FEED_PREFIX}{last_event_id}#{batch}")
+def event_feed(handle_name: str, position: str, batch: str, page: int) -> Key:
+    """A page of the handle's event feed, in the order the projection wrote them: `position`
+    (10 characters, a ULID's time part) only grows from one projected batch to the next,
+    `batch` (the stream batch's first sequence number, no '#') and `page` order the pages of
+    one batch. So a reader who has passed a page is never overtaken by a page written later."""
+    return _key(f"HANDLE#{handle_name}", f"{EVENT_FEED_PREFIX}{position}#{batch}.{page:03d}")
+
+
+def event_feed_position(sort_key: str) -> tuple[str, str]:
+    """(position, batch) of a feed page's sort key."""
+    position, _, rest = sort_key.removeprefix(EVENT_FEED_PREFIX).partition("#")
+    return position, rest.rpartition(".")[0]
 
 
 def suppression(handle_name: str, email: str) -> Key:

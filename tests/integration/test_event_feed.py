@@ -46,17 +46,30 @@ def listing(**query: str) -> tuple[int, Any]:
 
 
 def every_event(**query: str) -> list[dict[str, Any]]:
-    """Walk the list's pages to the end."""
+    """Walk the list's pages to its end: a recipient's list ends without a token; the feed's
+    last page still has one (it keeps growing), which answers itself while nothing new was
+    projected."""
+    return walk(None, **query)[0]
+
+
+def walk(token: str | None, **query: str) -> tuple[list[dict[str, Any]], str | None]:
     events: list[dict[str, Any]] = []
-    token: str | None = None
     for _ in range(100):
         status, page = listing(**query, **({"nextToken": token} if token else {}))
         assert status == 200
         events += page["events"]
+        if page["nextToken"] is None or page["nextToken"] == token:
+            return events, page["nextToken"]
         token = page["nextToken"]
-        if token is None:
-            return events
     raise AssertionError("the pages never ended")
+
+
+def poll(token: str | None, **query: str) -> tuple[list[dict[str, Any]], str]:
+    """Follow the feed's `nextToken` from `token` to its end; the events, and the end's token
+    (the feed's pages always have one)."""
+    events, end = walk(token, **query)
+    assert end is not None, "the feed's last page has a token"
+    return events, end
 
 
 def feed_pages() -> list[dict[str, Any]]:
@@ -189,6 +202,51 @@ def test_a_handle_lists_only_its_own_events_by_purpose_and_since(
         "list_events", {"handle": "globex"}, sub="user_outsider", query={"since": PAST}
     )
     assert (status, page["events"]) == (200, [])
+
+
+def test_an_event_projected_after_a_poller_passed_its_time_is_in_the_pollers_next_call(
+    ses: SesSpy, queue: str, project_events: Callable[[], int]
+) -> None:
+    # Given a poller that has read the feed to its end: two messages sent and delivered
+    messages = sent_and_delivered(queue, 2)
+    project_events()
+    seen, token = poll(None, **EVERY)
+    assert len(seen) == 4
+    newest_seen = max(event["eventId"] for event in seen)
+
+    # When SES reports, late, a delay that happened before the deliveries the poller saw
+    late = ses_event("DeliveryDelay", support.stored(messages[0]), deliveryDelay={})
+    late["time"] = "2026-06-12T08:00:01Z"
+    assert run_feedback(late)[1] == []
+    project_events()
+
+    # Then the poller's next call, with the token it kept, gives exactly that event
+    fresh, token = poll(token, **EVERY)
+    assert [event["type"] for event in fresh] == ["DELIVERY_DELAYED"]
+    assert fresh[0]["eventId"] < newest_seen
+    # And once more gives nothing new, and the whole feed lists every event once
+    assert poll(token, **EVERY)[0] == []
+    listed = [event["eventId"] for event in every_event(**EVERY)]
+    assert len(listed) == len(set(listed)) == 5
+
+
+def test_a_poller_since_a_moment_sees_what_is_projected_later_once(
+    ses: SesSpy, queue: str, project_events: Callable[[], int]
+) -> None:
+    # Given a poller that asked for events since a moment and kept its last token
+    sent_and_delivered(queue, 1)
+    project_events()
+    seen, token = poll(None, since="2026-06-01T00:00:00Z")
+    assert {event["type"] for event in seen} == {"SENT", "DELIVERED"}
+
+    # When another message is sent and delivered, then projected
+    sent_and_delivered(queue, 1)
+    project_events()
+
+    # Then following the token gives its two events, once
+    fresh, token = poll(token, since="2026-06-01T00:00:00Z")
+    assert sorted(event["type"] for event in fresh) == ["DELIVERED", "SENT"]
+    assert poll(token, since="2026-06-01T00:00:00Z")[0] == []
 
 
 def test_a_token_of_another_list_is_refused(

@@ -1,15 +1,25 @@
 """What the event projection writes from the table's stream, and the event lists read from it:
-the handle-wide event feed (pages of events, SK=EVFEED#<last event id>#<batch>) and the
-messages of each recipient (SK=RCPT#<email>#<messageId>), whose timelines hold the events."""
+the handle-wide event feed (pages of events in the order they were written,
+SK=EVFEED#<position>#<batch>.<page>) and the messages of each recipient
+(SK=RCPT#<email>#<messageId>), whose timelines hold the events.
+
+The feed is keyed by the order the projection writes it, not by when its events happened: an
+event projected late (SES feedback minutes after the send, a retried stream batch) lands after
+every page written before it, so a reader following `nextToken` sees it on its next call,
+exactly once. That holds because a handle's message items share a partition key, so the
+stream hands their changes over in order, one batch at a time (parallelization factor 1, no
+bisecting), and each batch's pages go after the last page written (`next_position`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from boto3.dynamodb.conditions import Key as KeyCondition
 
-from tenx_email import keys
+from tenx_email import ids, keys
 from tenx_email.dal import pagination
 from tenx_email.dal.items import EventFeedItem, MessageItem, RecipientMessageItem
 from tenx_email.dal.queries import Page, item_key, items_by_key, remembered_query
@@ -18,20 +28,61 @@ from tenx_email.models import DeliveryEvent, Message
 
 # Events per feed page: ~150 bytes each, so a page stays a few KB (written once, read often).
 EVENTS_PER_PAGE = 50
+# An event is projected after it happened (SENT is dated by its claim, just before the SES
+# call; SES's events by SES), so pages holding events since a moment were all written after
+# it. A reader asking `since` starts this much earlier, for clocks that disagree.
+SINCE_LOOKBACK = timedelta(minutes=5)
+
+
+@dataclass(frozen=True)
+class FeedHead:
+    """Where the handle's last written feed page stands."""
+
+    position: str
+    batch: str
+
+
+def feed_head(handle_name: str) -> FeedHead | None:
+    """The handle's last feed page (PK=HANDLE#h, SK begins_with EVFEED#, newest first, one
+    key, consistent): where the next batch's pages go."""
+    response = table().query(
+        KeyConditionExpression=KeyCondition(keys.PK).eq(keys.handle(handle_name)["PK"])
+        & KeyCondition(keys.SK).begins_with(keys.EVENT_FEED_PREFIX),
+        ScanIndexForward=False,
+        Limit=1,
+        ConsistentRead=True,
+        ProjectionExpression=keys.SK,
+    )
+    if not response["Items"]:
+        return None
+    position, batch = keys.event_feed_position(str(response["Items"][0][keys.SK]))
+    return FeedHead(position=position, batch=batch)
+
+
+def next_position(head: FeedHead | None, batch: str, now: datetime) -> str:
+    """The position of `batch`'s pages: after the last page written, and no earlier than now
+    (so `since` finds them); a retried batch whose pages were (partly) written rewrites them
+    where they are."""
+    if head is not None and head.batch == batch:
+        return head.position
+    after_head = ids.ulid_time(head.position) + timedelta(milliseconds=1) if head else now
+    return ids.ulid_time_prefix(max(now, after_head))
 
 
 def feed_pages(
-    handle_name: str, events: Sequence[DeliveryEvent], batch: str
+    handle_name: str, events: Sequence[DeliveryEvent], batch: str, position: str
 ) -> list[dict[str, Any]]:
-    """A handle's events of one stream batch as feed pages. The keys derive from the events
-    and `batch` (the same for a retried batch), so a retry rewrites the same pages."""
+    """A handle's events of one stream batch as feed pages, in the order they must be
+    written (a page must be stored before the next is, or a reader could pass it by)."""
     ordered = sorted(events, key=lambda event: event.event_id)
     chunks = [
         ordered[start : start + EVENTS_PER_PAGE]
         for start in range(0, len(ordered), EVENTS_PER_PAGE)
     ]
     return [
-        EventFeedItem.from_domain(handle_name, chunk, f"{batch}.{n}").to_item()
+        EventFeedItem.from_domain(
+            keys.event_feed(handle_name, position, batch, n), handle_name, chunk
+        ).to_item()
         for n, chunk in enumerate(chunks)
     ]
 
@@ -69,7 +120,13 @@ def _token(handle_pk: str, cursor: Cursor) -> str | None:
 
 
 def _query(
-    handle_pk: str, prefix: str, first: str, cursor: Cursor | None, limit: int
+    handle_pk: str,
+    prefix: str,
+    first: str,
+    cursor: Cursor | None,
+    limit: int,
+    *,
+    consistent: bool = False,
 ) -> dict[str, Any]:
     """A Query of up to `limit` items under `prefix`, from `first` on, or from the cursor's
     item (again when only part of its events was given out, else after it). The range starts
@@ -79,6 +136,7 @@ def _query(
         & KeyCondition(keys.SK).between(cursor[0] if cursor else first, prefix + "\uffff"),
         # Every item holds at least one event: `limit` items always fill a page of ours.
         "Limit": limit,
+        "ConsistentRead": consistent,
     }
     if cursor and cursor[1] is None:
         query["ExclusiveStartKey"] = {keys.PK: handle_pk, keys.SK: cursor[0]}
@@ -93,9 +151,11 @@ def _page(
     wanted: Callable[[DeliveryEvent], bool],
     limit: int,
     more: bool,
+    tail: Cursor | None = None,
 ) -> Page[DeliveryEvent]:
     """Up to `limit` wanted events of the items read (sort key, events oldest first), from the
-    cursor's place on; `more`: the Query stopped before the list's end."""
+    cursor's place on; `more`: the Query stopped before the list's end. With `tail` (where the
+    list starts), a list that can still grow gives a token at its end too."""
     events: list[DeliveryEvent] = []
     given_up_to = cursor
     for item_sort, item_events in groups:
@@ -108,8 +168,10 @@ def _page(
             events.append(event)
             given_up_to = (item_sort, event.event_id)
         given_up_to = (item_sort, None)
-    if more and given_up_to:
+    if given_up_to and (more or tail):
         return Page(events, _token(handle_pk, given_up_to))
+    if tail:
+        return Page(events, _token(handle_pk, tail))
     return Page(events, None)
 
 
@@ -117,28 +179,33 @@ def list_events(
     handle_name: str,
     *,
     purpose: str | None,
-    since_event_id: str | None,
+    since: datetime | None,
     limit: int,
     next_token: str | None,
 ) -> Page[DeliveryEvent]:
-    """A handle's events, feed page after feed page (each oldest first), from `since_event_id`
-    on and of `purpose` when given. A token names a feed page and the last event given out
-    from it, so a feed page may be read across two pages of ours. As with any filter, a page
-    may hold fewer than `limit` events and still have a next one."""
+    """A handle's events in the order they were projected, feed page after feed page (each
+    oldest first), that happened at or after `since` and are of `purpose` when given. A token
+    names a feed page and the last event given out from it, so a feed page may be read across
+    two pages of ours. The feed keeps growing, so its last page has a token too: it names the
+    end reached, and a later call with it gives what was projected since. As with any filter,
+    a page may hold fewer than `limit` events and still have a next one. Read consistently,
+    so a page stored before another is always seen with it."""
     handle_pk, prefix = keys.handle(handle_name)["PK"], keys.EVENT_FEED_PREFIX
     cursor = _cursor(next_token, handle_pk, prefix)
-    since = since_event_id or ""
-    response = table().query(**_query(handle_pk, prefix, prefix + since, cursor, limit))
+    first = prefix + (ids.ulid_time_prefix(since - SINCE_LOOKBACK) if since else "")
+    since_event_id = ids.ulid_time_prefix(since) if since else ""
+    response = table().query(**_query(handle_pk, prefix, first, cursor, limit, consistent=True))
     pages = [EventFeedItem.from_item(item) for item in response["Items"]]
     return _page(
         handle_pk,
         ((page.sk, page.to_domain()) for page in pages),
         cursor=cursor,
         wanted=lambda event: (
-            event.event_id >= since and (purpose is None or event.purpose.value == purpose)
+            event.event_id >= since_event_id and (purpose is None or event.purpose.value == purpose)
         ),
         limit=limit,
         more="LastEvaluatedKey" in response,
+        tail=cursor or (first, None),
     )
 
 

@@ -477,10 +477,10 @@ class FeedEventItem(BaseModel):
 
 
 class EventFeedItem(_Item):
-    """A page of the handle's event feed, written once by the event projection: the events
-    of one stream batch, oldest first. They are stored compressed (zlib of their JSON): a
-    page is written once and read whole, and DynamoDB charges by size (50 events are ~10 KB
-    of JSON, a fraction of that compressed)."""
+    """A page of the handle's event feed, written once by the event projection: events of
+    one stream batch, oldest first (keys.event_feed: pages sort in the order written). They
+    are stored compressed (zlib of their JSON): a page is written once and read whole, and
+    DynamoDB charges by size (50 events are ~10 KB of JSON, a fraction of that compressed)."""
 
     entity_type = "EVENT_FEED"
     handle: str
@@ -499,12 +499,10 @@ class EventFeedItem(_Item):
         return {**item, "events": zlib.compress(packed)}
 
     @classmethod
-    def from_domain(cls, handle: str, events: Sequence[DeliveryEvent], batch: str) -> Self:
+    def from_domain(cls, key: keys.Key, handle: str, events: Sequence[DeliveryEvent]) -> Self:
         ordered = sorted(events, key=lambda event: event.event_id)
         return cls(
-            **keys.event_feed(handle, ordered[-1].event_id, batch),
-            handle=handle,
-            events=[FeedEventItem.from_domain(event) for event in ordered],
+            **key, handle=handle, events=[FeedEventItem.from_domain(event) for event in ordered]
         )
 
     def to_domain(self) -> list[DeliveryEvent]:

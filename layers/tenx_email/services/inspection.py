@@ -126,7 +126,7 @@ def list_events(
     return feeds.list_events(
         access.handle.handle,
         purpose=purpose,
-        since_event_id=since_event_id,
+        since=query.since,
         limit=limit,
         next_token=next_token,
     )

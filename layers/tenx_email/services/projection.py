@@ -15,7 +15,8 @@ All lag the messages by the stream's delay (seconds).
 
 A batch is projected whole or not at all: any failure raises, and Lambda retries the same
 batch, which rewrites the same items (keys derive from the events, the messages and the
-batch's first sequence number), so no event is lost or listed twice."""
+batch's first sequence number; a retried batch's feed pages keep the position of the pages it
+wrote before: dal/feeds.py), so no event is lost or listed twice."""
 
 from __future__ import annotations
 
@@ -32,6 +33,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 )
 from pydantic import ValidationError
 
+from tenx_email import clock
 from tenx_email.dal import feeds, quotas
 from tenx_email.dal.items import MessageItem, RuleRunItem
 from tenx_email.dal.table import put_all
@@ -92,10 +94,19 @@ def project(records: Sequence[DynamoDBRecord]) -> int:
             if run is not None:
                 items.append(RuleRunItem.from_domain(run).to_item())
             usage[(stored.handle, quota_day(stored.created_at))] += len(stored.recipients)
-    for handle, events in by_handle.items():
-        items += feeds.feed_pages(handle, events, batch=first_sequence)
     # Whole items under keys of the projection's own making: writing one again changes nothing.
-    put_all(items)
+    # A handle's feed pages are written one after another (the first with everything else),
+    # so no reader sees a page before the pages ahead of it.
+    now = clock.now()
+    rounds: list[list[dict[str, Any]]] = [items]
+    for handle, events in by_handle.items():
+        position = feeds.next_position(feeds.feed_head(handle), first_sequence, now)
+        for n, page in enumerate(feeds.feed_pages(handle, events, first_sequence, position)):
+            if n == len(rounds):
+                rounds.append([])
+            rounds[n].append(page)
+    for written_together in rounds:
+        put_all(written_together)
     # Last, so that only a failure among the charges themselves can have a batch retried
     # after some of its charges; a charge names the batch (its first and last records), and
     # the usage item refuses the batch that charged it last.
