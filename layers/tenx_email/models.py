@@ -183,14 +183,16 @@ class MessageStatus(StrEnum):
 
 
 # QUEUED -> SENDING -> one outcome of the send (SENT, DENIED, FAILED, UNKNOWN) -> what SES
-# reports afterwards. DENIED, FAILED and UNKNOWN are final; SENT can still learn more.
+# reports afterwards. DENIED and FAILED are final. UNKNOWN (a send interrupted after SES may
+# have taken it) ranks with SENT: what SES reports later (a delivery, delay, bounce or
+# complaint) proves the send happened and moves it on, as it moves SENT.
 _STATUS_RANKS = {
     MessageStatus.QUEUED: 0,
     MessageStatus.SENDING: 1,
     MessageStatus.SENT: 2,
+    MessageStatus.UNKNOWN: 2,
     MessageStatus.DENIED: 9,
     MessageStatus.FAILED: 9,
-    MessageStatus.UNKNOWN: 9,
     MessageStatus.DELIVERY_DELAYED: 3,
     MessageStatus.DELIVERED: 4,
     MessageStatus.BOUNCED: 5,

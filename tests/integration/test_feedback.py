@@ -479,3 +479,51 @@ def test_an_event_for_a_recipient_already_as_far_brings_a_lagging_message_status
     assert failed == []
     assert stored(message).status is MessageStatus.DELIVERED
     assert sorted(e["type"] for e in events_of(message)) == ["DELIVERED", "SENT"]
+
+
+@pytest.mark.parametrize(
+    ("event_type", "detail", "moved_to"),
+    [
+        ("Delivery", {"delivery": {}}, MessageStatus.DELIVERED),
+        (
+            "DeliveryDelay",
+            {"deliveryDelay": {"delayType": "MailboxFull"}},
+            MessageStatus.DELIVERY_DELAYED,
+        ),
+        (
+            "Bounce",
+            {"bounce": {"bounceType": "Permanent", "bounceSubType": "General"}},
+            MessageStatus.BOUNCED,
+        ),
+        ("Complaint", {"complaint": {"complaintFeedbackType": "abuse"}}, MessageStatus.COMPLAINED),
+    ],
+)
+def test_an_unknown_recipient_is_moved_on_by_ses_reporting_what_became_of_the_send(
+    ses: SesSpy,
+    queue: str,
+    monkeypatch: pytest.MonkeyPatch,
+    event_type: str,
+    detail: dict[str, Any],
+    moved_to: MessageStatus,
+) -> None:
+    # Given a send that died after SES took it, and so was left UNKNOWN past the lease
+    message = queue_message("a@example.org")
+    event = enqueue(queue, job(message))
+    run_delivery_dying_after_ses(ses, event)
+    monkeypatch.setattr(clock, "_offset", delivery.LEASE + timedelta(seconds=1))
+    assert run_delivery(event) == []
+    unknown = stored(message)
+    assert (unknown.status, unknown.recipients[0].status) == (MessageStatus.UNKNOWN,) * 2
+
+    # When SES reports the email's fate, which proves it was sent
+    _, failed = run_feedback(ses_event(event_type, unknown, **detail))
+
+    # Then recipient and message move on, without the stale "unknown" reason, and the
+    # timeline tells both; still one SES call
+    assert failed == []
+    after = stored(message)
+    assert (after.status, after.recipients[0].status) == (moved_to, moved_to)
+    assert after.recipients[0].reason is None
+    assert after.status_reason is None
+    assert sorted(e["type"] for e in events_of(message)) == sorted(["UNKNOWN", moved_to.value])
+    assert len(ses.calls) == 1

@@ -248,15 +248,16 @@ def _recipient_update(
     event_id: str | None = None,
 ) -> dict[str, Any]:
     """An Update of recipient `index` of the message: `sets` are the recipient's attributes,
-    `also` more assignments (with their values in `values`); `{r}` in the condition and in
-    `also` stands for the recipient's path, `#event` for `event_id`."""
+    `also` more assignments (with their values in `values`), `remove` attributes to remove;
+    `{r}` in the condition, `also` and `remove` stands for the recipient's path, `#event` for
+    `event_id`."""
     path = f"#r[{index}]"
     assignments = [f"{path}.{name} = :set_{name.lstrip('#')}" for name in sets]
     expression = f"SET {', '.join([*assignments, 'updatedAt = :now'])}"
     if also:
         expression += f", {also.replace('{r}', path)}"
     if remove:
-        expression += f" REMOVE {path}.{remove}"
+        expression += f" REMOVE {remove.replace('{r}', path)}"
     return _request(
         message,
         expression,
@@ -322,7 +323,7 @@ def release(message: Message, index: int, claimed_at: datetime) -> bool:
         sets={"#s": MessageStatus.QUEUED.value},
         condition=condition,
         values=values,
-        remove="claimedAt",
+        remove="{r}.claimedAt",
     )
     return conditional(lambda: table().meta.client.update_item(**update))
 
@@ -441,8 +442,14 @@ def advance(
         message, index, condition, values, conclude, others_as_read=True
     )
     sets: dict[str, Any] = {"#s": status.value}
+    # An UNKNOWN recipient (and message) carries why it was unknown: moved on, that is stale.
+    removes = []
     if reason is not None:
         sets["reason"] = reason
+    else:
+        removes.append("{r}.reason")
+    if conclude is not None and conclude[1] is None:
+        removes.append("statusReason")
     # Keep the id delivery stored; fill it in when SES reported before delivery could.
     keep_id = "{r}.sesMessageId = if_not_exists({r}.sesMessageId, :ses_id)"
     append, new_event, entry = _append(event, index)
@@ -453,6 +460,7 @@ def advance(
         condition=_and(condition, new_event),
         values={**values, ":ses_id": ses_message_id, **entry},
         also=", ".join(assignment for assignment in (keep_id, append, also) if assignment),
+        remove=", ".join(removes),
         event_id=event.event_id,
     )
     moved = conditional(lambda: table().meta.client.update_item(**update))
@@ -465,9 +473,10 @@ def conclude(message: Message, status: MessageStatus, reason: str | None) -> boo
     outcome was derived from them)."""
     assignments, forward, values = _move_status((status, reason))
     others, as_read = _others_asitems_by_key(message, None)
+    stale_reason = " REMOVE statusReason" if reason is None else ""
     update = _request(
         message,
-        f"SET {assignments}, updatedAt = :now",
+        f"SET {assignments}, updatedAt = :now{stale_reason}",
         _and(others, forward),
         {**values, **as_read, ":now": _json(clock.now())},
     )
