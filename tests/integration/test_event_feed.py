@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import json
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,7 +26,6 @@ from tests.integration.conftest import MEMBERS
 from tests.integration.delivery_support import (
     HANDLE,
     SesSpy,
-    dynamodb_calls,
     enqueue,
     events_of,
     job,
@@ -310,11 +310,50 @@ def test_a_recipients_events_come_from_the_timelines_of_its_messages(
     for limit in ("1", "2"):
         assert every_event(recipient="ada@example.org", limit=limit) == mine
 
-    # And a page is the access check plus one Query of her messages
-    with dynamodb_calls() as calls:
+    # And a page is the access check, then one Query of her messages and one read of them
+    with dynamodb_operations() as operations:
         status, _ = listing(recipient="ada@example.org")
     assert status == 200
-    assert calls == {"BatchGetItem": 1, "Query": 1}
+    assert operations == ["BatchGetItem", "Query", "BatchGetItem"]
+
+
+def test_no_read_of_a_recipients_messages_happens_before_access_is_decided(
+    ses: SesSpy, queue: str, project_events: Callable[[], int]
+) -> None:
+    # Given acme's messages to a recipient, projected
+    message = queue_message("ada@example.org")
+    assert run_delivery(enqueue(queue, job(message))) == []
+    project_events()
+
+    # When another handle's operator asks acme's list for that recipient
+    with dynamodb_operations() as operations:
+        status, body = invoke(
+            "list_events",
+            {"handle": HANDLE},
+            sub="user_outsider",
+            query={"recipient": "ada@example.org"},
+        )
+
+    # Then it is refused after the access check's one read, which touched nothing but the
+    # handle and the caller's membership: no Query of acme's partition was made
+    assert (status, body["error"]) == (403, "forbidden")
+    assert operations == ["BatchGetItem"]
+
+
+@contextmanager
+def dynamodb_operations() -> Iterator[list[str]]:
+    """The table client's DynamoDB operations in the order made, while open."""
+    made: list[str] = []
+    client = table().meta.client
+
+    def note(event_name: str, **_: object) -> None:
+        made.append(event_name.rsplit(".", 1)[1])
+
+    client.meta.events.register("before-call.dynamodb", note)
+    try:
+        yield made
+    finally:
+        client.meta.events.unregister("before-call.dynamodb", note)
 
 
 def test_a_change_that_is_no_message_is_left_out_and_the_rest_projected(

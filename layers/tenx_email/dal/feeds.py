@@ -22,7 +22,7 @@ from boto3.dynamodb.conditions import Key as KeyCondition
 from tenx_email import ids, keys
 from tenx_email.dal import pagination
 from tenx_email.dal.items import EventFeedItem, MessageItem, RecipientMessageItem
-from tenx_email.dal.queries import Page, item_key, items_by_key, remembered_query
+from tenx_email.dal.queries import Page, item_key, items_by_key
 from tenx_email.dal.table import table
 from tenx_email.models import DeliveryEvent, Message
 
@@ -209,29 +209,6 @@ def list_events(
     )
 
 
-def _recipient_query(
-    handle_name: str, email: str, limit: int, next_token: str | None
-) -> tuple[dict[str, Any], Cursor | None]:
-    """One Query of the recipient's messages (oldest first), from the token's place; the
-    request remembers it, so the route's prefetch and the route make it once."""
-    handle_pk, prefix = keys.handle(handle_name)["PK"], keys.recipient_messages_prefix(email)
-    cursor = _cursor(next_token, handle_pk, prefix)
-    asked = f"recipient-messages|{handle_name}|{email}|{limit}|{next_token or ''}"
-    query = _query(handle_pk, prefix, prefix, cursor, limit)
-    return remembered_query(asked, query), cursor
-
-
-def recipient_message_keys(
-    handle_name: str, email: str, limit: int, next_token: str | None
-) -> list[keys.Key]:
-    """The messages a page of the recipient's events reads (for a route's prefetch)."""
-    response, _ = _recipient_query(handle_name, email, limit, next_token)
-    return [
-        keys.message(handle_name, RecipientMessageItem.from_item(item).message_id)
-        for item in response["Items"]
-    ]
-
-
 def list_recipient_events(
     handle_name: str,
     email: str,
@@ -242,11 +219,13 @@ def list_recipient_events(
     next_token: str | None,
 ) -> Page[DeliveryEvent]:
     """A recipient's events (`email` lowercased), message after message (oldest first), each
-    message's oldest first: a Query of the recipient's messages, then their items (read with
-    the access check when the route prefetched them). A token names a message and the last of
+    message's oldest first: a Query of the recipient's messages (PK=HANDLE#h, SK begins_with
+    RCPT#<email>#), then their items (BatchGetItem). A token names a message and the last of
     its events given out, so a message's events may span two pages. `since` and `purpose`
     filter: a page may hold fewer than `limit` events and still have a next one."""
-    response, cursor = _recipient_query(handle_name, email, limit, next_token)
+    handle_pk, prefix = keys.handle(handle_name)["PK"], keys.recipient_messages_prefix(email)
+    cursor = _cursor(next_token, handle_pk, prefix)
+    response = table().query(**_query(handle_pk, prefix, prefix, cursor, limit))
     pointers = [RecipientMessageItem.from_item(item) for item in response["Items"]]
     found = items_by_key(keys.message(handle_name, pointer.message_id) for pointer in pointers)
 

@@ -47,8 +47,6 @@ class Page(Generic[T]):
 @dataclass
 class _RequestReads:
     items: dict[ItemKey, dict[str, Any] | None] = field(default_factory=dict)
-    # Query responses by what was asked (`remembered_query`).
-    queries: dict[str, dict[str, Any]] = field(default_factory=dict)
     # Keys of `items` that an eventually consistent read remembered (`confirmed`).
     eventual: set[ItemKey] = field(default_factory=set)
     written: bool = False
@@ -76,7 +74,6 @@ def _forget_on_write(event_name: str = "", **_: Any) -> None:
     reads = _request_reads.get()
     if reads is not None and event_name.rsplit(".", 1)[-1] not in _READ_OPERATIONS:
         reads.items.clear()
-        reads.queries.clear()
         reads.eventual.clear()
         reads.written = True
 
@@ -151,19 +148,6 @@ def read_keys(
         else:
             reads.eventual.update(result)
     return result
-
-
-def remembered_query(asked: str, query: dict[str, Any]) -> dict[str, Any]:
-    """A Query's response, remembered in the request's read cache under `asked` (a name for
-    exactly what it asks), so a route's prefetch and the route itself make it once."""
-    reads = _request_reads.get()
-    if reads is not None and asked in reads.queries:
-        return reads.queries[asked]
-    response: dict[str, Any] = dict(table().query(**query))
-    if reads is not None and not reads.written:
-        _watch_writes()
-        reads.queries[asked] = response
-    return response
 
 
 def batch_get(wanted: list[keys.Key]) -> list[dict[str, Any]]:

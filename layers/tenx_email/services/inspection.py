@@ -9,7 +9,6 @@ from datetime import datetime
 from tenx_email import ids, keys
 from tenx_email.dal import feeds
 from tenx_email.dal import messages as store
-from tenx_email.dal.pagination import InvalidNextToken
 from tenx_email.dal.queries import Page
 from tenx_email.errors import EventFilterRequired, MessageNotFound
 from tenx_email.models import DeliveryEvent, HandleAccess, Message, MessageStatus, Purpose
@@ -45,22 +44,11 @@ def prefetch_message(handle_name: str, message_id: str | None) -> list[keys.Key]
 
 def prefetch_events(handle_name: str, query: Mapping[str, str]) -> list[keys.Key]:
     """What list_events reads for the access check to read along: the message of
-    `messageId`, or the messages of a page of `recipient`'s (found by the one Query the
-    route makes, before the access check: the route discards it if access is refused).
-    Nothing for parameters the route will refuse."""
+    `messageId`. A recipient's messages are found by a Query, which runs only once access is
+    decided (nothing of a handle's is read before that), so they are read after it."""
     if "messageId" in query:
         return prefetch_message(handle_name, query["messageId"])
-    recipient, limit = query.get("recipient", ""), query.get("limit", str(DEFAULT_PAGE_SIZE))
-    if not recipient or len(recipient) > MAX_RECIPIENT_LENGTH or not limit.isdigit():
-        return []
-    if not 1 <= int(limit) <= MAX_PAGE_SIZE:
-        return []
-    try:
-        return feeds.recipient_message_keys(
-            handle_name, recipient.lower(), int(limit), query.get("nextToken")
-        )
-    except InvalidNextToken:
-        return []
+    return []
 
 
 def list_messages(
