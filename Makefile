@@ -9,10 +9,11 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
 .PHONY: dev test lint typecheck unit synth deploy mail clean
 
-$(VENV)/.installed: requirements.txt requirements-dev.txt layers/requirements.txt
+$(VENV)/.installed: requirements.txt requirements-dev.txt layers/requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 	$(PY) -m pip install --quiet -r requirements-dev.txt
+	$(PY) -m pip install --quiet --no-deps --editable .
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

@@ -1,11 +1,12 @@
 """Operators' command: accounts, handles, memberships, campaigns and domains.
 
-    python -m tenx_email.admin --local create-handle --handle acme --account-id acc_demo
-    python -m tenx_email.admin --table tenx-email-prod --stage prod grant --handle acme \\
+    .venv/bin/tenx-admin --local create-handle --handle acme --account-id acc_demo
+    .venv/bin/tenx-admin --table tenx-email-prod --stage prod grant --handle acme \\
         --sub <user-sub> --role OPERATOR
 
-`--local` targets the running local stack (reads .local/stack.json); `--table` targets a
-deployed table with the caller's AWS credentials. Every change goes through the service layer,
+`--local` targets the running local stack (reads .local/stack.json, or stack.json in
+$LOCAL_STATE_DIR as the local stack does); `--table` targets a deployed table with the
+caller's AWS credentials. Every change goes through the service layer,
 with the same checks as the API, never as raw table writes.
 """
 
@@ -27,13 +28,16 @@ from tenx_email.models import HandleStatus
 from tenx_email.roles import Role
 from tenx_email.services import domains, quotas, tenancy
 
-DEFAULT_LOCAL_STATE = Path(".local/stack.json")
+# Where the local stack writes its state (devstack/state.py reads the same variable).
+LOCAL_STATE_DIR = "LOCAL_STATE_DIR"
+DEFAULT_LOCAL_STATE_DIR = ".local"
 
 
 def _target_environment(arguments: argparse.Namespace) -> dict[str, str]:
     """The environment variables that point the data layer at the chosen table."""
     if arguments.local:
-        state = json.loads(Path(arguments.local_state).read_text())["aws"]
+        state_dir = Path(os.environ.get(LOCAL_STATE_DIR) or DEFAULT_LOCAL_STATE_DIR)
+        state = json.loads((state_dir / "stack.json").read_text())["aws"]
         return {
             "AWS_ENDPOINT_URL": state["endpointUrl"],
             "AWS_DEFAULT_REGION": state["region"],
@@ -48,12 +52,11 @@ def _target_environment(arguments: argparse.Namespace) -> dict[str, str]:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m tenx_email.admin", description=__doc__)
+    parser = argparse.ArgumentParser(prog="tenx-admin", description=__doc__)
     target = parser.add_mutually_exclusive_group()
     target.add_argument("--local", action="store_true", help="the running local stack")
     target.add_argument("--table", help="a deployed table's name (uses your AWS credentials)")
     parser.add_argument("--stage", default="prod", help="the deployed stage (with --table)")
-    parser.add_argument("--local-state", default=str(DEFAULT_LOCAL_STATE), help=argparse.SUPPRESS)
     commands = parser.add_subparsers(dest="command", required=True)
 
     def command(name: str, help_text: str, *options: str) -> argparse.ArgumentParser:

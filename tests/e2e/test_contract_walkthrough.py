@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 import time
 from typing import Any
 
@@ -57,12 +56,8 @@ def register_test_campaign(stack: Stack) -> None:
     """Operators register campaigns with the admin command, here against the local stack."""
     subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "tenx_email.admin",
+            str(REPO / ".venv" / "bin" / "tenx-admin"),
             "--local",
-            "--local-state",
-            str(stack.state_file),
             "register-campaign",
             "--handle",
             "acme",
@@ -72,7 +67,7 @@ def register_test_campaign(stack: Stack) -> None:
             "Walkthrough",
         ],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": f"{REPO / 'layers'}"},
+        env={**os.environ, "LOCAL_STATE_DIR": str(stack.state_dir)},
         capture_output=True,
         check=False,
         timeout=60,

@@ -81,7 +81,11 @@ def test_creating_an_existing_account_or_handle_twice_is_refused(
     assert capsys.readouterr().err.count("already_exists") == 2
 
 
-def test_local_mode_points_at_the_local_stack_from_its_state_file(tmp_path: Path) -> None:
+def test_local_mode_points_at_the_local_stack_from_its_state_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given the local stack's state where LOCAL_STATE_DIR says, as the stack writes it
+    monkeypatch.setenv("LOCAL_STATE_DIR", str(tmp_path))
     state = tmp_path / "stack.json"
     aws = {
         "endpointUrl": "http://127.0.0.1:3001",
@@ -90,9 +94,7 @@ def test_local_mode_points_at_the_local_stack_from_its_state_file(tmp_path: Path
         "stage": "local",
     }
     state.write_text(json.dumps({"aws": aws}))
-    arguments = admin._parser().parse_args(
-        ["--local", "--local-state", str(state), "revoke", "--handle", "h", "--sub", "s"]
-    )
+    arguments = admin._parser().parse_args(["--local", "revoke", "--handle", "h", "--sub", "s"])
     environment = admin._target_environment(arguments)
     assert environment["AWS_ENDPOINT_URL"] == "http://127.0.0.1:3001"
     assert (environment["TABLE_NAME"], environment["STAGE"]) == ("t", "local")
