@@ -75,6 +75,7 @@ class LocalEnvironment:
             "AWS_DEFAULT_REGION": REGION,
             "STAGE": STAGE,
             "TABLE_NAME": self.table_name,
+            "TOKEN_KEYS_SECRET": resources.token_keys_secret_name(STAGE),
             "SES_REGION": REGION,
             "SES_CONFIGURATION_SET": resources.configuration_set_name(STAGE),
             "POWERTOOLS_SERVICE_NAME": "tenx-email",

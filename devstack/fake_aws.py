@@ -9,7 +9,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from devstack.environment import HOST, REGION, STAGE
-from devstack.resources import create_queue, create_table
+from devstack.resources import create_queue, create_table, create_token_keys
 from tenx_email import resources
 
 
@@ -46,6 +46,10 @@ def provision() -> dict[str, LocalQueue]:
     """Create what the CDK stack defines, from the same definitions; return the work queues
     by key."""
     create_table(boto3.client("dynamodb", region_name=REGION), resources.table_name(STAGE))
+    create_token_keys(
+        boto3.client("secretsmanager", region_name=REGION),
+        resources.token_keys_secret_name(STAGE),
+    )
     sqs = boto3.client("sqs", region_name=REGION)
     queues = {}
     for spec in resources.QUEUES:

@@ -8,9 +8,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from tenx_email import resources
+from tenx_email.adapters import token_keys
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
 
 
@@ -73,3 +75,9 @@ def create_queue(sqs: SQSClient, stage: str, spec: resources.QueueSpec) -> Queue
         },
     )["QueueUrl"]
     return QueueUrls(queue_url=queue_url, dead_letter_url=dead_letter_url)
+
+
+def create_token_keys(secrets: SecretsManagerClient, name: str) -> None:
+    """The secret of keys that seal client tokens, as the stack creates it: a random current
+    key and no previous one."""
+    secrets.create_secret(Name=name, SecretString=token_keys.initial_secret())

@@ -53,6 +53,7 @@ class EmailServiceStack(Stack):
             table=data.table,
             delivery_queue=queues.pairs["delivery"].queue,
             trigger_jobs_queue=trigger_jobs.queue,
+            token_keys=data.token_keys,
         )
         Consumers(
             self,

@@ -10,6 +10,7 @@ import pytest
 STAGE = "test"
 TABLE_NAME = "tenx-email-test"
 REGION = "us-east-1"
+TOKEN_KEYS_SECRET = "tenx-email-test-token-keys"
 
 
 @pytest.fixture(autouse=True)
@@ -22,6 +23,7 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("AWS_DEFAULT_REGION", REGION)
     monkeypatch.setenv("STAGE", STAGE)
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
+    monkeypatch.setenv("TOKEN_KEYS_SECRET", TOKEN_KEYS_SECRET)
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TenxEmailTest")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "tenx-email")
 
@@ -31,11 +33,15 @@ def aws() -> Iterator[None]:
     """moto in-process, with the stack's table created from the shared definitions."""
     from moto import mock_aws
 
-    from devstack.resources import create_table
+    from devstack.resources import create_table, create_token_keys
+    from tenx_email.adapters import token_keys
     from tenx_email.dal import table
 
     with mock_aws():
         create_table(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
+        create_token_keys(boto3.client("secretsmanager", region_name=REGION), TOKEN_KEYS_SECRET)
         table.reset()
+        token_keys.reset()
         yield
         table.reset()
+        token_keys.reset()

@@ -42,6 +42,7 @@ ACCOUNT_ID = "123456789012"  # moto's default account
 STAGE = "bench"
 TABLE_NAME = f"tenx-email-{STAGE}"
 CONFIGURATION_SET = f"tenx-email-{STAGE}"
+TOKEN_KEYS_SECRET = f"tenx-email-{STAGE}-token-keys"
 SCHEDULE_GROUP = f"tenx-email-{STAGE}-campaign-delays"
 JWT_ISSUER = "https://idp.bench.invalid/"
 JWT_AUDIENCE = "tenx-email-bench"
@@ -331,6 +332,7 @@ def _environment(jwks_url: str) -> dict[str, str]:
         "AWS_DEFAULT_REGION": REGION,
         "STAGE": STAGE,
         "TABLE_NAME": TABLE_NAME,
+        "TOKEN_KEYS_SECRET": TOKEN_KEYS_SECRET,
         "SES_REGION": REGION,
         "SES_CONFIGURATION_SET": CONFIGURATION_SET,
         "POWERTOOLS_SERVICE_NAME": "tenx-email",
@@ -548,10 +550,11 @@ class Scenario:
     def provision(self) -> None:
         import boto3
 
-        from devstack.resources import create_queue, create_table
+        from devstack.resources import create_queue, create_table, create_token_keys
         from tenx_email import resources
 
         create_table(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
+        create_token_keys(boto3.client("secretsmanager", region_name=REGION), TOKEN_KEYS_SECRET)
         for spec in (resources.DELIVERY_QUEUE, resources.TRIGGER_JOBS_QUEUE):
             urls = create_queue(self.sqs, STAGE, spec)
             self.queues[spec.key] = urls.queue_url

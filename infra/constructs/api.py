@@ -11,6 +11,7 @@ from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_logs as logs
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
@@ -102,9 +103,11 @@ class Api(Construct):
         table: dynamodb.Table,
         delivery_queue: sqs.IQueue,
         trigger_jobs_queue: sqs.IQueue,
+        token_keys: secretsmanager.ISecret,
     ) -> None:
         super().__init__(scope, construct_id)
         self._ses_region = config.ses_region
+        self._token_keys = token_keys
         # The queues a route may send to, by the route-table grant that allows it, with the
         # variable that tells the route where the queue is.
         self._queue_grants = {
@@ -188,16 +191,22 @@ class Api(Construct):
         queues = [
             self._queue_grants[grant] for grant in route.grants if grant in self._queue_grants
         ]
+        environment = {variable: queue.queue_url for variable, queue in queues}
+        reads_token_keys = Grant.TOKEN_KEYS_READ in route.grants
+        if reads_token_keys:
+            environment["TOKEN_KEYS_SECRET"] = self._token_keys.secret_name
         route_function = functions.create(
             self,
             _construct_id(route),
             module=route.handler_module,
             timeout=API_FUNCTION_TIMEOUT,
-            environment={variable: queue.queue_url for variable, queue in queues},
+            environment=environment,
         )
         _grant_ses(route_function.role, route, self._ses_region)
         for _, queue in queues:
             queue.grant_send_messages(route_function.function)
+        if reads_token_keys:
+            self._token_keys.grant_read(route_function.function)
         if route.read_only:
             table.grant_read_data(route_function.function)
         else:

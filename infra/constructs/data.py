@@ -1,12 +1,14 @@
-"""The single DynamoDB table, built from the shared TABLE spec."""
+"""The single DynamoDB table, built from the shared TABLE spec, and the secret of keys that
+seal the tokens clients hold."""
 
 from __future__ import annotations
 
-from aws_cdk import RemovalPolicy
+from aws_cdk import Acknowledgment, RemovalPolicy, Validations
 from aws_cdk import aws_dynamodb as dynamodb
+from aws_cdk import aws_secretsmanager as secretsmanager
 from constructs import Construct
 
-from tenx_email.resources import TABLE, table_name
+from tenx_email.resources import TABLE, table_name, token_keys_secret_name
 
 
 def _string_key(name: str) -> dynamodb.Attribute:
@@ -40,3 +42,26 @@ class Data(Construct):
                 sort_key=_string_key(index.sort_key),
                 projection_type=dynamodb.ProjectionType.ALL,
             )
+        self.token_keys = secretsmanager.Secret(
+            self,
+            "TokenKeys",
+            secret_name=token_keys_secret_name(stage),
+            description="Keys that seal page tokens (and later unsubscribe tokens)",
+            # {"current": <random>, "previous": null}: adapters/token_keys.py reads it.
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template='{"previous": null}',  # noqa: S106 (no secret in it)
+                generate_string_key="current",
+                password_length=64,
+                exclude_punctuation=True,
+            ),
+            # Tokens clients hold would stop opening if the keys went with the stack.
+            removal_policy=RemovalPolicy.RETAIN,
+        )
+        Validations.of(self.token_keys).acknowledge(
+            Acknowledgment(
+                id="AwsSolutions-SMG4",
+                reason="Rotated by the operators' command (tenx-admin rotate-token-keys), which "
+                "keeps the previous key for tokens already issued; a Secrets Manager rotation "
+                "Lambda would drop it.",
+            )
+        )

@@ -22,6 +22,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from tenx_email import resources
+from tenx_email.adapters import token_keys
 from tenx_email.dal import table
 from tenx_email.errors import DomainError
 from tenx_email.models import HandleStatus
@@ -45,9 +47,14 @@ def _target_environment(arguments: argparse.Namespace) -> dict[str, str]:
             "AWS_SECRET_ACCESS_KEY": "local",
             "TABLE_NAME": state["tableName"],
             "STAGE": state["stage"],
+            "TOKEN_KEYS_SECRET": resources.token_keys_secret_name(state["stage"]),
         }
     if arguments.table:
-        return {"TABLE_NAME": arguments.table, "STAGE": arguments.stage}
+        return {
+            "TABLE_NAME": arguments.table,
+            "STAGE": arguments.stage,
+            "TOKEN_KEYS_SECRET": resources.token_keys_secret_name(arguments.stage),
+        }
     return {}
 
 
@@ -78,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     command("set-quota", "set a handle's daily recipient limit", "handle").add_argument(
         "--daily-limit", required=True, type=int
     )
+    command(
+        "rotate-token-keys",
+        "make a new key for the tokens clients hold; tokens of the one before keep working",
+    )
     commands.choices["attach-domain"].add_argument("--region", default="us-east-1")
     return parser
 
@@ -104,6 +115,8 @@ def _run(arguments: argparse.Namespace) -> Any:
             "handle": arguments.handle,
             "dailyLimit": quotas.set_daily_limit(arguments.handle, arguments.daily_limit),
         },
+        # Says only that it happened: key material is never printed.
+        "rotate-token-keys": lambda: {"rotated": bool(token_keys.rotate())},
     }
     return actions[arguments.command]()
 
@@ -112,6 +125,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
     os.environ.update(_target_environment(arguments))
     table.reset()
+    token_keys.reset()
     try:
         result = _run(arguments)
     except DomainError as error:

@@ -124,3 +124,8 @@ def configuration_set_name(stage: str) -> str:
 
 def event_bus_name(stage: str) -> str:
     return f"tenx-email-{stage}-campaign-events"
+
+
+def token_keys_secret_name(stage: str) -> str:
+    """The Secrets Manager secret holding the keys that seal client tokens."""
+    return f"tenx-email-{stage}-token-keys"

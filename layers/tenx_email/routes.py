@@ -20,6 +20,8 @@ class Grant(StrEnum):
     SES_IDENTITY_WRITE = "ses-identity-write"
     DELIVERY_QUEUE_SEND = "delivery-queue-send"
     TRIGGER_JOBS_SEND = "trigger-jobs-send"
+    # Page tokens are sealed with the stage's token keys (sealed.py): lists that page read them.
+    TOKEN_KEYS_READ = "token-keys-read"  # noqa: S105 (a grant's name, not a secret)
 
 
 class Scope(StrEnum):
@@ -58,6 +60,7 @@ _SUPPRESSIONS = "/v2/handles/{handle}/email/suppressions"
 _CAMPAIGN = "/v2/handles/{handle}/campaigns/{campaignId}"
 _RULES = f"{_CAMPAIGN}/email-rules"
 _OPERATOR = Role.OPERATOR
+_PAGED = frozenset({Grant.TOKEN_KEYS_READ})
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -88,7 +91,7 @@ ROUTES: tuple[Route, ...] = (
     ),
     Route("list_senders", "GET", _SENDERS, _OPERATOR, read_only=True),
     Route("put_sender", "PUT", f"{_SENDERS}/{{senderId}}", _OPERATOR, read_only=False),
-    Route("list_templates", "GET", _TEMPLATES, _OPERATOR, read_only=True),
+    Route("list_templates", "GET", _TEMPLATES, _OPERATOR, read_only=True, grants=_PAGED),
     Route("create_template", "POST", _TEMPLATES, _OPERATOR, read_only=False),
     Route("get_template", "GET", f"{_TEMPLATES}/{{templateId}}", _OPERATOR, read_only=True),
     Route("update_template", "PUT", f"{_TEMPLATES}/{{templateId}}", _OPERATOR, read_only=False),
@@ -107,10 +110,17 @@ ROUTES: tuple[Route, ...] = (
         read_only=False,
         grants=frozenset({Grant.DELIVERY_QUEUE_SEND}),
     ),
-    Route("list_messages", "GET", _MESSAGES, _OPERATOR, read_only=True),
+    Route("list_messages", "GET", _MESSAGES, _OPERATOR, read_only=True, grants=_PAGED),
     Route("get_message", "GET", f"{_MESSAGES}/{{messageId}}", _OPERATOR, read_only=True),
-    Route("list_events", "GET", "/v2/handles/{handle}/email/events", _OPERATOR, read_only=True),
-    Route("list_suppressions", "GET", _SUPPRESSIONS, _OPERATOR, read_only=True),
+    Route(
+        "list_events",
+        "GET",
+        "/v2/handles/{handle}/email/events",
+        _OPERATOR,
+        read_only=True,
+        grants=_PAGED,
+    ),
+    Route("list_suppressions", "GET", _SUPPRESSIONS, _OPERATOR, read_only=True, grants=_PAGED),
     Route("put_suppression", "PUT", f"{_SUPPRESSIONS}/{{email}}", _OPERATOR, read_only=False),
     Route("delete_suppression", "DELETE", f"{_SUPPRESSIONS}/{{email}}", _OPERATOR, read_only=False),
     Route("get_quota", "GET", "/v2/handles/{handle}/email/quota", _OPERATOR, read_only=True),
@@ -119,7 +129,14 @@ ROUTES: tuple[Route, ...] = (
     Route("create_email_rule", "POST", _RULES, _OPERATOR, read_only=False),
     Route("update_email_rule", "PUT", f"{_RULES}/{{ruleId}}", _OPERATOR, read_only=False),
     Route("delete_email_rule", "DELETE", f"{_RULES}/{{ruleId}}", _OPERATOR, read_only=False),
-    Route("list_rule_runs", "GET", f"{_RULES}/{{ruleId}}/runs", _OPERATOR, read_only=True),
+    Route(
+        "list_rule_runs",
+        "GET",
+        f"{_RULES}/{{ruleId}}/runs",
+        _OPERATOR,
+        read_only=True,
+        grants=_PAGED,
+    ),
     Route(
         "capture_lead",
         "POST",

@@ -48,6 +48,12 @@ class TriggerSettings(EnvModel):
     scheduler_role_arn: str | None = None
 
 
+class TokenSettings(EnvModel):
+    """The secret holding the token keys (adapters/token_keys.py): its name or ARN."""
+
+    token_keys_secret: str = Field(min_length=1)
+
+
 def environment() -> dict[str, str]:
     return {name.lower(): value for name, value in os.environ.items()}
 
@@ -84,3 +90,8 @@ def sending_settings() -> SendingSettings:
 @cache
 def trigger_settings() -> TriggerSettings:
     return TriggerSettings.model_validate(environment())
+
+
+@cache
+def token_settings() -> TokenSettings:
+    return TokenSettings.model_validate(environment())

@@ -104,6 +104,8 @@ def expected_other_actions(route: Route) -> set[str]:
         expected |= {"ses:GetEmailIdentity", "ses:GetIdentityMailFromDomainAttributes"}
     if Grant.SES_IDENTITY_WRITE in route.grants:
         expected |= {"ses:CreateEmailIdentity", "ses:SetIdentityMailFromDomain"}
+    if Grant.TOKEN_KEYS_READ in route.grants:
+        expected |= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
     return expected
 
 
@@ -138,7 +140,9 @@ def test_route_role_reads_or_writes_the_table_as_the_route_table_says(
         if actions([statement]) & {"ses:GetEmailIdentity", "ses:CreateEmailIdentity"}:
             assert "identity/*" in json.dumps(statement["Resource"])
             scoped += 1
-    assert (scoped > 0) == bool(route.grants - {Grant.DELIVERY_QUEUE_SEND, Grant.TRIGGER_JOBS_SEND})
+    assert (scoped > 0) == bool(
+        route.grants - {Grant.DELIVERY_QUEUE_SEND, Grant.TRIGGER_JOBS_SEND, Grant.TOKEN_KEYS_READ}
+    )
     table_resources = {
         str(resource)
         for statement in statements
@@ -174,3 +178,24 @@ def test_only_routes_that_queue_mail_know_and_may_use_the_delivery_queue(
                 for resource in as_list(statement["Resource"])
             ]
             assert sqs_resources == [delivery_id]
+
+
+def test_only_routes_that_page_know_and_may_read_the_token_keys(template: dict[str, Any]) -> None:
+    # Given the token keys' secret (kept when the stack goes: tokens clients hold need it)
+    ((secret_id, secret),) = resources(template, "AWS::SecretsManager::Secret").items()
+    assert secret["Properties"]["Name"] == f"tenx-email-{STAGE}-token-keys"
+    assert secret["DeletionPolicy"] == "Retain"
+    for route in ROUTES:
+        props = functions_by_handler(template)[_handler(route)]["Properties"]
+        environment = props["Environment"]["Variables"]
+        pages = Grant.TOKEN_KEYS_READ in route.grants
+        # Then the secret is named exactly where the route table grants reading it
+        assert ("TOKEN_KEYS_SECRET" in environment) is pages, route.route_id
+        statements = role_statements(template, target(props["Role"]))
+        readers = [
+            target(resource)
+            for statement in statements
+            if "secretsmanager:GetSecretValue" in as_list(statement["Action"])
+            for resource in as_list(statement["Resource"])
+        ]
+        assert readers == ([secret_id] if pages else []), route.route_id

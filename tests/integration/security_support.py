@@ -39,10 +39,10 @@ import pytest
 from pydantic import BaseModel
 
 from devstack.pollers import sqs_event
-from devstack.resources import create_queue, create_table
+from devstack.resources import create_queue, create_table, create_token_keys
 from functions import deliver, trigger
 from tenx_email import resources
-from tenx_email.adapters import queues, ses_sending
+from tenx_email.adapters import queues, ses_sending, token_keys
 from tenx_email.dal import table as table_module
 from tenx_email.observability import metrics
 from tenx_email.roles import Role
@@ -64,6 +64,7 @@ REGION = "us-east-1"
 ACCOUNT = "123456789012"
 STAGE = "test"
 TABLE_NAME = "tenx-email-test"
+TOKEN_KEYS_SECRET = "tenx-email-test-token-keys"
 CONFIGURATION_SET = "tenx-email-test"
 SCHEDULE_GROUP = "tenx-email-test-campaign-delays"
 
@@ -548,6 +549,7 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "AWS_DEFAULT_REGION": REGION,
         "STAGE": STAGE,
         "TABLE_NAME": TABLE_NAME,
+        "TOKEN_KEYS_SECRET": TOKEN_KEYS_SECRET,
         "POWERTOOLS_METRICS_NAMESPACE": "TenxEmailTest",
         "POWERTOOLS_SERVICE_NAME": "tenx-email",
         "SES_REGION": REGION,
@@ -560,6 +562,7 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def _clear_caches() -> None:
     table_module.reset()
+    token_keys.reset()
     for settings in (delivery_settings, sending_settings, ses_settings, trigger_settings):
         settings.cache_clear()
 
@@ -575,6 +578,7 @@ def built_world(*, deliver: bool) -> Iterator[World]:
         monkeypatch.setattr(metrics, "namespace", "TenxEmailTest")
         _clear_caches()
         create_table(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
+        create_token_keys(boto3.client("secretsmanager", region_name=REGION), TOKEN_KEYS_SECRET)
         sqs = boto3.client("sqs", region_name=REGION)
         delivery = create_queue(sqs, STAGE, resources.DELIVERY_QUEUE)
         jobs = create_queue(sqs, STAGE, resources.TRIGGER_JOBS_QUEUE)

@@ -36,10 +36,10 @@ from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from moto import mock_aws
 
-from devstack.resources import create_queue, create_table
+from devstack.resources import create_queue, create_table, create_token_keys
 from functions import deliver, feedback, trigger
 from tenx_email import clock, keys, resources
-from tenx_email.adapters import ses_sending
+from tenx_email.adapters import ses_sending, token_keys
 from tenx_email.dal import domains as domain_store
 from tenx_email.dal import table as table_module
 from tenx_email.dal.items import EventFeedItem, MessageItem, SuppressionItem
@@ -54,7 +54,7 @@ from tenx_email.settings import (
     ses_settings,
     trigger_settings,
 )
-from tests.conftest import TABLE_NAME
+from tests.conftest import TABLE_NAME, TOKEN_KEYS_SECRET
 from tests.events import invoke
 from tests.integration.conftest import MEMBERS
 from tests.integration.delivery_support import (
@@ -279,6 +279,8 @@ class FaultInjection(RuleBasedStateMachine):
 
     def _build(self) -> None:
         create_table(_client("dynamodb"), TABLE_NAME)
+        create_token_keys(_client("secretsmanager"), TOKEN_KEYS_SECRET)
+        token_keys.reset()
         tenancy.create_account("acc_demo", "Acme Inc")
         tenancy.create_handle(HANDLE, "acc_demo")
         domains.attach_domain("acc_demo", "example.com", REGION)

@@ -2,8 +2,11 @@
 a nextToken (found from the route functions' signatures) and every list it can serve (its
 filters may query another partition or index), a forged token, a real token of another handle,
 a real token of another list of the same handle, a real token with extra keys and a token that
-is not base64 JSON all answer 400 invalid_next_token; the list's own token pages on (the
-control). docs/api.md, "Paging".
+is not one we sealed all answer 400 invalid_next_token; the list's own token pages on (the
+control). Tokens are sealed (encrypted and authenticated): nothing of the keys they hold can be
+read from them. The forgeries are tried twice: unsealed (what anyone can make) and sealed with
+the stage's own key (as if it had leaked), which the second guard, the key checks, refuses.
+docs/api.md, "Paging".
 """
 
 from __future__ import annotations
@@ -15,6 +18,8 @@ from typing import Any
 
 import pytest
 
+from tenx_email import sealed
+from tenx_email.dal.pagination import PAGE_TOKEN_PURPOSE
 from tests.integration import security_support as support
 from tests.integration.security_support import (
     GLOBEX_OWNER,
@@ -62,11 +67,19 @@ def globex_variant(world: World, name: str) -> ListVariant:
 
 
 def encode(key: Any) -> str:
+    """A token holding `key`, sealed with the stage's key (as only the service can)."""
+    return sealed.seal(PAGE_TOKEN_PURPOSE, json.dumps(key).encode())
+
+
+def unsealed(key: Any) -> str:
+    """A token holding `key` as anyone could make one: base64 JSON, unsealed."""
     return base64.urlsafe_b64encode(json.dumps(key).encode()).decode().rstrip("=")
 
 
 def decode(token: str) -> dict[str, Any]:
-    decoded: dict[str, Any] = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
+    payload = sealed.open_sealed(PAGE_TOKEN_PURPOSE, token)
+    assert payload is not None
+    decoded: dict[str, Any] = json.loads(payload)
     return decoded
 
 
@@ -96,24 +109,58 @@ def test_a_lists_own_token_gives_the_next_page(world: World, name: str) -> None:
 
 # --- forged and malformed tokens -----------------------------------------------------------------
 
-FORGED = {
+MALFORMED = {
     "not-base64": "%%%not-base64%%%",
-    "base64-not-json": base64.urlsafe_b64encode(b"not json at all").decode(),
-    "json-array": encode([["PK", "HANDLE#acme"]]),
-    "non-string-values": encode({"PK": {"S": "HANDLE#acme"}, "SK": 5}),
-    "empty-object": encode({}),
-    "member-item": encode({"PK": "HANDLE#acme", "SK": "MEMBER#user_owner"}),
-    "other-handle-template": encode({"PK": "HANDLE#globex", "SK": "TEMPLATE#tmpl_globex_welcome"}),
-    "user-index": encode({"GSI1PK": "USER#user_globex_owner", "GSI1SK": "HANDLE#globex"}),
     "too-long": "A" * 3000,
-    "invalid-utf8": base64.urlsafe_b64encode(b"\xff\xfe\xfd").decode(),
+    "too-short": "AAAA",
+}
+# What a forger would put in a token; each is tried unsealed and sealed.
+FORGED_CONTENT: dict[str, Any] = {
+    "not-json": b"not json at all",
+    "invalid-utf8": b"\xff\xfe\xfd",
+    "json-array": [["PK", "HANDLE#acme"]],
+    "non-string-values": {"PK": {"S": "HANDLE#acme"}, "SK": 5},
+    "empty-object": {},
+    "member-item": {"PK": "HANDLE#acme", "SK": "MEMBER#user_owner"},
+    "other-handle-template": {"PK": "HANDLE#globex", "SK": "TEMPLATE#tmpl_globex_welcome"},
+    "user-index": {"GSI1PK": "USER#user_globex_owner", "GSI1SK": "HANDLE#globex"},
 }
 
 
-@pytest.mark.parametrize("token", FORGED.values(), ids=FORGED.keys())
+@pytest.mark.parametrize("token", MALFORMED.values(), ids=MALFORMED.keys())
 @pytest.mark.parametrize("name", VARIANT_NAMES)
-def test_a_forged_or_malformed_token_is_refused(world: World, name: str, token: str) -> None:
+def test_a_malformed_token_is_refused(world: World, name: str, token: str) -> None:
     refused(world, variant(world, name), token)
+
+
+@pytest.mark.parametrize("sealing", ["unsealed", "sealed-with-the-stage-key"])
+@pytest.mark.parametrize("content", FORGED_CONTENT.values(), ids=FORGED_CONTENT.keys())
+@pytest.mark.parametrize("name", VARIANT_NAMES)
+def test_a_forged_token_is_refused(world: World, name: str, content: Any, sealing: str) -> None:
+    raw = content if isinstance(content, bytes) else json.dumps(content).encode()
+    if sealing == "unsealed":
+        token = base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    else:
+        token = sealed.seal(PAGE_TOKEN_PURPOSE, raw)
+    refused(world, variant(world, name), token)
+
+
+@pytest.mark.parametrize("name", VARIANT_NAMES)
+def test_a_token_is_opaque_and_any_change_to_it_is_refused(world: World, name: str) -> None:
+    token = token_of(variant(world, name), world.acme, OPERATOR)
+    key = decode(token)
+    # Nothing of the key it holds shows in it, however it is decoded
+    raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+    for value in key.values():
+        for part in value.split("#"):
+            if len(part) >= 6:
+                assert part.encode() not in raw
+                assert part not in token
+    # The same key unsealed (what tokens were before) is refused
+    refused(world, variant(world, name), unsealed(key))
+    # And a token with one character changed is refused
+    flipped = token[:-3] + ("B" if token[-3] != "B" else "C") + token[-2:]
+    refused(world, variant(world, name), flipped)
 
 
 # --- real tokens used elsewhere ------------------------------------------------------------------

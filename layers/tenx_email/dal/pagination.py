@@ -1,9 +1,11 @@
 """Opaque page tokens for list routes.
 
-A token is DynamoDB's LastEvaluatedKey, base64url-encoded. It needs no secret because it is
-checked before use: it must decode to string key attributes whose partition is the very one
-the request queries and whose sort key has the listed prefix, so a forged or foreign token
-can never start a query anywhere else (400 invalid_next_token).
+A token is DynamoDB's LastEvaluatedKey, sealed (sealed.py: encrypted and authenticated with the
+stage's token keys), so it shows nothing of the keys it holds (a recipient's or a suppressed
+address among them) and cannot be forged. It is also checked before use, as a second guard:
+it must hold string key attributes whose partition is the very one the request queries and
+whose sort key has the listed prefix, so a token of another list or handle can never start a
+query anywhere else (400 invalid_next_token).
 
 A list whose filters do not choose its partition (messages by status or purpose: one
 partition, a FilterExpression) binds them into its tokens as `filter.<name>` entries, checked
@@ -13,14 +15,15 @@ by another.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 from typing import Any
 
+from tenx_email import sealed
 from tenx_email.errors import DomainError
 
 MAX_TOKEN_LENGTH = 2048
+# Which key seals page tokens (sealed.py): a purpose, not a secret.
+PAGE_TOKEN_PURPOSE = "page-token"  # noqa: S105
 # Token entries that are no key attribute: the filters a token is bound to.
 _FILTER = "filter."
 
@@ -42,8 +45,9 @@ def encode(
     if not last_evaluated_key:
         return None
     token = {**last_evaluated_key, **_bound(scope)}
-    raw = json.dumps(token, separators=(",", ":"), sort_keys=True).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+    return sealed.seal(
+        PAGE_TOKEN_PURPOSE, json.dumps(token, separators=(",", ":"), sort_keys=True).encode()
+    )
 
 
 def decode(
@@ -62,9 +66,12 @@ def decode(
     refused = InvalidNextToken("nextToken is not a token this list gave out")
     if len(token) > MAX_TOKEN_LENGTH:
         raise refused
+    payload = sealed.open_sealed(PAGE_TOKEN_PURPOSE, token)
+    if payload is None:
+        raise refused
     try:
-        key = json.loads(base64.urlsafe_b64decode(token + "=" * (-len(token) % 4)))
-    except (binascii.Error, ValueError, UnicodeDecodeError) as error:
+        key = json.loads(payload)
+    except (ValueError, UnicodeDecodeError) as error:
         raise refused from error
     if not isinstance(key, dict) or not all(
         isinstance(name, str) and isinstance(value, str) for name, value in key.items()
