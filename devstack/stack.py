@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import threading
@@ -25,8 +26,9 @@ from devstack.local_api import local_endpoints
 from devstack.pollers import CONSUMERS, SqsPoller
 from devstack.scheduler import SchedulerEmulator
 from devstack.ses_events import LocalSesEvents
-from devstack.streams import StreamPoller, stream_arn, streams_client
+from devstack.streams import StreamPoller, stream_arn
 from tenx_email import resources
+from tenx_email.adapters.table_stream import streams_client
 from tenx_email.routes import ROUTES
 
 READY_TIMEOUT_SECONDS = 10
@@ -98,9 +100,15 @@ def _workers(
         boto3.client("dynamodb", region_name=REGION), resources.table_name(STAGE)
     )
     project = partial(lambdas.invoke, projection.module, timeout_seconds=projection.timeout_seconds)
-    workers.append(
-        StreamPoller(streams_client(REGION), table_stream, projection, project).run_until
-    )
+    dead_letters = sqs.get_queue_url(
+        QueueName=resources.stream_dead_letter_queue_name(STAGE, projection)
+    )["QueueUrl"]
+
+    def give_up(record: dict[str, Any]) -> None:
+        sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps(record))
+
+    poller = StreamPoller(streams_client(REGION), table_stream, projection, project, give_up)
+    workers.append(poller.run_until)
     return workers
 
 

@@ -1,8 +1,9 @@
 """A DynamoDB stream event source mapping, locally: reads every shard of the table's stream
 from its start, keeps the records the consumer's filter lets through (sort key prefix), and
 hands them to the consumer in batches, as Lambda's poller does. A batch whose consumer raises
-is retried as it was, up to the spec's retry attempts, then dropped with an error in the log
-(where Lambda would name it in the consumer's dead-letter queue)."""
+is retried as it was, up to the spec's retry attempts; then, as Lambda's on-failure
+destination does, its place in the stream (shard and first and last sequence numbers, not its
+records) goes to the consumer's dead-letter queue, from which an operator replays it."""
 
 from __future__ import annotations
 
@@ -10,12 +11,11 @@ import logging
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-import boto3
-from botocore.config import Config
-
+from tenx_email import clock
+from tenx_email.adapters.table_stream import lambda_record
 from tenx_email.resources import StreamConsumerSpec
 
 if TYPE_CHECKING:
@@ -26,25 +26,10 @@ if TYPE_CHECKING:
 # nonstop under load would keep the API routes waiting.
 POLL_SECONDS = 1.0
 Consumer = Callable[[dict[str, Any]], Any]
+# Where a batch the consumer gave up on goes: Lambda's on-failure record, as JSON.
+OnFailure = Callable[[dict[str, Any]], None]
 
 _log = logging.getLogger(__name__)
-
-
-def streams_client(region: str) -> DynamoDBStreamsClient:
-    # botocore would send stream calls to an account-specific endpoint
-    # (<account>.streams-ddb...), which moto does not answer.
-    config = Config(account_id_endpoint_mode="disabled")
-    return boto3.client("dynamodbstreams", region_name=region, config=config)
-
-
-def _lambda_record(record: dict[str, Any], arn: str) -> dict[str, Any]:
-    """A stream record as Lambda passes it: with the stream's ARN, and the creation time in
-    epoch seconds (boto3 parsed it into a datetime)."""
-    change = dict(record["dynamodb"])
-    created = change.get("ApproximateCreationDateTime")
-    if isinstance(created, datetime):
-        change["ApproximateCreationDateTime"] = int(created.timestamp())
-    return {**record, "dynamodb": change, "eventSourceARN": arn}
 
 
 def stream_arn(dynamodb: Any, table_name: str) -> str:
@@ -66,11 +51,13 @@ class StreamPoller:
         arn: str,
         spec: StreamConsumerSpec,
         consumer: Consumer,
+        on_failure: OnFailure | None = None,
     ) -> None:
         self._streams = streams
         self._arn = arn
         self._spec = spec
         self._consumer = consumer
+        self._on_failure = on_failure
         self._shards: dict[str, _Shard] = {}
 
     def _passes(self, record: dict[str, Any]) -> bool:
@@ -108,7 +95,7 @@ class StreamPoller:
                 break
             shard.after = records[-1]["dynamodb"]["SequenceNumber"]
             shard.pending += [
-                _lambda_record(dict(record), self._arn)
+                lambda_record(dict(record), self._arn)
                 for record in records
                 if self._passes(dict(record))
             ]
@@ -130,13 +117,42 @@ class StreamPoller:
                     _log.exception("the stream consumer failed; the batch will be retried")
                     continue
                 _log.error(
-                    "the stream consumer failed %s times; batch of shard %s dropped",
+                    "the stream consumer failed %s times; batch of shard %s given up on",
                     shard.attempts,
                     shard_id,
                 )
+                if self._on_failure is not None:
+                    self._on_failure(self._failure_record(shard_id, shard))
             taken += len(shard.pending)
             shard.pending, shard.attempts = [], 0
         return taken
+
+    def _failure_record(self, shard_id: str, shard: _Shard) -> dict[str, Any]:
+        """What Lambda's on-failure destination receives for a stream batch it gave up on."""
+        first, last = shard.pending[0]["dynamodb"], shard.pending[-1]["dynamodb"]
+
+        def arrival(change: dict[str, Any]) -> str:
+            return datetime.fromtimestamp(change["ApproximateCreationDateTime"], UTC).strftime(
+                "%Y-%m-%dT%H:%M:%SZ"
+            )
+
+        return {
+            "requestContext": {
+                "condition": "RetryAttemptsExhausted",
+                "approximateInvokeCount": shard.attempts,
+            },
+            "version": "1.0",
+            "timestamp": clock.iso(clock.now()),
+            "DDBStreamBatchInfo": {
+                "shardId": shard_id,
+                "startSequenceNumber": first["SequenceNumber"],
+                "endSequenceNumber": last["SequenceNumber"],
+                "approximateArrivalOfFirstRecord": arrival(first),
+                "approximateArrivalOfLastRecord": arrival(last),
+                "batchSize": len(shard.pending),
+                "streamArn": self._arn,
+            },
+        }
 
     def drain(self) -> int:
         """Poll until the stream has nothing new (tests); return how many records were taken."""

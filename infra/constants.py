@@ -8,8 +8,6 @@ from aws_cdk import Duration
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 
-from tenx_email.resources import StreamConsumerSpec
-
 REPO_ROOT = Path(__file__).resolve().parent.parent
 FUNCTIONS_DIR = REPO_ROOT / "functions"
 LAYERS_DIR = REPO_ROOT / "layers"
@@ -42,6 +40,11 @@ API_THROTTLE_BURST = 100
 # One message in a dead-letter queue already means a send or a trigger was given up on.
 DLQ_ALARM_THRESHOLD = 1
 DLQ_ALARM_PERIOD = Duration.minutes(5)
+# A stream consumer whose oldest record stays this old for this many periods (of
+# DLQ_ALARM_PERIOD) is failing or falling behind: the projection retries a batch for minutes
+# before giving up on it, and its feed and the days' usage lag as long.
+ITERATOR_AGE_ALARM_MINUTES = 10
+ITERATOR_AGE_ALARM_PERIODS = 3
 
 # --- Queue consumers (infra/constructs/consumers.py) ---
 DELIVERY_MODULE = "deliver"
@@ -64,12 +67,3 @@ EVENT_PROJECTION_TABLE_ACTIONS = (
 # A failed batch's place in the stream can be replayed only while the stream keeps it (24 hours),
 # but still says which changes were not consumed for as long as the work queues' DLQs keep theirs.
 STREAM_DLQ_RETENTION = Duration.days(14)
-
-
-def stream_consumer_key(spec: StreamConsumerSpec) -> str:
-    return spec.module.replace("_", "-")
-
-
-def stream_dead_letter_queue_name(stage: str, spec: StreamConsumerSpec) -> str:
-    """Named like the work queues' DLQs (tenx_email.resources.queue_name)."""
-    return f"{SERVICE_NAME}-{stage}-{stream_consumer_key(spec)}-dlq"

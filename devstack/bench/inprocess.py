@@ -940,8 +940,9 @@ class Scenario:
             DynamoDBRecord,
         )
 
-        from devstack.streams import StreamPoller, stream_arn, streams_client
+        from devstack.streams import StreamPoller, stream_arn
         from functions import project_events
+        from tenx_email.adapters.table_stream import streams_client
         from tenx_email.dal.feeds import recipient_messages
         from tenx_email.resources import EVENT_PROJECTION
         from tenx_email.services.projection import message_change

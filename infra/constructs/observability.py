@@ -1,5 +1,5 @@
-"""Alarms on every dead-letter queue (the work queues' and the stream consumers'), sent to an
-encrypted operator topic."""
+"""Alarms on every dead-letter queue (the work queues' and the stream consumers'), and on a
+stream consumer falling behind its stream, sent to an encrypted operator topic."""
 
 from __future__ import annotations
 
@@ -14,7 +14,12 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constants import DLQ_ALARM_PERIOD, DLQ_ALARM_THRESHOLD
+from infra.constants import (
+    DLQ_ALARM_PERIOD,
+    DLQ_ALARM_THRESHOLD,
+    ITERATOR_AGE_ALARM_MINUTES,
+    ITERATOR_AGE_ALARM_PERIODS,
+)
 from infra.constructs.queues import QueuePair
 from infra.constructs.streams import StreamConsumer
 
@@ -66,8 +71,31 @@ class Observability(Construct):
                 consumer.dead_letter_queue,
                 f"The {consumer.key} stream consumer gave up on a batch; each message names the "
                 "batch's shard and sequence numbers: replay them from the table stream while it "
-                "keeps them (24 hours).",
+                "keeps them (24 hours): tenx-admin replay-projection-dlq (docs/operations.md).",
             )
+            self._alarm_on_falling_behind(consumer)
+
+    def _alarm_on_falling_behind(self, consumer: StreamConsumer) -> None:
+        """The oldest record a consumer's batches hand over, staying old: it is failing and
+        retrying (its feed, runs and the days' usage stop moving), or cannot keep up. Past 24
+        hours the stream drops what it has not consumed."""
+        alarm = cloudwatch.Alarm(
+            self,
+            f"{consumer.key}-iterator-age",
+            alarm_description=(
+                f"The {consumer.key} stream consumer is more than "
+                f"{ITERATOR_AGE_ALARM_MINUTES} minutes behind the table's stream; see its logs. "
+                "The stream keeps records 24 hours."
+            ),
+            metric=consumer.function.metric(
+                "IteratorAge", period=DLQ_ALARM_PERIOD, statistic=cloudwatch.Stats.MAXIMUM
+            ),
+            threshold=ITERATOR_AGE_ALARM_MINUTES * 60 * 1000,
+            evaluation_periods=ITERATOR_AGE_ALARM_PERIODS,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)
 
     def _alarm_on_first_message(
         self, key: str, dead_letter_queue: sqs.IQueue, description: str

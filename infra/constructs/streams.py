@@ -13,13 +13,14 @@ from aws_cdk import aws_lambda_event_sources as event_sources
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from infra.constants import (
-    STREAM_DLQ_RETENTION,
+from infra.constants import STREAM_DLQ_RETENTION
+from infra.constructs.functions import FunctionFactory
+from tenx_email.resources import (
+    TABLE,
+    StreamConsumerSpec,
     stream_consumer_key,
     stream_dead_letter_queue_name,
 )
-from infra.constructs.functions import FunctionFactory
-from tenx_email.resources import TABLE, StreamConsumerSpec
 
 
 class StreamConsumer(Construct):

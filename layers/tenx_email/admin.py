@@ -14,9 +14,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +29,9 @@ from tenx_email.adapters import token_keys
 from tenx_email.dal import table
 from tenx_email.errors import DomainError
 from tenx_email.models import HandleStatus
+from tenx_email.observability import logger
 from tenx_email.roles import Role
-from tenx_email.services import domains, quotas, tenancy
+from tenx_email.services import domains, quotas, recovery, tenancy
 
 # Where the local stack writes its state (devstack/state.py reads the same variable).
 LOCAL_STATE_DIR = "LOCAL_STATE_DIR"
@@ -89,6 +92,13 @@ def _parser() -> argparse.ArgumentParser:
         "rotate-token-keys",
         "make a new key for the tokens clients hold; tokens of the one before keep working",
     )
+    command(
+        "replay-projection-dlq",
+        "project again the stream batches the event projection gave up on (within 24 hours)",
+    )
+    command(
+        "recount-usage", "recount a handle's usage of a UTC day from its stored messages", "handle"
+    ).add_argument("--day", required=True, help="YYYY-MM-DD")
     commands.choices["attach-domain"].add_argument("--region", default="us-east-1")
     return parser
 
@@ -117,12 +127,32 @@ def _run(arguments: argparse.Namespace) -> Any:
         },
         # Says only that it happened: key material is never printed.
         "rotate-token-keys": lambda: {"rotated": bool(token_keys.rotate())},
+        "replay-projection-dlq": lambda: asdict(
+            recovery.replay_projection_dead_letters(os.environ["STAGE"])
+        ),
+        "recount-usage": lambda: {
+            "handle": arguments.handle,
+            "day": arguments.day,
+            "used": recovery.recount_usage(arguments.handle, arguments.day),
+        },
     }
     return actions[arguments.command]()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     arguments = _parser().parse_args(argv)
+    # The services' log lines go to stderr while it runs, so stdout holds only the result.
+    handler = logger.registered_handler
+    if not isinstance(handler, logging.StreamHandler):
+        return _main(arguments)
+    logs_went_to = handler.setStream(sys.stderr)
+    try:
+        return _main(arguments)
+    finally:
+        handler.setStream(logs_went_to or sys.stdout)
+
+
+def _main(arguments: argparse.Namespace) -> int:
     os.environ.update(_target_environment(arguments))
     table.reset()
     token_keys.reset()

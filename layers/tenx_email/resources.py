@@ -57,6 +57,16 @@ class StreamConsumerSpec:
 EVENT_PROJECTION = StreamConsumerSpec(module="project_events", sort_key_prefix="MSG#")
 
 
+def stream_consumer_key(spec: StreamConsumerSpec) -> str:
+    return spec.module.replace("_", "-")
+
+
+def stream_dead_letter_queue_name(stage: str, spec: StreamConsumerSpec) -> str:
+    """Where a stream consumer's event source puts the batches it gave up on (named like the
+    work queues' DLQs, `queue_name`)."""
+    return f"tenx-email-{stage}-{stream_consumer_key(spec)}-dlq"
+
+
 @dataclass(frozen=True)
 class QueueSpec:
     """A work queue and its dead-letter queue.

@@ -6,7 +6,6 @@ from typing import Any
 
 import pytest
 
-from infra.constants import stream_dead_letter_queue_name
 from tenx_email.resources import (
     EVENT_PROJECTION,
     QUEUES,
@@ -15,6 +14,7 @@ from tenx_email.resources import (
     event_bus_name,
     queue_name,
     schedule_group_name,
+    stream_dead_letter_queue_name,
 )
 from tests.infra.cfn import actions, as_list, one, resources, role_statements, target
 from tests.infra.conftest import STAGE
@@ -128,6 +128,28 @@ def test_every_dead_letter_queue_alarms_on_its_first_message(template: dict[str,
         assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
         assert [target(action) for action in alarm["AlarmActions"]] == [topic_id]
     assert watched == dlq_ids
+
+
+def test_the_event_projection_alarms_when_it_falls_behind_its_stream(
+    template: dict[str, Any],
+) -> None:
+    # Given the projection's function and the alarm topic
+    topic_id, _ = one(template, "AWS::SNS::Topic")
+    (projection_id,) = [
+        function_id
+        for function_id, function in resources(template, "AWS::Lambda::Function").items()
+        if function["Properties"]["Handler"] == f"{EVENT_PROJECTION.module}.handler"
+    ]
+    alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
+    # Then one alarm watches its iterator age: over 10 minutes for 15, to the topic
+    (alarm,) = [alarm for alarm in alarms if alarm["MetricName"] == "IteratorAge"]
+    assert alarm["Namespace"] == "AWS/Lambda"
+    (dimension,) = alarm["Dimensions"]
+    assert (dimension["Name"], target(dimension["Value"])) == ("FunctionName", projection_id)
+    assert alarm["Statistic"] == "Maximum"
+    assert alarm["Threshold"] == 10 * 60 * 1000
+    assert alarm["EvaluationPeriods"] * alarm["Period"] == 15 * 60
+    assert [target(action) for action in alarm["AlarmActions"]] == [topic_id]
 
 
 def test_alarm_topic_is_encrypted_and_ssl_only(template: dict[str, Any]) -> None:

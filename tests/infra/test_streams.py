@@ -8,9 +8,8 @@ from typing import Any
 
 import pytest
 
-from infra.constants import stream_dead_letter_queue_name
 from tenx_email import keys
-from tenx_email.resources import EVENT_PROJECTION
+from tenx_email.resources import EVENT_PROJECTION, stream_dead_letter_queue_name
 from tests.infra.cfn import (
     as_list,
     one,

@@ -318,17 +318,24 @@ def once_before(operation: str, action: Callable[[], None]) -> None:
 def event_projection() -> Callable[[], int]:
     """The event projection's stream event source on this moto, run on demand: each call hands
     what the table's stream holds to the real handler, batch after batch (message items'
-    changes only); returns the records taken."""
-    from devstack.streams import StreamPoller, stream_arn, streams_client
+    changes only), and puts a batch it gave up on on the projection's dead-letter queue;
+    returns the records taken."""
+    from devstack.streams import StreamPoller, stream_arn
     from functions import project_events
-    from tenx_email.resources import EVENT_PROJECTION
+    from tenx_email.adapters.table_stream import streams_client
+    from tenx_email.resources import EVENT_PROJECTION, stream_dead_letter_queue_name
     from tests.conftest import TABLE_NAME
     from tests.events import FakeLambdaContext
 
+    sqs = boto3.client("sqs", region_name=REGION)
+    dead_letters = sqs.create_queue(
+        QueueName=stream_dead_letter_queue_name(STAGE, EVENT_PROJECTION)
+    )["QueueUrl"]
     poller = StreamPoller(
         streams_client(REGION),
         stream_arn(boto3.client("dynamodb", region_name=REGION), TABLE_NAME),
         EVENT_PROJECTION,
         lambda event: project_events.handler(event, FakeLambdaContext()),
+        lambda failed: sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps(failed)),
     )
     return poller.drain

@@ -69,6 +69,31 @@ def next_position(head: FeedHead | None, batch: str, now: datetime) -> str:
     return ids.ulid_time_prefix(max(now, after_head))
 
 
+def listed_by_batch(handle_name: str, batch: str, since: datetime, until: datetime) -> set[str]:
+    """The ids of the events that stream batch `batch` put in the handle's feed while it was
+    being tried (pages positioned between `since` and `until`: PK=HANDLE#h, SK between
+    EVFEED#<since> and EVFEED#<until>, consistent, paged), for a replay of it."""
+    handle_pk = keys.handle(handle_name)["PK"]
+    query: dict[str, Any] = {
+        "KeyConditionExpression": KeyCondition(keys.PK).eq(handle_pk)
+        & KeyCondition(keys.SK).between(
+            keys.EVENT_FEED_PREFIX + ids.ulid_time_prefix(since),
+            keys.EVENT_FEED_PREFIX + ids.ulid_time_prefix(until) + "\uffff",
+        ),
+        "ConsistentRead": True,
+    }
+    listed: set[str] = set()
+    while True:
+        response = table().query(**query)
+        for item in response["Items"]:
+            page = EventFeedItem.from_item(item)
+            if keys.event_feed_position(page.sk)[1] == batch:
+                listed |= {event.id for event in page.events}
+        if "LastEvaluatedKey" not in response:
+            return listed
+        query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
 def feed_pages(
     handle_name: str, events: Sequence[DeliveryEvent], batch: str, position: str
 ) -> list[dict[str, Any]]:

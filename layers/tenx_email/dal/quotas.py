@@ -3,7 +3,13 @@
 
 from __future__ import annotations
 
-from tenx_email import keys
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from boto3.dynamodb.conditions import Attr
+from boto3.dynamodb.conditions import Key as KeyCondition
+
+from tenx_email import ids, keys
 from tenx_email.dal.items import QuotaItem, UsageItem
 from tenx_email.dal.queries import batch_get
 from tenx_email.dal.table import conditional, table
@@ -47,4 +53,46 @@ def charge(handle_name: str, day: str, recipients: int, batch: str, expires_at: 
                 ":batch": batch,
             },
         )
+    )
+
+
+def recipients_stored_on(
+    handle_name: str, day: str, day_start: datetime, lookback: timedelta
+) -> int:
+    """Recipients of the handle's messages created on `day` (YYYY-MM-DD, starting at
+    `day_start`), counted from the messages themselves: PK=HANDLE#h, SK between
+    MSG#msg_<day_start - lookback> and MSG#msg_<day's end>, filter createdAt on the day,
+    paged. A message id's time is when it was made, or for a rule message the campaign
+    event's, which a delayed rule's message follows by up to `lookback`."""
+    handle_pk = keys.handle(handle_name)["PK"]
+    first = ids.ulid_time_prefix(day_start - lookback).lower()
+    last = ids.ulid_time_prefix(day_start + timedelta(days=1)).lower()
+    query: dict[str, Any] = {
+        "KeyConditionExpression": KeyCondition(keys.PK).eq(handle_pk)
+        & KeyCondition(keys.SK).between(
+            f"{keys.MESSAGE_PREFIX}msg_{first}", f"{keys.MESSAGE_PREFIX}msg_{last}"
+        ),
+        "FilterExpression": Attr("createdAt").begins_with(day),
+        "ProjectionExpression": "recipients",
+        "ConsistentRead": True,
+    }
+    counted = 0
+    while True:
+        response = table().query(**query)
+        counted += sum(len(cast(list[Any], item["recipients"])) for item in response["Items"])
+        if "LastEvaluatedKey" not in response:
+            return counted
+        query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+
+
+def set_usage(handle_name: str, day: str, used: int, expires_at: int) -> None:
+    """Set the day's usage to `used` (an operator's recount), keeping the charge guard."""
+    table().update_item(
+        Key=keys.usage(handle_name, day),
+        UpdateExpression="SET used = :n, entity = :entity, expiresAt = :expires",
+        ExpressionAttributeValues={
+            ":n": used,
+            ":entity": UsageItem.entity_type,
+            ":expires": expires_at,
+        },
     )

@@ -21,7 +21,7 @@ wrote before: dal/feeds.py), so no event is lost or listed twice."""
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -65,10 +65,28 @@ def message_change(record: DynamoDBRecord) -> MessageChange:
     )
 
 
-def project(records: Sequence[DynamoDBRecord]) -> int:
+@dataclass(frozen=True)
+class Replay:
+    """An operator's replay of a batch the projection gave up on (services/recovery.py). Its
+    failed attempts may have written some of its feed pages, which pollers may have read, and
+    later batches' pages since: the events already listed (`listed`, by handle) are left out
+    rather than listed twice. Its usage is not charged (whether its attempts charged is not
+    known): the replay recomputes the days it touches from the stored messages."""
+
+    listed: Callable[[str], set[str]]
+
+
+@dataclass(frozen=True)
+class Projected:
+    events: int
+    # (handle, day) of the messages the batch stored: the days' usage it charged.
+    days: frozenset[tuple[str, str]]
+
+
+def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> Projected:
     """Write the batch's new events to their handles' feeds, its new messages under their
     recipients and, for rule messages, their rules' MESSAGE_CREATED runs; then charge the new
-    messages' recipients to their days' usage. Returns how many events."""
+    messages' recipients to their days' usage (not in a replay)."""
     by_handle: dict[str, list[DeliveryEvent]] = {}
     items: list[dict[str, Any]] = []
     usage: Counter[tuple[str, str]] = Counter()  # (handle, day) -> recipients
@@ -99,7 +117,11 @@ def project(records: Sequence[DynamoDBRecord]) -> int:
     # so no reader sees a page before the pages ahead of it.
     now = clock.now()
     rounds: list[list[dict[str, Any]]] = [items]
-    for handle, events in by_handle.items():
+    for handle, all_events in by_handle.items():
+        listed = replay.listed(handle) if replay else set()
+        events = [event for event in all_events if event.event_id not in listed]
+        if not events:
+            continue
         position = feeds.next_position(feeds.feed_head(handle), first_sequence, now)
         for n, page in enumerate(feeds.feed_pages(handle, events, first_sequence, position)):
             if n == len(rounds):
@@ -111,10 +133,15 @@ def project(records: Sequence[DynamoDBRecord]) -> int:
     # after some of its charges; a charge names the batch (its first and last records), and
     # the usage item refuses the batch that charged it last.
     batch = f"{first_sequence}-{sequences[-1]}" if sequences else ""
-    for (handle, day), recipients in usage.items():
-        expires_at = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC) + USAGE_RETENTION
-        quotas.charge(handle, day, recipients, batch, int(expires_at.timestamp()))
+    for (handle, day), recipients in usage.items() if replay is None else ():
+        quotas.charge(handle, day, recipients, batch, usage_expiry(day))
     projected = sum(len(events) for events in by_handle.values())
     metrics.add_metric(name="EventsProjected", unit=MetricUnit.Count, value=projected)
     logger.info("events projected", extra={"events": projected, "handles": len(by_handle)})
-    return projected
+    return Projected(events=projected, days=frozenset(usage))
+
+
+def usage_expiry(day: str) -> int:
+    """When a day's usage item expires (epoch seconds)."""
+    expires_at = datetime.strptime(day, "%Y-%m-%d").replace(tzinfo=UTC) + USAGE_RETENTION
+    return int(expires_at.timestamp())
