@@ -4,6 +4,7 @@ and the developer's controls under /_local (no auth: the stack listens on 127.0.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -31,10 +32,10 @@ def _invalid(message: str) -> Response:
 def local_endpoints(
     idp: LocalIdentityProvider, scheduler: SchedulerEmulator, aws_endpoint: str
 ) -> dict[tuple[str, str], LocalHandler]:
-    def jwks(_: Request) -> Response:
+    def jwks(_: Request, __: Mapping[str, str]) -> Response:
         return _json(idp.jwks())
 
-    def advance_clock(request: Request) -> Response:
+    def advance_clock(request: Request, _: Mapping[str, str]) -> Response:
         # force: `curl -d` sends its JSON as a form, and this endpoint is for curl.
         body = request.get_json(force=True, silent=True)
         minutes = body.get("minutes") if isinstance(body, dict) else None
@@ -49,7 +50,7 @@ def local_endpoints(
         now, fired = scheduler.advance(timedelta(minutes=minutes))
         return _json({"now": clock.iso(now), "fired": fired})
 
-    def sent_mail(request: Request) -> Response:
+    def sent_mail(request: Request, _: Mapping[str, str]) -> Response:
         messages = mail.sent_mail(aws_endpoint)
         if request.args.get("format") == "json":
             return Response(mail.as_json(messages), content_type="application/json")
