@@ -1,5 +1,6 @@
 """Endpoints only the local stack has, served beside the API: the identity provider's JWKS
-and the developer's controls under /_local (no auth: the stack listens on 127.0.0.1 only)."""
+and the developer's controls and views under /_local (no auth: the stack listens on
+127.0.0.1 only)."""
 
 from __future__ import annotations
 
@@ -8,13 +9,20 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
+import boto3
+from botocore.exceptions import ClientError
 from werkzeug.wrappers import Request, Response
 
 from devstack import mail
+from devstack.environment import REGION
 from devstack.gateway import LocalHandler
 from devstack.idp import LocalIdentityProvider
+from devstack.local_ses import LocalSes
 from devstack.scheduler import SchedulerEmulator
+from devstack.ses_identities import dkim_tokens
 from tenx_email import clock
+from tenx_email.errors import InvalidInput
+from tenx_email.services.domains import normalize_domain, required_dns_records
 
 # Twice the longest delay a campaign rule may have (43200 minutes, 30 days), so one call can
 # carry any delayed send past its due time.
@@ -30,8 +38,11 @@ def _invalid(message: str) -> Response:
 
 
 def local_endpoints(
-    idp: LocalIdentityProvider, scheduler: SchedulerEmulator, aws_endpoint: str
+    idp: LocalIdentityProvider, scheduler: SchedulerEmulator, local_ses: LocalSes, aws_endpoint: str
 ) -> dict[tuple[str, str], LocalHandler]:
+    sesv2 = boto3.client("sesv2", region_name=REGION)
+    ses = boto3.client("ses", region_name=REGION)
+
     def jwks(_: Request, __: Mapping[str, str]) -> Response:
         return _json(idp.jwks())
 
@@ -50,6 +61,31 @@ def local_endpoints(
         now, fired = scheduler.advance(timedelta(minutes=minutes))
         return _json({"now": clock.iso(now), "fired": fired})
 
+    def publish_dns(_: Request, path: Mapping[str, str]) -> Response:
+        try:
+            domain = normalize_domain(path["domain"])
+            sesv2.get_email_identity(EmailIdentity=domain)
+        except InvalidInput:
+            return _invalid(f"not a domain name: {path['domain']!r}")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "NotFoundException":
+                raise
+            message = f"SES has no identity {domain}: attach it first (PUT /v2/account/domains/…)"
+            return _json({"error": "not_found", "message": message}, status=404)
+        local_ses.dns.publish(domain)
+        mail_from = ses.get_identity_mail_from_domain_attributes(Identities=[domain])
+        mail_from_domain = mail_from["MailFromDomainAttributes"][domain].get("MailFromDomain")
+        records = required_dns_records(
+            domain, REGION, mail_from_domain or f"bounce.{domain}", tuple(dkim_tokens(domain))
+        )
+        return _json(
+            {
+                "domain": domain,
+                "published": [record.model_dump() for record in records],
+                "next": f"POST /v2/account/domains/{domain}/email-identity/reconcile",
+            }
+        )
+
     def sent_mail(request: Request, _: Mapping[str, str]) -> Response:
         messages = mail.sent_mail(aws_endpoint)
         if request.args.get("format") == "json":
@@ -59,5 +95,6 @@ def local_endpoints(
     return {
         ("GET", "/.well-known/jwks.json"): jwks,
         ("POST", "/_local/clock/advance"): advance_clock,
+        ("POST", "/_local/dns/{domain}/publish"): publish_dns,
         ("GET", "/_local/mail"): sent_mail,
     }

@@ -23,13 +23,14 @@ USERS = {
 
 
 def seed_demo() -> None:
+    """Needs DOMAIN's DNS records published (the local stack publishes them first)."""
     tenancy.create_account("acc_demo", "Acme Inc")
     tenancy.create_account("acc_globex", "Globex")
     tenancy.create_handle(HANDLE, "acc_demo")
     tenancy.create_handle(OUTSIDE_HANDLE, "acc_globex")
     identity = domains.attach_domain("acc_demo", DOMAIN, REGION)
     if identity.status is not IdentityStatus.READY:
-        raise RuntimeError(f"{DOMAIN} is {identity.status} on moto; the demo needs it READY")
+        raise RuntimeError(f"{DOMAIN} is {identity.status}; the demo needs it READY")
     tenancy.register_campaign(HANDLE, CAMPAIGN_ID, "Welcome")
     for role in (Role.OWNER, Role.OPERATOR, Role.CREATOR):
         tenancy.grant_membership(HANDLE, USERS[role.value], role)

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import boto3
 import pytest
 
+from devstack.local_ses import LocalSes
 from devstack.resources import create_queue
 from devstack.ses_events import LocalSesEvents
 from functions import feedback
@@ -35,12 +36,12 @@ queue = support.queue
 @pytest.fixture
 def feedback_queue(ses: SesSpy) -> Iterator[str]:
     url = create_queue(boto3.client("sqs"), STAGE, resources.FEEDBACK_QUEUE).queue_url
-    local_events = LocalSesEvents(boto3.client("sqs", region_name=REGION), url)
-    local_events.install()
-    # The hook applies to clients created after it, as the adapter's is in the local stack.
+    local_ses = LocalSes(LocalSesEvents(boto3.client("sqs", region_name=REGION), url))
+    local_ses.install()
+    # The hooks apply to clients created after them, as the adapter's is in the local stack.
     ses.real = boto3.client("sesv2", region_name=REGION)
     yield url
-    local_events.uninstall()
+    local_ses.uninstall()
 
 
 def test_a_local_send_comes_back_as_a_delivery_event(
