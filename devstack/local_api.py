@@ -5,15 +5,18 @@ and the developer's controls and views under /_local (no auth: the stack listens
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
 from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
 import boto3
 from botocore.exceptions import ClientError
 from werkzeug.wrappers import Request, Response
 
-from devstack import mail
+from devstack import mail, mail_page, seed
 from devstack.environment import REGION
 from devstack.gateway import LocalHandler
 from devstack.idp import LocalIdentityProvider
@@ -27,6 +30,7 @@ from tenx_email.services.domains import normalize_domain, required_dns_records
 # Twice the longest delay a campaign rule may have (43200 minutes, 30 days), so one call can
 # carry any delayed send past its due time.
 MAX_ADVANCE_MINUTES = 2 * 43200
+API_TIMEOUT_SECONDS = 10
 
 
 def _json(document: Any, status: int = 200) -> Response:
@@ -37,8 +41,31 @@ def _invalid(message: str) -> Response:
     return _json({"error": "invalid_request", "message": message}, status=400)
 
 
+def _html(page: str, status: int = 200) -> Response:
+    response = Response(page, status=status, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = mail_page.CONTENT_SECURITY_POLICY
+    return response
+
+
+def _get_message(api_base: str, token: str, handle: str, message_id: str) -> tuple[int, Any]:
+    """The get_message route's answer, through the local gateway like any client's call."""
+    path = f"/v2/handles/{quote(handle, safe='')}/email/messages/{quote(message_id, safe='')}"
+    request = urllib.request.Request(  # noqa: S310 (our own http:// URL)
+        api_base + path, headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=API_TIMEOUT_SECONDS) as answer:  # noqa: S310
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
 def local_endpoints(
-    idp: LocalIdentityProvider, scheduler: SchedulerEmulator, local_ses: LocalSes, aws_endpoint: str
+    idp: LocalIdentityProvider,
+    scheduler: SchedulerEmulator,
+    local_ses: LocalSes,
+    api_base: str,
+    aws_endpoint: str,
 ) -> dict[tuple[str, str], LocalHandler]:
     sesv2 = boto3.client("sesv2", region_name=REGION)
     ses = boto3.client("ses", region_name=REGION)
@@ -87,14 +114,27 @@ def local_endpoints(
         )
 
     def sent_mail(request: Request, _: Mapping[str, str]) -> Response:
-        messages = mail.sent_mail(aws_endpoint)
+        messages = mail.sent_mail(aws_endpoint, local_ses.outbox)
         if request.args.get("format") == "json":
             return Response(mail.as_json(messages), content_type="application/json")
-        return Response(mail.as_html(messages), content_type="text/html; charset=utf-8")
+        return _html(mail_page.mail_list(messages))
+
+    def message_timeline(_: Request, path: Mapping[str, str]) -> Response:
+        handle, message_id = path["handle"], path["messageId"]
+        reader = seed.READERS.get(handle)
+        if reader is None:
+            reason = "no demo user is a member of this handle; read it with the API"
+            return _html(mail_page.message_unavailable(handle, message_id, reason), 404)
+        status, answer = _get_message(api_base, idp.mint(reader), handle, message_id)
+        if status != 200:
+            reason = f"the API answered {status} {answer.get('error', '')}"
+            return _html(mail_page.message_unavailable(handle, message_id, reason), status)
+        return _html(mail_page.message_timeline(answer["message"]))
 
     return {
         ("GET", "/.well-known/jwks.json"): jwks,
         ("POST", "/_local/clock/advance"): advance_clock,
         ("POST", "/_local/dns/{domain}/publish"): publish_dns,
-        ("GET", "/_local/mail"): sent_mail,
+        ("GET", mail_page.MAIL_PATH): sent_mail,
+        ("GET", mail_page.MESSAGE_PATH): message_timeline,
     }

@@ -6,7 +6,8 @@ runs unchanged and meets, at the boto3 boundary, the answers SES would give.
 
   - sesv2 GetEmailIdentity and ses GetIdentityMailFromDomainAttributes: a domain stays
     unverified until its DNS records are published locally (`ses_identities`);
-  - sesv2 SendEmail: the events SES would publish for it go to the feedback queue
+  - sesv2 SendEmail: the request is kept for the mail viewer (`outbox`), and the events SES
+    would publish for it, mailbox simulator included, go to the feedback queue
     (`ses_events`).
 
 The local stack installs it before anything creates an SES client, and its tests install the
@@ -20,6 +21,7 @@ from typing import Any
 
 import boto3
 
+from devstack.outbox import Outbox
 from devstack.ses_events import LocalSesEvents
 from devstack.ses_identities import LocalDns
 
@@ -30,6 +32,7 @@ class LocalSes:
     def __init__(self, events: LocalSesEvents | None) -> None:
         """`events` None: sends publish no events (for tests that look at identities only)."""
         self.dns = LocalDns()
+        self.outbox = Outbox()
         self._events = events
         mail_from = "after-call.ses.GetIdentityMailFromDomainAttributes"
         self._hooks: list[tuple[str, Callable[..., None]]] = [
@@ -49,7 +52,8 @@ class LocalSes:
     ) -> None:
         params = context.get(_SEND_PARAMS)
         if http_response.status_code >= 300 or not params:
-            return  # refused: SES reports nothing
+            return  # refused: SES keeps nothing and reports nothing
+        self.outbox.record(parsed["MessageId"], params)
         if self._events is not None:
             self._events.publish(params, parsed["MessageId"])
 

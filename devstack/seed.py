@@ -20,6 +20,8 @@ USERS = {
     "CREATOR": "user_creator",
     "OUTSIDER": "user_outsider",
 }
+# Who the local mail viewer reads each handle's messages as (an OPERATOR of it).
+READERS = {HANDLE: USERS["OPERATOR"], OUTSIDE_HANDLE: USERS["OUTSIDER"]}
 
 
 def seed_demo() -> None:

@@ -159,8 +159,9 @@ def run(env: LocalEnvironment, stopping: threading.Event) -> None:
         queues = provision()
         # As the deployed stack tells the functions where the queues and schedules are.
         os.environ.update(_queue_environment(queues))
-        # Local only: what moto lacks of SES (identities that wait for DNS, sending events),
-        # stood in for at the boto3 boundary before any SES client exists.
+        # Local only: what moto lacks of SES (identities that wait for DNS, sending events,
+        # the requests the mail viewer shows), stood in for at the boto3 boundary before any
+        # SES client exists.
         local_ses = LocalSes(
             LocalSesEvents(boto3.client("sqs", region_name=REGION), queues["feedback"].url)
         )
@@ -177,7 +178,7 @@ def run(env: LocalEnvironment, stopping: threading.Event) -> None:
             boto3.client("sqs", region_name=REGION),
             resources.schedule_group_name(STAGE),
         )
-        endpoints = local_endpoints(idp, scheduler, local_ses, env.aws_endpoint)
+        endpoints = local_endpoints(idp, scheduler, local_ses, env.api_base, env.aws_endpoint)
         gateway = ApiGateway(ROUTES, lambdas.invoke, endpoints)
         running.enter_context(_serving(gateway, env.port))
         running.enter_context(_running(_workers(queues, lambdas, scheduler)))

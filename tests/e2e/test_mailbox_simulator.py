@@ -110,3 +110,13 @@ def test_an_ordinary_address_is_delivered(doc: dict[str, Any]) -> None:
     )
 
     assert wait_for_status(doc, message_id, "DELIVERED")["status"] == "DELIVERED"
+
+
+def test_the_out_of_office_reply_is_noted_in_the_mail_viewer(doc: dict[str, Any]) -> None:
+    _, message_id = sent_to(doc, "ooto")
+    wait_for_status(doc, message_id, "DELIVERED")
+
+    _, listing = call(doc, "GET", "/_local/mail?format=json")
+
+    (mail,) = [m for m in listing["messages"] if m["tags"].get("messageId") == message_id]
+    assert any("Out of office" in note for note in mail["simulator_notes"])
