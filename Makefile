@@ -30,7 +30,17 @@ lint: $(VENV)/.installed
 typecheck: $(VENV)/.installed
 	$(VENV)/bin/mypy
 
-test: $(VENV)/.installed node_modules/.installed lint typecheck
+# The browser tests (tests/e2e/test_mail_viewer_browser.py) drive Debian's Chromium: a test
+# tool's own browser download cannot work on a closed network. Installed here when missing
+# (sudo only when not root); if it cannot be installed, `make test` fails.
+CHROMIUM := /usr/bin/chromium
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+
+$(CHROMIUM):
+	$(SUDO) apt-get update
+	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+
+test: $(VENV)/.installed node_modules/.installed $(CHROMIUM) lint typecheck
 	$(VENV)/bin/pytest
 
 unit: $(VENV)/.installed

@@ -27,7 +27,8 @@ API_ID = "local"
 MAX_BODY_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 
 Invoke = Callable[[str, dict[str, Any]], Any]
-LocalHandler = Callable[[Request], Response]
+# A local endpoint gets the request and its path's {name} segments.
+LocalHandler = Callable[[Request, Mapping[str, str]], Response]
 
 _log = logging.getLogger(__name__)
 
@@ -42,19 +43,19 @@ class RouteMatch:
     path_parameters: dict[str, str]
 
 
+def path_pattern(template: str) -> re.Pattern[str]:
+    """A path template as a regex: a {name} segment matches one non-empty path segment, as in
+    API Gateway."""
+    parts = re.split(r"\{(\w+)\}", template)
+    regex = "".join(
+        f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part) for index, part in enumerate(parts)
+    )
+    return re.compile(regex)
+
+
 class RouteTable:
     def __init__(self, routes: Sequence[Route]) -> None:
-        self._patterns = [(route, self._pattern(route.path)) for route in routes]
-
-    @staticmethod
-    def _pattern(template: str) -> re.Pattern[str]:
-        # A {name} segment matches one non-empty path segment, as in API Gateway.
-        parts = re.split(r"\{(\w+)\}", template)
-        regex = "".join(
-            f"(?P<{part}>[^/]+)" if index % 2 else re.escape(part)
-            for index, part in enumerate(parts)
-        )
-        return re.compile(regex)
+        self._patterns = [(route, path_pattern(route.path)) for route in routes]
 
     def match(self, method: str, path: str) -> RouteMatch | None:
         """The route for this request; None for an unknown path or an unknown method on it."""
@@ -227,13 +228,21 @@ class ApiGateway:
     ) -> None:
         self._routes = RouteTable(routes)
         self._invoke = invoke
-        self._local = local_endpoints
+        self._local = [
+            (method, path_pattern(path), handler)
+            for (method, path), handler in local_endpoints.items()
+        ]
 
     def __call__(self, environ: dict[str, Any], start_response: Any) -> Any:
         request = Request(environ)
-        local = self._local.get((request.method, request.path))
-        response = local(request) if local else self._api(request)
-        return response(environ, start_response)
+        return self._respond(request)(environ, start_response)
+
+    def _respond(self, request: Request) -> Response:
+        for method, pattern, handler in self._local:
+            found = pattern.fullmatch(request.path)
+            if found and method == request.method:
+                return handler(request, found.groupdict())
+        return self._api(request)
 
     def _api(self, request: Request) -> Response:
         request_id = str(uuid.uuid4())

@@ -1,23 +1,36 @@
 """Endpoints only the local stack has, served beside the API: the identity provider's JWKS
-and the developer's controls under /_local (no auth: the stack listens on 127.0.0.1 only)."""
+and the developer's controls and views under /_local (no auth: the stack listens on
+127.0.0.1 only)."""
 
 from __future__ import annotations
 
 import json
+import urllib.error
+import urllib.request
+from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
+from urllib.parse import quote
 
+import boto3
+from botocore.exceptions import ClientError
 from werkzeug.wrappers import Request, Response
 
-from devstack import mail
+from devstack import mail, mail_page, seed
+from devstack.environment import REGION
 from devstack.gateway import LocalHandler
 from devstack.idp import LocalIdentityProvider
+from devstack.local_ses import LocalSes
 from devstack.scheduler import SchedulerEmulator
+from devstack.ses_identities import dkim_tokens
 from tenx_email import clock
+from tenx_email.errors import InvalidInput
+from tenx_email.services.domains import normalize_domain, required_dns_records
 
 # Twice the longest delay a campaign rule may have (43200 minutes, 30 days), so one call can
 # carry any delayed send past its due time.
 MAX_ADVANCE_MINUTES = 2 * 43200
+API_TIMEOUT_SECONDS = 10
 
 
 def _json(document: Any, status: int = 200) -> Response:
@@ -28,13 +41,39 @@ def _invalid(message: str) -> Response:
     return _json({"error": "invalid_request", "message": message}, status=400)
 
 
+def _html(page: str, status: int = 200) -> Response:
+    response = Response(page, status=status, content_type="text/html; charset=utf-8")
+    response.headers["Content-Security-Policy"] = mail_page.CONTENT_SECURITY_POLICY
+    return response
+
+
+def _get_message(api_base: str, token: str, handle: str, message_id: str) -> tuple[int, Any]:
+    """The get_message route's answer, through the local gateway like any client's call."""
+    path = f"/v2/handles/{quote(handle, safe='')}/email/messages/{quote(message_id, safe='')}"
+    request = urllib.request.Request(  # noqa: S310 (our own http:// URL)
+        api_base + path, headers={"Authorization": f"Bearer {token}"}
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=API_TIMEOUT_SECONDS) as answer:  # noqa: S310
+            return answer.status, json.loads(answer.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
 def local_endpoints(
-    idp: LocalIdentityProvider, scheduler: SchedulerEmulator, aws_endpoint: str
+    idp: LocalIdentityProvider,
+    scheduler: SchedulerEmulator,
+    local_ses: LocalSes,
+    api_base: str,
+    aws_endpoint: str,
 ) -> dict[tuple[str, str], LocalHandler]:
-    def jwks(_: Request) -> Response:
+    sesv2 = boto3.client("sesv2", region_name=REGION)
+    ses = boto3.client("ses", region_name=REGION)
+
+    def jwks(_: Request, __: Mapping[str, str]) -> Response:
         return _json(idp.jwks())
 
-    def advance_clock(request: Request) -> Response:
+    def advance_clock(request: Request, _: Mapping[str, str]) -> Response:
         # force: `curl -d` sends its JSON as a form, and this endpoint is for curl.
         body = request.get_json(force=True, silent=True)
         minutes = body.get("minutes") if isinstance(body, dict) else None
@@ -49,14 +88,53 @@ def local_endpoints(
         now, fired = scheduler.advance(timedelta(minutes=minutes))
         return _json({"now": clock.iso(now), "fired": fired})
 
-    def sent_mail(request: Request) -> Response:
-        messages = mail.sent_mail(aws_endpoint)
+    def publish_dns(_: Request, path: Mapping[str, str]) -> Response:
+        try:
+            domain = normalize_domain(path["domain"])
+            sesv2.get_email_identity(EmailIdentity=domain)
+        except InvalidInput:
+            return _invalid(f"not a domain name: {path['domain']!r}")
+        except ClientError as error:
+            if error.response["Error"]["Code"] != "NotFoundException":
+                raise
+            message = f"SES has no identity {domain}: attach it first (PUT /v2/account/domains/…)"
+            return _json({"error": "not_found", "message": message}, status=404)
+        local_ses.dns.publish(domain)
+        mail_from = ses.get_identity_mail_from_domain_attributes(Identities=[domain])
+        mail_from_domain = mail_from["MailFromDomainAttributes"][domain].get("MailFromDomain")
+        records = required_dns_records(
+            domain, REGION, mail_from_domain or f"bounce.{domain}", tuple(dkim_tokens(domain))
+        )
+        return _json(
+            {
+                "domain": domain,
+                "published": [record.model_dump() for record in records],
+                "next": f"POST /v2/account/domains/{domain}/email-identity/reconcile",
+            }
+        )
+
+    def sent_mail(request: Request, _: Mapping[str, str]) -> Response:
+        messages = mail.sent_mail(aws_endpoint, local_ses.outbox)
         if request.args.get("format") == "json":
             return Response(mail.as_json(messages), content_type="application/json")
-        return Response(mail.as_html(messages), content_type="text/html; charset=utf-8")
+        return _html(mail_page.mail_list(messages))
+
+    def message_timeline(_: Request, path: Mapping[str, str]) -> Response:
+        handle, message_id = path["handle"], path["messageId"]
+        reader = seed.READERS.get(handle)
+        if reader is None:
+            reason = "no demo user is a member of this handle; read it with the API"
+            return _html(mail_page.message_unavailable(handle, message_id, reason), 404)
+        status, answer = _get_message(api_base, idp.mint(reader), handle, message_id)
+        if status != 200:
+            reason = f"the API answered {status} {answer.get('error', '')}"
+            return _html(mail_page.message_unavailable(handle, message_id, reason), status)
+        return _html(mail_page.message_timeline(answer["message"]))
 
     return {
         ("GET", "/.well-known/jwks.json"): jwks,
         ("POST", "/_local/clock/advance"): advance_clock,
-        ("GET", "/_local/mail"): sent_mail,
+        ("POST", "/_local/dns/{domain}/publish"): publish_dns,
+        ("GET", mail_page.MAIL_PATH): sent_mail,
+        ("GET", mail_page.MESSAGE_PATH): message_timeline,
     }

@@ -20,16 +20,19 @@ USERS = {
     "CREATOR": "user_creator",
     "OUTSIDER": "user_outsider",
 }
+# Who the local mail viewer reads each handle's messages as (an OPERATOR of it).
+READERS = {HANDLE: USERS["OPERATOR"], OUTSIDE_HANDLE: USERS["OUTSIDER"]}
 
 
 def seed_demo() -> None:
+    """Needs DOMAIN's DNS records published (the local stack publishes them first)."""
     tenancy.create_account("acc_demo", "Acme Inc")
     tenancy.create_account("acc_globex", "Globex")
     tenancy.create_handle(HANDLE, "acc_demo")
     tenancy.create_handle(OUTSIDE_HANDLE, "acc_globex")
     identity = domains.attach_domain("acc_demo", DOMAIN, REGION)
     if identity.status is not IdentityStatus.READY:
-        raise RuntimeError(f"{DOMAIN} is {identity.status} on moto; the demo needs it READY")
+        raise RuntimeError(f"{DOMAIN} is {identity.status}; the demo needs it READY")
     tenancy.register_campaign(HANDLE, CAMPAIGN_ID, "Welcome")
     for role in (Role.OWNER, Role.OPERATOR, Role.CREATOR):
         tenancy.grant_membership(HANDLE, USERS[role.value], role)

@@ -23,6 +23,7 @@ from devstack.gateway import ApiGateway
 from devstack.idp import LocalIdentityProvider
 from devstack.lambdas import LambdaRunner
 from devstack.local_api import local_endpoints
+from devstack.local_ses import LocalSes
 from devstack.pollers import CONSUMERS, SqsPoller
 from devstack.scheduler import SchedulerEmulator
 from devstack.ses_events import LocalSesEvents
@@ -166,11 +167,17 @@ def run(env: LocalEnvironment, stopping: threading.Event) -> None:
         queues = provision()
         # As the deployed stack tells the functions where the queues and schedules are.
         os.environ.update(_queue_environment(queues))
+        # Local only: what moto lacks of SES (identities that wait for DNS, sending events,
+        # the requests the mail viewer shows), stood in for at the boto3 boundary before any
+        # SES client exists.
+        local_ses = LocalSes(
+            LocalSesEvents(boto3.client("sqs", region_name=REGION), queues["feedback"].url)
+        )
+        local_ses.install()
+        running.callback(local_ses.uninstall)
+        # The demo's domain is to be READY: its records are in DNS before it is attached.
+        local_ses.dns.publish(seed.DOMAIN)
         seed.seed_demo()
-        # Local only: moto publishes no SES events; stand in for SES -> EventBridge -> SQS.
-        ses_events = LocalSesEvents(boto3.client("sqs", region_name=REGION), queues["feedback"].url)
-        ses_events.install()
-        running.callback(ses_events.uninstall)
 
         idp = LocalIdentityProvider(env.jwt_issuer, JWT_AUDIENCE)
         lambdas = LambdaRunner()
@@ -179,9 +186,8 @@ def run(env: LocalEnvironment, stopping: threading.Event) -> None:
             boto3.client("sqs", region_name=REGION),
             resources.schedule_group_name(STAGE),
         )
-        gateway = ApiGateway(
-            ROUTES, lambdas.invoke, local_endpoints(idp, scheduler, env.aws_endpoint)
-        )
+        endpoints = local_endpoints(idp, scheduler, local_ses, env.api_base, env.aws_endpoint)
+        gateway = ApiGateway(ROUTES, lambdas.invoke, endpoints)
         running.enter_context(_serving(gateway, env.port))
         running.enter_context(_running(_workers(queues, lambdas, scheduler)))
         _wait_until_answering(env.jwks_url)

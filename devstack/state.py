@@ -52,5 +52,7 @@ Call it as the OPERATOR of handle {document["handle"]} (tokens are valid for 24 
 Sent mail:      {api}/_local/mail  (or: make mail)
 Advance clock:  curl -sS -X POST "$TENX_API_BASE/_local/clock/advance" -d '{{"minutes": 60}}'
                 (fires the delayed schedules that come due)
+Publish DNS:    curl -sS -X POST "$TENX_API_BASE/_local/dns/<domain>/publish"
+                (a newly attached domain stays PENDING until then; then reconcile it)
 Stop:           Ctrl-C
 """

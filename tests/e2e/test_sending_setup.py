@@ -111,26 +111,6 @@ def test_the_contract_setup_flow_runs_as_published(doc: dict[str, Any], home: Pa
     ]
 
 
-def test_a_domain_attached_through_the_api_shows_its_dns_records(doc: dict[str, Any]) -> None:
-    status, body = call(
-        doc, "PUT", "/v2/account/domains/mail.acme.example", token=doc["tokens"]["OWNER"]
-    )
-    assert status == 200
-    records = {(r["type"], r["name"]) for r in body["identity"]["requiredDnsRecords"]}
-    assert records >= {
-        ("MX", "bounce.mail.acme.example"),
-        ("TXT", "bounce.mail.acme.example"),
-        ("TXT", "_dmarc.mail.acme.example"),
-    }
-    status, reconciled = call(
-        doc,
-        "POST",
-        "/v2/account/domains/mail.acme.example/email-identity/reconcile",
-        token=doc["tokens"]["OPERATOR"],
-    )
-    assert (status, reconciled["identity"]["status"]) == (202, "READY")
-
-
 def _json(body: dict[str, Any]) -> bytes:
     return json.dumps(body).encode()
 

@@ -4,6 +4,7 @@ event, and the gateway responses, with stand-in Lambdas."""
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from typing import Any
 
 import pytest
@@ -261,7 +262,7 @@ def test_a_body_over_10_mb_is_too_large() -> None:
 
 def test_local_endpoints_are_served_beside_the_api() -> None:
     # Given a local endpoint registered on a path
-    def hello(_: Request) -> Response:
+    def hello(_: Request, __: Mapping[str, str]) -> Response:
         return Response("hi")
 
     lambdas = Lambdas()
@@ -272,6 +273,26 @@ def test_local_endpoints_are_served_beside_the_api() -> None:
 
     # Then it answers, and no Lambda ran
     assert response.get_data() == b"hi"
+    assert lambdas.calls == []
+
+
+def test_a_local_endpoint_gets_its_paths_parameters() -> None:
+    # Given a local endpoint whose path has a {domain} segment
+    def publish(_: Request, path: Mapping[str, str]) -> Response:
+        return Response(f"published {path['domain']}")
+
+    lambdas = Lambdas()
+    app = ApiGateway([ROUTE], lambdas, {("POST", "/_local/dns/{domain}/publish"): publish})
+
+    # When it is called with a value there, and with another method or a longer path
+    response = Client(app).post("/_local/dns/mail.acme.example/publish")
+    wrong_method = Client(app).get("/_local/dns/mail.acme.example/publish")
+    longer = Client(app).post("/_local/dns/a/b/publish")
+
+    # Then the endpoint gets the value; the others are not it (the API answers them)
+    assert response.get_data() == b"published mail.acme.example"
+    assert error_of(wrong_method) == (404, "route_not_found")
+    assert error_of(longer) == (404, "route_not_found")
     assert lambdas.calls == []
 
 

@@ -1,0 +1,74 @@
+"""Local only: the one place the local stack stands in for SES behaviour that moto lacks.
+
+Each stand-in is a botocore event hook on the SES API it concerns, registered on boto3's
+default session, which the service's adapters create their clients from: the service code
+runs unchanged and meets, at the boto3 boundary, the answers SES would give.
+
+  - sesv2 GetEmailIdentity and ses GetIdentityMailFromDomainAttributes: a domain stays
+    unverified until its DNS records are published locally (`ses_identities`);
+  - sesv2 SendEmail: the request is kept for the mail viewer (`outbox`), and the events SES
+    would publish for it, mailbox simulator included, go to the feedback queue
+    (`ses_events`).
+
+The local stack installs it before anything creates an SES client, and its tests install the
+same object on moto in-process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import boto3
+
+from devstack.outbox import Outbox
+from devstack.ses_events import LocalSesEvents
+from devstack.ses_identities import LocalDns
+
+_SEND_PARAMS = "local_ses_send_params"
+
+
+class LocalSes:
+    def __init__(self, events: LocalSesEvents | None) -> None:
+        """`events` None: sends publish no events (for tests that look at identities only)."""
+        self.dns = LocalDns()
+        self.outbox = Outbox()
+        self._events = events
+        mail_from = "after-call.ses.GetIdentityMailFromDomainAttributes"
+        self._hooks: list[tuple[str, Callable[..., None]]] = [
+            ("before-parameter-build.sesv2.GetEmailIdentity", self.dns.remember_identity),
+            ("after-call.sesv2.GetEmailIdentity", self.dns.on_get_email_identity),
+            (mail_from, self.dns.on_mail_from_attributes),
+            ("before-parameter-build.sesv2.SendEmail", self._remember_send),
+            ("after-call.sesv2.SendEmail", self._sent),
+        ]
+
+    @staticmethod
+    def _remember_send(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
+        context[_SEND_PARAMS] = dict(params)
+
+    def _sent(
+        self, http_response: Any, parsed: dict[str, Any], context: dict[str, Any], **_: Any
+    ) -> None:
+        params = context.get(_SEND_PARAMS)
+        if http_response.status_code >= 300 or not params:
+            return  # refused: SES keeps nothing and reports nothing
+        self.outbox.record(parsed["MessageId"], params)
+        if self._events is not None:
+            self._events.publish(params, parsed["MessageId"])
+
+    def install(self) -> None:
+        """Applies to SES clients created from now on (the adapters create theirs lazily)."""
+        for name, hook in self._hooks:
+            _default_session().events.register(name, hook)
+
+    def uninstall(self) -> None:
+        for name, hook in self._hooks:
+            _default_session().events.unregister(name, hook)
+
+
+def _default_session() -> boto3.Session:
+    if boto3.DEFAULT_SESSION is None:
+        boto3.setup_default_session()
+    assert boto3.DEFAULT_SESSION is not None
+    return boto3.DEFAULT_SESSION
