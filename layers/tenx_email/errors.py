@@ -101,6 +101,11 @@ class TemplateTooLarge(DomainError):
     code = "template_too_large"
 
 
+class MessageTooLarge(DomainError):
+    status = 413
+    code = "message_too_large"
+
+
 class EmailTemplateNotFound(DomainError):
     status = 404
     code = "email_template_not_found"

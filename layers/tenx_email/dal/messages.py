@@ -11,7 +11,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, ConditionBase
 
 from tenx_email import keys
-from tenx_email.dal import pagination
+from tenx_email.dal import message_size, pagination
 from tenx_email.dal.items import (
     IdempotencyItem,
     MessageItem,
@@ -131,6 +131,13 @@ def confirm_sender_and_template(
         sender=SenderItem.from_item(sender).to_domain() if sender else context.sender,
         template=TemplateItem.from_item(template).to_domain() if template else context.template,
     )
+
+
+def stored_bound_bytes(message: Message, queued: DeliveryEvent) -> int:
+    """The most the message's item, stored as `accept` stores it, can ever weigh with every
+    event it can get (dal/message_size.py)."""
+    item = MessageItem.from_domain(message, [queued]).to_item()
+    return message_size.bound_bytes(item, len(message.recipients))
 
 
 def accept(message: Message, queued: DeliveryEvent, idempotency: IdempotencyItem | None) -> None:

@@ -50,6 +50,7 @@ from typing import Any
 
 from tenx_email import clock, ids, keys
 from tenx_email.adapters import queues
+from tenx_email.dal import message_size
 from tenx_email.dal import messages as store
 from tenx_email.dal.items import IdempotencyItem
 from tenx_email.errors import (
@@ -60,6 +61,7 @@ from tenx_email.errors import (
     EmailTemplateNotFound,
     IdempotencyKeyConflict,
     InvalidRecipient,
+    MessageTooLarge,
     MissingTemplateVariables,
     SenderProfileNotFound,
     SenderProfileNotReady,
@@ -261,6 +263,15 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
         created_at=now,
         updated_at=now,
     )
+    queued = DeliveryEvent(
+        handle=handle,
+        message_id=message.message_id,
+        event_id=ids.ulid(now),
+        type=EventType.QUEUED,
+        purpose=message.purpose,
+        occurred_at=now,
+    )
+    _check_size(message, queued)
     _enqueue(message)
     idempotency = (
         IdempotencyItem(
@@ -273,18 +284,7 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
         else None
     )
     try:
-        store.accept(
-            message,
-            DeliveryEvent(
-                handle=handle,
-                message_id=message.message_id,
-                event_id=ids.ulid(now),
-                type=EventType.QUEUED,
-                purpose=message.purpose,
-                occurred_at=now,
-            ),
-            idempotency,
-        )
+        store.accept(message, queued, idempotency)
     except store.IdempotencyKeyTaken:
         # A concurrent request with the same key won; answer as its replay.
         taken = store.get_idempotency(handle, request.idempotency_key or "")
@@ -300,6 +300,21 @@ def _quota_exceeded(now: datetime, daily_limit: int) -> EmailQuotaExceeded:
         f"the handle's daily quota of {daily_limit} recipients is used up",
         headers={"Retry-After": str(wait)},
     )
+
+
+def _check_size(message: Message, queued: DeliveryEvent) -> None:
+    """The stored message, with room for every event each recipient can get, must fit an item
+    (413 message_too_large, before anything is queued)."""
+    recipients = len(message.recipients)
+    reserved = message_size.growth_bytes(recipients)
+    stored = store.stored_bound_bytes(message, queued) - reserved
+    room = message_size.ITEM_LIMIT_BYTES - reserved
+    if stored > room:
+        raise MessageTooLarge(
+            f"this message would store {stored} bytes (subject, variables, recipients); with "
+            f"{recipients} recipient(s) at most {room} fit: send smaller or fewer variables, "
+            "or split the recipients over several messages"
+        )
 
 
 def _enqueue(message: Message) -> None:
