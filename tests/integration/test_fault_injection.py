@@ -1089,8 +1089,8 @@ def test_a_throttled_send_whose_claim_could_not_be_given_back_is_unknown_not_res
         # When everything is retried after the lease
         state.finish()
         # Then the recipient is UNKNOWN and SES was never called again: the claim left behind
-        # looks like an interrupted send, and the policy never resends one (docs/guarantees.md, "Delivery
-        # guarantees"), even though here SES never took it
+        # looks like an interrupted send, and the policy never resends one (docs/guarantees.md,
+        # "Delivery guarantees"), even though here SES never took it
         (message_id,) = state.direct
         assert [call.outcome for call in state.ses.calls] == [Outcome.THROTTLED]
         assert _stored_message(state, message_id).status is MessageStatus.UNKNOWN
