@@ -53,6 +53,13 @@ class InvalidInput(DomainError):
     code = "invalid_request"
 
 
+class UnsupportedMediaType(DomainError):
+    """A body sent as anything but JSON (curl's `-d` sends application/x-www-form-urlencoded)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class InvalidHeaderValue(DomainError):
     """CR, LF, NUL, U+2028 or another control character where it would reach a mail header."""
 

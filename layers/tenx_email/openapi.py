@@ -30,6 +30,7 @@ from typing import Any
 
 from tenx_email import errors, gateway_responses
 from tenx_email.api.base import ErrorBody
+from tenx_email.api.bodies import BODY_METHODS
 from tenx_email.dal.pagination import InvalidNextToken
 from tenx_email.routes import ROUTES, Route, Scope
 
@@ -94,6 +95,9 @@ _HANDLE_ERRORS = ("handle_inactive",)
 _VALIDATION_ERRORS = ("invalid_request",)
 # The gateway refuses bodies over its payload limit.
 _BODY_ERRORS = ("request_too_large",)
+# Any POST or PUT that carries a body must send JSON (api/bodies.py), with or without a
+# request body of its own.
+_MEDIA_TYPE_ERRORS = ("unsupported_media_type",)
 
 _TEMPLATE_CONTENT = ("invalid_header_value", "template_body_required", "template_too_large")
 _RULE_CHECKS = (
@@ -241,6 +245,8 @@ def route_error_codes(route: Route, operation: Mapping[str, Any]) -> list[str]:
         codes += _VALIDATION_ERRORS
     if "requestBody" in operation:
         codes += _BODY_ERRORS
+    if route.method in BODY_METHODS:
+        codes += _MEDIA_TYPE_ERRORS
     codes += own
     return list(dict.fromkeys(codes))
 
