@@ -99,6 +99,12 @@ class InvalidTemplateId(DomainError):
     code = "invalid_template_id"
 
 
+class TemplateIdMismatch(DomainError):
+    """A PUT body naming another template than its path (the create body carries the id)."""
+
+    code = "template_id_mismatch"
+
+
 class TemplateBodyRequired(DomainError):
     code = "template_body_required"
 

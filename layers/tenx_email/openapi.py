@@ -135,6 +135,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "get_template": ("invalid_template_id", "email_template_not_found"),
     "update_template": (
         "invalid_template_id",
+        "template_id_mismatch",
         *_TEMPLATE_CONTENT,
         "email_template_not_found",
         "email_template_version_not_found",

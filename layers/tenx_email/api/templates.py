@@ -13,6 +13,7 @@ from tenx_email.models import Template, TemplateContent, TemplateStatus, Templat
 from tenx_email.services.templates import Preview, TemplateChange, TemplateDraft
 
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+TemplateIdIn = Annotated[str, StringConstraints(min_length=1, max_length=80)]
 
 
 class TemplateOut(ApiModel):
@@ -66,7 +67,7 @@ class TemplateDetailOut(ApiModel):
 
 
 class TemplateCreateIn(ApiInput):
-    template_id: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    template_id: TemplateIdIn
     name: ShortText
     subject: str
     html: str | None = None
@@ -84,8 +85,10 @@ CONTENT_FIELDS = ("subject", "html", "text")
 
 
 class TemplateUpdateIn(ApiInput):
-    """Every field optional: what is sent changes, what is left out stays."""
+    """Every field optional: what is sent changes, what is left out stays. A `templateId`
+    must be the path's (the create body may be sent as it is)."""
 
+    template_id: TemplateIdIn | None = None
     name: ShortText | None = None
     # Every version has a subject: it may be changed or left out, not removed (null).
     subject: str | SkipJsonSchema[None] = None
@@ -103,6 +106,7 @@ class TemplateUpdateIn(ApiInput):
     def change(self) -> TemplateChange:
         sent = self.model_fields_set
         return TemplateChange(
+            template_id=self.template_id,
             name=self.name,
             status=self.status,
             content={field: getattr(self, field) for field in CONTENT_FIELDS if field in sent},
