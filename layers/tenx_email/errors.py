@@ -53,6 +53,13 @@ class InvalidInput(DomainError):
     code = "invalid_request"
 
 
+class UnsupportedMediaType(DomainError):
+    """A body sent as anything but JSON (curl's `-d` sends application/x-www-form-urlencoded)."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class InvalidHeaderValue(DomainError):
     """CR, LF, NUL, U+2028 or another control character where it would reach a mail header."""
 
@@ -90,6 +97,12 @@ class SenderLocalPartNotAllowed(DomainError):
 
 class InvalidTemplateId(DomainError):
     code = "invalid_template_id"
+
+
+class TemplateIdMismatch(DomainError):
+    """A PUT body naming another template than its path (the create body carries the id)."""
+
+    code = "template_id_mismatch"
 
 
 class TemplateBodyRequired(DomainError):

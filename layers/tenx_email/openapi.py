@@ -28,10 +28,14 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from tenx_email import errors, gateway_responses
+from tenx_email import errors, gateway_responses, ids
 from tenx_email.api.base import ErrorBody
+from tenx_email.api.bodies import BODY_METHODS
 from tenx_email.dal.pagination import InvalidNextToken
 from tenx_email.routes import ROUTES, Route, Scope
+from tenx_email.services.domains import DOMAIN_FORM
+from tenx_email.services.inspection import MESSAGE_ID
+from tenx_email.services.rules import RULE_ID
 
 TITLE = "tenx-email API"
 # The version of this document's API (the paths are /v2/...); change it with the contract.
@@ -94,6 +98,24 @@ _HANDLE_ERRORS = ("handle_inactive",)
 _VALIDATION_ERRORS = ("invalid_request",)
 # The gateway refuses bodies over its payload limit.
 _BODY_ERRORS = ("request_too_large",)
+# Any POST or PUT that carries a body must send JSON (api/bodies.py), with or without a
+# request body of its own.
+_MEDIA_TYPE_ERRORS = ("unsupported_media_type",)
+
+# Every path parameter's form, as the routes check it; a value of another form is refused
+# with the route's own code (403 forbidden for a handle, 400 invalid_sender_id, 400
+# invalid_template_id, 400 invalid_recipient, or 404 for the ids that then name nothing). The
+# domain is checked trimmed and lowercased.
+PATH_FORMS: dict[str, dict[str, Any]] = {
+    "handle": {"pattern": ids.HANDLE_PATTERN},
+    "domain": DOMAIN_FORM,
+    "senderId": {"pattern": ids.SENDER_ID.pattern},
+    "templateId": {"pattern": ids.TEMPLATE_ID.pattern},
+    "messageId": {"pattern": MESSAGE_ID},
+    "email": ids.EMAIL_ADDRESS_FORM,
+    "campaignId": {"pattern": ids.CAMPAIGN_ID_PATTERN},
+    "ruleId": {"pattern": RULE_ID.pattern},
+}
 
 _TEMPLATE_CONTENT = ("invalid_header_value", "template_body_required", "template_too_large")
 _RULE_CHECKS = (
@@ -131,6 +153,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "get_template": ("invalid_template_id", "email_template_not_found"),
     "update_template": (
         "invalid_template_id",
+        "template_id_mismatch",
         *_TEMPLATE_CONTENT,
         "email_template_not_found",
         "email_template_version_not_found",
@@ -241,6 +264,8 @@ def route_error_codes(route: Route, operation: Mapping[str, Any]) -> list[str]:
         codes += _VALIDATION_ERRORS
     if "requestBody" in operation:
         codes += _BODY_ERRORS
+    if route.method in BODY_METHODS:
+        codes += _MEDIA_TYPE_ERRORS
     codes += own
     return list(dict.fromkeys(codes))
 
@@ -335,6 +360,16 @@ def _success(responses: Mapping[str, Any], route: Route) -> tuple[str, dict[str,
     return status, success
 
 
+def _with_path_forms(route: Route, parameters: list[dict[str, Any]]) -> None:
+    for parameter in parameters:
+        if parameter.get("in") != "path":
+            continue
+        name = parameter["name"]
+        if name not in PATH_FORMS:
+            raise OpenApiError(f"route {route.route_id}: add a PATH_FORMS entry for {name!r}")
+        parameter["schema"].update(PATH_FORMS[name])
+
+
 def operation_of(route: Route, schema: Mapping[str, Any], statuses: Mapping[str, int]) -> Any:
     paths = schema.get("paths", {})
     method = route.method.lower()
@@ -345,6 +380,7 @@ def operation_of(route: Route, schema: Mapping[str, Any], statuses: Mapping[str,
             f"it serves {found}"
         )
     generated = copy.deepcopy(paths[route.path][method])
+    _with_path_forms(route, generated.get("parameters", []))
     responses = {
         status: response
         for status, response in generated.pop("responses", {}).items()

@@ -18,8 +18,10 @@ from tenx_email.errors import RenderedSubjectUnsafe
 
 PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z_][A-Za-z0-9_]{0,63})\s*\}\}")
 # CR, LF, NUL and every other C0/C1 control, plus the Unicode line and paragraph separators:
-# anything that could end a header line or smuggle one in.
-HEADER_BREAKERS = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+# anything that could end a header line or smuggle one in (as a character range, which the
+# OpenAPI document's patterns reuse).
+HEADER_BREAKER_CHARS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+HEADER_BREAKERS = re.compile(f"[{HEADER_BREAKER_CHARS}]")
 
 
 @dataclass(frozen=True)

@@ -88,6 +88,31 @@ def test_removing_the_last_body_is_refused() -> None:
     assert (status, body["error"]) == (400, "template_body_required")
 
 
+def test_the_create_body_can_be_put_again_to_change_the_template() -> None:
+    # Its templateId is the path's: checked, then ignored (it was refused as an extra input).
+    create()
+    status, body = update({**CONTRACT_BODY, "subject": "Still there, {{firstName}}?"})
+    assert (status, body["template"]["activeVersion"]) == (200, 2)
+    assert body["template"]["templateId"] == ONE["templateId"]
+
+
+def test_a_templateid_other_than_the_paths_is_refused_and_changes_nothing() -> None:
+    create()
+    status, body = update({**CONTRACT_BODY, "templateId": "tmpl_other", "subject": "Changed"})
+    assert (status, body["error"]) == (400, "template_id_mismatch")
+    assert "tmpl_other" in body["message"]
+    assert ONE["templateId"] in body["message"]
+    _, detail = invoke("get_template", ONE, sub=OPERATOR)
+    assert [v["subject"] for v in detail["versions"]] == [CONTRACT_BODY["subject"]]
+
+
+def test_a_malformed_path_id_is_named_before_a_mismatch() -> None:
+    status, body = update(
+        {"templateId": "tmpl_other"}, {"handle": "acme", "templateId": "lead_followup"}
+    )
+    assert (status, body["error"]) == (400, "invalid_template_id")
+
+
 def test_updating_a_missing_template_is_not_found() -> None:
     status, body = update({"name": "x"}, {"handle": "acme", "templateId": "tmpl_nope"})
     assert (status, body["error"]) == (404, "email_template_not_found")

@@ -5,10 +5,12 @@ fields, so a body carrying status, version, handle or ids it may not set is refu
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
 from pydantic.alias_generators import to_camel
+
+from tenx_email.rendering import HEADER_BREAKER_CHARS
 
 MAX_VARIABLES = 100
 MAX_VARIABLE_VALUE_CHARS = 10_000
@@ -22,7 +24,28 @@ VariableValue = (
     | StrictInt
     | float
 )
-Variables = Annotated[dict[VariableName, VariableValue], Field(max_length=MAX_VARIABLES)]
+# pydantic documents the names as patternProperties, which would let other names through.
+Variables = Annotated[
+    dict[VariableName, VariableValue],
+    Field(max_length=MAX_VARIABLES, json_schema_extra={"additionalProperties": False}),
+]
+
+
+def checked_by_service(**constraints: Any) -> Any:
+    """The OpenAPI document's statement of a constraint the service checks, for a field whose
+    violation the contract answers with its own code (invalid_sender_id, invalid_recipient,
+    ...) and in its own order: a model constraint would answer invalid_request, before the
+    service's checks. Give it the constants the service checks with, so the two agree."""
+    return Field(json_schema_extra=constraints)
+
+
+def one_line_pattern(forbidden: str = "") -> str:
+    """A pattern for text that may go into a mail header: at least one character that is not
+    whitespace, and no line break, control character or any of `forbidden`."""
+    never = HEADER_BREAKER_CHARS + "".join(
+        f"\\{char}" if char in "\\]^-" else char for char in forbidden
+    )
+    return f"^[^{never}]*[^\\s{never}][^{never}]*$"
 
 
 class ApiModel(BaseModel):

@@ -9,15 +9,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
-from aws_lambda_powertools.event_handler.openapi.exceptions import (
-    RequestUnsupportedContentType,
-    RequestValidationError,
-)
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tenx_email import ids, keys
-from tenx_email.errors import DomainError, Forbidden, InvalidInput, Unauthenticated
+from tenx_email.api import bodies
+from tenx_email.errors import DomainError, Forbidden, Unauthenticated
 from tenx_email.models import Caller, HandleAccess
 from tenx_email.observability import logger, metrics
 from tenx_email.routes import Route, Scope
@@ -45,27 +43,22 @@ def _log_refusal(error: DomainError) -> None:
     logger.info("request refused", extra={"error_code": error.code, "status": error.status})
 
 
-_JSON_ONLY = "send the body as JSON (Content-Type: application/json)"
-_BODY_METHODS = frozenset({"POST", "PUT", "PATCH"})
-
-
-def _is_multipart(event: dict[str, Any]) -> bool:
-    """Powertools parses a multipart body as form data, and fails unhandled (a 502) when the
-    Content-Type has no boundary; bodies here are JSON, so such a request is refused first."""
-    headers = event.get("headers") or {}
-    content_type = next(
-        (str(value) for name, value in headers.items() if name.lower() == "content-type"), ""
-    )
-    return content_type.strip().lower().startswith("multipart/")
-
-
 def _field_name(location: tuple[Any, ...]) -> str:
     # Powertools reports ("body", "field", ...) or ("path", "name"); show what the client sent.
     return ".".join(str(part) for part in location[1:]) or str(location[0])
 
 
+def _problem(detail: Mapping[str, Any]) -> str:
+    location = tuple(detail.get("loc", ()))
+    if location == ("body",) and detail.get("type") == "missing":
+        return f"the request has no body; {bodies.SEND_JSON}"
+    return f"{_field_name(location)}: {detail.get('msg', 'invalid')}"
+
+
 def create_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True)
+    # Bodies are parsed by bodies.json_object, which refuses malformed JSON and non-objects in
+    # plain words; entrypoint has refused anything but JSON and hides its Content-Type.
+    app = APIGatewayRestResolver(enable_validation=True, json_body_deserializer=bodies.json_object)
 
     def request_id() -> str:
         return str(app.current_event.request_context.request_id or "")
@@ -77,22 +70,8 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[str]:
-        problems = [
-            f"{_field_name(tuple(detail.get('loc', ())))}: {detail.get('msg', 'invalid')}"
-            for detail in error.errors()
-        ]
+        problems = [_problem(detail) for detail in error.errors()]
         return error_response(400, "invalid_request", "; ".join(problems[:10]), request_id())
-
-    @app.exception_handler(RecursionError)
-    def too_deeply_nested(_: RecursionError) -> Response[str]:
-        # json.loads gives up on absurdly nested bodies; that is the client's input, not a crash.
-        return error_response(
-            400, "invalid_request", "the JSON body is nested too deeply", request_id()
-        )
-
-    @app.exception_handler(RequestUnsupportedContentType)
-    def unsupported_content_type(_: RequestUnsupportedContentType) -> Response[str]:
-        return error_response(400, "invalid_request", _JSON_ONLY, request_id())
 
     @app.not_found
     def not_found(_: Exception) -> Response[str]:
@@ -220,8 +199,9 @@ def entrypoint(
                 except DomainError as error:
                     return _refused(error, event)
                 app.append_context(**{_ACCESS_CONTEXT_KEY: checked})
-            if route.method in _BODY_METHODS and _is_multipart(event):
-                return _refused(InvalidInput(_JSON_ONLY), event)
-            return app.resolve(event, context)
+            refusal = bodies.refusal(event)
+            if refusal is not None:
+                return _refused(refusal, event)
+            return app.resolve(bodies.as_json(event), context)
 
     return handler

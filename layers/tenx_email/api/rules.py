@@ -4,25 +4,74 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import Field, StrictBool, StrictInt, StringConstraints
+from pydantic import ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic.config import JsonDict, JsonValue
 
 from tenx_email import clock
-from tenx_email.api.base import ApiInput, ApiModel
+from tenx_email.api.base import ApiInput, ApiModel, checked_by_service
+from tenx_email.ids import SENDER_ID, TEMPLATE_ID
 from tenx_email.models import EmailRule, RuleTrigger
-from tenx_email.services.rules import RuleDraft
+from tenx_email.services.rules import (
+    MAX_DELAY_MINUTES,
+    MAX_VARIABLE_MAPPINGS,
+    MIN_DELAY_MINUTES,
+    SAFE_IDENTIFIER,
+    RuleDraft,
+)
 
-ReferenceId = Annotated[str, StringConstraints(min_length=1, max_length=80)]
+# An id of the wrong form names nothing: the service answers 404 for it, as for an unknown one.
+TemplateRef = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=80),
+    checked_by_service(pattern=TEMPLATE_ID.pattern),
+]
+SenderRef = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=80),
+    checked_by_service(pattern=SENDER_ID.pattern),
+]
+_IMMEDIATE: list[JsonValue] = [
+    trigger.value for trigger in RuleTrigger if trigger is not RuleTrigger.LEAD_CAPTURED_DELAYED
+]
+# delayMinutes is required with LEAD_CAPTURED_DELAYED and refused (null or absent) otherwise.
+_DELAY_GOES_WITH_TRIGGER: JsonDict = {
+    "anyOf": [
+        {
+            "properties": {
+                "trigger": {"const": RuleTrigger.LEAD_CAPTURED_DELAYED.value},
+                "delayMinutes": {"type": "integer"},
+            },
+            "required": ["trigger", "delayMinutes"],
+        },
+        {"properties": {"trigger": {"enum": _IMMEDIATE}, "delayMinutes": {"type": "null"}}},
+    ]
+}
 
 
 class EmailRuleIn(ApiInput):
-    # A plain string, so an unknown trigger answers the contract's invalid_trigger (checked
-    # by the service) instead of invalid_request; likewise the delay's bounds and the
-    # mappings' identifiers are the service's, with their own codes.
-    trigger: str
-    delay_minutes: StrictInt | None = None
-    template_id: ReferenceId
-    sender_id: ReferenceId
-    variable_mappings: dict[str, str] = Field(default_factory=dict)
+    # The service checks the trigger, the delay and the mappings, in the contract's order and
+    # with its codes (a model constraint would answer invalid_request first); the document
+    # states them. The trigger is a plain string so that an unknown one reaches it.
+    model_config = ConfigDict(json_schema_extra=_DELAY_GOES_WITH_TRIGGER)
+
+    trigger: Annotated[str, checked_by_service(enum=[trigger.value for trigger in RuleTrigger])]
+    delay_minutes: (
+        Annotated[
+            StrictInt,
+            checked_by_service(minimum=MIN_DELAY_MINUTES, maximum=MAX_DELAY_MINUTES),
+        ]
+        | None
+    ) = None
+    template_id: TemplateRef
+    sender_id: SenderRef
+    variable_mappings: Annotated[
+        dict[str, str],
+        checked_by_service(
+            maxProperties=MAX_VARIABLE_MAPPINGS,
+            propertyNames={"pattern": SAFE_IDENTIFIER.pattern},
+            additionalProperties={"type": "string", "pattern": SAFE_IDENTIFIER.pattern},
+        ),
+    ] = Field(default_factory=dict)
     enabled: StrictBool = True
 
     def draft(self) -> RuleDraft:

@@ -6,10 +6,17 @@ from typing import Annotated, Self
 
 from pydantic import Field, StrictBool, StringConstraints
 
-from tenx_email.api.base import ApiInput, ApiModel
+from tenx_email.api.base import ApiInput, ApiModel, checked_by_service, one_line_pattern
 from tenx_email.api.domains import IdentityOut
+from tenx_email.ids import EMAIL_ADDRESS_FORM
 from tenx_email.models import Purpose, Sender, SenderStatus
-from tenx_email.services.senders import SenderDraft
+from tenx_email.services.domains import DOMAIN_FORM
+from tenx_email.services.senders import (
+    ALLOWED_LOCAL_PARTS,
+    DISPLAY_NAME_FORBIDDEN,
+    MAX_DISPLAY_NAME,
+    SenderDraft,
+)
 
 
 class SenderOut(ApiModel):
@@ -49,10 +56,33 @@ class SenderEnvelope(ApiModel):
 
 
 class SenderIn(ApiInput):
-    domain: Annotated[str, StringConstraints(min_length=1, max_length=253)]
-    local_part: Annotated[str, StringConstraints(min_length=1, max_length=64)]
-    display_name: Annotated[str, StringConstraints(max_length=200)]
-    reply_to: Annotated[str, StringConstraints(max_length=254)] | None = None
+    # The service checks localPart, displayName and replyTo (each with the contract's code)
+    # and the domain (leniently: trimmed and lowercased first); the document states them.
+    domain: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=253),
+        checked_by_service(**DOMAIN_FORM),
+    ]
+    local_part: Annotated[
+        str,
+        StringConstraints(min_length=1, max_length=64),
+        checked_by_service(enum=list(ALLOWED_LOCAL_PARTS)),
+    ]
+    display_name: Annotated[
+        str,
+        StringConstraints(max_length=200),
+        checked_by_service(
+            pattern=one_line_pattern(DISPLAY_NAME_FORBIDDEN), maxLength=MAX_DISPLAY_NAME
+        ),
+    ]
+    reply_to: (
+        Annotated[
+            str,
+            StringConstraints(max_length=254),
+            checked_by_service(**EMAIL_ADDRESS_FORM),
+        ]
+        | None
+    ) = None
     purposes: Annotated[list[Purpose], Field(min_length=1, max_length=3)]
     enabled: StrictBool = True
 

@@ -7,12 +7,21 @@ from typing import Annotated, Self
 from pydantic import StringConstraints
 
 from tenx_email import clock
-from tenx_email.api.base import ApiInput, ApiModel
+from tenx_email.api.base import ApiInput, ApiModel, checked_by_service, one_line_pattern
 from tenx_email.models import Suppression, SuppressionSource
+from tenx_email.services.suppressions import MAX_REASON
 
 
 class SuppressionIn(ApiInput):
-    reason: Annotated[str, StringConstraints(max_length=200)] | None = None
+    # One line, checked by the service (invalid_header_value); empty or null: a default reason.
+    reason: (
+        Annotated[
+            str,
+            StringConstraints(max_length=MAX_REASON),
+            checked_by_service(pattern=f"^$|{one_line_pattern()}"),
+        ]
+        | None
+    ) = None
 
 
 class SuppressionOut(ApiModel):

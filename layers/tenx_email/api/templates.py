@@ -4,15 +4,43 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import Field, StrictInt, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
 from tenx_email import clock
-from tenx_email.api.base import ApiInput, ApiModel, Variables
+from tenx_email.api.base import ApiInput, ApiModel, Variables, checked_by_service, one_line_pattern
+from tenx_email.ids import TEMPLATE_ID
 from tenx_email.models import Template, TemplateContent, TemplateStatus, TemplateVersion
-from tenx_email.services.templates import Preview, TemplateChange, TemplateDraft
+from tenx_email.services.templates import (
+    MAX_BODY_BYTES,
+    MAX_SUBJECT_CHARS,
+    Preview,
+    TemplateChange,
+    TemplateDraft,
+)
 
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
+# The service checks the id (invalid_template_id) and the subject (invalid_header_value).
+TemplateIdIn = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=80),
+    checked_by_service(pattern=TEMPLATE_ID.pattern),
+]
+Subject = Annotated[
+    str, checked_by_service(pattern=one_line_pattern(), maxLength=MAX_SUBJECT_CHARS)
+]
+_BODIES = (
+    f"html and text together are at most {MAX_BODY_BYTES // 1024} KiB of UTF-8 "
+    "(413 template_too_large)"
+)
+# A template needs html or text that is not empty (template_body_required, the service's).
+_A_BODY: JsonDict = {
+    "anyOf": [
+        {"required": [name], "properties": {name: {"type": "string", "minLength": 1}}}
+        for name in ("html", "text")
+    ]
+}
 
 
 class TemplateOut(ApiModel):
@@ -66,9 +94,11 @@ class TemplateDetailOut(ApiModel):
 
 
 class TemplateCreateIn(ApiInput):
-    template_id: Annotated[str, StringConstraints(min_length=1, max_length=80)]
+    model_config = ConfigDict(json_schema_extra={**_A_BODY, "description": _BODIES})
+
+    template_id: TemplateIdIn
     name: ShortText
-    subject: str
+    subject: Subject
     html: str | None = None
     text: str | None = None
 
@@ -86,9 +116,18 @@ CONTENT_FIELDS = ("subject", "html", "text")
 class TemplateUpdateIn(ApiInput):
     """Every field optional: what is sent changes, what is left out stays."""
 
+    model_config = ConfigDict(
+        json_schema_extra={
+            "description": "Every field optional: what is sent changes, what is left out "
+            f"stays. A `templateId` must be the path's (the create body may be sent as it "
+            f"is). The result needs html or text; {_BODIES}."
+        }
+    )
+
+    template_id: TemplateIdIn | None = None
     name: ShortText | None = None
     # Every version has a subject: it may be changed or left out, not removed (null).
-    subject: str | SkipJsonSchema[None] = None
+    subject: Subject | SkipJsonSchema[None] = None
     html: str | None = None
     text: str | None = None
     status: TemplateStatus | None = None
@@ -103,6 +142,7 @@ class TemplateUpdateIn(ApiInput):
     def change(self) -> TemplateChange:
         sent = self.model_fields_set
         return TemplateChange(
+            template_id=self.template_id,
             name=self.name,
             status=self.status,
             content={field: getattr(self, field) for field in CONTENT_FIELDS if field in sent},

@@ -27,6 +27,8 @@ from tenx_email.services.domains import normalize_domain
 
 ALLOWED_LOCAL_PARTS = ("noreply", "notifications", "calendar", "support", "hello")
 MAX_DISPLAY_NAME = 100
+# Besides line breaks and control characters: what would let a name close or quote the From.
+DISPLAY_NAME_FORBIDDEN = '"<>\\'
 
 
 @dataclass(frozen=True)
@@ -50,7 +52,7 @@ def _check_draft(draft: SenderDraft) -> None:
             f"localPart must be one of {', '.join(ALLOWED_LOCAL_PARTS)}"
         )
     name = draft.display_name
-    if has_header_breakers(name) or any(char in name for char in '"<>\\'):
+    if has_header_breakers(name) or any(char in name for char in DISPLAY_NAME_FORBIDDEN):
         raise InvalidHeaderValue('displayName must not contain control characters or "<>\\')
     if not name.strip() or len(name) > MAX_DISPLAY_NAME:
         raise InvalidHeaderValue(f"displayName must be 1 to {MAX_DISPLAY_NAME} characters")

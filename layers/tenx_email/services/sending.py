@@ -2,7 +2,7 @@
 
 Checks, in this order, each with the contract's code. First what needs no read: the body's
 shape (400 invalid_request) and the recipients (400 invalid_recipient: plain addresses, at
-most 50, duplicates removed case-insensitively). Then, after one read: a replay of a stored
+most 50 entries, duplicates removed case-insensitively). Then, after one read: a replay of a stored
 idempotencyKey answers with the original message (a different body under the same key: 409
 idempotency_key_conflict); the sender exists (404
 sender_profile_not_found), is READY (409 sender_profile_not_ready) and allows the purpose
@@ -148,7 +148,11 @@ def _lenient_recipients(to: object) -> list[str]:
 
 
 def normalize_recipients(addresses: tuple[str, ...]) -> tuple[str, ...]:
-    """Valid, plain addresses, first occurrence kept, duplicates removed case-insensitively."""
+    """Valid, plain addresses, first occurrence kept, duplicates removed case-insensitively.
+    The limit counts entries, duplicates included, so that the OpenAPI document can state it
+    (maxItems) as it is."""
+    if len(addresses) > MAX_RECIPIENTS:
+        raise InvalidRecipient(f"`to` takes at most {MAX_RECIPIENTS} addresses")
     unique: dict[str, str] = {}
     for address in addresses:
         candidate = address.strip()
@@ -157,8 +161,6 @@ def normalize_recipients(addresses: tuple[str, ...]) -> tuple[str, ...]:
         unique.setdefault(candidate.lower(), candidate)
     if not unique:
         raise InvalidRecipient("`to` needs at least one recipient")
-    if len(unique) > MAX_RECIPIENTS:
-        raise InvalidRecipient(f"at most {MAX_RECIPIENTS} recipients per message")
     return tuple(unique.values())
 
 

@@ -22,6 +22,7 @@ from tenx_email.errors import (
     InvalidTemplateId,
     TemplateBodyRequired,
     TemplateChangedConcurrently,
+    TemplateIdMismatch,
     TemplateTooLarge,
 )
 from tenx_email.ids import TEMPLATE_ID
@@ -52,8 +53,10 @@ class TemplateDraft:
 @dataclass(frozen=True)
 class TemplateChange:
     """A PUT: only the fields the client sent. `content` holds subject/html/text updates
-    (None for html or text removes that body)."""
+    (None for html or text removes that body). `template_id`: the id the body names, if any
+    (the create body carries one, and may be sent again as it is); it must be the path's."""
 
+    template_id: str | None = None
     name: str | None = None
     status: TemplateStatus | None = None
     content: Mapping[str, str | None] = field(default_factory=dict)
@@ -156,6 +159,12 @@ def _version(template: Template, number: int) -> TemplateVersion:
 
 
 def update_template(access: HandleAccess, template_id: str, change: TemplateChange) -> Template:
+    check_template_id(template_id)
+    if change.template_id is not None and change.template_id != template_id:
+        raise TemplateIdMismatch(
+            f"the body names template {change.template_id[:80]!r} but the path names "
+            f"{template_id}; leave templateId out or send the path's"
+        )
     for _ in range(_SAVE_ATTEMPTS):
         current = _existing(access, template_id)
         active = _version(current, current.active_version)

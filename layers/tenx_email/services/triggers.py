@@ -36,7 +36,7 @@ from tenx_email.errors import (
     LeadNotFound,
     RenderedSubjectUnsafe,
 )
-from tenx_email.ids import EMAIL_ADDRESS
+from tenx_email.ids import EMAIL_ADDRESS, EMAIL_ADDRESS_FORM
 from tenx_email.models import (
     CampaignEvent,
     CampaignEventType,
@@ -83,7 +83,10 @@ class LeadSnapshot(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
     lead_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
-    email: Annotated[str, StringConstraints(max_length=254)]
+    # `_plain_address` checks the address; the OpenAPI document states its form.
+    email: Annotated[
+        str, StringConstraints(max_length=254), Field(json_schema_extra=EMAIL_ADDRESS_FORM)
+    ]
     name: ShortValue | None = None
     first_name: ShortValue | None = None
     phone: Annotated[str, StringConstraints(max_length=40)] | None = None
@@ -92,7 +95,8 @@ class LeadSnapshot(BaseModel):
     message: Annotated[str, StringConstraints(max_length=2000)] | None = None
     source: ShortValue | None = None
     fields: Annotated[
-        dict[SafeKey, Annotated[str, StringConstraints(max_length=1000)]], Field(max_length=50)
+        dict[SafeKey, Annotated[str, StringConstraints(max_length=1000)]],
+        Field(max_length=50, json_schema_extra={"additionalProperties": False}),
     ] = {}
 
     @field_validator("email")
