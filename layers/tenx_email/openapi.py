@@ -178,6 +178,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
         "email_recipient_suppressed",
         "idempotency_key_conflict",
         "email_quota_exceeded",
+        "message_too_large",
         "transactional_email_queue_unavailable",
     ),
     "list_messages": ("invalid_next_token",),
