@@ -24,11 +24,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
+from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic.alias_generators import to_camel
 
 from tenx_email import clock, ids
 from tenx_email.adapters import queues, scheduler
+from tenx_email.api.leads import LeadSnapshot
 from tenx_email.dal import rules as rule_store
 from tenx_email.dal import triggers as store
 from tenx_email.errors import (
@@ -36,7 +37,6 @@ from tenx_email.errors import (
     LeadNotFound,
     RenderedSubjectUnsafe,
 )
-from tenx_email.ids import EMAIL_ADDRESS, EMAIL_ADDRESS_FORM
 from tenx_email.models import (
     CampaignEvent,
     CampaignEventType,
@@ -57,7 +57,7 @@ from tenx_email.models import (
     TemplateStatus,
 )
 from tenx_email.observability import logger
-from tenx_email.rendering import has_header_breakers, render
+from tenx_email.rendering import render
 from tenx_email.resources import CAMPAIGN_EVENT_DETAIL_TYPES, CAMPAIGN_EVENT_SOURCE
 from tenx_email.services.campaigns import require_campaign
 from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT, quota_day
@@ -69,45 +69,6 @@ _TRIGGERS_FOR = {
 }
 # A schedule must lie in the future: a job processed after its fire time fires a minute later.
 _MINIMUM_LEAD_TIME = timedelta(minutes=1)
-
-
-# --- the lead snapshot, as the HTTP routes and the bus deliver it ---------------------------
-
-SafeKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-ShortValue = Annotated[str, StringConstraints(max_length=200)]
-
-
-class LeadSnapshot(BaseModel):
-    """A lead as a campaign event carries it (unknown fields refused)."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-    lead_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
-    # `_plain_address` checks the address; the OpenAPI document states its form.
-    email: Annotated[
-        str, StringConstraints(max_length=254), Field(json_schema_extra=EMAIL_ADDRESS_FORM)
-    ]
-    name: ShortValue | None = None
-    first_name: ShortValue | None = None
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
-    company: ShortValue | None = None
-    service: ShortValue | None = None
-    message: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    source: ShortValue | None = None
-    fields: Annotated[
-        dict[SafeKey, Annotated[str, StringConstraints(max_length=1000)]],
-        Field(max_length=50, json_schema_extra={"additionalProperties": False}),
-    ] = {}
-
-    @field_validator("email")
-    @classmethod
-    def _plain_address(cls, email: str) -> str:
-        if has_header_breakers(email) or not EMAIL_ADDRESS.fullmatch(email):
-            raise ValueError("must be one plain email address")
-        return email
-
-    def lead(self, default_id: str) -> Lead:
-        return Lead(**self.model_dump(exclude={"lead_id"}), lead_id=self.lead_id or default_id)
 
 
 # --- publishing events (HTTP test routes) ------------------------------------------------
