@@ -7,7 +7,7 @@ from tenx_email.api.campaign_events import CampaignEventAccepted
 from tenx_email.api.leads import LeadSnapshot
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
-from tenx_email.services import rules, triggers
+from tenx_email.services import campaign_events, rules
 
 ROUTE = route("capture_lead")
 app = create_resolver()
@@ -19,7 +19,7 @@ def capture_lead(
     campaignId: str,  # noqa: N803
     body: LeadSnapshot,
 ) -> tuple[CampaignEventAccepted, int]:
-    event = triggers.capture_lead(handle_access(app), campaignId, body)
+    event = campaign_events.capture_lead(handle_access(app), campaignId, body)
     return CampaignEventAccepted.from_event(event), 202
 
 

@@ -1,5 +1,5 @@
 """The API shape of a lead: the body of a lead capture, and the `lead` of a LeadCaptured event
-on the campaign-events bus (services/triggers.py), so the bus refuses what the route does.
+on the campaign-events bus (services/trigger_jobs.py), so the bus refuses what the route does.
 
 Apart from the other campaign-event shapes (api/campaign_events.py): checking an address
 loads tenx_email.rendering's header rules, which the rule-run listing, a user of those
