@@ -37,6 +37,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenx_email import clock, ids
 from tenx_email.adapters import ses_sending, sqs_visibility
 from tenx_email.dal import delivery as store
+from tenx_email.dal import delivery_reads as reads
 from tenx_email.dal import messages as message_store
 from tenx_email.errors import DomainError
 from tenx_email.models import (
@@ -169,7 +170,7 @@ class KnownMessage:
         message: Message | None,
         *,
         fresh: bool = True,
-        recheck: store.Recheck | None = None,
+        recheck: reads.Recheck | None = None,
     ) -> None:
         self.handle = handle
         self.message_id = message_id
@@ -219,9 +220,9 @@ def conclusion(before: Message, after: Message) -> store.Outcome | None:
 
 
 def read_together(
-    refs: list[store.MessageRef],
-    read: Callable[[list[store.MessageRef]], dict[store.MessageRef, KnownMessage]],
-) -> dict[store.MessageRef, KnownMessage]:
+    refs: list[reads.MessageRef],
+    read: Callable[[list[reads.MessageRef]], dict[reads.MessageRef, KnownMessage]],
+) -> dict[reads.MessageRef, KnownMessage]:
     """What a consumer's batch read learns of its records' messages: nothing when no record
     names one, or when the read failed (each record then reads on its own)."""
     if not refs:
@@ -236,21 +237,21 @@ def read_together(
         return {}
 
 
-def _load_batch(refs: list[store.MessageRef]) -> dict[store.MessageRef, KnownMessage]:
+def _load_batch(refs: list[reads.MessageRef]) -> dict[reads.MessageRef, KnownMessage]:
     return {
         ref: KnownMessage(*ref, found.message, recheck=found.recheck)
-        for ref, found in store.load_batch(refs).items()
+        for ref, found in reads.load_batch(refs).items()
     }
 
 
 class DeliveryBatch:
     """One invocation's records: their messages and what their re-check needs are read
-    together before the first record (dal/delivery.py, `load_batch`: two consistent
+    together before the first record (dal/delivery_reads.py, `load_batch`: two consistent
     BatchGetItems for up to ten messages); each record is then delivered, and settled, on
     its own. A record the batch read does not cover (its body, or its message's item, did
     not parse; the batch read failed) reads on its own."""
 
-    def __init__(self, known: dict[store.MessageRef, KnownMessage]) -> None:
+    def __init__(self, known: dict[reads.MessageRef, KnownMessage]) -> None:
         self.known = known
 
     @classmethod
@@ -334,7 +335,7 @@ def _send_pending(known: KnownMessage, pending: list[int], deadline: float) -> N
     emails = [message.recipients[i].email for i in pending]
     recheck = known.recheck
     if recheck is None or not recheck.covers(emails):
-        recheck = known.recheck = store.load_recheck(message, emails)
+        recheck = known.recheck = reads.load_recheck(message, emails)
     try:
         content = _content(message, _recheck(message, recheck))
     except _Unsendable as refusal:
@@ -348,7 +349,7 @@ def _send_pending(known: KnownMessage, pending: list[int], deadline: float) -> N
             _send_one(known, index, content, deadline)
 
 
-def _recheck(message: Message, recheck: store.Recheck) -> TemplateVersion:
+def _recheck(message: Message, recheck: reads.Recheck) -> TemplateVersion:
     """What the send route checked may have changed since: refuse with DENIED if it did;
     else return the template version to render."""
     denied = MessageStatus.DENIED
