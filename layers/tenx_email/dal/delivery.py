@@ -145,7 +145,7 @@ def _and(*conditions: str) -> str:
     return " AND ".join(condition for condition in conditions if condition)
 
 
-def _others_asitems_by_key(message: Message, index: int | None) -> tuple[str, dict[str, Any]]:
+def _others_as_read(message: Message, index: int | None) -> tuple[str, dict[str, Any]]:
     """A condition: every recipient but `index` still has the status `message` shows."""
     parts, values = [], {}
     for other, recipient in enumerate(message.recipients):
@@ -182,7 +182,7 @@ def _with_outcome(
     (if any). Returns (condition, values, more assignments)."""
     assignments = ""
     if others_as_read or outcome is not None:
-        others, as_read = _others_asitems_by_key(message, index)
+        others, as_read = _others_as_read(message, index)
         condition, values = _and(condition, others), {**values, **as_read}
     if outcome is not None:
         assignments, forward, moved = _move_status(outcome)
@@ -285,7 +285,7 @@ def conclude(message: Message, status: MessageStatus, reason: str | None) -> boo
     that is forward, and only if every recipient still has the status `message` shows (the
     outcome was derived from them)."""
     assignments, forward, values = _move_status((status, reason))
-    others, as_read = _others_asitems_by_key(message, None)
+    others, as_read = _others_as_read(message, None)
     stale_reason = " REMOVE statusReason" if reason is None else ""
     update = _request(
         message,
