@@ -30,8 +30,8 @@ from tenx_email.models import DeliveryEvent, Message, MessageStatus
 _NAMES = {"#r": "recipients", "#s": "status", "#status": "status", "#tl": "timeline"}
 _NAME = re.compile(r"#\w+")
 
-# A message's status once every recipient has one, with its reason (`services/delivery.py`,
-# `outcome_of`).
+# A message's status once every recipient has one, with its reason
+# (`services/recipient_state.py`, `outcome_of`).
 Outcome = tuple[MessageStatus, str | None]
 
 

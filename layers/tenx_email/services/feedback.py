@@ -37,7 +37,7 @@ from tenx_email.models import (
     SuppressionSource,
 )
 from tenx_email.observability import logger, metrics
-from tenx_email.services.delivery import (
+from tenx_email.services.recipient_state import (
     KnownMessage,
     conclusion,
     outcome_of,
