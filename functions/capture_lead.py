@@ -4,9 +4,10 @@ campaign's rules run asynchronously (202 with the event id)."""
 from __future__ import annotations
 
 from tenx_email.api.campaign_events import CampaignEventAccepted
+from tenx_email.api.leads import LeadSnapshot
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
-from tenx_email.services import rules, triggers
+from tenx_email.services import campaign_events, rules
 
 ROUTE = route("capture_lead")
 app = create_resolver()
@@ -16,9 +17,9 @@ app = create_resolver()
 def capture_lead(
     handle: str,
     campaignId: str,  # noqa: N803
-    body: triggers.LeadSnapshot,
+    body: LeadSnapshot,
 ) -> tuple[CampaignEventAccepted, int]:
-    event = triggers.capture_lead(handle_access(app), campaignId, body)
+    event = campaign_events.capture_lead(handle_access(app), campaignId, body)
     return CampaignEventAccepted.from_event(event), 202
 
 

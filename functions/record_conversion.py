@@ -6,7 +6,7 @@ from __future__ import annotations
 from tenx_email.api.campaign_events import CampaignEventAccepted, ConversionIn
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
-from tenx_email.services import rules, triggers
+from tenx_email.services import campaign_events, rules
 
 ROUTE = route("record_conversion")
 app = create_resolver()
@@ -18,7 +18,7 @@ def record_conversion(
     campaignId: str,  # noqa: N803
     body: ConversionIn,
 ) -> tuple[CampaignEventAccepted, int]:
-    event = triggers.record_conversion(handle_access(app), campaignId, body.lead_id)
+    event = campaign_events.record_conversion(handle_access(app), campaignId, body.lead_id)
     return CampaignEventAccepted.from_event(event), 202
 
 

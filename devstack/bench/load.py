@@ -33,7 +33,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from devstack.bench.inprocess import SENDER, TEMPLATE
+from devstack.bench.scenario import SENDER, TEMPLATE
 
 REPO = Path(__file__).resolve().parents[2]
 STARTUP_SECONDS = 60

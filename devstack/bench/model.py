@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from devstack.bench import cost
-from devstack.bench.inprocess import ConsumerFigure, InProcessResult
+from devstack.bench.results import ConsumerFigure, InProcessResult
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -13,7 +13,7 @@ from botocore.exceptions import ClientError
 from moto.ses.models import ses_backends
 
 from tenx_email import clock, keys
-from tenx_email.dal import delivery as store
+from tenx_email.dal import delivery_reads as reads
 from tenx_email.dal import domains, tenancy
 from tenx_email.dal.items import SuppressionItem
 from tenx_email.dal.table import table
@@ -660,7 +660,7 @@ def test_the_batch_read_asks_for_at_most_100_keys_a_call(ses: SesSpy, queue: str
 
     # When the delivery batch reads them
     try:
-        loaded = store.load_batch((m.handle, m.message_id) for m in messages)
+        loaded = reads.load_batch((m.handle, m.message_id) for m in messages)
     finally:
         client.meta.events.unregister("before-parameter-build.dynamodb.BatchGetItem", count_keys)
 

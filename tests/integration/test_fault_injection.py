@@ -47,7 +47,7 @@ from tenx_email.models import IdentityStatus, Message, MessageStatus
 from tenx_email.observability import metrics
 from tenx_email.roles import Role
 from tenx_email.services import delivery, domains, tenancy
-from tenx_email.services.delivery import SENT_FAMILY
+from tenx_email.services.recipient_state import SENT_FAMILY
 from tenx_email.settings import (
     delivery_settings,
     sending_settings,

@@ -24,7 +24,9 @@ from tenx_email.dal import messages as message_store
 from tenx_email.dal import triggers as store
 from tenx_email.roles import Role
 from tenx_email.services import tenancy
-from tenx_email.services.triggers import CampaignEventJob, rule_message_id, schedule_name
+from tenx_email.services.delayed_rules import schedule_name
+from tenx_email.services.rule_messages import rule_message_id
+from tenx_email.services.trigger_jobs import CampaignEventJob
 from tests.events import FakeLambdaContext, invoke
 from tests.integration.conftest import MEMBERS
 from tests.integration.test_send_routes import SENDER, TEMPLATE

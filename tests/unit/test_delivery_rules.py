@@ -11,7 +11,7 @@ import pytest
 from tenx_email.adapters.ses_sending import PERMANENT_CODES, TRANSIENT_CODES, tag_value
 from tenx_email.models import Message, MessageStatus, Purpose, Recipient
 from tenx_email.resources import DELIVERY_QUEUE, SES_EVENT_DETAIL_TYPES
-from tenx_email.services import delivery, feedback
+from tenx_email.services import delivery, feedback, recipient_state
 
 S = MessageStatus
 
@@ -66,7 +66,7 @@ def _recipients(*statuses: MessageStatus) -> list[Recipient]:
 def test_a_message_takes_its_outcome_from_its_recipients(
     statuses: tuple[MessageStatus, ...], outcome: tuple[MessageStatus, str | None] | None
 ) -> None:
-    assert delivery.outcome_of(_recipients(*statuses)) == outcome
+    assert recipient_state.outcome_of(_recipients(*statuses)) == outcome
 
 
 def _message(status: MessageStatus, *statuses: MessageStatus) -> Message:
@@ -113,9 +113,9 @@ def test_a_recipients_write_concludes_the_message_only_when_it_moves_it_forward(
 ) -> None:
     message = _message(status, *before)
     index = len(before) - 1
-    after = delivery.with_recipient(message, index, status=recipient)
+    after = recipient_state.with_recipient(message, index, status=recipient)
     assert [r.status for r in after.recipients] == [*before[:-1], recipient]
-    outcome = delivery.conclusion(message, after)
+    outcome = recipient_state.conclusion(message, after)
     assert (outcome[0] if outcome else None) is conclusion
 
 

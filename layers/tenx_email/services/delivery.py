@@ -12,7 +12,8 @@ Each recipient moves by conditional writes (dal/delivery.py), so each step happe
 SES SendEmail has no idempotency token: only the consumer whose claim succeeded calls SES
 for a recipient, and a claim whose outcome was never recorded (the process died after
 calling SES) is not retried: once older than LEASE it becomes UNKNOWN. When every recipient
-has an outcome, so does the message (`outcome_of`).
+has an outcome, so does the message (`outcome_of`, services/recipient_state.py, whose rules
+feedback shares).
 
 Calls: the records of a batch share their reads (`DeliveryBatch`: two BatchGetItems for up to
 ten messages). Then each recipient costs its claim, its SES call and one write that records
@@ -27,7 +28,7 @@ later (RetryLater) until a pass concludes.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -37,7 +38,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from tenx_email import clock, ids
 from tenx_email.adapters import ses_sending, sqs_visibility
 from tenx_email.dal import delivery as store
-from tenx_email.dal import messages as message_store
+from tenx_email.dal import delivery_reads as reads
 from tenx_email.errors import DomainError
 from tenx_email.models import (
     DeliveryEvent,
@@ -46,13 +47,19 @@ from tenx_email.models import (
     IdentityStatus,
     Message,
     MessageStatus,
-    Recipient,
     SenderStatus,
     TemplateVersion,
 )
 from tenx_email.observability import logger, metrics
 from tenx_email.rendering import has_header_breakers, render
 from tenx_email.resources import DELIVERY_QUEUE
+from tenx_email.services.recipient_state import (
+    KnownMessage,
+    conclusion,
+    outcome_of,
+    read_together,
+    with_recipient,
+)
 from tenx_email.settings import sending_settings, ses_settings
 
 # A claim is fresh only while the invocation that made it can still be running (at most the
@@ -75,16 +82,6 @@ SUPPRESSED = "suppressed"
 UNKNOWN_REASON = (
     "delivery state unknown after an interrupted send; not retried to avoid a duplicate"
 )
-SENT_FAMILY = frozenset(
-    {
-        MessageStatus.SENT,
-        MessageStatus.DELIVERY_DELAYED,
-        MessageStatus.DELIVERED,
-        MessageStatus.BOUNCED,
-        MessageStatus.COMPLAINED,
-    }
-)
-_IN_FLIGHT = frozenset({MessageStatus.QUEUED, MessageStatus.SENDING})
 _EVENT_TYPES = {
     MessageStatus.SENT: EventType.SENT,
     MessageStatus.DENIED: EventType.DENIED,
@@ -136,121 +133,21 @@ def retry_delay_seconds(receive_count: int) -> int:
     return int(min(RETRY_BASE_SECONDS * 2 ** max(receive_count, 1), RETRY_CAP_SECONDS))
 
 
-def outcome_of(recipients: Sequence[Recipient]) -> tuple[MessageStatus, str | None] | None:
-    """The message's status once every recipient has a send outcome (None before): the
-    furthest news of any recipient that was sent; else DENIED if all were denied; else
-    UNKNOWN if any is unknown; else FAILED. With the reason of the recipient it came from."""
-    if any(recipient.status in _IN_FLIGHT for recipient in recipients):
-        return None
-    sent = [recipient.status for recipient in recipients if recipient.status in SENT_FAMILY]
-    if sent:
-        return max(sent, key=lambda status: status.rank), None
-    if all(recipient.status is MessageStatus.DENIED for recipient in recipients):
-        status = MessageStatus.DENIED
-    elif any(recipient.status is MessageStatus.UNKNOWN for recipient in recipients):
-        status = MessageStatus.UNKNOWN
-    else:
-        status = MessageStatus.FAILED
-    reason = next(r.reason for r in recipients if r.status is status)
-    return status, reason
-
-
-class KnownMessage:
-    """What this invocation knows of one message: a consistent read of it, then each of our
-    own successful writes applied to it. Every write is conditioned on what it assumes, so
-    knowledge that went stale costs a failed write, never a wrong one; once a write of ours
-    failed (`fresh` is False), the message is read again before anything is decided from
-    its other recipients."""
-
-    def __init__(
-        self,
-        handle: str,
-        message_id: str,
-        message: Message | None,
-        *,
-        fresh: bool = True,
-        recheck: store.Recheck | None = None,
-    ) -> None:
-        self.handle = handle
-        self.message_id = message_id
-        self.message = message
-        self.fresh = fresh
-        self.recheck = recheck
-
-    @classmethod
-    def unread(cls, handle: str, message_id: str) -> KnownMessage:
-        return cls(handle, message_id, None, fresh=False)
-
-    def refresh(self) -> Message | None:
-        """The message, read again (GetItem) if what we know may be stale."""
-        if not self.fresh:
-            self.message = message_store.get(self.handle, self.message_id)
-            self.fresh = True
-        return self.message
-
-    def current(self) -> Message:
-        if self.message is None:
-            raise RuntimeError("no message to work on")
-        return self.message
-
-    def wrote(
-        self, index: int, message_status: MessageStatus | None = None, **changes: object
-    ) -> None:
-        """Apply our successful write of recipient `index` (and of the message's status)."""
-        self.message = with_recipient(self.current(), index, **changes)
-        if message_status is not None:
-            self.message = self.message.model_copy(update={"status": message_status})
-
-
-def with_recipient(message: Message, index: int, **changes: object) -> Message:
-    """The message with recipient `index` changed."""
-    recipients = list(message.recipients)
-    recipients[index] = recipients[index].model_copy(update=changes)
-    return message.model_copy(update={"recipients": tuple(recipients)})
-
-
-def conclusion(before: Message, after: Message) -> store.Outcome | None:
-    """The outcome a write that turns `before` into `after` should also give the message:
-    when every recipient of `after` has one, and it is further than `before`'s status."""
-    outcome = outcome_of(after.recipients)
-    if outcome is None or outcome[0].rank <= before.status.rank:
-        return None
-    return outcome
-
-
-def read_together(
-    refs: list[store.MessageRef],
-    read: Callable[[list[store.MessageRef]], dict[store.MessageRef, KnownMessage]],
-) -> dict[store.MessageRef, KnownMessage]:
-    """What a consumer's batch read learns of its records' messages: nothing when no record
-    names one, or when the read failed (each record then reads on its own)."""
-    if not refs:
-        return {}
-    try:
-        return read(refs)
-    except Exception as error:
-        logger.warning(
-            "batch read failed; each record reads on its own",
-            extra={"error": type(error).__name__},
-        )
-        return {}
-
-
-def _load_batch(refs: list[store.MessageRef]) -> dict[store.MessageRef, KnownMessage]:
+def _load_batch(refs: list[reads.MessageRef]) -> dict[reads.MessageRef, KnownMessage]:
     return {
         ref: KnownMessage(*ref, found.message, recheck=found.recheck)
-        for ref, found in store.load_batch(refs).items()
+        for ref, found in reads.load_batch(refs).items()
     }
 
 
 class DeliveryBatch:
     """One invocation's records: their messages and what their re-check needs are read
-    together before the first record (dal/delivery.py, `load_batch`: two consistent
+    together before the first record (dal/delivery_reads.py, `load_batch`: two consistent
     BatchGetItems for up to ten messages); each record is then delivered, and settled, on
     its own. A record the batch read does not cover (its body, or its message's item, did
     not parse; the batch read failed) reads on its own."""
 
-    def __init__(self, known: dict[store.MessageRef, KnownMessage]) -> None:
+    def __init__(self, known: dict[reads.MessageRef, KnownMessage]) -> None:
         self.known = known
 
     @classmethod
@@ -334,7 +231,7 @@ def _send_pending(known: KnownMessage, pending: list[int], deadline: float) -> N
     emails = [message.recipients[i].email for i in pending]
     recheck = known.recheck
     if recheck is None or not recheck.covers(emails):
-        recheck = known.recheck = store.load_recheck(message, emails)
+        recheck = known.recheck = reads.load_recheck(message, emails)
     try:
         content = _content(message, _recheck(message, recheck))
     except _Unsendable as refusal:
@@ -348,7 +245,7 @@ def _send_pending(known: KnownMessage, pending: list[int], deadline: float) -> N
             _send_one(known, index, content, deadline)
 
 
-def _recheck(message: Message, recheck: store.Recheck) -> TemplateVersion:
+def _recheck(message: Message, recheck: reads.Recheck) -> TemplateVersion:
     """What the send route checked may have changed since: refuse with DENIED if it did;
     else return the template version to render."""
     denied = MessageStatus.DENIED

@@ -26,6 +26,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from tenx_email import clock, ids
 from tenx_email.dal import delivery as store
+from tenx_email.dal import delivery_reads as reads
 from tenx_email.dal import suppressions as suppression_store
 from tenx_email.models import (
     DeliveryEvent,
@@ -36,7 +37,7 @@ from tenx_email.models import (
     SuppressionSource,
 )
 from tenx_email.observability import logger, metrics
-from tenx_email.services.delivery import (
+from tenx_email.services.recipient_state import (
     KnownMessage,
     conclusion,
     outcome_of,
@@ -130,8 +131,8 @@ def _target(event: _SesEvent) -> _Target | None:
         return None
 
 
-def _load_messages(refs: list[store.MessageRef]) -> dict[store.MessageRef, KnownMessage]:
-    return {ref: KnownMessage(*ref, message) for ref, message in store.load_messages(refs).items()}
+def _load_messages(refs: list[reads.MessageRef]) -> dict[reads.MessageRef, KnownMessage]:
+    return {ref: KnownMessage(*ref, message) for ref, message in reads.load_messages(refs).items()}
 
 
 class FeedbackBatch:
@@ -140,7 +141,7 @@ class FeedbackBatch:
     applied, and settled, on its own. An event the batch read does not cover reads its
     message on its own."""
 
-    def __init__(self, known: dict[store.MessageRef, KnownMessage]) -> None:
+    def __init__(self, known: dict[reads.MessageRef, KnownMessage]) -> None:
         self.known = known
 
     @classmethod

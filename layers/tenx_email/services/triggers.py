@@ -13,252 +13,43 @@ is checked against the usage read with the rest (the event projection charges it
 
 Everything is safe to repeat: the message id is derived from (rule, event), the schedule name
 likewise, and a rule run is recorded per (rule, event).
+
+This module runs the batch; the jobs' shapes are in services/trigger_jobs.py, what a rule makes
+of an event in services/rule_messages.py, delayed rules' schedules in services/delayed_rules.py,
+and the HTTP routes publish events with services/campaign_events.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, Literal
-
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
-from pydantic.alias_generators import to_camel
+from datetime import datetime
 
 from tenx_email import clock, ids
-from tenx_email.adapters import queues, scheduler
+from tenx_email.adapters import queues
 from tenx_email.dal import rules as rule_store
 from tenx_email.dal import triggers as store
-from tenx_email.errors import (
-    CampaignEventQueueUnavailable,
-    LeadNotFound,
-    RenderedSubjectUnsafe,
-)
-from tenx_email.ids import EMAIL_ADDRESS, EMAIL_ADDRESS_FORM
 from tenx_email.models import (
     CampaignEvent,
     CampaignEventType,
-    DeliveryEvent,
     EmailRule,
-    EventType,
-    HandleAccess,
-    Lead,
-    Message,
-    MessageStatus,
-    Purpose,
-    Recipient,
     RuleRun,
     RuleRunOutcome,
     RuleTrigger,
-    Sender,
-    Template,
-    TemplateStatus,
 )
 from tenx_email.observability import logger
-from tenx_email.rendering import has_header_breakers, render
-from tenx_email.resources import CAMPAIGN_EVENT_DETAIL_TYPES, CAMPAIGN_EVENT_SOURCE
-from tenx_email.services.campaigns import require_campaign
+from tenx_email.services.delayed_rules import delayed_rule_skip_reason, schedule
 from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT, quota_day
-from tenx_email.settings import delivery_settings, trigger_settings
-
-_TRIGGERS_FOR = {
-    CampaignEventType.LEAD_CAPTURED: {RuleTrigger.LEAD_CAPTURED, RuleTrigger.LEAD_CAPTURED_DELAYED},
-    CampaignEventType.CONVERSION: {RuleTrigger.CONVERSION},
-}
-# A schedule must lie in the future: a job processed after its fire time fires a minute later.
-_MINIMUM_LEAD_TIME = timedelta(minutes=1)
-
-
-# --- the lead snapshot, as the HTTP routes and the bus deliver it ---------------------------
-
-SafeKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]
-ShortValue = Annotated[str, StringConstraints(max_length=200)]
-
-
-class LeadSnapshot(BaseModel):
-    """A lead as a campaign event carries it (unknown fields refused)."""
-
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-    lead_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
-    # `_plain_address` checks the address; the OpenAPI document states its form.
-    email: Annotated[
-        str, StringConstraints(max_length=254), Field(json_schema_extra=EMAIL_ADDRESS_FORM)
-    ]
-    name: ShortValue | None = None
-    first_name: ShortValue | None = None
-    phone: Annotated[str, StringConstraints(max_length=40)] | None = None
-    company: ShortValue | None = None
-    service: ShortValue | None = None
-    message: Annotated[str, StringConstraints(max_length=2000)] | None = None
-    source: ShortValue | None = None
-    fields: Annotated[
-        dict[SafeKey, Annotated[str, StringConstraints(max_length=1000)]],
-        Field(max_length=50, json_schema_extra={"additionalProperties": False}),
-    ] = {}
-
-    @field_validator("email")
-    @classmethod
-    def _plain_address(cls, email: str) -> str:
-        if has_header_breakers(email) or not EMAIL_ADDRESS.fullmatch(email):
-            raise ValueError("must be one plain email address")
-        return email
-
-    def lead(self, default_id: str) -> Lead:
-        return Lead(**self.model_dump(exclude={"lead_id"}), lead_id=self.lead_id or default_id)
-
-
-# --- publishing events (HTTP test routes) ------------------------------------------------
-
-
-def capture_lead(access: HandleAccess, campaign_id: str, snapshot: LeadSnapshot) -> CampaignEvent:
-    handle = access.handle.handle
-    require_campaign(handle, campaign_id)
-    now = clock.now()
-    lead = snapshot.lead(default_id=f"lead_{ids.ulid(now).lower()}")
-    store.put_lead(handle, campaign_id, lead, now)
-    return _publish(handle, campaign_id, CampaignEventType.LEAD_CAPTURED, lead, now)
-
-
-def record_conversion(access: HandleAccess, campaign_id: str, lead_id: str) -> CampaignEvent:
-    handle = access.handle.handle
-    require_campaign(handle, campaign_id)
-    lead = store.get_lead(handle, campaign_id, lead_id)
-    if lead is None:
-        raise LeadNotFound(f"lead {lead_id} was not captured on campaign {campaign_id}")
-    return _publish(handle, campaign_id, CampaignEventType.CONVERSION, lead, clock.now())
-
-
-def _publish(
-    handle: str, campaign_id: str, kind: CampaignEventType, lead: Lead, now: datetime
-) -> CampaignEvent:
-    event = CampaignEvent(
-        handle=handle,
-        campaign_id=campaign_id,
-        event_id=f"evt_{ids.ulid(now).lower()}",
-        type=kind,
-        lead=lead,
-        occurred_at=now,
-    )
-    queue_url = trigger_settings().trigger_jobs_queue_url
-    if not queue_url:
-        raise CampaignEventQueueUnavailable("no trigger-jobs queue is configured here")
-    try:
-        queues.enqueue_job(
-            queue_url, {"kind": "campaign-event", "event": event.model_dump(mode="json")}
-        )
-    except queues.QueueUnavailable as error:
-        raise CampaignEventQueueUnavailable("the trigger-jobs queue is unavailable") from error
-    return event
-
-
-# --- one rule and one event ---------------------------------------------------------------
-
-
-def lead_variables(lead: Lead, mappings: dict[str, str]) -> dict[str, str]:
-    """The default variables from the lead snapshot, then the rule's mappings: a value
-    `fields.x` reads custom field x, any other value a top-level lead field. Missing -> ""."""
-    first_name = lead.first_name or ((lead.name or "").split() or [""])[0]
-    values = {
-        "leadId": lead.lead_id,
-        "email": lead.email,
-        "name": lead.name or "",
-        "firstName": first_name,
-        "phone": lead.phone or "",
-        "company": lead.company or "",
-        "service": lead.service or "",
-        "message": lead.message or "",
-        "source": lead.source or "",
-    }
-    for variable, source in mappings.items():
-        if source.startswith("fields."):
-            values[variable] = lead.fields.get(source.removeprefix("fields."), "")
-        else:
-            values[variable] = values.get(source, "")
-    return values
-
-
-def applicable_rules(
-    rules: Iterable[EmailRule], kind: CampaignEventType, occurred_at: datetime
-) -> list[EmailRule]:
-    """The rules an event meets: live, enabled, of its trigger, and made before it (rules made
-    after the event never apply to it: no retroactive sends)."""
-    wanted = _TRIGGERS_FOR[kind]
-    return [
-        rule
-        for rule in rules
-        if not rule.deleted
-        and rule.enabled
-        and rule.trigger in wanted
-        and rule.created_at <= occurred_at
-    ]
-
-
-def schedule_name(rule_id: str, event_id: str) -> str:
-    """Deterministic per (rule, event), within Scheduler's 64-character limit."""
-    return "cer-" + hashlib.sha256(f"{rule_id}|{event_id}".encode()).hexdigest()[:48]
-
-
-def rule_message_id(rule_id: str, event: CampaignEvent) -> str:
-    """Deterministic per (rule, event): a repeated job finds the message it made."""
-    return f"msg_{ids.ulid(event.occurred_at, seed=f'{rule_id}|{event.event_id}').lower()}"
-
-
-def _schedule(rule: EmailRule, event: CampaignEvent) -> None:
-    settings = trigger_settings()
-    if not (
-        settings.schedule_group_name
-        and settings.trigger_jobs_queue_arn
-        and settings.trigger_jobs_dlq_arn
-        and settings.scheduler_role_arn
-    ):
-        raise RuntimeError("delayed rules need the schedule group, queue, DLQ and role settings")
-    # The run first: it keeps the event (its lead snapshot) that the schedule's job renders,
-    # so the event is stored before any schedule can fire.
-    store.record_run(
-        RuleRun(
-            handle=event.handle,
-            campaign_id=event.campaign_id,
-            rule_id=rule.rule_id,
-            event_id=event.event_id,
-            outcome=RuleRunOutcome.SCHEDULED,
-            rule_version=rule.version,
-            at=clock.now(),
-        ),
-        event,
-    )
-    due = event.occurred_at + timedelta(minutes=rule.delay_minutes or 0)
-    fire_at = max(due, clock.now() + _MINIMUM_LEAD_TIME)
-    scheduler.create_one_time(
-        scheduler.ScheduleTarget(
-            group=settings.schedule_group_name,
-            queue_arn=settings.trigger_jobs_queue_arn,
-            dead_letter_arn=settings.trigger_jobs_dlq_arn,
-            role_arn=settings.scheduler_role_arn,
-        ),
-        schedule_name(rule.rule_id, event.event_id),
-        fire_at,
-        DelayedRuleJob(
-            kind="delayed-rule",
-            handle=event.handle,
-            campaign_id=event.campaign_id,
-            event_id=event.event_id,
-            rule_id=rule.rule_id,
-        ).model_dump(mode="json", by_alias=True),
-    )
-
-
-def delayed_rule_skip_reason(rule: EmailRule | None) -> str | None:
-    """Why a delayed rule whose schedule fired makes no message (the rule as it is now)."""
-    if rule is None or rule.deleted:
-        return "the rule was deleted before its delay ran out"
-    if not rule.enabled:
-        return "the rule was disabled before its delay ran out"
-    if rule.trigger is not RuleTrigger.LEAD_CAPTURED_DELAYED:
-        return f"the rule's trigger changed to {rule.trigger.value}"
-    return None
+from tenx_email.services.rule_messages import applicable_rules, compose_rule_message
+from tenx_email.services.trigger_jobs import (
+    BusEvent,
+    CampaignEventJob,
+    DelayedRuleJob,
+    InvalidJob,
+    from_bus,
+)
+from tenx_email.settings import delivery_settings
 
 
 def _skip(event: CampaignEvent, rule_id: str, rule_version: int, reason: str) -> None:
@@ -279,155 +70,6 @@ def _skip(event: CampaignEvent, rule_id: str, rule_version: int, reason: str) ->
     )
 
 
-def compose_rule_message(
-    rule: EmailRule,
-    event: CampaignEvent,
-    sender: Sender | None,
-    template: Template | None,
-    now: datetime,
-) -> store.RuleMessage | str:
-    """The (rule, event) message with its QUEUED event, or why the rule skips the event (the
-    event projection records the MESSAGE_CREATED run once the message is stored). The sender
-    and domain are checked again at delivery, so a sender disabled since the rule was made
-    gives DENIED there."""
-    if sender is None:
-        return f"sender profile {rule.sender_id} does not exist"
-    if template is None or template.status is not TemplateStatus.ACTIVE:
-        return f"template {rule.template_id} is missing or paused"
-    variables = lead_variables(event.lead, rule.variable_mappings)
-    try:
-        subject = render(template.active_subject, None, None, variables).subject
-    except RenderedSubjectUnsafe:
-        return "the lead's data would break the subject line"
-    message_id = rule_message_id(rule.rule_id, event)
-    message = Message(
-        handle=event.handle,
-        message_id=message_id,
-        status=MessageStatus.QUEUED,
-        purpose=Purpose.PRODUCT_NOTIFICATION,
-        sender_id=sender.sender_id,
-        from_name=sender.display_name,
-        from_address=sender.from_email,
-        reply_to=sender.reply_to,
-        recipients=(Recipient(email=event.lead.email),),
-        subject=subject,
-        template_id=template.template_id,
-        template_version=template.active_version,
-        variables=variables,
-        rule_id=rule.rule_id,
-        rule_version=rule.version,
-        campaign_id=event.campaign_id,
-        campaign_event_id=event.event_id,
-        created_at=now,
-        updated_at=now,
-    )
-    return store.RuleMessage(
-        message=message,
-        queued=DeliveryEvent(
-            handle=event.handle,
-            message_id=message_id,
-            event_id=ids.ulid(now),
-            type=EventType.QUEUED,
-            purpose=message.purpose,
-            detail=f"campaign rule {rule.rule_id} v{rule.version}",
-            occurred_at=now,
-        ),
-    )
-
-
-# --- the trigger Lambda's jobs -------------------------------------------------------------
-
-
-class InvalidJob(Exception):
-    """A trigger job that can never succeed; it goes to the trigger-jobs DLQ (and its alarm)."""
-
-
-class _Job(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
-
-
-class CampaignEventJob(_Job):
-    kind: Literal["campaign-event"]
-    event: CampaignEvent
-
-
-class DelayedRuleJob(_Job):
-    """What a delayed rule's schedule sends: ids only (Scheduler inputs are small)."""
-
-    kind: Literal["delayed-rule"]
-    handle: str
-    campaign_id: str
-    event_id: str
-    rule_id: str
-
-
-class BusDetail(_Job):
-    """The `detail` of a campaign event published on the campaign-events bus (docs/api.md)."""
-
-    handle: str
-    campaign_id: str
-    event_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
-    occurred_at: datetime | None = None
-    lead: LeadSnapshot | None = None
-    lead_id: str | None = None
-
-
-BUS_DETAIL_TYPES = dict(
-    zip(
-        CAMPAIGN_EVENT_DETAIL_TYPES,
-        (CampaignEventType.LEAD_CAPTURED, CampaignEventType.CONVERSION),
-        strict=True,
-    )
-)
-_LEAD_ID = r"^[A-Za-z0-9_-]{1,64}$"
-
-
-@dataclass(frozen=True)
-class _BusEvent:
-    """A campaign event from the bus, before its campaign and (conversions) lead are read."""
-
-    detail: BusDetail
-    kind: CampaignEventType
-    event_id: str
-    occurred_at: datetime
-
-    def event(self, lead: Lead) -> CampaignEvent:
-        return CampaignEvent(
-            handle=self.detail.handle,
-            campaign_id=self.detail.campaign_id,
-            event_id=self.event_id,
-            type=self.kind,
-            lead=lead,
-            occurred_at=self.occurred_at,
-        )
-
-
-def _from_bus(envelope: dict[str, Any]) -> _BusEvent:
-    kind = BUS_DETAIL_TYPES.get(str(envelope.get("detail-type")))
-    if envelope.get("source") != CAMPAIGN_EVENT_SOURCE or kind is None:
-        raise InvalidJob("not a campaign event")
-    detail = BusDetail.model_validate(envelope.get("detail"))
-    # Malformed names cannot name a campaign (and are kept out of keys).
-    if not (
-        ids.is_valid(ids.HANDLE_PATTERN, detail.handle)
-        and ids.is_valid(ids.CAMPAIGN_ID_PATTERN, detail.campaign_id)
-    ):
-        raise InvalidJob("the campaign event names no campaign")
-    if kind is CampaignEventType.LEAD_CAPTURED and detail.lead is None:
-        raise InvalidJob("a LeadCaptured event needs detail.lead")
-    if kind is CampaignEventType.CONVERSION and not ids.is_valid(_LEAD_ID, detail.lead_id or ""):
-        raise InvalidJob("a ConversionRecorded event names a lead never captured")
-    # The bus event's own id is stable across redeliveries, so ids derived from it are too.
-    event_id = detail.event_id or f"evb_{str(envelope.get('id', ''))[:60]}"
-    occurred_at = detail.occurred_at or datetime.fromisoformat(str(envelope["time"]))
-    if occurred_at.tzinfo is None:
-        occurred_at = occurred_at.replace(tzinfo=UTC)  # a time without a zone is UTC
-    return _BusEvent(detail=detail, kind=kind, event_id=event_id, occurred_at=occurred_at)
-
-
-# --- a batch of jobs -----------------------------------------------------------------------
-
-
 @dataclass(eq=False)
 class _Work:
     """One distinct job of a batch, and how far it got."""
@@ -436,7 +78,7 @@ class _Work:
     handle: str = ""
     campaign_id: str = ""
     event: CampaignEvent | None = None  # known now, or once the bus event or kept event is read
-    bus: _BusEvent | None = None
+    bus: BusEvent | None = None
     fire: DelayedRuleJob | None = None
     rule: EmailRule | None = None  # a fired delayed rule, as it is now
     error: Exception | None = None
@@ -459,7 +101,7 @@ def _parse(body: str) -> _Work:
     try:
         data = json.loads(body)
         if isinstance(data, dict) and "detail-type" in data:
-            work.bus = _from_bus(data)
+            work.bus = from_bus(data)
             work.handle, work.campaign_id = work.bus.detail.handle, work.bus.detail.campaign_id
         elif isinstance(data, dict) and data.get("kind") == "delayed-rule":
             work.fire = DelayedRuleJob.model_validate(data)
@@ -661,7 +303,7 @@ def _make_messages(
                 rules = []
                 for rule in _rules_of(work, rules_of):
                     if rule.trigger is RuleTrigger.LEAD_CAPTURED_DELAYED:
-                        _schedule(rule, event)
+                        schedule(rule, event)
                     else:
                         rules.append(rule)
             for rule in rules:

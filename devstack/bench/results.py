@@ -1,0 +1,144 @@
+"""What the in-process bench produces: one measured invocation (`Sample`), and the figures
+per route, per consumer (amortized over its batches: `consumer_figure`) and for the authorizer
+that the report prints and the cost model reads."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import asdict, dataclass
+from typing import Any
+
+
+@dataclass
+class Sample:
+    """One measured invocation."""
+
+    calls: dict[str, int]
+    total_calls: int
+    read_units: float
+    write_units: float
+    index_write_units: float
+    write_units_by_call: dict[str, float]
+    item_sizes: list[int]
+    duration_ms: float
+    aws_ms: float  # of duration_ms, the time inside AWS calls (moto's, here)
+    log_bytes: int
+    status: int = 0
+
+    @property
+    def own_ms(self) -> float:
+        return max(0.0, self.duration_ms - self.aws_ms)
+
+
+@dataclass
+class RouteFigure:
+    route_id: str
+    read_only: bool
+    calls: int
+    calls_min: int
+    calls_max: int
+    by_call: dict[str, int]
+    duration_ms: float
+    own_ms: float
+    read_units: float
+    write_units: float
+    index_write_units: float
+    write_units_by_call: dict[str, float]
+    max_item_bytes: int
+    log_bytes: int
+
+
+@dataclass
+class ConsumerFigure:
+    """A consumer Lambda over batches of ten records; per-unit figures are amortized."""
+
+    function: str
+    unit: str  # what one unit is: an email sent, a rule message made, an SES event handled
+    units: int
+    batches: int
+    calls_per_unit: float
+    by_call_per_unit: dict[str, float]
+    duration_ms_per_batch: float
+    own_ms_per_batch: float
+    records_per_batch: float
+    units_per_record: float
+    read_units_per_unit: float
+    write_units_per_unit: float
+    index_write_units_per_unit: float
+    write_units_by_call_per_unit: dict[str, float]
+    sqs_calls_per_unit: float
+    scheduler_calls_per_unit: float
+    max_item_bytes: int
+    log_bytes_per_batch: float
+
+
+@dataclass
+class AuthorizerFigure:
+    cold_calls: int
+    cold_jwks_fetches: int
+    warm_calls: int
+    warm_jwks_fetches: int
+    warm_rounds: int
+    duration_ms: float
+    own_ms: float
+    log_bytes: int
+
+
+@dataclass
+class InProcessResult:
+    routes: list[RouteFigure]
+    authorizer: AuthorizerFigure
+    delivery: ConsumerFigure
+    trigger: ConsumerFigure
+    trigger_delayed: ConsumerFigure
+    feedback: ConsumerFigure
+    projection: ConsumerFigure
+    ses_events_per_email: float
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def median(values: list[float]) -> float:
+    return float(statistics.median(values)) if values else 0.0
+
+
+def consumer_figure(
+    function: str, unit: str, samples: list[Sample], records: list[int], units: list[int]
+) -> ConsumerFigure:
+    total_units = sum(units)
+    if total_units <= 0:
+        raise RuntimeError(f"bench: the {function} batches produced no {unit}")
+    by_call: dict[str, float] = {}
+    for sample in samples:
+        for name, count in sample.calls.items():
+            by_call[name] = by_call.get(name, 0.0) + count
+    total_calls = sum(sample.total_calls for sample in samples)
+    writes: dict[str, float] = {}
+    for sample in samples:
+        for name, wru in sample.write_units_by_call.items():
+            writes[name] = writes.get(name, 0.0) + wru
+
+    def service_calls(service: str) -> float:
+        return sum(v for k, v in by_call.items() if k.startswith(f"{service}:"))
+
+    return ConsumerFigure(
+        function=function,
+        unit=unit,
+        units=total_units,
+        batches=len(samples),
+        calls_per_unit=total_calls / total_units,
+        by_call_per_unit={k: v / total_units for k, v in sorted(by_call.items())},
+        duration_ms_per_batch=median([s.duration_ms for s in samples]),
+        own_ms_per_batch=median([s.own_ms for s in samples]),
+        records_per_batch=sum(records) / len(samples),
+        units_per_record=total_units / sum(records),
+        read_units_per_unit=sum(s.read_units for s in samples) / total_units,
+        write_units_per_unit=sum(s.write_units for s in samples) / total_units,
+        index_write_units_per_unit=sum(s.index_write_units for s in samples) / total_units,
+        write_units_by_call_per_unit={k: v / total_units for k, v in sorted(writes.items())},
+        sqs_calls_per_unit=service_calls("sqs") / total_units,
+        scheduler_calls_per_unit=service_calls("scheduler") / total_units,
+        max_item_bytes=max((size for s in samples for size in s.item_sizes), default=0),
+        log_bytes_per_batch=sum(s.log_bytes for s in samples) / len(samples),
+    )

@@ -1,0 +1,136 @@
+"""What an email rule makes of a campaign event: which rules the event meets, the variables
+its lead gives the template, and the rule message (with its QUEUED event), or why the rule
+skips the event. Pure: reading and writing is the trigger batch's (services/triggers.py).
+
+The message id is derived from (rule, event), so a repeated job makes the same message."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime
+
+from tenx_email import ids
+from tenx_email.dal.triggers import RuleMessage
+from tenx_email.errors import RenderedSubjectUnsafe
+from tenx_email.models import (
+    CampaignEvent,
+    CampaignEventType,
+    DeliveryEvent,
+    EmailRule,
+    EventType,
+    Lead,
+    Message,
+    MessageStatus,
+    Purpose,
+    Recipient,
+    RuleTrigger,
+    Sender,
+    Template,
+    TemplateStatus,
+)
+from tenx_email.rendering import render
+
+_TRIGGERS_FOR = {
+    CampaignEventType.LEAD_CAPTURED: {RuleTrigger.LEAD_CAPTURED, RuleTrigger.LEAD_CAPTURED_DELAYED},
+    CampaignEventType.CONVERSION: {RuleTrigger.CONVERSION},
+}
+
+
+def lead_variables(lead: Lead, mappings: dict[str, str]) -> dict[str, str]:
+    """The default variables from the lead snapshot, then the rule's mappings: a value
+    `fields.x` reads custom field x, any other value a top-level lead field. Missing -> ""."""
+    first_name = lead.first_name or ((lead.name or "").split() or [""])[0]
+    values = {
+        "leadId": lead.lead_id,
+        "email": lead.email,
+        "name": lead.name or "",
+        "firstName": first_name,
+        "phone": lead.phone or "",
+        "company": lead.company or "",
+        "service": lead.service or "",
+        "message": lead.message or "",
+        "source": lead.source or "",
+    }
+    for variable, source in mappings.items():
+        if source.startswith("fields."):
+            values[variable] = lead.fields.get(source.removeprefix("fields."), "")
+        else:
+            values[variable] = values.get(source, "")
+    return values
+
+
+def applicable_rules(
+    rules: Iterable[EmailRule], kind: CampaignEventType, occurred_at: datetime
+) -> list[EmailRule]:
+    """The rules an event meets: live, enabled, of its trigger, and made before it (rules made
+    after the event never apply to it: no retroactive sends)."""
+    wanted = _TRIGGERS_FOR[kind]
+    return [
+        rule
+        for rule in rules
+        if not rule.deleted
+        and rule.enabled
+        and rule.trigger in wanted
+        and rule.created_at <= occurred_at
+    ]
+
+
+def rule_message_id(rule_id: str, event: CampaignEvent) -> str:
+    """Deterministic per (rule, event): a repeated job finds the message it made."""
+    return f"msg_{ids.ulid(event.occurred_at, seed=f'{rule_id}|{event.event_id}').lower()}"
+
+
+def compose_rule_message(
+    rule: EmailRule,
+    event: CampaignEvent,
+    sender: Sender | None,
+    template: Template | None,
+    now: datetime,
+) -> RuleMessage | str:
+    """The (rule, event) message with its QUEUED event, or why the rule skips the event (the
+    event projection records the MESSAGE_CREATED run once the message is stored). The sender
+    and domain are checked again at delivery, so a sender disabled since the rule was made
+    gives DENIED there."""
+    if sender is None:
+        return f"sender profile {rule.sender_id} does not exist"
+    if template is None or template.status is not TemplateStatus.ACTIVE:
+        return f"template {rule.template_id} is missing or paused"
+    variables = lead_variables(event.lead, rule.variable_mappings)
+    try:
+        subject = render(template.active_subject, None, None, variables).subject
+    except RenderedSubjectUnsafe:
+        return "the lead's data would break the subject line"
+    message_id = rule_message_id(rule.rule_id, event)
+    message = Message(
+        handle=event.handle,
+        message_id=message_id,
+        status=MessageStatus.QUEUED,
+        purpose=Purpose.PRODUCT_NOTIFICATION,
+        sender_id=sender.sender_id,
+        from_name=sender.display_name,
+        from_address=sender.from_email,
+        reply_to=sender.reply_to,
+        recipients=(Recipient(email=event.lead.email),),
+        subject=subject,
+        template_id=template.template_id,
+        template_version=template.active_version,
+        variables=variables,
+        rule_id=rule.rule_id,
+        rule_version=rule.version,
+        campaign_id=event.campaign_id,
+        campaign_event_id=event.event_id,
+        created_at=now,
+        updated_at=now,
+    )
+    return RuleMessage(
+        message=message,
+        queued=DeliveryEvent(
+            handle=event.handle,
+            message_id=message_id,
+            event_id=ids.ulid(now),
+            type=EventType.QUEUED,
+            purpose=message.purpose,
+            detail=f"campaign rule {rule.rule_id} v{rule.version}",
+            occurred_at=now,
+        ),
+    )
