@@ -13,12 +13,15 @@ import pytest
 
 from tenx_email import keys
 from tenx_email.dal import message_size
+from tenx_email.dal.items import MessageItem
 from tenx_email.dal.table import table
+from tenx_email.models import Message, MessageStatus
 from tenx_email.roles import Role
 from tests.events import invoke
 from tests.integration import delivery_support as support
 from tests.integration.conftest import MEMBERS
-from tests.integration.delivery_support import SesSpy
+from tests.integration.delivery_support import SesSpy, receive, run_delivery
+from tests.integration.test_feedback import run_feedback, ses_event
 
 ses = support.ses
 OPERATOR = MEMBERS[Role.OPERATOR]
@@ -66,6 +69,10 @@ def padding_at_the_bound(to: list[str]) -> int:
     return padding
 
 
+def stored(message_id: str) -> Message:
+    return MessageItem.from_item(stored_item(message_id)).to_domain()
+
+
 def queued(queue_url: str) -> list[str]:
     sqs = boto3.client("sqs")
     found = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=2)
@@ -100,6 +107,57 @@ def test_a_send_at_the_bound_is_accepted_and_one_byte_over_is_refused_leaving_no
     assert queued(delivery_queue) == [message_id]
     item = stored_item(message_id)
     assert message_size.bound_bytes(item, recipients) == message_size.ITEM_LIMIT_BYTES
+
+
+LONG = "é" * 3_000  # what SES might say, far longer than a detail is kept
+
+
+@pytest.mark.parametrize("recipients", [1, 3], ids=["one-recipient", "three-recipients"])
+def test_a_message_at_the_bound_records_its_whole_timeline_and_stays_within_it(
+    ses: SesSpy, delivery_queue: str, recipients: int
+) -> None:
+    # Given a message exactly at the bound, sent (claim and SENT for each recipient)
+    to = [f"r{n}@example.org" for n in range(recipients)]
+    padding = padding_at_the_bound(to)
+    queued(delivery_queue)
+    status, body = send(to, padding)
+    assert status == 202, body
+    message_id = body["message"]["messageId"]
+    assert run_delivery(receive(delivery_queue, 1, wait_seconds=3)) == []
+    message = stored(message_id)
+    assert [r.status for r in message.recipients] == [MessageStatus.SENT] * recipients
+
+    # When SES reports every status each recipient can reach, with long words, and then a
+    # flood of events that move nothing (late delays), each of them twice
+    moves = [
+        ("DeliveryDelay", {"deliveryDelay": {"delayType": LONG}}),
+        ("Delivery", {"delivery": {}}),
+        ("Bounce", {"bounce": {"bounceType": "Permanent", "bounceSubType": LONG}}),
+        ("Complaint", {"complaint": {"complaintFeedbackType": LONG}}),
+        ("Reject", {"reject": {"reason": LONG}}),
+    ]
+    late = [("DeliveryDelay", {"deliveryDelay": {"delayType": f"{LONG}{n}"}}) for n in range(12)]
+    for rcpt in range(recipients):
+        for event_type, detail in moves + late:
+            event = ses_event(event_type, message, rcpt, **detail)
+            for _ in range(2):
+                assert run_feedback(event)[1] == []
+
+    # Then every write was taken, each status move is on the timeline, the events that move
+    # nothing stop at their room, and the item never outgrew the bound it was accepted under
+    final = stored_item(message_id)
+    entries = list(final["timeline"].values())
+    assert message_size.item_bytes(final) <= message_size.ITEM_LIMIT_BYTES
+    assert len(entries) <= message_size.stale_event_limit(recipients) + recipients * (
+        message_size.MOVES_PER_RECIPIENT
+    )
+    for rcpt in range(recipients):
+        types = sorted(str(e["type"]) for e in entries if e.get("rcpt") == rcpt)
+        for reached in ("SENT", "DELIVERED", "BOUNCED", "COMPLAINED", "REJECTED"):
+            assert reached in types, (rcpt, types)
+    assert all(len(str(e.get("detail", "")).encode()) <= 200 for e in entries)
+    assert all(len(str(r.get("reason", "")).encode()) <= 200 for r in final["recipients"])
+    assert stored(message_id).status is MessageStatus.FAILED  # SES's reject is the furthest
 
 
 def test_fifty_recipients_leave_room_for_a_large_message() -> None:

@@ -230,6 +230,33 @@ def test_a_lead_whose_name_would_break_the_subject_is_skipped_and_recorded(
     ]
 
 
+def test_a_lead_whose_data_would_make_the_message_too_large_is_skipped_and_recorded(
+    trigger_queue: str,
+) -> None:
+    # Given a rule whose template repeats the lead's message in its subject (90 times, within
+    # the subject's 998 characters), and a lead whose message is 2,000 emoji (8,000 bytes)
+    template = {
+        "templateId": "tmpl_echo",
+        "name": "Echo",
+        "subject": "{{message}}" * 90,
+        "text": "Hi",
+    }
+    assert invoke("create_template", {"handle": "acme"}, sub=OPERATOR, body=template)[0] == 201
+    rule = create_rule({**IMMEDIATE, "templateId": "tmpl_echo"})
+
+    # When the lead is captured and its job runs
+    capture({**LEAD, "message": "🚀" * 2000})
+    run_trigger(trigger_queue, drain(trigger_queue))
+
+    # Then no message was made (720 KB of subject could never be stored), and the run says why
+    assert rule_messages() == []
+    status, runs = invoke("list_rule_runs", {**CAMPAIGN, "ruleId": rule["ruleId"]}, sub=OPERATOR)
+    assert status == 200
+    assert [(run["outcome"], run["reason"]) for run in runs["runs"]] == [
+        ("SKIPPED", "the lead's data would make the message too large to store (message_too_large)")
+    ]
+
+
 def test_a_delayed_rule_makes_one_schedule_and_one_message_when_it_fires_twice(
     trigger_queue: str, project_events: Callable[[], int]
 ) -> None:

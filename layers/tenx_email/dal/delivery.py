@@ -24,6 +24,7 @@ from pydantic_core import to_jsonable_python
 
 from tenx_email import clock, keys
 from tenx_email.dal.items import TimelineEntryItem
+from tenx_email.dal.message_size import bounded_detail, stale_event_limit
 from tenx_email.dal.table import conditional, table
 from tenx_email.models import DeliveryEvent, Message, MessageStatus
 
@@ -164,7 +165,7 @@ def _move_status(outcome: Outcome) -> tuple[str, str, dict[str, Any]]:
     moved: dict[str, Any] = {**values, ":status": status.value}
     if reason is not None:
         assignments += ", statusReason = :status_reason"
-        moved[":status_reason"] = reason
+        moved[":status_reason"] = bounded_detail(reason)
     return assignments, condition, moved
 
 
@@ -215,7 +216,7 @@ def settle(
     )
     sets: dict[str, Any] = {"#s": status.value}
     if reason is not None:
-        sets["reason"] = reason
+        sets["reason"] = bounded_detail(reason)
     if ses_message_id is not None:
         sets["sesMessageId"] = ses_message_id
     append, new_event, entry = _append(event, index)
@@ -258,7 +259,7 @@ def advance(
     # An UNKNOWN recipient (and message) carries why it was unknown: moved on, that is stale.
     removes = []
     if reason is not None:
-        sets["reason"] = reason
+        sets["reason"] = bounded_detail(reason)
     else:
         removes.append("{r}.reason")
     if conclude is not None and conclude[1] is None:
@@ -304,14 +305,19 @@ def _append(event: DeliveryEvent, index: int) -> tuple[str, str, dict[str, Any]]
 
 
 def put_event(message: Message, index: int, event: DeliveryEvent) -> bool:
-    """Add an event of recipient `index` to the message's timeline unless it is there
-    already, changing no status."""
+    """Add an event of recipient `index` that moves no status to the message's timeline,
+    unless it is there already or the timeline holds as many entries as the message's size
+    bound leaves room for such events (dal/message_size.py): False then."""
     append, new_event, entry = _append(event, index)
     update = _request(
         message,
         f"SET {append}, updatedAt = :now",
-        _and("attribute_exists(PK)", new_event),
-        {**entry, ":now": _json(clock.now())},
+        _and("attribute_exists(PK)", new_event, "size(#tl) < :room"),
+        {
+            **entry,
+            ":now": _json(clock.now()),
+            ":room": stale_event_limit(len(message.recipients)),
+        },
         event.event_id,
     )
     return conditional(lambda: table().meta.client.update_item(**update))

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from pydantic.alias_generators import to_camel
 
 from tenx_email import ids, keys
+from tenx_email.dal.message_size import bounded_detail
 from tenx_email.models import (
     Account,
     Campaign,
@@ -337,7 +338,8 @@ class TimelineEntryItem(BaseModel):
     @classmethod
     def from_domain(cls, event: DeliveryEvent, rcpt: int | None) -> TimelineEntryItem:
         """`rcpt`: the index of `event.recipient` among the message's recipients."""
-        return cls(type=event.type, rcpt=rcpt, detail=event.detail)
+        detail = bounded_detail(event.detail) if event.detail is not None else None
+        return cls(type=event.type, rcpt=rcpt, detail=detail)
 
     def to_item(self) -> dict[str, Any]:
         return self.model_dump(mode="json", exclude_none=True)

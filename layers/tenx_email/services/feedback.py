@@ -264,7 +264,8 @@ def _record(
             _catch_up(known, message)
             if not kind.record_if_stale:
                 return "stale"
-            return "recorded" if store.put_event(message, rcpt, timeline_event) else "duplicate"
+            # Not recorded: a repeat, or the timeline's room for such events is used up.
+            return "recorded" if store.put_event(message, rcpt, timeline_event) else "not recorded"
         changes: dict[str, object] = {"status": kind.status}
         if reason is not None:
             changes["reason"] = reason

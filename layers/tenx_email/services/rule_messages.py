@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from tenx_email import ids
+from tenx_email.dal import message_size
+from tenx_email.dal import messages as message_store
 from tenx_email.dal.triggers import RuleMessage
 from tenx_email.errors import RenderedSubjectUnsafe
 from tenx_email.models import (
@@ -122,15 +124,17 @@ def compose_rule_message(
         created_at=now,
         updated_at=now,
     )
-    return RuleMessage(
-        message=message,
-        queued=DeliveryEvent(
-            handle=event.handle,
-            message_id=message_id,
-            event_id=ids.ulid(now),
-            type=EventType.QUEUED,
-            purpose=message.purpose,
-            detail=f"campaign rule {rule.rule_id} v{rule.version}",
-            occurred_at=now,
-        ),
+    queued = DeliveryEvent(
+        handle=event.handle,
+        message_id=message_id,
+        event_id=ids.ulid(now),
+        type=EventType.QUEUED,
+        purpose=message.purpose,
+        detail=f"campaign rule {rule.rule_id} v{rule.version}",
+        occurred_at=now,
     )
+    # As a direct send would be refused (services/sending.py): the stored message, with room
+    # for every event it can get, must fit an item.
+    if message_store.stored_bound_bytes(message, queued) > message_size.ITEM_LIMIT_BYTES:
+        return "the lead's data would make the message too large to store (message_too_large)"
+    return RuleMessage(message=message, queued=queued)
