@@ -3,7 +3,7 @@ campaign's rules run asynchronously (202 with the event id)."""
 
 from __future__ import annotations
 
-from tenx_email.api.campaign_events import CampaignEventAccepted
+from tenx_email.api.campaign_events import CampaignEventAccepted, IdempotencyKeyHeader
 from tenx_email.api.leads import LeadSnapshot
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
@@ -18,8 +18,9 @@ def capture_lead(
     handle: str,
     campaignId: str,  # noqa: N803
     body: LeadSnapshot,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> tuple[CampaignEventAccepted, int]:
-    event = campaign_events.capture_lead(handle_access(app), campaignId, body)
+    event = campaign_events.capture_lead(handle_access(app), campaignId, body, idempotency_key)
     return CampaignEventAccepted.from_event(event), 202
 
 

@@ -3,7 +3,11 @@ of a lead captured on the campaign; its CONVERSION rules run asynchronously (202
 
 from __future__ import annotations
 
-from tenx_email.api.campaign_events import CampaignEventAccepted, ConversionIn
+from tenx_email.api.campaign_events import (
+    CampaignEventAccepted,
+    ConversionIn,
+    IdempotencyKeyHeader,
+)
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
 from tenx_email.services import campaign_events, rules
@@ -17,8 +21,11 @@ def record_conversion(
     handle: str,
     campaignId: str,  # noqa: N803
     body: ConversionIn,
+    idempotency_key: IdempotencyKeyHeader = None,
 ) -> tuple[CampaignEventAccepted, int]:
-    event = campaign_events.record_conversion(handle_access(app), campaignId, body.lead_id)
+    event = campaign_events.record_conversion(
+        handle_access(app), campaignId, body.lead_id, idempotency_key
+    )
     return CampaignEventAccepted.from_event(event), 202
 
 

@@ -75,6 +75,7 @@ def invoke(
     body: Any = None,
     query: dict[str, str] | None = None,
     raw_body: str | None = None,
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, Any]:
     """Call a route's real Lambda handler as API Gateway would; returns (status, JSON body)."""
     route = routes.route(route_id)
@@ -82,5 +83,8 @@ def invoke(
     event = rest_event(route.method, route.path, path_parameters, sub=sub, body=body, query=query)
     if raw_body is not None:
         event["body"] = raw_body
+    for name, value in (headers or {}).items():
+        event["headers"][name] = value
+        event["multiValueHeaders"][name] = [value]
     response = module.handler(event, FakeLambdaContext())
     return response["statusCode"], json.loads(response["body"]) if response["body"] else None

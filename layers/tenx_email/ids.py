@@ -23,6 +23,8 @@ USER_SUB_PATTERN = r"^[A-Za-z0-9._:|@+-]{1,128}$"
 # a route should not load another area's service module for a regex.
 SENDER_ID = re.compile(r"^sender_[A-Za-z0-9_-]{1,64}$")
 TEMPLATE_ID = re.compile(r"^tmpl_[A-Za-z0-9_-]{1,64}$")
+# A client's idempotency key: a send's `idempotencyKey`, a campaign event's Idempotency-Key.
+IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:@+=/-]{1,128}$")
 # One plain address: no display name, comments, quotes or whitespace, so it cannot carry a
 # second header or recipient into Reply-To.
 _LOCAL_PART = r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]{1,64}"

@@ -7,7 +7,8 @@ Entity prefixes (see docs/data-model.md):
                        template versions, messages (MSG#), the messages of each
                        recipient (RCPT#), the event feed (EVFEED#),
                        suppressions (SUPP#), idempotency keys (IDEMP#), quota and usage,
-                       campaign email rules (RULE#), leads (LEAD#), rule runs (RULERUN#)
+                       campaign email rules (RULE#), leads (LEAD#), rule runs (RULERUN#),
+                       the campaign events of idempotency keys (EVTKEY#)
   USER#<sub>           a user's memberships (GSI1)
 """
 
@@ -154,6 +155,11 @@ def rules_of_campaign_prefix(campaign_id: str) -> str:
 
 def lead(handle_name: str, campaign_id: str, lead_id: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"LEAD#{campaign_id}#{lead_id}")
+
+
+def campaign_event_key(handle_name: str, campaign_id: str, idempotency_key: str) -> Key:
+    """The campaign event an HTTP lead capture or conversion made under an Idempotency-Key."""
+    return _key(f"HANDLE#{handle_name}", f"EVTKEY#{campaign_id}#{idempotency_key}")
 
 
 def rule_run(handle_name: str, rule_id: str, event_id: str) -> Key:

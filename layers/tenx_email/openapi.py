@@ -193,10 +193,15 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "update_email_rule": (*_RULE_CHECKS, "email_rule_not_found", "version_conflict"),
     "delete_email_rule": ("campaign_not_found", "email_rule_not_found"),
     "list_rule_runs": ("campaign_not_found", "invalid_next_token"),
-    "capture_lead": ("campaign_not_found", "campaign_event_queue_unavailable"),
+    "capture_lead": (
+        "campaign_not_found",
+        "idempotency_key_conflict",
+        "campaign_event_queue_unavailable",
+    ),
     "record_conversion": (
         "campaign_not_found",
         "lead_not_found",
+        "idempotency_key_conflict",
         "campaign_event_queue_unavailable",
     ),
 }

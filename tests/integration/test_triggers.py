@@ -728,3 +728,59 @@ def test_bus_events_of_one_batch_read_and_write_together(trigger_queue: str) -> 
         "lead2@example.com",
     ]
     assert store.get_lead("acme", "cmp_welcome", "lead_2") is not None
+
+
+def test_a_producers_retry_under_one_idempotency_key_makes_one_event_and_one_message(
+    trigger_queue: str, project_events: Callable[[], int]
+) -> None:
+    # Given an immediate rule, and a producer that captures a lead (no leadId of its own)
+    # under an Idempotency-Key, then retries the same request (it never saw the answer)
+    create_rule(IMMEDIATE)
+    key = {"Idempotency-Key": "crm-form-8842:submit"}
+    answers = [
+        invoke("capture_lead", CAMPAIGN, sub=OPERATOR, body=LEAD, headers=key) for _ in range(2)
+    ]
+
+    # Then both answers name the same event and lead
+    assert [status for status, _ in answers] == [202, 202]
+    assert answers[0][1] == answers[1][1]
+    # And the rule made one message, however many times the event was published
+    run_trigger(trigger_queue, drain(trigger_queue))
+    assert len(rule_messages()) == 1
+
+    # When the same key comes with another request, it is refused and publishes nothing
+    other = {**LEAD, "email": "someone.else@example.com"}
+    status, body = invoke("capture_lead", CAMPAIGN, sub=OPERATOR, body=other, headers=key)
+    assert (status, body["error"]) == (409, "idempotency_key_conflict")
+    assert drain(trigger_queue) == []
+    # (HTTP header names are not case-sensitive)
+    lower = {"idempotency-key": key["Idempotency-Key"]}
+    assert invoke("capture_lead", CAMPAIGN, sub=OPERATOR, body=other, headers=lower)[0] == 409
+
+    # And a conversion retried under its own key converts once
+    lead_id = answers[0][1]["leadId"]
+    conversion_rule = create_rule({**IMMEDIATE, "trigger": "CONVERSION"})
+    converted = [
+        invoke(
+            "record_conversion",
+            CAMPAIGN,
+            sub=OPERATOR,
+            body={"leadId": lead_id},
+            headers={"Idempotency-Key": "crm-deal-91"},
+        )
+        for _ in range(3)
+    ]
+    assert len({body["eventId"] for _, body in converted}) == 1
+    run_trigger(trigger_queue, drain(trigger_queue))
+    made = [m for m in rule_messages() if m.rule_id == conversion_rule["ruleId"]]
+    assert len(made) == 1
+    # And a key that is not one of the allowed form is refused in words
+    status, body = invoke(
+        "capture_lead", CAMPAIGN, sub=OPERATOR, body=LEAD, headers={"Idempotency-Key": "a b"}
+    )
+    assert (status, body["error"]) == (400, "invalid_request")
+
+
+def test_without_a_key_every_capture_is_a_new_event(trigger_queue: str) -> None:
+    first, second = (capture()["eventId"] for _ in range(2))
+    assert first != second

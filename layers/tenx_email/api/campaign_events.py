@@ -5,11 +5,25 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
+from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import StringConstraints
 
 from tenx_email import clock
 from tenx_email.api.base import ApiInput, ApiModel
+from tenx_email.ids import IDEMPOTENCY_KEY
 from tenx_email.models import CampaignEvent, CampaignEventType, RuleRun, RuleRunOutcome
+
+# A producer's retry of a lead capture or conversion under the same key gives the same event
+# (and so no second rule message); kept 48 hours.
+IdempotencyKeyHeader = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        pattern=IDEMPOTENCY_KEY.pattern,
+        description="The same key (within 48 hours, on this campaign) gives the same event: "
+        "a producer's retry makes no second rule message.",
+    ),
+]
 
 
 class ConversionIn(ApiInput):

@@ -7,9 +7,9 @@ from typing import Annotated, Any
 from pydantic import ConfigDict, Field, StrictBool, StringConstraints
 
 from tenx_email.api.base import ApiInput, Variables, checked_by_service, variable_values
-from tenx_email.ids import EMAIL_ADDRESS_FORM, SENDER_ID, TEMPLATE_ID
+from tenx_email.ids import EMAIL_ADDRESS_FORM, IDEMPOTENCY_KEY, SENDER_ID, TEMPLATE_ID
 from tenx_email.models import Purpose
-from tenx_email.services.sending import IDEMPOTENCY_KEY, MAX_RECIPIENTS, SendRequest
+from tenx_email.services.sending import MAX_RECIPIENTS, SendRequest
 
 IdempotencyKey = Annotated[str, StringConstraints(pattern=IDEMPOTENCY_KEY.pattern)]
 # The service checks the recipients (invalid_recipient). 500 entries bound what the model

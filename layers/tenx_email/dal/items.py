@@ -582,6 +582,17 @@ class LeadItem(_Item):
     captured_at: datetime
 
 
+class CampaignEventKeyItem(_Item):
+    """The campaign event a lead capture or conversion made under an Idempotency-Key, with a
+    hash of its request, so a retry gives the same event and another request reusing the key
+    is recognised. Expires (TTL) after the retention."""
+
+    entity_type = "CAMPAIGN_EVENT_KEY"
+    event: CampaignEvent
+    request_hash: str
+    expires_at: int
+
+
 class RuleRunItem(_Item):
     entity_type = "RULE_RUN"
     handle: str

@@ -12,6 +12,7 @@ from typing import Any
 
 from tenx_email import keys
 from tenx_email.dal.items import (
+    CampaignEventKeyItem,
     EmailRuleItem,
     LeadItem,
     MessageItem,
@@ -58,6 +59,25 @@ def get_lead(handle_name: str, campaign_id: str, lead_id: str) -> Lead | None:
     found = table().get_item(Key=keys.lead(handle_name, campaign_id, lead_id), ConsistentRead=True)
     item = found.get("Item")
     return LeadItem.from_item(item).lead if item else None
+
+
+def put_event_key(
+    handle_name: str, idempotency_key: str, event: CampaignEvent, request_hash: str, expires_at: int
+) -> CampaignEventKeyItem | None:
+    """Keep the event made under an idempotency key (PK=HANDLE#h,
+    SK=EVTKEY#campaign#key) unless the key already names one: then that one is returned."""
+    item = CampaignEventKeyItem(
+        **keys.campaign_event_key(handle_name, event.campaign_id, idempotency_key),
+        event=event,
+        request_hash=request_hash,
+        expires_at=expires_at,
+    )
+    key = keys.campaign_event_key(handle_name, event.campaign_id, idempotency_key)
+    while not put_new(item.to_item()):
+        found = table().get_item(Key=key, ConsistentRead=True).get("Item")
+        if found is not None:  # else it expired between the two: put ours again
+            return CampaignEventKeyItem.from_item(found)
+    return None
 
 
 def put_leads(leads: Iterable[tuple[str, str, Lead, datetime]]) -> None:

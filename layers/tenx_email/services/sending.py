@@ -68,7 +68,7 @@ from tenx_email.errors import (
     SenderPurposeNotAllowed,
     TransactionalEmailQueueUnavailable,
 )
-from tenx_email.ids import EMAIL_ADDRESS, SENDER_ID, TEMPLATE_ID
+from tenx_email.ids import EMAIL_ADDRESS, IDEMPOTENCY_KEY, SENDER_ID, TEMPLATE_ID
 from tenx_email.models import (
     DeliveryEvent,
     EventType,
@@ -89,7 +89,6 @@ MAX_RECIPIENTS = 50
 # body is refused anyway, so its prefetch does not look at them.
 _MAX_TO_ENTRIES = 500
 IDEMPOTENCY_RETENTION = timedelta(hours=48)
-IDEMPOTENCY_KEY = re.compile(r"^[A-Za-z0-9._:@+=/-]{1,128}$")
 
 
 @dataclass(frozen=True)
