@@ -50,7 +50,8 @@ Call it as the OPERATOR of handle {document["handle"]} (tokens are valid for 24 
   {FIRST_CALL}
 
 Sent mail:      {api}/_local/mail  (or: make mail)
-Advance clock:  curl -sS -X POST "$TENX_API_BASE/_local/clock/advance" -d '{{"minutes": 60}}'
+Advance clock:  curl -sS -X POST "$TENX_API_BASE/_local/clock/advance" \\
+                  -H 'Content-Type: application/json' -d '{{"minutes": 60}}'
                 (fires the delayed schedules that come due)
 Publish DNS:    curl -sS -X POST "$TENX_API_BASE/_local/dns/<domain>/publish"
                 (a newly attached domain stays PENDING until then; then reconcile it)

@@ -50,3 +50,43 @@ def test_senders_named_with_a_comma_or_accents_send_and_deliver(
     message = wait_for_status(doc, message_id, "DELIVERED")
     assert message["status"] == "DELIVERED", message
     assert message["fromEmail"] == shown
+
+
+def test_a_send_over_the_size_bound_is_refused_and_leaves_nothing_behind(
+    doc: dict[str, Any],
+) -> None:
+    # Given fifty recipients and thirty variables of 10,000 characters (300 KB of content,
+    # more than a message to fifty can store with room for their events)
+    ensure_setup(doc)
+    token = doc["tokens"]["OPERATOR"]
+    variables = {f"note{n}": "x" * 10_000 for n in range(30)}
+    body = {
+        "senderId": "sender_notifications",
+        "to": [f"bulk{n}+size@example.org" for n in range(50)],
+        "purpose": "TRANSACTIONAL_API",
+        "idempotencyKey": "size-bound-e2e",
+        "consentAttestation": True,
+        "templateId": "tmpl_lead_followup",
+        "variables": {"firstName": "Asha", "service": "x", **variables},
+    }
+
+    # When it is sent
+    status, answer = call(
+        doc, "POST", "/v2/handles/acme/email/messages", token=token, body=json.dumps(body).encode()
+    )
+
+    # Then it is a 413 that says what fits, and no message was stored
+    assert (status, answer["error"]) == (413, "message_too_large")
+    assert "at most" in answer["message"]
+    _, after = call(doc, "GET", "/v2/handles/acme/email/messages?limit=100", token=token)
+    assert not [m for m in after["messages"] if m["recipientCount"] == 50]
+    # And its idempotency key is free: the same key with a smaller body is accepted
+    smaller = {**body, "to": body["to"][:1], "variables": {"firstName": "Asha", "service": "x"}}
+    status, accepted = call(
+        doc,
+        "POST",
+        "/v2/handles/acme/email/messages",
+        token=token,
+        body=json.dumps(smaller).encode(),
+    )
+    assert status == 202, accepted
