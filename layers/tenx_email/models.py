@@ -13,7 +13,7 @@ from tenx_email.roles import Role
 
 class _Domain(BaseModel):
     # defer_build: a model's validator is built when first used, not at import. A function
-    # uses a few of the models (here and in dal/items.py); building them all cost every cold
+    # uses a few of the models (here and in dal/*items.py); building them all cost every cold
     # start ~15 ms (~50 M instructions).
     model_config = ConfigDict(frozen=True, defer_build=True)
 

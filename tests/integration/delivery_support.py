@@ -24,7 +24,7 @@ from functions import deliver
 from tenx_email import clock, ids, keys, resources
 from tenx_email.adapters import ses_sending
 from tenx_email.dal import tenancy
-from tenx_email.dal.items import MessageItem
+from tenx_email.dal.message_items import MessageItem
 from tenx_email.dal.table import table
 from tenx_email.models import (
     Caller,

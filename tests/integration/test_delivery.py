@@ -15,7 +15,7 @@ from moto.ses.models import ses_backends
 from tenx_email import clock, keys
 from tenx_email.dal import delivery_reads as reads
 from tenx_email.dal import domains, tenancy
-from tenx_email.dal.items import SuppressionItem
+from tenx_email.dal.message_items import SuppressionItem
 from tenx_email.dal.table import table
 from tenx_email.models import (
     HandleStatus,

@@ -42,7 +42,7 @@ from tenx_email import clock, keys, resources
 from tenx_email.adapters import ses_sending, token_keys
 from tenx_email.dal import domains as domain_store
 from tenx_email.dal import table as table_module
-from tenx_email.dal.items import EventFeedItem, MessageItem, SuppressionItem
+from tenx_email.dal.message_items import EventFeedItem, MessageItem, SuppressionItem
 from tenx_email.models import IdentityStatus, Message, MessageStatus
 from tenx_email.observability import metrics
 from tenx_email.roles import Role

@@ -13,7 +13,7 @@ import pytest
 
 from tenx_email import keys
 from tenx_email.dal import message_size
-from tenx_email.dal.items import MessageItem
+from tenx_email.dal.message_items import MessageItem
 from tenx_email.dal.table import table
 from tenx_email.models import Message, MessageStatus
 from tenx_email.roles import Role

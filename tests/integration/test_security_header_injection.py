@@ -19,7 +19,7 @@ import pytest
 
 from tenx_email import clock
 from tenx_email.dal import messages as message_store
-from tenx_email.dal.items import MessageItem
+from tenx_email.dal.message_items import MessageItem
 from tenx_email.dal.table import table
 from tenx_email.models import Message, MessageStatus, Purpose, Recipient
 from tests.events import invoke

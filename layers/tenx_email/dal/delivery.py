@@ -23,7 +23,7 @@ from typing import Any
 from pydantic_core import to_jsonable_python
 
 from tenx_email import clock, keys
-from tenx_email.dal.items import TimelineEntryItem
+from tenx_email.dal.message_items import TimelineEntryItem
 from tenx_email.dal.message_size import bounded_detail, stale_event_limit
 from tenx_email.dal.table import conditional, table
 from tenx_email.models import DeliveryEvent, Message, MessageStatus

@@ -13,14 +13,8 @@ from typing import Any
 from pydantic import ValidationError
 
 from tenx_email import keys
-from tenx_email.dal.items import (
-    DomainIdentityItem,
-    HandleItem,
-    MessageItem,
-    SenderItem,
-    SuppressionItem,
-    TemplateVersionItem,
-)
+from tenx_email.dal.items import DomainIdentityItem, HandleItem, SenderItem, TemplateVersionItem
+from tenx_email.dal.message_items import MessageItem, SuppressionItem
 from tenx_email.dal.queries import ItemKey, item_key, items_by_key
 from tenx_email.dal.table import table
 from tenx_email.models import (

@@ -21,7 +21,7 @@ from boto3.dynamodb.conditions import Key as KeyCondition
 
 from tenx_email import ids, keys
 from tenx_email.dal import pagination
-from tenx_email.dal.items import EventFeedItem, MessageItem, RecipientMessageItem
+from tenx_email.dal.message_items import EventFeedItem, MessageItem, RecipientMessageItem
 from tenx_email.dal.queries import Page, item_key, items_by_key
 from tenx_email.dal.table import table
 from tenx_email.models import DeliveryEvent, Message

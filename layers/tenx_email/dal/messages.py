@@ -12,13 +12,12 @@ from boto3.dynamodb.conditions import Attr, ConditionBase
 
 from tenx_email import keys
 from tenx_email.dal import message_size, pagination
-from tenx_email.dal.items import (
+from tenx_email.dal.items import SenderItem, TemplateItem
+from tenx_email.dal.message_items import (
     IdempotencyItem,
     MessageItem,
     QuotaItem,
-    SenderItem,
     SuppressionItem,
-    TemplateItem,
     UsageItem,
 )
 from tenx_email.dal.queries import Page, batch_get, confirmed, get_item, query_page

@@ -10,7 +10,7 @@ from boto3.dynamodb.conditions import Attr
 from boto3.dynamodb.conditions import Key as KeyCondition
 
 from tenx_email import ids, keys
-from tenx_email.dal.items import QuotaItem, UsageItem
+from tenx_email.dal.message_items import QuotaItem, UsageItem
 from tenx_email.dal.queries import batch_get
 from tenx_email.dal.table import conditional, table
 

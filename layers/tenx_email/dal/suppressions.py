@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from tenx_email import keys
-from tenx_email.dal.items import SuppressionItem
+from tenx_email.dal.message_items import SuppressionItem
 from tenx_email.dal.queries import Page, get_item, query_page
 from tenx_email.dal.table import put_new, table
 from tenx_email.models import Suppression

@@ -11,17 +11,9 @@ from datetime import datetime
 from typing import Any
 
 from tenx_email import keys
-from tenx_email.dal.items import (
-    CampaignEventKeyItem,
-    EmailRuleItem,
-    LeadItem,
-    MessageItem,
-    QuotaItem,
-    RuleRunItem,
-    SenderItem,
-    TemplateItem,
-    UsageItem,
-)
+from tenx_email.dal.campaign_items import CampaignEventKeyItem, EmailRuleItem, LeadItem, RuleRunItem
+from tenx_email.dal.items import SenderItem, TemplateItem
+from tenx_email.dal.message_items import MessageItem, QuotaItem, UsageItem
 from tenx_email.dal.queries import ItemKey, Page, item_key, items_by_key, query_page
 from tenx_email.dal.table import conditional, put_all, put_new, table
 from tenx_email.models import (

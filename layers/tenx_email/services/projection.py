@@ -35,7 +35,8 @@ from pydantic import ValidationError
 
 from tenx_email import clock
 from tenx_email.dal import feeds, quotas
-from tenx_email.dal.items import MessageItem, RuleRunItem
+from tenx_email.dal.campaign_items import RuleRunItem
+from tenx_email.dal.message_items import MessageItem
 from tenx_email.dal.table import put_all
 from tenx_email.models import DeliveryEvent, Message
 from tenx_email.observability import logger, metrics

@@ -52,7 +52,7 @@ from tenx_email import clock, ids, keys
 from tenx_email.adapters import queues
 from tenx_email.dal import message_size
 from tenx_email.dal import messages as store
-from tenx_email.dal.items import IdempotencyItem
+from tenx_email.dal.message_items import IdempotencyItem
 from tenx_email.errors import (
     ConsentAttestationRequired,
     EmailQuotaExceeded,

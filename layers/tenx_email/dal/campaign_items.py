@@ -1,0 +1,84 @@
+"""Stored items of campaign automation: email rules, leads, the campaign events of
+idempotency keys, and rule runs (dal/items.py has the shared base)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from tenx_email import keys
+from tenx_email.dal.items import StoredItem
+from tenx_email.models import (
+    CampaignEvent,
+    EmailRule,
+    Lead,
+    RuleRun,
+    RuleRunOutcome,
+    RuleTrigger,
+)
+
+
+class EmailRuleItem(StoredItem):
+    entity_type = "EMAIL_RULE"
+    handle: str
+    campaign_id: str
+    rule_id: str
+    trigger: RuleTrigger
+    delay_minutes: int | None = None
+    template_id: str
+    sender_id: str
+    variable_mappings: dict[str, str]
+    enabled: bool
+    version: int
+    deleted: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+    @classmethod
+    def from_domain(cls, rule: EmailRule) -> EmailRuleItem:
+        return cls(**keys.rule(rule.handle, rule.campaign_id, rule.rule_id), **rule.model_dump())
+
+    def to_domain(self) -> EmailRule:
+        return EmailRule(**self.model_dump(exclude={"pk", "sk"}))
+
+
+class LeadItem(StoredItem):
+    entity_type = "LEAD"
+    handle: str
+    campaign_id: str
+    lead: Lead
+    captured_at: datetime
+
+
+class CampaignEventKeyItem(StoredItem):
+    """The campaign event a lead capture or conversion made under an Idempotency-Key, with a
+    hash of its request, so a retry gives the same event and another request reusing the key
+    is recognised. Expires (TTL) after the retention."""
+
+    entity_type = "CAMPAIGN_EVENT_KEY"
+    event: CampaignEvent
+    request_hash: str
+    expires_at: int
+
+
+class RuleRunItem(StoredItem):
+    entity_type = "RULE_RUN"
+    handle: str
+    campaign_id: str
+    rule_id: str
+    event_id: str
+    outcome: RuleRunOutcome
+    rule_version: int
+    message_id: str | None = None
+    reason: str | None = None
+    at: datetime
+    # A SCHEDULED run keeps the campaign event (its lead snapshot) for its schedule's job.
+    event: CampaignEvent | None = None
+
+    @classmethod
+    def from_domain(cls, run: RuleRun, event: CampaignEvent | None = None) -> RuleRunItem:
+        return cls(
+            **keys.rule_run(run.handle, run.rule_id, run.event_id), **run.model_dump(), event=event
+        )
+
+    def to_domain(self) -> RuleRun:
+        return RuleRun(**self.model_dump(exclude={"pk", "sk", "event"}))
