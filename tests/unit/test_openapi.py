@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 from openapi_spec_validator import validate
 
-from tenx_email import openapi
+from tenx_email import openapi, openapi_errors
 from tenx_email.routes import ROUTES
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
@@ -116,9 +116,9 @@ def test_the_document_is_valid_openapi_3(document: dict[str, Any]) -> None:
 
 
 def test_every_listed_error_code_exists() -> None:
-    statuses = openapi.error_statuses()
+    statuses = openapi_errors.error_statuses()
 
-    for route_id, codes in openapi.ROUTE_ERRORS.items():
+    for route_id, codes in openapi_errors.ROUTE_ERRORS.items():
         assert set(codes) <= set(statuses), route_id
     assert statuses["email_quota_exceeded"] == 429
     assert statuses["missing_bearer_token"] == 401
