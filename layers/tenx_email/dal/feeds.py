@@ -62,17 +62,31 @@ def feed_head(handle_name: str) -> FeedHead | None:
 def next_position(head: FeedHead | None, batch: str, now: datetime) -> str:
     """The position of `batch`'s pages: after the last page written, and no earlier than now
     (so `since` finds them); a retried batch whose pages were (partly) written rewrites them
-    where they are."""
+    where they are (the same events, the same pages)."""
     if head is not None and head.batch == batch:
         return head.position
+    return position_after(head, now)
+
+
+def position_after(head: FeedHead | None, now: datetime) -> str:
+    """A position after the last page written, and no earlier than now."""
     after_head = ids.ulid_time(head.position) + timedelta(milliseconds=1) if head else now
     return ids.ulid_time_prefix(max(now, after_head))
 
 
+# What tells an operator's replay's pages of a batch (services/recovery.py) from the pages the
+# batch's own attempts wrote.
+_REPLAYED = "r"
+
+
+def replayed(batch: str) -> str:
+    return f"{batch}{_REPLAYED}"
+
+
 def listed_by_batch(handle_name: str, batch: str, since: datetime, until: datetime) -> set[str]:
-    """The ids of the events that stream batch `batch` put in the handle's feed while it was
-    being tried (pages positioned between `since` and `until`: PK=HANDLE#h, SK between
-    EVFEED#<since> and EVFEED#<until>, consistent, paged), for a replay of it."""
+    """The ids of the events stream batch `batch` put in the handle's feed while it was tried
+    or replayed (pages positioned between `since` and `until`: PK=HANDLE#h, SK between
+    EVFEED#<since> and EVFEED#<until>, consistent, paged), for another replay of it."""
     handle_pk = keys.handle(handle_name)["PK"]
     query: dict[str, Any] = {
         "KeyConditionExpression": KeyCondition(keys.PK).eq(handle_pk)
@@ -87,7 +101,7 @@ def listed_by_batch(handle_name: str, batch: str, since: datetime, until: dateti
         response = table().query(**query)
         for item in response["Items"]:
             page = EventFeedItem.from_item(item)
-            if keys.event_feed_position(page.sk)[1] == batch:
+            if keys.event_feed_position(page.sk)[1] in (batch, replayed(batch)):
                 listed |= {event.id for event in page.events}
         if "LastEvaluatedKey" not in response:
             return listed

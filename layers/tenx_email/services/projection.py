@@ -69,10 +69,12 @@ def message_change(record: DynamoDBRecord) -> MessageChange:
 @dataclass(frozen=True)
 class Replay:
     """An operator's replay of a batch the projection gave up on (services/recovery.py). Its
-    failed attempts may have written some of its feed pages, which pollers may have read, and
-    later batches' pages since: the events already listed (`listed`, by handle) are left out
-    rather than listed twice. Its usage is not charged (whether its attempts charged is not
-    known): the replay recomputes the days it touches from the stored messages."""
+    failed attempts (and an earlier replay's) may have written some of its feed pages, which
+    pollers may have read, and later batches' pages since: the events already listed
+    (`listed`, by handle) are left out rather than listed twice, and the rest go after the
+    feed's head, never over a page already written. Its usage is not charged (whether its
+    attempts charged is not known): the replay recounts the days it touches from the stored
+    messages."""
 
     listed: Callable[[str], set[str]]
 
@@ -123,8 +125,14 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
         events = [event for event in all_events if event.event_id not in listed]
         if not events:
             continue
-        position = feeds.next_position(feeds.feed_head(handle), first_sequence, now)
-        for n, page in enumerate(feeds.feed_pages(handle, events, first_sequence, position)):
+        if replay is None:
+            position = feeds.next_position(feeds.feed_head(handle), first_sequence, now)
+            label = first_sequence
+        else:
+            # Never over pages already written (a reader may have passed them): after the head.
+            position = feeds.position_after(feeds.feed_head(handle), now)
+            label = feeds.replayed(first_sequence)
+        for n, page in enumerate(feeds.feed_pages(handle, events, label, position)):
             if n == len(rounds):
                 rounds.append([])
             rounds[n].append(page)

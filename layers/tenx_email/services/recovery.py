@@ -49,7 +49,6 @@ class _FailureRecord(BaseModel):
 
     model_config = ConfigDict(populate_by_name=True, extra="ignore")
 
-    timestamp: datetime
     batch: _BatchInfo = Field(alias="DDBStreamBatchInfo")
 
 
@@ -78,9 +77,10 @@ def replay_projection_dead_letters(stage: str) -> Replayed:
             replayed.gone.append(info.first)
             continue
         records = [DynamoDBRecord(record) for record in raw if _projected(record)]
-        # Its attempts wrote between its first record's arrival and the give-up.
+        # Its attempts wrote between its first record's arrival and the give-up; an earlier
+        # replay of it, since then.
         since = info.first_arrival - feeds.SINCE_LOOKBACK
-        until = failure.timestamp + feeds.SINCE_LOOKBACK
+        until = clock.now() + feeds.SINCE_LOOKBACK
         outcome = projection.project(
             records, projection.Replay(partial(_listed, info.first, since, until))
         )
