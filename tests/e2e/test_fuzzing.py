@@ -45,7 +45,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -292,12 +291,8 @@ def set_daily_limit(stack: Stack, limit: int) -> None:
     """The operators' admin command, against the local stack."""
     subprocess.run(
         [
-            sys.executable,
-            "-m",
-            "tenx_email.admin",
+            str(REPO / ".venv" / "bin" / "tenx-admin"),
             "--local",
-            "--local-state",
-            str(stack.state_file),
             "set-quota",
             "--handle",
             EXAMPLE_PATH["handle"],
@@ -305,7 +300,7 @@ def set_daily_limit(stack: Stack, limit: int) -> None:
             str(limit),
         ],
         cwd=REPO,
-        env={**os.environ, "PYTHONPATH": str(REPO / "layers")},
+        env={**os.environ, "LOCAL_STATE_DIR": str(stack.state_dir)},
         capture_output=True,
         check=True,
         timeout=60,
