@@ -36,7 +36,7 @@ NAMES = {
 }
 
 
-def _decoded(header: str) -> tuple[str, str]:
+def decoded(header: str) -> tuple[str, str]:
     """The display name and address a reader's mail client shows for a From header: the
     address structure is parsed first, then the name's encoded words are decoded (a comma
     inside an encoded word is part of the name)."""
@@ -85,7 +85,7 @@ def test_a_sender_name_with_specials_or_non_ascii_is_sent_as_the_profile_names_i
     assert from_header.isascii()
     assert "\r" not in from_header
     assert "\n" not in from_header
-    assert _decoded(from_header) == (name, "hello@example.com")
+    assert decoded(from_header) == (name, "hello@example.com")
     # And every RFC 2047 encoded word stays within the 75 characters the RFC allows
     assert all(len(word) <= 75 for word in from_header.split() if word.startswith("=?"))
     # And the message was sent, not denied
