@@ -65,7 +65,6 @@ def local_endpoints(
     scheduler: SchedulerEmulator,
     local_ses: LocalSes,
     api_base: str,
-    aws_endpoint: str,
 ) -> dict[tuple[str, str], LocalHandler]:
     sesv2 = boto3.client("sesv2", region_name=REGION)
     ses = boto3.client("ses", region_name=REGION)
@@ -114,7 +113,7 @@ def local_endpoints(
         )
 
     def sent_mail(request: Request, _: Mapping[str, str]) -> Response:
-        messages = mail.sent_mail(aws_endpoint, local_ses.outbox)
+        messages = mail.sent_mail(local_ses.outbox)
         if request.args.get("format") == "json":
             return Response(mail.as_json(messages), content_type="application/json")
         return _html(mail_page.mail_list(messages))

@@ -1,6 +1,8 @@
 """Mail the local stack has sent, as a reader would see it.
 
-SES on moto keeps what it accepted (moto's data API lists it); the local stack's outbox adds
+SES on moto keeps what it accepted (read from moto's SES backend, which runs in this process:
+its data API dumps every service's state and grows slow as a session sends); the local stack's
+outbox adds
 what moto drops of each request (see `outbox`). Mail sent to moto by some other client has
 only what moto kept. Newest first.
 
@@ -21,10 +23,12 @@ from email.utils import parseaddr
 from typing import Any
 
 from devstack import mailbox_simulator, state
+from devstack.environment import ACCOUNT_ID, REGION
 from devstack.outbox import Outbox, SentRequest
 from tenx_email import clock
 
-FETCH_TIMEOUT_SECONDS = 5
+# `make mail` asks the running local stack for what it shows.
+FETCH_TIMEOUT_SECONDS = 10
 
 
 @dataclass(frozen=True)
@@ -112,12 +116,14 @@ def _raw(message: dict[str, Any]) -> SentMail:
     )
 
 
-def sent_mail(aws_endpoint: str, outbox: Outbox) -> list[SentMail]:
-    url = f"{aws_endpoint}/moto-api/data.json"
-    with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
-        ses = json.loads(response.read()).get("ses", {})
-    accepted = [_simple(m, outbox.get(m["id"])) for m in ses.get("Message", [])] + [
-        _raw(m) for m in ses.get("RawMessage", [])
+def sent_mail(outbox: Outbox) -> list[SentMail]:
+    """Every mail SES on moto accepted (the local stack's account and region), newest first."""
+    from moto.ses.models import RawMessage, ses_backends
+
+    kept = list(ses_backends[ACCOUNT_ID][REGION].sent_messages)
+    accepted = [
+        _raw(vars(m)) if isinstance(m, RawMessage) else _simple(vars(m), outbox.get(m.id))
+        for m in kept
     ]
     return accepted[::-1]  # moto lists them in the order it accepted them
 
@@ -146,7 +152,7 @@ def main() -> int:
         return 1
     url = f"{document['apiBase']}/_local/mail?format=json"
     try:
-        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS + 5) as response:  # noqa: S310
+        with urllib.request.urlopen(url, timeout=FETCH_TIMEOUT_SECONDS) as response:  # noqa: S310
             messages = json.loads(response.read())["messages"]
     except urllib.error.URLError as error:
         print(f"Cannot reach the local stack at {url} ({error.reason}): is it running?")

@@ -186,7 +186,7 @@ def run(env: LocalEnvironment, stopping: threading.Event) -> None:
             boto3.client("sqs", region_name=REGION),
             resources.schedule_group_name(STAGE),
         )
-        endpoints = local_endpoints(idp, scheduler, local_ses, env.api_base, env.aws_endpoint)
+        endpoints = local_endpoints(idp, scheduler, local_ses, env.api_base)
         gateway = ApiGateway(ROUTES, lambdas.invoke, endpoints)
         running.enter_context(_serving(gateway, env.port))
         running.enter_context(_running(_workers(queues, lambdas, scheduler)))

@@ -313,6 +313,9 @@ class Answer:
     positive: bool
     status: int
     error: str | None
+    # What was sent and answered, to show when a check on the answers fails.
+    request: str = ""
+    message: str = ""
 
 
 # Every answer the fuzz run got, for the last test.
@@ -323,10 +326,12 @@ def record(case: schemathesis.Case, operation_id: str, response: Any) -> None:
     meta = case.meta
     positive = meta is not None and meta.generation.mode is GenerationMode.POSITIVE
     try:
-        error = response.json().get("error")
+        answered = response.json()
+        error, message = answered.get("error"), str(answered.get("message", ""))
     except (ValueError, AttributeError):
-        error = None
-    ANSWERS.append(Answer(operation_id, positive, response.status_code, error))
+        error, message = None, ""
+    sent = f"{case.path_parameters} {case.query} {str(case.body)[:500]}"
+    ANSWERS.append(Answer(operation_id, positive, response.status_code, error, sent, message))
 
 
 @schema.parametrize()

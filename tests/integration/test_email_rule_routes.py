@@ -251,6 +251,17 @@ def test_the_delay_bounds_are_inclusive(delay: int) -> None:
     assert created({**DELAYED, "delayMinutes": delay})["delayMinutes"] == delay
 
 
+def test_a_whole_number_written_as_json_writes_it_is_taken_but_not_a_string_or_a_boolean() -> None:
+    # JSON (and the OpenAPI document's "integer") counts 60.0 as 60
+    rule = created({**DELAYED, "delayMinutes": 60.0})
+    assert rule["delayMinutes"] == 60
+    updated = update(rule["ruleId"], {**DELAYED, "delayMinutes": 90.0, "expectedVersion": 1.0})
+    assert (updated[0], updated[1]["rule"]["version"]) == (200, 2)
+    # ... but not 60.5, "60" or true
+    for delay in (60.5, "60", True):
+        assert error(create({**DELAYED, "delayMinutes": delay})) == (400, "invalid_request")
+
+
 def test_refusals_come_in_the_documented_order() -> None:
     # Given a body that is wrong in every way, for an unknown campaign
     body: dict[str, Any] = {

@@ -7,10 +7,32 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictInt,
+    StringConstraints,
+)
 from pydantic.alias_generators import to_camel
 
 from tenx_email.rendering import HEADER_BREAKER_CHARS
+
+
+def _integral(value: object) -> object:
+    # JSON (and the OpenAPI document's "integer") counts 60.0 as the integer 60.
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+# An integer as JSON has it: 60 or 60.0, never true, "60" or 60.5.
+WholeNumber = Annotated[StrictInt, BeforeValidator(_integral)]
+# A version number (1 and up). The bound comes before the conversion, or pydantic documents
+# it as an unknown keyword.
+VersionNumber = Annotated[StrictInt, Field(ge=1), BeforeValidator(_integral)]
 
 MAX_VARIABLES = 100
 MAX_VARIABLE_VALUE_CHARS = 10_000

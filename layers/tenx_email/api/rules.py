@@ -4,11 +4,17 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import ConfigDict, Field, StrictBool, StrictInt, StringConstraints
+from pydantic import ConfigDict, Field, StrictBool, StringConstraints
 from pydantic.config import JsonDict, JsonValue
 
 from tenx_email import clock
-from tenx_email.api.base import ApiInput, ApiModel, checked_by_service
+from tenx_email.api.base import (
+    ApiInput,
+    ApiModel,
+    VersionNumber,
+    WholeNumber,
+    checked_by_service,
+)
 from tenx_email.ids import SENDER_ID, TEMPLATE_ID
 from tenx_email.models import EmailRule, RuleTrigger
 from tenx_email.services.rules import (
@@ -57,7 +63,7 @@ class EmailRuleIn(ApiInput):
     trigger: Annotated[str, checked_by_service(enum=[trigger.value for trigger in RuleTrigger])]
     delay_minutes: (
         Annotated[
-            StrictInt,
+            WholeNumber,
             checked_by_service(minimum=MIN_DELAY_MINUTES, maximum=MAX_DELAY_MINUTES),
         ]
         | None
@@ -89,7 +95,7 @@ class EmailRuleUpdateIn(EmailRuleIn):
     """The whole rule again (what is left out takes its default), and optionally the version
     the client last read."""
 
-    expected_version: Annotated[StrictInt, Field(ge=1)] | None = None
+    expected_version: VersionNumber | None = None
 
 
 class EmailRuleOut(ApiModel):

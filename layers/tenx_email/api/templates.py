@@ -4,12 +4,19 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import ConfigDict, Field, StrictInt, StringConstraints, field_validator
+from pydantic import ConfigDict, StringConstraints, field_validator
 from pydantic.config import JsonDict
 from pydantic.json_schema import SkipJsonSchema
 
 from tenx_email import clock
-from tenx_email.api.base import ApiInput, ApiModel, Variables, checked_by_service, one_line_pattern
+from tenx_email.api.base import (
+    ApiInput,
+    ApiModel,
+    Variables,
+    VersionNumber,
+    checked_by_service,
+    one_line_pattern,
+)
 from tenx_email.ids import TEMPLATE_ID
 from tenx_email.models import Template, TemplateContent, TemplateStatus, TemplateVersion
 from tenx_email.services.templates import (
@@ -151,7 +158,7 @@ class TemplateUpdateIn(ApiInput):
 
 class PreviewIn(ApiInput):
     variables: Variables = {}  # noqa: RUF012 (pydantic copies the default per instance)
-    version: Annotated[StrictInt, Field(ge=1)] | None = None
+    version: VersionNumber | None = None
 
 
 class PreviewOut(ApiModel):
