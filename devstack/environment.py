@@ -77,6 +77,8 @@ class LocalEnvironment:
             "TABLE_NAME": self.table_name,
             "TOKEN_KEYS_SECRET": resources.token_keys_secret_name(STAGE),
             "SES_REGION": REGION,
+            # Unsubscribe links lead to the local gateway's public routes.
+            "PUBLIC_API_URL": self.api_base,
             "SES_CONFIGURATION_SET": resources.configuration_set_name(STAGE),
             "POWERTOOLS_SERVICE_NAME": "tenx-email",
             "POWERTOOLS_METRICS_NAMESPACE": "TenxEmailLocal",

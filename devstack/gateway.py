@@ -20,7 +20,7 @@ from werkzeug.wrappers import Request, Response
 
 from devstack.environment import ACCOUNT_ID, REGION, STAGE
 from tenx_email import gateway_responses
-from tenx_email.routes import Route
+from tenx_email.routes import PublicRoute, Route
 
 AUTHORIZER_MODULE = "authorizer"
 API_ID = "local"
@@ -39,8 +39,26 @@ class AuthorizerFailure(Exception):
 
 @dataclass(frozen=True)
 class RouteMatch:
-    route: Route
+    route: Route | PublicRoute
     path_parameters: dict[str, str]
+
+
+class RateLimit:
+    """API Gateway's method throttling, as a token bucket: `rate` requests a second, up to
+    `burst` at once; past it a request gets the THROTTLED gateway response (429)."""
+
+    def __init__(self, rate: float, burst: int, now: Callable[[], float] = time.monotonic):
+        self._rate, self._burst, self._now = rate, burst, now
+        self._tokens, self._at = float(burst), now()
+
+    def allow(self) -> bool:
+        now = self._now()
+        self._tokens = min(self._burst, self._tokens + (now - self._at) * self._rate)
+        self._at = now
+        if self._tokens < 1:
+            return False
+        self._tokens -= 1
+        return True
 
 
 def path_pattern(template: str) -> re.Pattern[str]:
@@ -54,7 +72,7 @@ def path_pattern(template: str) -> re.Pattern[str]:
 
 
 class RouteTable:
-    def __init__(self, routes: Sequence[Route]) -> None:
+    def __init__(self, routes: Sequence[Route | PublicRoute]) -> None:
         self._patterns = [(route, path_pattern(route.path)) for route in routes]
 
     def match(self, method: str, path: str) -> RouteMatch | None:
@@ -137,7 +155,7 @@ def proxy_event(
     request: Request,
     body: bytes,
     matched: RouteMatch,
-    authorization: Authorization,
+    authorization: Authorization | None,
     request_id: str,
 ) -> dict[str, Any]:
     """The event a REST API's Lambda proxy integration sends."""
@@ -175,7 +193,11 @@ def proxy_event(
             "protocol": request.environ.get("SERVER_PROTOCOL", "HTTP/1.1"),
             "domainName": request.host,
             "identity": {"sourceIp": request.remote_addr, "userAgent": request.user_agent.string},
-            "authorizer": {"principalId": authorization.principal_id, **authorization.context},
+            **(
+                {"authorizer": {"principalId": authorization.principal_id, **authorization.context}}
+                if authorization is not None
+                else {}
+            ),
         },
     }
 
@@ -225,8 +247,13 @@ class ApiGateway:
         routes: Sequence[Route],
         invoke: Invoke,
         local_endpoints: Mapping[tuple[str, str], LocalHandler],
+        public_routes: Sequence[PublicRoute] = (),
     ) -> None:
-        self._routes = RouteTable(routes)
+        self._routes = RouteTable([*routes, *public_routes])
+        self._limits = {
+            route.route_id: RateLimit(route.rate_limit, route.burst_limit)
+            for route in public_routes
+        }
         self._invoke = invoke
         self._local = [
             (method, path_pattern(path), handler)
@@ -254,6 +281,10 @@ class ApiGateway:
         body = request.stream.read(MAX_BODY_BYTES + 1)
         if len(body) > MAX_BODY_BYTES:
             return gateway_response("REQUEST_TOO_LARGE", 413, request_id)
+        if isinstance(matched.route, PublicRoute):
+            if not self._limits[matched.route.route_id].allow():
+                return gateway_response("THROTTLED", 429, request_id)
+            return self._integrate(proxy_event(request, body, matched, None, request_id), matched)
         token = request.headers.get("Authorization", "")
         if not token.strip():
             return gateway_response("UNAUTHORIZED", 401, request_id)
@@ -274,7 +305,12 @@ class ApiGateway:
         if not authorization.allowed:
             return gateway_response("ACCESS_DENIED", 403, request_id, authorization.context)
 
-        event = proxy_event(request, body, matched, authorization, request_id)
+        return self._integrate(
+            proxy_event(request, body, matched, authorization, request_id), matched
+        )
+
+    def _integrate(self, event: dict[str, Any], matched: RouteMatch) -> Response:
+        request_id = event["requestContext"]["requestId"]
         try:
             result = self._invoke(matched.route.handler_module, event)
         except Exception:

@@ -10,12 +10,14 @@ images and styles from being fetched.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from html import escape
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from devstack.mail import SentMail
+from tenx_email.services.outgoing import UNSUBSCRIBE_PATH
 
 MAIL_PATH = "/_local/mail"
 MESSAGE_PATH = "/_local/mail/messages/{handle}/{messageId}"
@@ -63,8 +65,24 @@ def _headers(mail: SentMail) -> list[tuple[str, str]]:
     if mail.reply_to:
         rows.append(("Reply-To", escape(", ".join(mail.reply_to))))
     rows.append(("Subject", escape(mail.subject)))
-    rows += [(header["name"], escape(header["value"])) for header in mail.headers]
+    rows += [(header["name"], _header_value(header)) for header in mail.headers]
     return rows
+
+
+def _header_value(header: dict[str, str]) -> str:
+    """A header's escaped value. List-Unsubscribe's link can be followed, as a mail reader's
+    unsubscribe button would: as a path on this stack (its links lead to the local gateway),
+    so the page links nowhere else."""
+    value = escape(header["value"])
+    if header["name"].lower() != "list-unsubscribe":
+        return value
+    paths = [urlsplit(link).path for link in re.findall(r"<(https?://[^>\s]+)>", header["value"])]
+    anchors = "".join(
+        f' <a href="{escape(path)}" rel="noreferrer">Unsubscribe link</a>'
+        for path in paths
+        if path.startswith(UNSUBSCRIBE_PATH)
+    )
+    return value + anchors
 
 
 def _about(mail: SentMail) -> list[tuple[str, str]]:

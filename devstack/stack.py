@@ -30,7 +30,8 @@ from devstack.ses_events import LocalSesEvents
 from devstack.streams import StreamPoller, stream_arn
 from tenx_email import resources
 from tenx_email.adapters.table_stream import streams_client
-from tenx_email.routes import ROUTES
+from tenx_email.routes import PUBLIC_ROUTES, ROUTES
+from tenx_email.services.outgoing import UNSUBSCRIBE_PATH
 
 READY_TIMEOUT_SECONDS = 10
 
@@ -42,7 +43,16 @@ class _RequestLog(WSGIRequestHandler):
     request lines (every SQS poll), so the stack keeps that one quiet."""
 
     def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
-        _log.info("%s %s -> %s", self.command, self.path, code)
+        _log.info("%s %s -> %s", self.command, _loggable(self.path), code)
+
+
+def _loggable(path: str) -> str:
+    """The path, without an unsubscribe link's token (never logged) or a query string (page
+    tokens, addresses)."""
+    path = path.partition("?")[0]
+    if path.startswith(UNSUBSCRIBE_PATH):
+        return f"{UNSUBSCRIBE_PATH}<token>"
+    return path
 
 
 @contextmanager
@@ -187,7 +197,7 @@ def run(env: LocalEnvironment, stopping: threading.Event) -> None:
             resources.schedule_group_name(STAGE),
         )
         endpoints = local_endpoints(idp, scheduler, local_ses, env.api_base)
-        gateway = ApiGateway(ROUTES, lambdas.invoke, endpoints)
+        gateway = ApiGateway(ROUTES, lambdas.invoke, endpoints, PUBLIC_ROUTES)
         running.enter_context(_serving(gateway, env.port))
         running.enter_context(_running(_workers(queues, lambdas, scheduler)))
         _wait_until_answering(env.jwks_url)

@@ -13,7 +13,7 @@ app = create_resolver()
 
 @app.put(ROUTE.resolver_path)
 def put_suppression(handle: str, email: str, body: SuppressionIn) -> SuppressionEnvelope:
-    suppression = suppressions.suppress(handle_access(app), email, body.reason)
+    suppression = suppressions.suppress(handle_access(app), email, body.reason, body.purposes)
     return SuppressionEnvelope(suppression=SuppressionOut.from_suppression(suppression))
 
 

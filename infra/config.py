@@ -18,6 +18,9 @@ class DeployConfig:
     jwt_audience: str
     jwks_url: str
     ses_region: str
+    # Where unsubscribe links point: the API's own URL unless the stage is served under a
+    # custom domain (context `publicApiUrl`, e.g. https://mail-api.example.com).
+    public_api_url: str | None = None
 
     @classmethod
     def from_context(cls, node: Node) -> DeployConfig:
@@ -36,4 +39,13 @@ class DeployConfig:
             jwt_audience=required("jwtAudience"),
             jwks_url=required("jwksUrl"),
             ses_region=required("sesRegion"),
+            public_api_url=_optional_url(node.try_get_context("publicApiUrl")),
         )
+
+
+def _optional_url(value: object) -> str | None:
+    if value is None or value == "":
+        return None
+    if not isinstance(value, str) or not re.fullmatch(r"https://[^\s/]+(/\S*)?", value):
+        raise ValueError("CDK context 'publicApiUrl' must be an https:// URL")
+    return value

@@ -10,7 +10,7 @@ from constructs import Construct
 from infra.config import DeployConfig
 from infra.constants import EVENT_PROJECTION_TABLE_ACTIONS
 from infra.constructs.api import Api
-from infra.constructs.consumers import Consumers
+from infra.constructs.consumers import Consumers, UnsubscribeLinks
 from infra.constructs.data import Data
 from infra.constructs.events import Events
 from infra.constructs.functions import FunctionFactory
@@ -45,7 +45,7 @@ class EmailServiceStack(Stack):
             layer=layer.version,
             table=data.table,
         )
-        Api(
+        api = Api(
             self,
             "Api",
             config=config,
@@ -65,6 +65,10 @@ class EmailServiceStack(Stack):
             ses_region=config.ses_region,
             scheduling=scheduling,
             campaign_bus=events.campaign_bus,
+            links=UnsubscribeLinks(
+                public_api_url=config.public_api_url or api.rest_api.url,
+                token_keys=data.token_keys,
+            ),
         )
         event_projection = StreamConsumer(
             self,

@@ -11,6 +11,7 @@ STAGE = "test"
 TABLE_NAME = "tenx-email-test"
 REGION = "us-east-1"
 TOKEN_KEYS_SECRET = "tenx-email-test-token-keys"
+PUBLIC_API_URL = "https://api.test.example/test"
 
 
 @pytest.fixture(autouse=True)
@@ -24,6 +25,7 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STAGE", STAGE)
     monkeypatch.setenv("TABLE_NAME", TABLE_NAME)
     monkeypatch.setenv("TOKEN_KEYS_SECRET", TOKEN_KEYS_SECRET)
+    monkeypatch.setenv("PUBLIC_API_URL", PUBLIC_API_URL)
     monkeypatch.setenv("POWERTOOLS_METRICS_NAMESPACE", "TenxEmailTest")
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "tenx-email")
 

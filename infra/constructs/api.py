@@ -27,7 +27,7 @@ from infra.constants import (
 )
 from infra.constructs.functions import FunctionFactory
 from tenx_email.gateway_responses import GATEWAY_RESPONSES
-from tenx_email.routes import ROUTES, Grant, Route
+from tenx_email.routes import PUBLIC_ROUTES, ROUTES, Grant, PublicRoute, Route
 
 _F = apigw.AccessLogField
 # Request metadata only: no headers, bodies or tokens reach the access log.
@@ -84,11 +84,11 @@ def _grant_ses(role: iam.IRole, route: Route, ses_region: str) -> None:
         )
 
 
-def _construct_id(route: Route) -> str:
+def _construct_id(route: Route | PublicRoute) -> str:
     return "".join(part.title() for part in route.route_id.split("_"))
 
 
-def _path_parameters(route: Route) -> dict[str, bool]:
+def _path_parameters(route: Route | PublicRoute) -> dict[str, bool]:
     return {f"method.request.path.{name}": True for name in re.findall(r"\{(\w+)\}", route.path)}
 
 
@@ -125,9 +125,6 @@ class Api(Construct):
             description="Email automation API (JWT, multi-tenant)",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             cloud_watch_role=False,  # set up explicitly below
-            default_method_options=apigw.MethodOptions(
-                authorizer=authorizer, authorization_type=apigw.AuthorizationType.CUSTOM
-            ),
             deploy_options=apigw.StageOptions(
                 stage_name=config.stage,
                 access_log_destination=apigw.LogGroupLogDestination(access_logs),
@@ -139,15 +136,28 @@ class Api(Construct):
                 # Errors only, and never request or response bodies (tokens, email content).
                 logging_level=apigw.MethodLoggingLevel.ERROR,
                 data_trace_enabled=False,
+                # The public routes have limits of their own, below the stage's.
+                method_options={
+                    f"{route.path}/{route.method}": apigw.MethodDeploymentOptions(
+                        throttling_rate_limit=route.rate_limit,
+                        throttling_burst_limit=route.burst_limit,
+                        logging_level=apigw.MethodLoggingLevel.ERROR,
+                        data_trace_enabled=False,
+                        metrics_enabled=True,
+                    )
+                    for route in PUBLIC_ROUTES
+                },
             ),
         )
+        self._authorizer_of_routes = authorizer
         self._enable_account_logging()
         # The gateway checks required path parameters. Body validation only applies to
         # methods with a request model, and there are none: the route Lambdas validate bodies.
         validator = self.rest_api.add_request_validator(
             "Basic", validate_request_parameters=True, validate_request_body=True
         )
-        for route in ROUTES:
+        every_route: list[Route | PublicRoute] = [*ROUTES, *PUBLIC_ROUTES]
+        for route in every_route:
             self._add_route(route, functions, table, validator)
         for spec in GATEWAY_RESPONSES:
             self.rest_api.add_gateway_response(
@@ -183,7 +193,7 @@ class Api(Construct):
 
     def _add_route(
         self,
-        route: Route,
+        route: Route | PublicRoute,
         functions: FunctionFactory,
         table: dynamodb.Table,
         validator: apigw.IRequestValidator,
@@ -202,7 +212,8 @@ class Api(Construct):
             timeout=API_FUNCTION_TIMEOUT,
             environment=environment,
         )
-        _grant_ses(route_function.role, route, self._ses_region)
+        if isinstance(route, Route):
+            _grant_ses(route_function.role, route, self._ses_region)
         for _, queue in queues:
             queue.grant_send_messages(route_function.function)
         if reads_token_keys:
@@ -220,13 +231,32 @@ class Api(Construct):
                 "table's indexes.",
             )
         )
-        self.rest_api.root.resource_for_path(route.path).add_method(
+        public = isinstance(route, PublicRoute)
+        method = self.rest_api.root.resource_for_path(route.path).add_method(
             route.method,
             apigw.LambdaIntegration(route_function.function, allow_test_invoke=False),
             operation_name=route.route_id,
             request_validator=validator,
             request_parameters=_path_parameters(route),
+            authorizer=None if public else self._authorizer_of_routes,
+            authorization_type=(
+                apigw.AuthorizationType.NONE if public else apigw.AuthorizationType.CUSTOM
+            ),
         )
+        if public:
+            Validations.of(method).acknowledge(
+                Acknowledgment(
+                    id="AwsSolutions-APIG4",
+                    reason="Unsubscribe links are followed by mail recipients and mailbox "
+                    "providers (RFC 8058), who hold no credentials: the sealed token in the "
+                    "path is the authority, checked by the function, and the method is "
+                    "throttled below the stage's limits.",
+                ),
+                Acknowledgment(
+                    id="AwsSolutions-COG4",
+                    reason="A public unsubscribe link: no user pool can apply (see APIG4).",
+                ),
+            )
 
     def _enable_account_logging(self) -> None:
         """Execution and access logs need API Gateway's account-wide CloudWatch Logs role."""

@@ -5,6 +5,7 @@ the campaign bus and delayed rules' schedules -> trigger-jobs queue -> rule mess
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import cast
 
 from aws_cdk import Acknowledgment, Duration, Stack, Token, Validations
@@ -13,6 +14,7 @@ from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_lambda_event_sources as event_sources
+from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from constructs import Construct
 
@@ -36,6 +38,14 @@ from tenx_email.resources import (
 )
 
 
+@dataclass(frozen=True)
+class UnsubscribeLinks:
+    """What delivery needs to put an unsubscribe link in each campaign email."""
+
+    public_api_url: str
+    token_keys: secretsmanager.ISecret
+
+
 class Consumers(Construct):
     def __init__(
         self,
@@ -49,6 +59,7 @@ class Consumers(Construct):
         ses_region: str,
         scheduling: Scheduling,
         campaign_bus: events.IEventBus,
+        links: UnsubscribeLinks,
     ) -> None:
         super().__init__(scope, construct_id)
         self._functions, self._table = functions, table
@@ -60,8 +71,14 @@ class Consumers(Construct):
             # Caps concurrent senders, and with them the SES call rate (throttles are retried,
             # but each costs a receive).
             max_concurrency=DELIVERY_MAX_CONCURRENCY,
-            environment={"SES_CONFIGURATION_SET": configuration_set_name},
+            environment={
+                "SES_CONFIGURATION_SET": configuration_set_name,
+                # Unsubscribe links: where they lead, and the keys that seal their tokens.
+                "PUBLIC_API_URL": links.public_api_url,
+                "TOKEN_KEYS_SECRET": links.token_keys.secret_name,
+            },
         )
+        links.token_keys.grant_read(self.delivery.function)
         self._grant_send_email(self.delivery.role, ses_region, configuration_set_name)
         feedback_queues = queues[FEEDBACK_QUEUE.key]
         self.feedback = self._consumer("Feedback", FEEDBACK_MODULE, feedback_queues)

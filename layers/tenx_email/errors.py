@@ -274,3 +274,20 @@ class VersionConflict(DomainError):
 class EmailRuleLimitReached(DomainError):
     status = 409
     code = "email_rule_limit_reached"
+
+
+# --- public unsubscribe links (no JWT: the token is the authority) ---
+
+
+class UnsubscribeLinkMalformed(DomainError):
+    """Not a token at all (length, characters): nothing was read."""
+
+    status = 400
+    code = "unsubscribe_link_malformed"
+
+
+class UnsubscribeLinkNotFound(DomainError):
+    """Not a token we issued, or one past its lifetime (indistinguishable on purpose)."""
+
+    status = 404
+    code = "unsubscribe_link_not_found"

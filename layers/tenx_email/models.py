@@ -215,6 +215,9 @@ class EventType(StrEnum):
     COMPLAINED = "COMPLAINED"
     REJECTED = "REJECTED"
     RENDERING_FAILED = "RENDERING_FAILED"
+    # The recipient used the message's unsubscribe link (services/unsubscribe.py); moves no
+    # status: what SES reported stays the message's status.
+    UNSUBSCRIBED = "UNSUBSCRIBED"
 
 
 class Recipient(_Domain):
@@ -225,6 +228,8 @@ class Recipient(_Domain):
     ses_message_id: str | None = None
     claimed_at: datetime | None = None
     reason: str | None = None
+    # When the recipient unsubscribed through this message's link (its event is written once).
+    unsubscribed_at: datetime | None = None
 
 
 class Message(_Domain):
@@ -247,6 +252,8 @@ class Message(_Domain):
     # Values only; never logged. Kept so delivery can render the immutable template version.
     variables: dict[str, str]
     idempotency_key: str | None = None
+    # Carries List-Unsubscribe (RFC 8058 one-click) and an {{unsubscribeUrl}} per recipient.
+    list_unsubscribe: bool = False
     # A rule message: the rule, and the campaign event it answers (its run's key).
     rule_id: str | None = None
     rule_version: int | None = None
@@ -307,6 +314,7 @@ class SuppressionSource(StrEnum):
     MANUAL = "manual"
     BOUNCE = "bounce"
     COMPLAINT = "complaint"
+    UNSUBSCRIBE = "unsubscribe"
 
 
 class Suppression(_Domain):
@@ -315,6 +323,12 @@ class Suppression(_Domain):
     reason: str
     source: SuppressionSource
     created_at: datetime
+    # The purposes it stops; None: every purpose (bounces, complaints, and the default of a
+    # manual one). An unsubscribe stops the purpose of the mail it came from.
+    purposes: tuple[Purpose, ...] | None = None
+
+    def applies_to(self, purpose: Purpose) -> bool:
+        return self.purposes is None or purpose in self.purposes
 
 
 class Quota(_Domain):

@@ -28,7 +28,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from tenx_email import ids
+from tenx_email import ids, openapi_public
 from tenx_email.openapi_errors import (
     ERROR_SCHEMA,
     ROUTE_ERRORS,
@@ -51,7 +51,8 @@ Multi-tenant campaign email automation: sending domains, sender profiles, versio
 templates, direct sends with their timelines, suppressions, quota and campaign email rules.
 
 Every route needs `Authorization: Bearer <jwt>` (RS256 or ES256, from the configured \
-issuer). Every error body is `{"error": "<code>", "message": "<text>", "requestId": "<id>"}`; \
+issuer), but the unsubscribe links (`/v2/unsubscribe/{token}`), which recipients follow. \
+Every error body is `{"error": "<code>", "message": "<text>", "requestId": "<id>"}`; \
 each operation lists the codes it can answer under each status. Any route may also answer \
 `500 internal_error` or `authorizer_failure` (our fault: retry with backoff); those are not \
 listed per operation.
@@ -268,13 +269,18 @@ def build_document(routes: Sequence[Route] = ROUTES) -> dict[str, Any]:
     unknown = set(ROUTE_ERRORS) - {route.route_id for route in ROUTES}
     if unknown:
         raise OpenApiError(f"ROUTE_ERRORS names routes that do not exist: {sorted(unknown)}")
+    for path, item in openapi_public.public_paths(f"#/components/schemas/{ERROR_SCHEMA}").items():
+        paths.setdefault(path, {}).update(item)
     families = list(dict.fromkeys(_family(route) for route in routes))
     document: dict[str, Any] = {
         "openapi": openapi_version or "3.1.0",
         "info": {"title": TITLE, "version": API_VERSION, "description": DESCRIPTION},
         "servers": SERVERS,
         "security": [{BEARER_SCHEME: []}],
-        "tags": [{"name": family, "description": TAGS[family]} for family in families],
+        "tags": [
+            *({"name": family, "description": TAGS[family]} for family in families),
+            {"name": openapi_public.TAG, "description": openapi_public.TAG_DESCRIPTION},
+        ],
         "paths": paths,
         "components": {
             "schemas": schemas,

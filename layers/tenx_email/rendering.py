@@ -5,6 +5,10 @@ underscore; not starting with a digit) between double braces, optionally padded 
 Anything else between braces (`{{7*7}}`, `{{a.__class__}}`) is not a placeholder and stays as
 written, so no expression is ever evaluated. Values are HTML-escaped in the html body and
 literal in the text body and subject; a rendered subject with control characters is refused.
+
+`{{unsubscribeUrl}}` is the one variable the service provides rather than the caller: in the
+bodies it renders to the recipient's own unsubscribe page (delivery makes one link per
+recipient), so it is never a variable a send must give.
 """
 
 from __future__ import annotations
@@ -24,6 +28,10 @@ HEADER_BREAKER_CHARS = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 HEADER_BREAKERS = re.compile(f"[{HEADER_BREAKER_CHARS}]")
 
 
+UNSUBSCRIBE_URL = "unsubscribeUrl"
+PROVIDED_VARIABLES = frozenset({UNSUBSCRIBE_URL})
+
+
 @dataclass(frozen=True)
 class Rendered:
     subject: str
@@ -39,6 +47,11 @@ def variables_used(*parts: str | None) -> list[str]:
         for match in PLACEHOLDER.finditer(part or ""):
             names.setdefault(match.group(1))
     return list(names)
+
+
+def caller_variables(*parts: str | None) -> list[str]:
+    """The placeholders a caller must give values for: all but the provided ones."""
+    return [name for name in variables_used(*parts) if name not in PROVIDED_VARIABLES]
 
 
 def _substitute(template: str, values: Mapping[str, str], *, escape: bool) -> str:
@@ -66,6 +79,6 @@ def render(
         html=_substitute(html_body, values, escape=True) if html_body is not None else None,
         text=_substitute(text_body, values, escape=False) if text_body is not None else None,
         missing_variables=tuple(
-            name for name in variables_used(subject, html_body, text_body) if name not in values
+            name for name in caller_variables(subject, html_body, text_body) if name not in values
         ),
     )

@@ -1,7 +1,10 @@
-"""The route table: the one list of API routes.
+"""The route table: the API's routes, in two lists. `ROUTES` need a JWT (the authorizer, then
+each route's tenant and role check); `PUBLIC_ROUTES` take none (the unsubscribe links mail
+recipients follow: the token in the path is their whole authority) and are throttled on their
+own.
 
 API Gateway methods, per-route IAM grants, the route Lambdas' role checks and the local
-gateway are all derived from it, so there is no second list to keep in sync.
+gateway are all derived from them, so there is no second list to keep in sync.
 """
 
 from __future__ import annotations
@@ -24,6 +27,11 @@ class Grant(StrEnum):
     TOKEN_KEYS_READ = "token-keys-read"  # noqa: S105 (a grant's name, not a secret)
 
 
+def resolver_path(path: str) -> str:
+    """A path in Powertools' syntax (`<name>` instead of `{name}`)."""
+    return re.sub(r"\{(\w+)\}", r"<\1>", path)
+
+
 class Scope(StrEnum):
     """Whose access a route checks: a handle's members, or the members of an account."""
 
@@ -31,15 +39,11 @@ class Scope(StrEnum):
     ACCOUNT = "account"
 
 
-@dataclass(frozen=True)
-class Route:
+class _Served:
+    """What a route's function is: its module, and the path its resolver serves."""
+
     route_id: str
-    method: str
     path: str
-    min_role: Role
-    read_only: bool
-    scope: Scope = Scope.HANDLE
-    grants: frozenset[Grant] = frozenset()
 
     @property
     def handler_module(self) -> str:
@@ -48,8 +52,18 @@ class Route:
 
     @property
     def resolver_path(self) -> str:
-        """The path in Powertools' syntax (`<name>` instead of `{name}`)."""
-        return re.sub(r"\{(\w+)\}", r"<\1>", self.path)
+        return resolver_path(self.path)
+
+
+@dataclass(frozen=True)
+class Route(_Served):
+    route_id: str
+    method: str
+    path: str
+    min_role: Role
+    read_only: bool
+    scope: Scope = Scope.HANDLE
+    grants: frozenset[Grant] = frozenset()
 
 
 _DOMAIN = "/v2/account/domains/{domain}"
@@ -60,7 +74,7 @@ _SUPPRESSIONS = "/v2/handles/{handle}/email/suppressions"
 _CAMPAIGN = "/v2/handles/{handle}/campaigns/{campaignId}"
 _RULES = f"{_CAMPAIGN}/email-rules"
 _OPERATOR = Role.OPERATOR
-_PAGED = frozenset({Grant.TOKEN_KEYS_READ})
+_PAGED = _TOKEN_KEYS = frozenset({Grant.TOKEN_KEYS_READ})
 
 ROUTES: tuple[Route, ...] = (
     Route(
@@ -155,8 +169,37 @@ ROUTES: tuple[Route, ...] = (
     ),
 )
 
+
+@dataclass(frozen=True)
+class PublicRoute(_Served):
+    """A route without the authorizer. API Gateway holds it to `rate_limit` requests per
+    second (with `burst_limit`), below the stage's limits, so a flood of link requests cannot
+    use up what the tenants' API calls need."""
+
+    route_id: str
+    method: str
+    path: str
+    read_only: bool
+    grants: frozenset[Grant] = frozenset()
+    rate_limit: int = 20
+    burst_limit: int = 40
+
+
+_UNSUBSCRIBE = "/v2/unsubscribe/{token}"
+PUBLIC_ROUTES: tuple[PublicRoute, ...] = (
+    # The page a link opens: shows what the button does; never unsubscribes by itself.
+    PublicRoute("unsubscribe_page", "GET", _UNSUBSCRIBE, read_only=True, grants=_TOKEN_KEYS),
+    # RFC 8058's one-click POST (and the page's button).
+    PublicRoute("unsubscribe", "POST", _UNSUBSCRIBE, read_only=False, grants=_TOKEN_KEYS),
+)
+
 _BY_ID = {route.route_id: route for route in ROUTES}
+_PUBLIC_BY_ID = {route.route_id: route for route in PUBLIC_ROUTES}
 
 
 def route(route_id: str) -> Route:
     return _BY_ID[route_id]
+
+
+def public_route(route_id: str) -> PublicRoute:
+    return _PUBLIC_BY_ID[route_id]

@@ -95,3 +95,19 @@ def trigger_settings() -> TriggerSettings:
 @cache
 def token_settings() -> TokenSettings:
     return TokenSettings.model_validate(environment())
+
+
+class LinkSettings(EnvModel):
+    """Where recipients reach the API's public routes (unsubscribe links): the API's base URL,
+    with its stage path when it has one (`https://<id>.execute-api.<region>.amazonaws.com/prod`)."""
+
+    public_api_url: str = Field(pattern=r"^https?://[^\s/]+(/[^\s]*)?$")
+
+    @property
+    def base(self) -> str:
+        return self.public_api_url.rstrip("/")
+
+
+@cache
+def link_settings() -> LinkSettings:
+    return LinkSettings.model_validate(environment())

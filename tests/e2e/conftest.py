@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, Page, sync_playwright
 
 from tests.e2e.stack import Stack, start_stack
 
@@ -20,6 +22,43 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Stack]:
 @pytest.fixture(scope="session")
 def doc(stack: Stack) -> dict[str, Any]:
     return stack.document()
+
+
+# The browser tests drive Debian's Chromium (`make test` installs it).
+CHROMIUM = Path("/usr/bin/chromium")
+# Headless, and nothing of Chromium's own that reaches out: the machine's closed network
+# refuses those connections, and a test must not depend on them.
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"BROWSER TEST NOT RUN: {CHROMIUM} is missing. `make test` installs it "
+            "(apt-get install chromium chromium-driver); install it, or run make test."
+        )
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(
+            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
+        )
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def page(browser: Browser) -> Iterator[Page]:
+    opened = browser.new_page()
+    yield opened
+    opened.close()
 
 
 # The contract's flows build on one another on the shared stack (setup, then sends, then

@@ -7,30 +7,16 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 
 from tests.e2e.stack import call
 from tests.e2e.test_direct_send import queue_direct, wait_for_status
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-# Headless, and nothing of Chromium's own that reaches out: the machine's closed network
-# refuses those connections, and a test must not depend on them.
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DISPLAY_NAME = "Café Ünïcode 東京"
 SENDER = {
     "domain": "example.com",
@@ -51,28 +37,6 @@ TEMPLATE = {
     ),
     "text": "Hello {{firstName}} (text body)",
 }
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    if not CHROMIUM.exists():
-        pytest.fail(
-            f"BROWSER TEST NOT RUN: {CHROMIUM} is missing. `make test` installs it "
-            "(apt-get install chromium chromium-driver); install it, or run make test."
-        )
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS
-        )
-        yield launched
-        launched.close()
-
-
-@pytest.fixture
-def page(browser: Browser) -> Iterator[Page]:
-    opened = browser.new_page()
-    yield opened
-    opened.close()
 
 
 def send_viewer_message(doc: dict[str, Any]) -> tuple[str, str]:

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tenx_email.gateway_responses import GATEWAY_RESPONSES, GatewayResponseSpec
-from tenx_email.routes import ROUTES
+from tenx_email.routes import PUBLIC_ROUTES, ROUTES
 from tests.infra.cfn import functions_by_handler, one, resources, target
 from tests.infra.conftest import STAGE
 
@@ -30,17 +30,27 @@ def test_every_method_uses_the_jwt_token_authorizer(template: dict[str, Any]) ->
         if function is authorizer_function
     ]
     assert function_id in json.dumps(props["AuthorizerUri"])
-    # And every method of the API goes through it
+    # And every method of the API goes through it, but the public unsubscribe links'
+    public = {route.route_id for route in PUBLIC_ROUTES}
     methods = resources(template, "AWS::ApiGateway::Method").values()
     assert methods
     for method in methods:
+        if method["Properties"]["OperationName"] in public:
+            assert method["Properties"]["AuthorizationType"] == "NONE"
+            assert "AuthorizerId" not in method["Properties"]
+            continue
         assert method["Properties"]["AuthorizationType"] == "CUSTOM"
         assert target(method["Properties"]["AuthorizerId"]) == authorizer_id
+    assert {
+        method["Properties"]["OperationName"]
+        for method in methods
+        if method["Properties"]["AuthorizationType"] == "NONE"
+    } == public
 
 
 def test_one_method_per_route(template: dict[str, Any]) -> None:
     # Given the route table
-    expected = sorted((route.route_id, route.method) for route in ROUTES)
+    expected = sorted((route.route_id, route.method) for route in (*ROUTES, *PUBLIC_ROUTES))
     # Then each route is one method, named after the route
     methods = resources(template, "AWS::ApiGateway::Method").values()
     found = sorted(
@@ -63,13 +73,22 @@ def test_stage_logs_traces_and_throttles(template: dict[str, Any]) -> None:
     assert access_log["requestId"] == "$context.requestId"
     assert access_log["status"] == "$context.status"
     # And every method is throttled, logs errors without bodies, and is traced
-    (settings,) = props["MethodSettings"]
-    assert (settings["HttpMethod"], settings["ResourcePath"]) == ("*", "/*")
+    by_path = {(s["HttpMethod"], s["ResourcePath"]): s for s in props["MethodSettings"]}
+    settings = by_path.pop(("*", "/*"))
     assert settings["ThrottlingRateLimit"] == 50
     assert settings["ThrottlingBurstLimit"] == 100
     assert settings["LoggingLevel"] == "ERROR"
     assert settings["DataTraceEnabled"] is False
     assert props["TracingEnabled"] is True
+    # And each public route has tighter limits of its own (API Gateway writes the path's
+    # slashes as ~1)
+    for route in PUBLIC_ROUTES:
+        public = by_path.pop((route.method, "/" + route.path.replace("/", "~1")))
+        assert public["ThrottlingRateLimit"] == route.rate_limit < settings["ThrottlingRateLimit"]
+        assert public["ThrottlingBurstLimit"] == route.burst_limit
+        assert public["LoggingLevel"] == "ERROR"
+        assert public["DataTraceEnabled"] is False
+    assert not by_path
 
 
 @pytest.mark.parametrize("spec", GATEWAY_RESPONSES, ids=lambda spec: spec.response_type)

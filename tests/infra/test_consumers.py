@@ -124,6 +124,27 @@ def test_delivery_may_send_email_only_through_this_stages_configuration_set(
     )
 
 
+def test_delivery_links_to_the_stages_api_and_reads_only_the_token_keys_secret(
+    template: dict[str, Any],
+) -> None:
+    # Given the delivery function and the stage's secret and API
+    _, function = _function(template, "deliver.handler")
+    secret_id, _ = one(template, "AWS::SecretsManager::Secret")
+    rest_api_id, _ = one(template, "AWS::ApiGateway::RestApi")
+    variables = function["Environment"]["Variables"]
+    # Then its unsubscribe links lead to this stage's API
+    assert rest_api_id in json.dumps(variables["PUBLIC_API_URL"])
+    assert STAGE in json.dumps(variables["PUBLIC_API_URL"])
+    assert "TOKEN_KEYS_SECRET" in variables
+    # And it may read exactly that secret, and change nothing in Secrets Manager
+    statements = _statements(template, "deliver.handler")
+    secret_actions = {a for a in actions(statements) if a.startswith("secretsmanager:")}
+    assert secret_actions == {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+    for statement in statements:
+        if any(a.startswith("secretsmanager:") for a in as_list(statement["Action"])):
+            assert [target(r) for r in as_list(statement["Resource"])] == [secret_id]
+
+
 @pytest.mark.parametrize(
     ("handler", "spec"),
     [(h, s) for h, s in CONSUMERS.items() if s is not TRIGGER_JOBS_QUEUE],

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from tenx_email.resources import EVENT_PROJECTION
-from tenx_email.routes import ROUTES, Grant, Route
+from tenx_email.routes import PUBLIC_ROUTES, ROUTES, Grant, PublicRoute, Route
 from tests.infra.cfn import (
     DYNAMODB_WRITES,
     actions,
@@ -42,16 +42,19 @@ COMMON_ENVIRONMENT = {
 }
 
 
-def _handler(route: Route) -> str:
+EVERY_ROUTE: list[Route | PublicRoute] = [*ROUTES, *PUBLIC_ROUTES]
+
+
+def _handler(route: Route | PublicRoute) -> str:
     return f"{route.handler_module}.handler"
 
 
 def test_one_function_per_route_plus_the_authorizer(template: dict[str, Any]) -> None:
     # Given the route table
-    expected = {_handler(route) for route in ROUTES} | {AUTHORIZER_HANDLER} | CONSUMER_HANDLERS
+    expected = {_handler(route) for route in EVERY_ROUTE} | {AUTHORIZER_HANDLER} | CONSUMER_HANDLERS
     # Then the stack has exactly one function per route, the authorizer and the consumers
     assert sorted(functions_by_handler(template)) == sorted(expected)
-    assert len(functions_by_handler(template)) == len(ROUTES) + 1 + len(CONSUMER_HANDLERS)
+    assert len(functions_by_handler(template)) == len(EVERY_ROUTE) + 1 + len(CONSUMER_HANDLERS)
 
 
 def test_every_function_shares_runtime_architecture_logging_tracing_and_layer(
@@ -79,7 +82,7 @@ def test_every_function_shares_runtime_architecture_logging_tracing_and_layer(
 
 def test_api_functions_time_out_after_ten_seconds(template: dict[str, Any]) -> None:
     functions = functions_by_handler(template)
-    for handler in [_handler(route) for route in ROUTES] + [AUTHORIZER_HANDLER]:
+    for handler in [_handler(route) for route in EVERY_ROUTE] + [AUTHORIZER_HANDLER]:
         assert functions[handler]["Properties"]["Timeout"] == 10, handler
 
 
@@ -96,7 +99,7 @@ def test_authorizer_knows_the_issuer_and_cannot_touch_the_table(template: dict[s
     assert not [action for action in granted if action.startswith("dynamodb:")]
 
 
-def expected_other_actions(route: Route) -> set[str]:
+def expected_other_actions(route: Route | PublicRoute) -> set[str]:
     expected = set()
     if route.grants & {Grant.DELIVERY_QUEUE_SEND, Grant.TRIGGER_JOBS_SEND}:
         expected |= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
@@ -109,9 +112,9 @@ def expected_other_actions(route: Route) -> set[str]:
     return expected
 
 
-@pytest.mark.parametrize("route", ROUTES, ids=lambda route: route.route_id)
+@pytest.mark.parametrize("route", EVERY_ROUTE, ids=lambda route: route.route_id)
 def test_route_role_reads_or_writes_the_table_as_the_route_table_says(
-    template: dict[str, Any], route: Route
+    template: dict[str, Any], route: Route | PublicRoute
 ) -> None:
     # Given a route's function and the table
     table_id, _ = one(template, "AWS::DynamoDB::Table")

@@ -152,6 +152,22 @@ def test_nothing_a_mail_carries_becomes_markup_of_the_page(where: str) -> None:
     assert len(reader.iframes) == 1
 
 
+def test_an_unsubscribe_link_can_be_followed_on_this_stack_only() -> None:
+    link = "http://127.0.0.1:3000/v2/unsubscribe/abc_-1"
+    headers = [
+        {"name": "List-Unsubscribe", "value": f"<{link}>"},
+        {"name": "List-Unsubscribe-Post", "value": "List-Unsubscribe=One-Click"},
+    ]
+    page = parsed(mail_list([a_mail(headers=headers)]))
+
+    assert page.fields["List-Unsubscribe"] == f"<{link}> Unsubscribe link"
+    assert "/v2/unsubscribe/abc_-1" in page.links
+    # a link elsewhere is shown, never linked
+    elsewhere = parsed(mail_list([a_mail()]))
+    assert elsewhere.fields["List-Unsubscribe"] == "<https://example.com/u/1>"
+    assert not [url for url in elsewhere.links if "example.com" in url]
+
+
 def test_the_page_loads_nothing_from_elsewhere() -> None:
     # (a mail's own remote image is inside its frame, where the page's CSP blocks it)
     page = parsed(mail_list([a_mail(html='<img src="https://tracker.example/p.gif">')]))

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.header import Header
 from email.utils import formataddr
 from functools import cache
@@ -28,7 +28,7 @@ from botocore.exceptions import (
 
 if TYPE_CHECKING:
     from mypy_boto3_sesv2 import SESV2Client
-    from mypy_boto3_sesv2.type_defs import BodyTypeDef, SendEmailRequestTypeDef
+    from mypy_boto3_sesv2.type_defs import BodyTypeDef, MessageTypeDef, SendEmailRequestTypeDef
 
 # The SDK's own retries would repeat a send whose response was lost (a read timeout), so
 # they are off: retrying is delivery's decision. The timeouts bound one call well inside
@@ -97,6 +97,8 @@ class OutgoingEmail:
     html: str | None
     text: str | None
     tags: Mapping[str, str]
+    # Content.Simple.Headers (List-Unsubscribe and its one-click companion).
+    headers: Mapping[str, str] = field(default_factory=dict)
 
 
 @cache
@@ -125,12 +127,15 @@ def _request(email: OutgoingEmail, configuration_set: str) -> SendEmailRequestTy
         body["Html"] = {"Data": email.html, "Charset": "UTF-8"}
     if email.text is not None:
         body["Text"] = {"Data": email.text, "Charset": "UTF-8"}
+    simple: MessageTypeDef = {"Subject": {"Data": email.subject, "Charset": "UTF-8"}, "Body": body}
+    if email.headers:
+        simple["Headers"] = [
+            {"Name": name, "Value": value} for name, value in email.headers.items()
+        ]
     request: SendEmailRequestTypeDef = {
         "FromEmailAddress": from_header(email.from_name, email.from_address),
         "Destination": {"ToAddresses": [email.to]},
-        "Content": {
-            "Simple": {"Subject": {"Data": email.subject, "Charset": "UTF-8"}, "Body": body}
-        },
+        "Content": {"Simple": simple},
         "ConfigurationSetName": configuration_set,
         "EmailTags": [
             {"Name": name, "Value": tag_value(value)} for name, value in email.tags.items()

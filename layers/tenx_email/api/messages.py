@@ -85,6 +85,7 @@ class MessageDetailOut(MessageOut):
     status_reason: str | None
     rule_id: str | None
     rule_version: int | None
+    list_unsubscribe: bool
     updated_at: str
     recipients: list[RecipientOut]
     timeline: list[EventOut]
@@ -100,6 +101,7 @@ class MessageDetailOut(MessageOut):
             status_reason=message.status_reason,
             rule_id=message.rule_id,
             rule_version=message.rule_version,
+            list_unsubscribe=message.list_unsubscribe,
             updated_at=clock.iso(message.updated_at),
             recipients=[
                 RecipientOut(email=r.email, status=r.status, reason=r.reason)

@@ -52,6 +52,9 @@ class SendIn(ApiInput):
     consent_attestation: Annotated[StrictBool, checked_by_service(const=True)] = False
     template_id: TemplateRef
     variables: Variables = {}  # noqa: RUF012 (pydantic copies the default per instance)
+    # List-Unsubscribe (RFC 8058 one-click) on each recipient's email; absent: only for
+    # PRODUCT_NOTIFICATION, as campaign mail always has it.
+    list_unsubscribe: StrictBool | None = None
 
     def request(self) -> SendRequest:
         return SendRequest(
@@ -62,4 +65,5 @@ class SendIn(ApiInput):
             template_id=self.template_id,
             variables=variable_values(self.variables),
             idempotency_key=self.idempotency_key,
+            list_unsubscribe=self.list_unsubscribe,
         )

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Self
 
-from pydantic import StringConstraints
+from pydantic import Field, StringConstraints
 
 from tenx_email import clock
 from tenx_email.api.base import ApiInput, ApiModel, checked_by_service, one_line_pattern
-from tenx_email.models import Suppression, SuppressionSource
+from tenx_email.models import Purpose, Suppression, SuppressionSource
 from tenx_email.services.suppressions import MAX_REASON
 
 
@@ -22,12 +22,17 @@ class SuppressionIn(ApiInput):
         ]
         | None
     ) = None
+    # The purposes it stops (e.g. only PRODUCT_NOTIFICATION: campaign mail); absent or null:
+    # every purpose.
+    purposes: Annotated[list[Purpose], Field(min_length=1, max_length=len(Purpose))] | None = None
 
 
 class SuppressionOut(ApiModel):
     email: str
     reason: str
     source: SuppressionSource
+    # null: every purpose
+    purposes: list[Purpose] | None
     created_at: str
 
     @classmethod
@@ -36,6 +41,7 @@ class SuppressionOut(ApiModel):
             email=suppression.email,
             reason=suppression.reason,
             source=suppression.source,
+            purposes=list(suppression.purposes) if suppression.purposes is not None else None,
             created_at=clock.iso(suppression.created_at),
         )
 

@@ -321,3 +321,24 @@ def put_event(message: Message, index: int, event: DeliveryEvent) -> bool:
         event.event_id,
     )
     return conditional(lambda: table().meta.client.update_item(**update))
+
+
+def mark_unsubscribed(message: Message, index: int, event: DeliveryEvent) -> bool:
+    """The recipient `index` (still the address the link names) unsubscribed: its
+    unsubscribedAt and the UNSUBSCRIBED event, in one write, once (False: done before)."""
+    append, new_event, entry = _append(event, index)
+    update = _recipient_update(
+        message,
+        index,
+        sets={"unsubscribedAt": _json(event.occurred_at)},
+        condition=_and(
+            "attribute_exists(PK)",
+            "{r}.email = :email",
+            "attribute_not_exists({r}.unsubscribedAt)",
+            new_event,
+        ),
+        values={":email": message.recipients[index].email, **entry},
+        also=append,
+        event_id=event.event_id,
+    )
+    return conditional(lambda: table().meta.client.update_item(**update))

@@ -39,7 +39,7 @@ class Recheck:
     # The identity of the From address's domain, in the handle's account.
     identity: DomainIdentity | None
     version: TemplateVersion | None
-    suppressed: frozenset[str]  # lowercased addresses
+    suppressed: frozenset[str]  # lowercased addresses suppressed for the message's purpose
     checked: frozenset[str]  # the lowercased addresses whose suppressions were read
 
     def covers(self, emails: Iterable[str]) -> bool:
@@ -92,7 +92,13 @@ def _recheck(
         identity=DomainIdentityItem.from_item(identity).to_domain() if identity else None,
         version=TemplateVersionItem.from_item(version).to_domain() if version else None,
         suppressed=frozenset(
-            SuppressionItem.from_item(item).email for item in suppressions if item is not None
+            suppression.email
+            for suppression in (
+                SuppressionItem.from_item(item).to_domain()
+                for item in suppressions
+                if item is not None
+            )
+            if suppression.applies_to(message.purpose)
         ),
         checked=frozenset(emails),
     )

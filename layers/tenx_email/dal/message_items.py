@@ -38,6 +38,7 @@ class RecipientItem(BaseModel):
     ses_message_id: str | None = None
     claimed_at: datetime | None = None
     reason: str | None = None
+    unsubscribed_at: datetime | None = None
 
 
 class TimelineEntryItem(BaseModel):
@@ -79,6 +80,7 @@ class MessageItem(StoredItem):
     template_version: int
     variables: dict[str, str]
     idempotency_key: str | None = None
+    list_unsubscribe: bool = False
     rule_id: str | None = None
     rule_version: int | None = None
     campaign_id: str | None = None
@@ -233,6 +235,8 @@ class SuppressionItem(StoredItem):
     reason: str
     source: SuppressionSource
     created_at: datetime
+    # Absent: every purpose (suppressions stored before scopes existed are all of that kind).
+    purposes: list[Purpose] | None = None
 
     @classmethod
     def from_domain(cls, suppression: Suppression) -> SuppressionItem:

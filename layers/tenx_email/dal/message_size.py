@@ -23,12 +23,13 @@ from typing import Any
 ITEM_LIMIT_BYTES = 400_000
 # A reason or event detail (SES's words, or a refusal code) is cut to this many bytes.
 MAX_DETAIL_BYTES = 200
-# claimedAt, sesMessageId and reason with their names, and a longer status: 36 + 100 + 206
-# + 10, rounded up.
-RECIPIENT_GROWTH_BYTES = 400
+# claimedAt, sesMessageId, reason and unsubscribedAt with their names, and a longer status:
+# 36 + 100 + 206 + 45 + 10, rounded up.
+RECIPIENT_GROWTH_BYTES = 450
 # The outcome of the send, then DELIVERY_DELAYED, DELIVERED, BOUNCED, COMPLAINED (and a
-# REJECTED or RENDERING_FAILED that fails it), each at most once.
-MOVES_PER_RECIPIENT = 6
+# REJECTED or RENDERING_FAILED that fails it), each at most once; and one UNSUBSCRIBED (it
+# moves no status, but is written once per recipient: dal/unsubscribes.py).
+MOVES_PER_RECIPIENT = 7
 # Events that move nothing are kept while the timeline holds fewer than this many per
 # recipient (and one for QUEUED); beyond it they are counted in the logs only.
 STALE_EVENTS_PER_RECIPIENT = 4

@@ -22,7 +22,7 @@ from tenx_email.dal.message_items import (
 )
 from tenx_email.dal.queries import Page, batch_get, confirmed, get_item, query_page
 from tenx_email.dal.table import ABSENT, table, transact
-from tenx_email.models import DeliveryEvent, Message, Sender, Template
+from tenx_email.models import DeliveryEvent, Message, Sender, Suppression, Template
 
 _TRANSACTION_ATTEMPTS = 3
 
@@ -38,7 +38,7 @@ class SendContext:
     sender: Sender | None
     template: Template | None
     idempotency: IdempotencyItem | None
-    suppressed: frozenset[str]
+    suppressions: tuple[Suppression, ...]
     daily_limit: int | None
     used_today: int
 
@@ -99,8 +99,8 @@ def read_send_context(
         sender=SenderItem.from_item(sender).to_domain() if sender else None,
         template=TemplateItem.from_item(template).to_domain() if template else None,
         idempotency=IdempotencyItem.from_item(idempotency) if idempotency else None,
-        suppressed=frozenset(
-            SuppressionItem.from_item(entry).email
+        suppressions=tuple(
+            SuppressionItem.from_item(entry).to_domain()
             for entry in found
             if entry["SK"].startswith(keys.SUPPRESSION_PREFIX)
         ),

@@ -51,8 +51,9 @@ from tenx_email.models import (
     TemplateVersion,
 )
 from tenx_email.observability import logger, metrics
-from tenx_email.rendering import has_header_breakers, render
+from tenx_email.rendering import has_header_breakers
 from tenx_email.resources import DELIVERY_QUEUE
+from tenx_email.services import outgoing
 from tenx_email.services.recipient_state import (
     KnownMessage,
     conclusion,
@@ -120,13 +121,6 @@ class _Job(BaseModel):
 
     handle: str = Field(pattern=ids.HANDLE_PATTERN)
     message_id: str = Field(alias="messageId", pattern=r"^[A-Za-z0-9_-]{1,100}$")
-
-
-@dataclass(frozen=True)
-class _Content:
-    subject: str
-    html: str | None
-    text: str | None
 
 
 def retry_delay_seconds(receive_count: int) -> int:
@@ -268,22 +262,19 @@ def _recheck(message: Message, recheck: reads.Recheck) -> TemplateVersion:
     return recheck.version
 
 
-def _content(message: Message, version: TemplateVersion) -> _Content:
+def _content(message: Message, version: TemplateVersion) -> outgoing.Content:
     headers = (message.subject, message.from_name, message.from_address, message.reply_to or "")
     if any(has_header_breakers(value) for value in headers):
         raise _Unsendable(MessageStatus.FAILED, "unsafe_header")
     try:
         # The subject was rendered when the message was accepted; the bodies are rendered now
         # from the same immutable version and values.
-        rendered = render(
-            version.content.subject, version.content.html, version.content.text, message.variables
-        )
+        return outgoing.render_content(message, version)
     except DomainError as error:
         raise _Unsendable(MessageStatus.FAILED, f"rendering_failed: {error.code}") from None
-    return _Content(subject=message.subject, html=rendered.html, text=rendered.text)
 
 
-def _send_one(known: KnownMessage, index: int, content: _Content, deadline: float) -> None:
+def _send_one(known: KnownMessage, index: int, content: outgoing.Content, deadline: float) -> None:
     if time.monotonic() > deadline - SES_CALL_BUDGET_SECONDS:
         raise RetryLater("too little time left for another SES call")
     message = known.current()
@@ -292,21 +283,7 @@ def _send_one(known: KnownMessage, index: int, content: _Content, deadline: floa
         known.fresh = False
         return  # another consumer has it; _conclude waits for its outcome
     known.wrote(index, MessageStatus.SENDING, status=MessageStatus.SENDING, claimed_at=claimed_at)
-    email = ses_sending.OutgoingEmail(
-        from_name=message.from_name,
-        from_address=message.from_address,
-        reply_to=message.reply_to,
-        to=message.recipients[index].email,
-        subject=content.subject,
-        html=content.html,
-        text=content.text,
-        tags={
-            "handle": message.handle,
-            "messageId": message.message_id,
-            "purpose": message.purpose.value,
-            "rcpt": str(index),
-        },
-    )
+    email = outgoing.email_for(message, index, content, claimed_at)
     # OutcomeUnknown passes through and leaves the claim in place: past the lease this
     # recipient becomes UNKNOWN, and it is never sent again.
     try:

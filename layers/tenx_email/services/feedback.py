@@ -214,7 +214,7 @@ def _apply(event: _SesEvent, kind: _Kind, known: KnownMessage, rcpt: int) -> Non
     email = message.recipients[rcpt].email
     detail = _detail(event.detail)
     suppression = _suppression(event.detail, message.handle, email)
-    if suppression is not None and suppression_store.put_if_absent(suppression):
+    if suppression is not None and suppression_store.put_unless_suppressed_for_all(suppression):
         metrics.add_metric(name="SuppressionsAdded", unit=MetricUnit.Count, value=1)
     report = event.detail.report
     occurred_at = report.timestamp if report and report.timestamp else event.time

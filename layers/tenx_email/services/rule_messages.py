@@ -117,6 +117,8 @@ def compose_rule_message(
         template_id=template.template_id,
         template_version=template.active_version,
         variables=variables,
+        # Campaign mail: what RFC 8058's one-click unsubscribe is for.
+        list_unsubscribe=True,
         rule_id=rule.rule_id,
         rule_version=rule.version,
         campaign_id=event.campaign_id,

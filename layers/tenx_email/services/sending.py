@@ -100,6 +100,13 @@ class SendRequest:
     template_id: str
     variables: dict[str, str]
     idempotency_key: str | None = None
+    list_unsubscribe: bool | None = None  # None: only for PRODUCT_NOTIFICATION
+
+    @property
+    def carries_list_unsubscribe(self) -> bool:
+        if self.list_unsubscribe is None:
+            return self.purpose is Purpose.PRODUCT_NOTIFICATION
+        return self.list_unsubscribe
 
 
 @dataclass(frozen=True)
@@ -173,6 +180,8 @@ def _request_hash(handle: str, request: SendRequest, recipients: tuple[str, ...]
         "variables": request.variables,
         "consentAttestation": request.consent_attestation,
     }
+    if request.list_unsubscribe is not None:  # absent, the hash is as it was before the field
+        canonical["listUnsubscribe"] = request.list_unsubscribe
     return hashlib.sha256(json.dumps(canonical, sort_keys=True).encode()).hexdigest()
 
 
@@ -236,10 +245,14 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
     missing = [name for name in template.active_variables if name not in request.variables]
     if missing:
         raise MissingTemplateVariables(f"variables missing: {', '.join(missing)}")
-    suppressed = [address for address in recipients if address.lower() in context.suppressed]
-    if suppressed:
+    suppressed = {
+        entry.email for entry in context.suppressions if entry.applies_to(request.purpose)
+    }
+    refused = [address for address in recipients if address.lower() in suppressed]
+    if refused:
         raise EmailRecipientSuppressed(
-            f"{len(suppressed)} recipient(s) are suppressed for this handle"
+            f"{len(refused)} recipient(s) are suppressed for this handle's "
+            f"{request.purpose.value} mail"
         )
     daily_limit = context.daily_limit if context.daily_limit is not None else DEFAULT_DAILY_LIMIT
     if context.used_today + len(recipients) > daily_limit:
@@ -261,6 +274,7 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
         template_version=template.active_version,
         variables=request.variables,
         idempotency_key=request.idempotency_key,
+        list_unsubscribe=request.carries_list_unsubscribe,
         created_at=now,
         updated_at=now,
     )

@@ -33,7 +33,14 @@ from tenx_email.models import (
     TemplateStatus,
     TemplateVersion,
 )
-from tenx_email.rendering import Rendered, has_header_breakers, render, variables_used
+from tenx_email.rendering import (
+    UNSUBSCRIBE_URL,
+    Rendered,
+    caller_variables,
+    has_header_breakers,
+    render,
+    variables_used,
+)
 
 MAX_SUBJECT_CHARS = 998
 MAX_BODY_BYTES = 256 * 1024
@@ -60,6 +67,11 @@ class TemplateChange:
     name: str | None = None
     status: TemplateStatus | None = None
     content: Mapping[str, str | None] = field(default_factory=dict)
+
+
+# What {{unsubscribeUrl}} shows in a preview: each real recipient gets a link of their own at
+# delivery (the .invalid domain is reserved, so this one leads nowhere).
+PREVIEW_UNSUBSCRIBE_URL = "https://unsubscribe.invalid/preview"
 
 
 @dataclass(frozen=True)
@@ -96,6 +108,10 @@ def check_content(content: TemplateContent) -> None:
         raise InvalidHeaderValue(f"subject must be 1 to {MAX_SUBJECT_CHARS} characters")
     if has_header_breakers(content.subject):
         raise InvalidHeaderValue("subject must not contain line breaks or control characters")
+    if UNSUBSCRIBE_URL in variables_used(content.subject):
+        raise InvalidHeaderValue(
+            f"{{{{{UNSUBSCRIBE_URL}}}}} renders per recipient in the bodies, not in the subject"
+        )
     if not (content.html or content.text):
         raise TemplateBodyRequired("a template needs html or text (or both)")
     size = len((content.html or "").encode()) + len((content.text or "").encode())
@@ -106,7 +122,7 @@ def check_content(content: TemplateContent) -> None:
 def _active_copy(content: TemplateContent) -> dict[str, object]:
     return {
         "active_subject": content.subject,
-        "active_variables": tuple(variables_used(content.subject, content.html, content.text)),
+        "active_variables": tuple(caller_variables(content.subject, content.html, content.text)),
     }
 
 
@@ -218,5 +234,10 @@ def preview(
     return Preview(
         template_id=template_id,
         version=chosen.version,
-        rendered=render(content.subject, content.html, content.text, variables),
+        rendered=render(
+            content.subject,
+            content.html,
+            content.text,
+            {**variables, UNSUBSCRIBE_URL: PREVIEW_UNSUBSCRIBE_URL},
+        ),
     )
