@@ -11,9 +11,9 @@ import pytest
 from werkzeug.test import Client
 from werkzeug.wrappers import Request, Response
 
-from devstack.gateway import MAX_BODY_BYTES, ApiGateway, policy_allows
+from devstack.gateway import MAX_BODY_BYTES, ApiGateway, RateLimit, policy_allows
 from tenx_email.roles import Role
-from tenx_email.routes import Route
+from tenx_email.routes import PublicRoute, Route
 
 ROUTE = Route(
     route_id="get_thing",
@@ -319,3 +319,43 @@ def test_the_policy_is_evaluated_like_iam(statements: list[tuple[str, str]], all
     }
 
     assert policy_allows(document, ARN) is allowed
+
+
+PUBLIC = PublicRoute(
+    route_id="open_link",
+    method="GET",
+    path="/v2/links/{token}",
+    read_only=True,
+    rate_limit=1,
+    burst_limit=2,
+)
+
+
+def test_a_public_route_runs_without_the_authorizer_and_with_no_identity() -> None:
+    lambdas = Lambdas(open_link={"statusCode": 200, "body": "<p>page</p>"})
+    gateway = Client(ApiGateway([ROUTE], lambdas, {}, [PUBLIC]))
+
+    response = gateway.get("/v2/links/abc")
+
+    assert response.status_code == 200
+    assert lambdas.modules() == ["open_link"]
+    event = lambdas.event("open_link")
+    assert event["pathParameters"] == {"token": "abc"}
+    assert "authorizer" not in event["requestContext"]
+    # and the JWT routes still need their token
+    assert gateway.get(PATH).status_code == 401
+
+
+def test_a_public_route_is_throttled_past_its_burst() -> None:
+    clock = [0.0]
+    lambdas = Lambdas(open_link={"statusCode": 200, "body": ""})
+    gateway = ApiGateway([ROUTE], lambdas, {}, [PUBLIC])
+    gateway._limits["open_link"] = RateLimit(1, 2, now=lambda: clock[0])
+    client_ = Client(gateway)
+
+    statuses = [client_.get("/v2/links/abc").status_code for _ in range(3)]
+    clock[0] += 1.0  # a second later, one more request is allowed
+    statuses.append(client_.get("/v2/links/abc").status_code)
+
+    assert statuses == [200, 200, 429, 200]
+    assert lambdas.modules() == ["open_link"] * 3
