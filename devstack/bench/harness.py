@@ -179,6 +179,8 @@ def _environment(jwks_url: str) -> dict[str, str]:
         "TOKEN_KEYS_SECRET": TOKEN_KEYS_SECRET,
         "SES_REGION": REGION,
         "SES_CONFIGURATION_SET": CONFIGURATION_SET,
+        # Unsubscribe links in campaign mail lead here (nothing serves them in the bench).
+        "PUBLIC_API_URL": "https://bench.invalid/bench",
         "POWERTOOLS_SERVICE_NAME": "tenx-email",
         "POWERTOOLS_METRICS_NAMESPACE": "TenxEmail",
         "POWERTOOLS_LOG_LEVEL": "INFO",
