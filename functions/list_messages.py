@@ -1,7 +1,8 @@
-"""GET /v2/handles/{handle}/email/messages?limit=&nextToken=&status=&purpose=: newest first.
-`status` and `purpose` filter each page after its `limit` messages are read, so a filtered
-page may hold fewer messages than `limit`, even none, and still return a `nextToken`: page on
-until there is none. A `nextToken` is only good with the filters of the request that got it.
+"""GET /v2/handles/{handle}/email/messages?limit=&nextToken=&status=&purpose=&testMode=: newest
+first. `status`, `purpose` and `testMode` (true: test sends only; false: real ones) filter each
+page after its `limit` messages are read, so a filtered page may hold fewer messages than
+`limit`, even none, and still return a `nextToken`: page on until there is none. A `nextToken`
+is only good with the filters of the request that got it.
 """
 
 from __future__ import annotations
@@ -27,8 +28,11 @@ def list_messages(
     nextToken: str | None = None,  # noqa: N803
     status: MessageStatus | None = None,
     purpose: Purpose | None = None,
+    testMode: bool | None = None,  # noqa: N803
 ) -> MessageListOut:
-    page = inspection.list_messages(handle_access(app), status, purpose, limit, nextToken)
+    page = inspection.list_messages(
+        handle_access(app), status, purpose, limit, nextToken, test_mode=testMode
+    )
     return MessageListOut(
         messages=[MessageOut.from_message(message) for message in page.items],
         next_token=page.next_token,

@@ -254,6 +254,9 @@ class Message(_Domain):
     idempotency_key: str | None = None
     # Carries List-Unsubscribe (RFC 8058 one-click) and an {{unsubscribeUrl}} per recipient.
     list_unsubscribe: bool = False
+    # A test send: every check of a real one, delivered to the SES mailbox simulator instead of
+    # its recipients, and not counted against the quota (test_sends.py).
+    test_mode: bool = False
     # A rule message: the rule, and the campaign event it answers (its run's key).
     rule_id: str | None = None
     rule_version: int | None = None
@@ -308,6 +311,7 @@ class DeliveryEvent(_Domain):
     recipient: str | None = None
     detail: str | None = None
     occurred_at: datetime
+    test_mode: bool = False  # the message's
 
 
 class SuppressionSource(StrEnum):
@@ -360,6 +364,8 @@ class EmailRule(_Domain):
     variable_mappings: dict[str, str]
     enabled: bool
     version: int
+    # Its messages are test sends (to the mailbox simulator, outside the quota).
+    test_mode: bool = False
     deleted: bool = False
     created_at: datetime
     updated_at: datetime

@@ -784,3 +784,32 @@ def test_a_producers_retry_under_one_idempotency_key_makes_one_event_and_one_mes
 def test_without_a_key_every_capture_is_a_new_event(trigger_queue: str) -> None:
     first, second = (capture()["eventId"] for _ in range(2))
     assert first != second
+
+
+def test_a_test_mode_rule_makes_test_sends_outside_the_quota(trigger_queue: str) -> None:
+    # Given a test-mode rule beside a real one, and a handle whose quota is used up
+    test_rule = create_rule({**IMMEDIATE, "testMode": True})
+    real_rule = create_rule(IMMEDIATE)
+    assert test_rule["testMode"] is True
+    assert "testMode" not in real_rule
+    from tenx_email.services import quotas
+
+    quotas.set_daily_limit("acme", 0)
+
+    # When a lead is captured
+    capture()
+    assert run_trigger(trigger_queue, drain(trigger_queue)) == {"batchItemFailures": []}
+
+    # Then the test rule made a test send (with its unsubscribe link, as campaign mail has),
+    # and the real rule was SKIPPED for the quota
+    (message,) = rule_messages()
+    assert (message.rule_id, message.test_mode, message.list_unsubscribe) == (
+        test_rule["ruleId"],
+        True,
+        True,
+    )
+    (skipped,) = runs_of(real_rule["ruleId"])
+    assert (skipped["outcome"], skipped["reason"]) == (
+        "SKIPPED",
+        "the handle's daily quota was used up",
+    )

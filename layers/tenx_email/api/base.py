@@ -74,6 +74,13 @@ class ApiModel(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
 
 
+class ShowsTestMode(ApiModel):
+    """`testMode: true` on test sends, their events and test-mode rules; absent otherwise, so
+    the contract's shapes stay exactly as published."""
+
+    test_mode: bool | None = Field(default=None, exclude_if=lambda value: not value)
+
+
 class ApiInput(ApiModel):
     model_config = ConfigDict(extra="forbid")
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Self
 
 from tenx_email import clock
-from tenx_email.api.base import ApiModel
+from tenx_email.api.base import ApiModel, ShowsTestMode
 from tenx_email.models import DeliveryEvent, EventType, Message, MessageStatus, Purpose
 
 if TYPE_CHECKING:
     from tenx_email.services.inspection import MessageDetail
 
 
-class MessageOut(ApiModel):
+class MessageOut(ShowsTestMode):
     message_id: str
     handle: str
     status: MessageStatus
@@ -33,6 +33,7 @@ class MessageOut(ApiModel):
             recipient_count=message.recipient_count,
             from_email=message.from_email,
             created_at=clock.iso(message.created_at),
+            test_mode=message.test_mode or None,
         )
 
 
@@ -45,7 +46,7 @@ class MessageListOut(ApiModel):
     next_token: str | None
 
 
-class EventOut(ApiModel):
+class EventOut(ShowsTestMode):
     event_id: str
     message_id: str
     type: EventType
@@ -64,6 +65,7 @@ class EventOut(ApiModel):
             purpose=event.purpose,
             detail=event.detail,
             occurred_at=clock.iso(event.occurred_at),
+            test_mode=event.test_mode or None,
         )
 
 

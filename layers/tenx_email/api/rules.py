@@ -11,6 +11,7 @@ from tenx_email import clock
 from tenx_email.api.base import (
     ApiInput,
     ApiModel,
+    ShowsTestMode,
     VersionNumber,
     WholeNumber,
     checked_by_service,
@@ -79,6 +80,8 @@ class EmailRuleIn(ApiInput):
         ),
     ] = Field(default_factory=dict)
     enabled: StrictBool = True
+    # Its messages are test sends: to the SES mailbox simulator, outside the quota.
+    test_mode: StrictBool = False
 
     def draft(self) -> RuleDraft:
         return RuleDraft(
@@ -88,6 +91,7 @@ class EmailRuleIn(ApiInput):
             sender_id=self.sender_id,
             variable_mappings=self.variable_mappings,
             enabled=self.enabled,
+            test_mode=self.test_mode,
         )
 
 
@@ -98,7 +102,7 @@ class EmailRuleUpdateIn(EmailRuleIn):
     expected_version: VersionNumber | None = None
 
 
-class EmailRuleOut(ApiModel):
+class EmailRuleOut(ShowsTestMode):
     rule_id: str
     campaign_id: str
     trigger: RuleTrigger
@@ -123,6 +127,7 @@ class EmailRuleOut(ApiModel):
             variable_mappings=rule.variable_mappings,
             enabled=rule.enabled,
             version=rule.version,
+            test_mode=rule.test_mode or None,
             created_at=clock.iso(rule.created_at),
             updated_at=clock.iso(rule.updated_at),
         )

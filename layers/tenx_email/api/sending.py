@@ -55,6 +55,8 @@ class SendIn(ApiInput):
     # List-Unsubscribe (RFC 8058 one-click) on each recipient's email; absent: only for
     # PRODUCT_NOTIFICATION, as campaign mail always has it.
     list_unsubscribe: StrictBool | None = None
+    # A test send: every check, delivered to the SES mailbox simulator, outside the quota.
+    test_mode: StrictBool = False
 
     def request(self) -> SendRequest:
         return SendRequest(
@@ -66,4 +68,5 @@ class SendIn(ApiInput):
             variables=variable_values(self.variables),
             idempotency_key=self.idempotency_key,
             list_unsubscribe=self.list_unsubscribe,
+            test_mode=self.test_mode,
         )

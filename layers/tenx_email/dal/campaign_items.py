@@ -29,6 +29,7 @@ class EmailRuleItem(StoredItem):
     variable_mappings: dict[str, str]
     enabled: bool
     version: int
+    test_mode: bool = False
     deleted: bool = False
     created_at: datetime
     updated_at: datetime

@@ -81,6 +81,7 @@ class MessageItem(StoredItem):
     variables: dict[str, str]
     idempotency_key: str | None = None
     list_unsubscribe: bool = False
+    test_mode: bool = False
     rule_id: str | None = None
     rule_version: int | None = None
     campaign_id: str | None = None
@@ -136,6 +137,7 @@ class MessageItem(StoredItem):
                 recipient=self.recipients[entry.rcpt].email if entry.rcpt is not None else None,
                 detail=entry.detail,
                 occurred_at=ids.ulid_time(event_id),
+                test_mode=self.test_mode,
             )
             for event_id, entry in sorted(self.timeline.items())
         ]
@@ -170,6 +172,7 @@ class FeedEventItem(BaseModel):
     purpose: Purpose
     rcpt: str | None = None
     detail: str | None = None
+    test: bool | None = None  # only when true (a feed page holds many events)
 
     @classmethod
     def from_domain(cls, event: DeliveryEvent) -> FeedEventItem:
@@ -180,6 +183,7 @@ class FeedEventItem(BaseModel):
             purpose=event.purpose,
             rcpt=event.recipient,
             detail=event.detail,
+            test=True if event.test_mode else None,
         )
 
     def to_domain(self, handle: str) -> DeliveryEvent:
@@ -192,6 +196,7 @@ class FeedEventItem(BaseModel):
             recipient=self.rcpt,
             detail=self.detail,
             occurred_at=ids.ulid_time(self.id),
+            test_mode=bool(self.test),
         )
 
 

@@ -224,11 +224,18 @@ def get_idempotency(handle_name: str, idempotency_key: str) -> IdempotencyItem |
 
 
 def list_messages(
-    handle_name: str, *, status: str | None, purpose: str | None, limit: int, next_token: str | None
+    handle_name: str,
+    *,
+    status: str | None,
+    purpose: str | None,
+    limit: int,
+    next_token: str | None,
+    test_mode: bool | None = None,
 ) -> Page[Message]:
     """A handle's messages, newest first (PK=HANDLE#h, SK begins_with MSG#), status and
     purpose as filters. Messages are in no index, so that their many writes (accept, each
-    recipient's claim and outcome, feedback) do not write one too; a filtered page is read
+    recipient's claim and outcome, feedback) do not write one too; test_mode keeps test sends
+    (True) or real ones (False) only; a filtered page is read
     `limit` messages deep, so it may hold fewer (even none) and still have a next page. Its
     tokens are bound to its filters."""
     scope = {name: value for name, value in (("status", status), ("purpose", purpose)) if value}
@@ -236,6 +243,12 @@ def list_messages(
     for name, value in scope.items():
         condition = Attr(name).eq(value)
         filters = condition if filters is None else filters & condition
+    if test_mode is not None:
+        # Messages stored before test sends existed have no testMode: real ones.
+        real = Attr("testMode").not_exists() | Attr("testMode").eq(False)
+        kept: ConditionBase = Attr("testMode").eq(True) if test_mode else real
+        filters = kept if filters is None else filters & kept
+        scope["testMode"] = "true" if test_mode else "false"
     items, token = query_page(
         index=None,
         partition=(keys.PK, keys.handle(handle_name)["PK"]),

@@ -72,7 +72,9 @@ def recipients_stored_on(
         & KeyCondition(keys.SK).between(
             f"{keys.MESSAGE_PREFIX}msg_{first}", f"{keys.MESSAGE_PREFIX}msg_{last}"
         ),
-        "FilterExpression": Attr("createdAt").begins_with(day),
+        # Test sends are outside the quota (messages stored before them have no testMode).
+        "FilterExpression": Attr("createdAt").begins_with(day)
+        & (Attr("testMode").not_exists() | Attr("testMode").eq(False)),
         "ProjectionExpression": "recipients",
         "ConsistentRead": True,
     }

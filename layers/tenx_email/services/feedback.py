@@ -24,7 +24,7 @@ from datetime import datetime
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tenx_email import clock, ids
+from tenx_email import clock, ids, test_sends
 from tenx_email.dal import delivery as store
 from tenx_email.dal import delivery_reads as reads
 from tenx_email.dal import suppressions as suppression_store
@@ -200,7 +200,8 @@ def _names_recipient(message: Message, rcpt: int, destination: list[str]) -> boo
     """The tags point at a recipient SES actually sent to."""
     if rcpt >= len(message.recipients):
         return False
-    return message.recipients[rcpt].email.lower() in {address.lower() for address in destination}
+    sent_to = test_sends.sent_to(message, rcpt).lower()  # a test send's went to the simulator
+    return sent_to in {address.lower() for address in destination}
 
 
 def _apply(event: _SesEvent, kind: _Kind, known: KnownMessage, rcpt: int) -> None:

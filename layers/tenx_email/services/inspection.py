@@ -57,6 +57,7 @@ def list_messages(
     purpose: Purpose | None,
     limit: int,
     next_token: str | None,
+    test_mode: bool | None = None,
 ) -> Page[Message]:
     return store.list_messages(
         access.handle.handle,
@@ -64,6 +65,7 @@ def list_messages(
         purpose=purpose.value if purpose else None,
         limit=limit,
         next_token=next_token,
+        test_mode=test_mode,
     )
 
 

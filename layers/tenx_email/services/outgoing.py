@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tenx_email import unsubscribe_tokens
+from tenx_email import test_sends, unsubscribe_tokens
 from tenx_email.adapters import ses_sending
 from tenx_email.models import Message, TemplateVersion
 from tenx_email.rendering import UNSUBSCRIBE_URL, render, variables_used
@@ -85,7 +85,7 @@ def email_for(
         from_name=message.from_name,
         from_address=message.from_address,
         reply_to=message.reply_to,
-        to=message.recipients[index].email,
+        to=test_sends.sent_to(message, index),
         subject=content.subject,
         html=html,
         text=text,

@@ -114,7 +114,8 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
             run = stored.rule_run()
             if run is not None:
                 items.append(RuleRunItem.from_domain(run).to_item())
-            usage[(stored.handle, quota_day(stored.created_at))] += len(stored.recipients)
+            if not stored.test_mode:  # test sends are outside the quota
+                usage[(stored.handle, quota_day(stored.created_at))] += len(stored.recipients)
     # Whole items under keys of the projection's own making: writing one again changes nothing.
     # A handle's feed pages are written one after another (the first with everything else),
     # so no reader sees a page before the pages ahead of it.

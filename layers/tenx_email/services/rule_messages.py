@@ -119,6 +119,7 @@ def compose_rule_message(
         variables=variables,
         # Campaign mail: what RFC 8058's one-click unsubscribe is for.
         list_unsubscribe=True,
+        test_mode=rule.test_mode,
         rule_id=rule.rule_id,
         rule_version=rule.version,
         campaign_id=event.campaign_id,

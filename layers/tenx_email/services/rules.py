@@ -73,6 +73,7 @@ class RuleDraft:
     sender_id: str
     variable_mappings: Mapping[str, str]
     enabled: bool
+    test_mode: bool = False
 
 
 def prefetch(
@@ -187,6 +188,7 @@ def _fields(trigger: RuleTrigger, draft: RuleDraft) -> dict[str, Any]:
         "sender_id": draft.sender_id,
         "variable_mappings": dict(draft.variable_mappings),
         "enabled": draft.enabled,
+        "test_mode": draft.test_mode,
     }
 
 

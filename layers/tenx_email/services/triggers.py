@@ -333,6 +333,8 @@ def _within_quota(made: dict[str, _Made], found: store.Found, day: str) -> None:
     room: dict[str, int] = {}
     for message_id, entry in list(made.items()):
         message = entry.made.message
+        if message.test_mode:
+            continue  # test sends are outside the quota
         if message.handle not in room:
             limit = found.daily_limits.get(message.handle, DEFAULT_DAILY_LIMIT)
             room[message.handle] = limit - found.used.get((message.handle, day), 0)
