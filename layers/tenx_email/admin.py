@@ -76,8 +76,18 @@ def _parser() -> argparse.ArgumentParser:
         return sub
 
     command("create-account", "create an account", "account-id", "name")
-    command("create-handle", "create an ACTIVE handle in an account", "handle", "account-id")
+    command(
+        "create-handle",
+        "create an ACTIVE handle in an account, in the sandbox",
+        "handle",
+        "account-id",
+    )
     command("activate-handle", "let a handle use the API again", "handle")
+    mode = command(
+        "set-sandbox", "put a handle in the sandbox (--on) or lift it out (--off)", "handle"
+    ).add_mutually_exclusive_group(required=True)
+    mode.add_argument("--on", dest="sandbox", action="store_true")
+    mode.add_argument("--off", dest="sandbox", action="store_false")
     command("deactivate-handle", "refuse every request on a handle", "handle")
     command("grant", "grant or change a user's role on a handle", "handle", "sub").add_argument(
         "--role", required=True, choices=[role.value for role in Role]
@@ -108,6 +118,7 @@ def _run(arguments: argparse.Namespace) -> Any:
         "create-account": lambda: tenancy.create_account(arguments.account_id, arguments.name),
         "create-handle": lambda: tenancy.create_handle(arguments.handle, arguments.account_id),
         "activate-handle": lambda: tenancy.set_handle_status(arguments.handle, HandleStatus.ACTIVE),
+        "set-sandbox": lambda: tenancy.set_sandbox(arguments.handle, arguments.sandbox),
         "deactivate-handle": lambda: tenancy.set_handle_status(
             arguments.handle, HandleStatus.INACTIVE
         ),

@@ -291,3 +291,10 @@ class UnsubscribeLinkNotFound(DomainError):
 
     status = 404
     code = "unsubscribe_link_not_found"
+
+
+class HandleInSandbox(DomainError):
+    """A sandboxed handle sent to someone outside its account's domains (services/sandbox.py)."""
+
+    status = 403
+    code = "handle_in_sandbox"

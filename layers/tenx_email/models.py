@@ -34,6 +34,10 @@ class Handle(_Domain):
     account_id: str
     status: HandleStatus
     created_at: datetime
+    # In the sandbox (as a new handle starts): mail only to its account's READY domains, the
+    # SES mailbox simulator, or in test mode, within a low daily limit (services/sandbox.py).
+    # Handles stored before the sandbox existed have no flag: not in it.
+    sandbox: bool = False
 
 
 class Membership(_Domain):
@@ -342,6 +346,7 @@ class Quota(_Domain):
     daily_limit: int
     used_today: int
     day: str  # YYYY-MM-DD (UTC)
+    sandbox: bool = False  # the limit is then the sandbox's (services/sandbox.py)
 
 
 class RuleTrigger(StrEnum):

@@ -101,6 +101,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
         "sender_profile_not_ready",
         "email_template_not_active",
         "email_recipient_suppressed",
+        "handle_in_sandbox",
         "idempotency_key_conflict",
         "email_quota_exceeded",
         "message_too_large",

@@ -22,8 +22,9 @@ OUTSIDER = "user_outsider"
 def tenant(aws: None) -> None:
     tenancy.create_account("acc_demo", "Acme Inc")
     tenancy.create_account("acc_globex", "Globex")
-    tenancy.create_handle("acme", "acc_demo")
-    tenancy.create_handle("globex", "acc_globex")
+    # Established tenants, out of the sandbox (tests/integration/test_sandbox.py covers it).
+    tenancy.create_handle("acme", "acc_demo", sandbox=False)
+    tenancy.create_handle("globex", "acc_globex", sandbox=False)
     domains.attach_domain("acc_demo", "example.com", "us-east-1")
     for role, sub in MEMBERS.items():
         tenancy.grant_membership("acme", sub, role)

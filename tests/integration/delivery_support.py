@@ -339,3 +339,48 @@ def event_projection() -> Callable[[], int]:
         lambda failed: sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps(failed)),
     )
     return poller.drain
+
+
+def reconfigure_sender(*purposes: Purpose, display_name: str = "Acme") -> None:
+    """The tenant's sender again, with these purposes and name (and no Reply-To)."""
+    senders.put_sender(
+        operator_access(),
+        SENDER_ID,
+        senders.SenderDraft(
+            domain="example.com",
+            local_part="notifications",
+            display_name=display_name,
+            reply_to=None,
+            purposes=purposes,
+            enabled=True,
+        ),
+    )
+
+
+def send_direct(*to: str, **changes: Any) -> tuple[int, Any]:
+    """A direct send of the tenant's template over the send route (as its OPERATOR)."""
+    from tests.events import invoke
+
+    body = {
+        "senderId": SENDER_ID,
+        "to": list(to),
+        "purpose": "TRANSACTIONAL_API",
+        "consentAttestation": True,
+        "templateId": TEMPLATE_ID,
+        "variables": {"firstName": "Asha"},
+        **changes,
+    }
+    return invoke("send_message", {"handle": HANDLE}, sub="user_operator", body=body)
+
+
+@pytest.fixture
+def direct_sends(ses: SesSpy, queue: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The send route queues to the delivery queue, and the sender takes direct sends;
+    returns the queue's URL."""
+    from tenx_email.settings import delivery_settings
+
+    monkeypatch.setenv("DELIVERY_QUEUE_URL", queue)
+    delivery_settings.cache_clear()
+    reconfigure_sender(Purpose.TRANSACTIONAL_API)
+    yield queue
+    delivery_settings.cache_clear()

@@ -599,8 +599,8 @@ def built_world(*, deliver: bool) -> Iterator[World]:
 
         tenancy.create_account("acc_demo", "Acme Inc")
         tenancy.create_account("acc_globex", "Globex")
-        tenancy.create_handle("acme", "acc_demo")
-        tenancy.create_handle("globex", "acc_globex")
+        tenancy.create_handle("acme", "acc_demo", sandbox=False)
+        tenancy.create_handle("globex", "acc_globex", sandbox=False)
         domains.attach_domain("acc_demo", "example.com", REGION)
         domains.attach_domain("acc_globex", "globex.example", REGION)
         for role, sub in MEMBERS.items():

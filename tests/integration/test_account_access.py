@@ -21,7 +21,7 @@ def caller(sub: str) -> Caller:
 @pytest.mark.usefixtures("tenant")
 class TestAccountAccess:
     def test_the_highest_role_across_the_accounts_handles_counts(self) -> None:
-        tenancy.create_handle("acme-eu", "acc_demo")
+        tenancy.create_handle("acme-eu", "acc_demo", sandbox=False)
         tenancy.grant_membership("acme-eu", MEMBERS[Role.CREATOR], Role.OWNER)
         assert access.account_roles(caller(MEMBERS[Role.CREATOR])) == {"acc_demo": Role.OWNER}
 

@@ -282,7 +282,7 @@ class FaultInjection(RuleBasedStateMachine):
         create_token_keys(_client("secretsmanager"), TOKEN_KEYS_SECRET)
         token_keys.reset()
         tenancy.create_account("acc_demo", "Acme Inc")
-        tenancy.create_handle(HANDLE, "acc_demo")
+        tenancy.create_handle(HANDLE, "acc_demo", sandbox=False)
         domains.attach_domain("acc_demo", "example.com", REGION)
         tenancy.grant_membership(HANDLE, OPERATOR, Role.OPERATOR)
         tenancy.register_campaign(HANDLE, CAMPAIGN["campaignId"], "Welcome")

@@ -5,25 +5,20 @@ events and the list (which can filter on it)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 import pytest
 
 from tenx_email.dal import messages as message_store
-from tenx_email.models import Purpose
 from tenx_email.roles import Role
-from tenx_email.services import quotas, senders
-from tenx_email.settings import delivery_settings
+from tenx_email.services import quotas
 from tests.events import invoke
 from tests.integration import delivery_support as support
 from tests.integration.conftest import MEMBERS
 from tests.integration.delivery_support import (
-    SENDER_ID,
-    TEMPLATE_ID,
     SesSpy,
     enqueue,
-    operator_access,
     run_delivery,
+    send_direct,
 )
 
 ses = support.ses
@@ -32,35 +27,11 @@ OPERATOR = MEMBERS[Role.OPERATOR]
 ACME = {"handle": "acme"}
 
 
-@pytest.fixture(autouse=True)
-def sending(ses: SesSpy, queue: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("DELIVERY_QUEUE_URL", queue)
-    delivery_settings.cache_clear()
-    senders.put_sender(
-        operator_access(),
-        SENDER_ID,
-        senders.SenderDraft(
-            domain="example.com",
-            local_part="notifications",
-            display_name="Acme",
-            reply_to=None,
-            purposes=(Purpose.TRANSACTIONAL_API,),
-            enabled=True,
-        ),
-    )
+direct_sends = support.direct_sends
+pytestmark = pytest.mark.usefixtures("direct_sends")
 
 
-def send(*to: str, **changes: Any) -> tuple[int, Any]:
-    body = {
-        "senderId": SENDER_ID,
-        "to": list(to),
-        "purpose": "TRANSACTIONAL_API",
-        "consentAttestation": True,
-        "templateId": TEMPLATE_ID,
-        "variables": {"firstName": "Asha"},
-        **changes,
-    }
-    return invoke("send_message", ACME, sub=OPERATOR, body=body)
+send = send_direct
 
 
 def deliver(ses: SesSpy, queue: str, message_id: str) -> list[str]:

@@ -28,7 +28,7 @@ from tenx_email.models import (
     TemplateContent,
 )
 from tenx_email.roles import Role
-from tenx_email.services import senders, templates
+from tenx_email.services import templates
 from tests.conftest import PUBLIC_API_URL
 from tests.events import FakeLambdaContext, invoke
 from tests.integration import delivery_support as support
@@ -41,6 +41,7 @@ from tests.integration.delivery_support import (
     events_of,
     job,
     operator_access,
+    reconfigure_sender,
     run_delivery,
     stored,
 )
@@ -54,17 +55,10 @@ LINK = re.compile(rf"<({re.escape(PUBLIC_API_URL)}/v2/unsubscribe/([A-Za-z0-9_-]
 @pytest.fixture(autouse=True)
 def campaign_sender(ses: SesSpy) -> None:
     """The delivery tests' sender, allowed campaign mail too."""
-    senders.put_sender(
-        operator_access(),
-        SENDER_ID,
-        senders.SenderDraft(
-            domain="example.com",
-            local_part="notifications",
-            display_name="Café Düsseldorf, Inc.",
-            reply_to=None,
-            purposes=(Purpose.TRANSACTIONAL_API, Purpose.PRODUCT_NOTIFICATION),
-            enabled=True,
-        ),
+    reconfigure_sender(
+        Purpose.TRANSACTIONAL_API,
+        Purpose.PRODUCT_NOTIFICATION,
+        display_name="Café Düsseldorf, Inc.",
     )
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Self
 
+from pydantic import Field
+
 from tenx_email import clock
 from tenx_email.api.base import ApiModel
 from tenx_email.models import Quota
@@ -15,6 +17,9 @@ class QuotaOut(ApiModel):
     used_today: int
     remaining_today: int
     resets_at: str
+    # `sandbox: true` while in it (only its account's domains, the mailbox simulator and test
+    # sends; dailyLimit is the sandbox's); absent otherwise, so the contract's shape holds.
+    sandbox: bool | None = Field(default=None, exclude_if=lambda value: not value)
 
     @classmethod
     def from_quota(cls, quota: Quota, resets_at: datetime) -> Self:
@@ -23,6 +28,7 @@ class QuotaOut(ApiModel):
             used_today=quota.used_today,
             remaining_today=max(0, quota.daily_limit - quota.used_today),
             resets_at=clock.iso(resets_at),
+            sandbox=quota.sandbox or None,
         )
 
 

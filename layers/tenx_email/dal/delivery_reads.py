@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from tenx_email import keys
+from tenx_email import keys, sandbox
 from tenx_email.dal.items import DomainIdentityItem, HandleItem, SenderItem, TemplateVersionItem
 from tenx_email.dal.message_items import MessageItem, SuppressionItem
 from tenx_email.dal.queries import ItemKey, item_key, items_by_key
@@ -20,6 +20,7 @@ from tenx_email.dal.table import table
 from tenx_email.models import (
     DomainIdentity,
     Handle,
+    IdentityStatus,
     Message,
     MessageStatus,
     Sender,
@@ -41,6 +42,8 @@ class Recheck:
     version: TemplateVersion | None
     suppressed: frozenset[str]  # lowercased addresses suppressed for the message's purpose
     checked: frozenset[str]  # the lowercased addresses whose suppressions were read
+    # Lowercased addresses a sandboxed handle may not mail (services/sandbox.py).
+    outside_sandbox: frozenset[str] = frozenset()
 
     def covers(self, emails: Iterable[str]) -> bool:
         return {email.lower() for email in emails} <= self.checked
@@ -67,7 +70,30 @@ def _recheck_keys(message: Message, handle: Handle | None, emails: set[str]) -> 
     wanted += [keys.suppression(message.handle, email) for email in sorted(emails)]
     if handle is not None:
         wanted.append(keys.account_domain(handle.account_id, message.from_domain))
+        wanted += _sandbox_keys(message, handle, emails)
     return wanted
+
+
+def _sandbox_keys(message: Message, handle: Handle, emails: set[str]) -> list[keys.Key]:
+    """A sandboxed handle's own domains among the recipients' (their identities)."""
+    if not sandbox.needs_check(handle, message.test_mode):
+        return []
+    domains = sorted({sandbox.domain_of(email) for email in emails})
+    return [keys.account_domain(handle.account_id, domain) for domain in domains]
+
+
+def _outside_sandbox(
+    message: Message, handle: Handle | None, emails: set[str], found: dict[ItemKey, dict[str, Any]]
+) -> frozenset[str]:
+    if handle is None or not sandbox.needs_check(handle, message.test_mode):
+        return frozenset()
+    identities = [
+        DomainIdentityItem.from_item(item).to_domain()
+        for key in _sandbox_keys(message, handle, emails)
+        if (item := _at(found, key)) is not None
+    ]
+    ready = {i.domain.lower() for i in identities if i.status is IdentityStatus.READY}
+    return frozenset(sandbox.outsiders(emails, ready))
 
 
 def _recheck(
@@ -101,6 +127,7 @@ def _recheck(
             if suppression.applies_to(message.purpose)
         ),
         checked=frozenset(emails),
+        outside_sandbox=_outside_sandbox(message, handle, emails, found),
     )
 
 
@@ -197,4 +224,6 @@ def load_recheck(message: Message, emails: Iterable[str]) -> Recheck:
         identity = table().get_item(Key=identity_key, ConsistentRead=True).get("Item")
         if identity is not None:
             found[(identity_key["PK"], identity_key["SK"])] = identity
+        if sandbox.needs_check(handle, message.test_mode):
+            found.update(items_by_key(_sandbox_keys(message, handle, lowered)))
     return _recheck(message, handle, lowered, found)

@@ -73,6 +73,7 @@ class HandleItem(StoredItem):
     account_id: str
     status: HandleStatus
     created_at: datetime
+    sandbox: bool = False
 
     @classmethod
     def from_domain(cls, handle: Handle) -> HandleItem:
@@ -84,6 +85,7 @@ class HandleItem(StoredItem):
             account_id=self.account_id,
             status=self.status,
             created_at=self.created_at,
+            sandbox=self.sandbox,
         )
 
 

@@ -79,15 +79,33 @@ def get_handle(handle_name: str) -> Handle | None:
 
 def set_handle_status(handle_name: str, status: HandleStatus) -> Handle:
     """Activate or deactivate a handle (update of PK=HANDLE#name, SK=HANDLE if it exists)."""
+    return _update_handle(
+        handle_name, "SET #status = :status", {":status": status.value}, {"#status": "status"}
+    )
+
+
+def set_sandbox(handle_name: str, sandbox: bool) -> Handle:
+    """Put a handle in the sandbox or lift it (update of PK=HANDLE#name, SK=HANDLE)."""
+    return _update_handle(handle_name, "SET sandbox = :sandbox", {":sandbox": sandbox})
+
+
+def _update_handle(
+    handle_name: str,
+    expression: str,
+    values: dict[str, Any],
+    names: dict[str, str] | None = None,
+) -> Handle:
+    request: dict[str, Any] = {
+        "Key": keys.handle(handle_name),
+        "UpdateExpression": expression,
+        "ConditionExpression": "attribute_exists(PK)",
+        "ExpressionAttributeValues": values,
+        "ReturnValues": "ALL_NEW",
+    }
+    if names:
+        request["ExpressionAttributeNames"] = names
     try:
-        result = table().update_item(
-            Key=keys.handle(handle_name),
-            UpdateExpression="SET #status = :status",
-            ConditionExpression="attribute_exists(PK)",
-            ExpressionAttributeNames={"#status": "status"},
-            ExpressionAttributeValues={":status": status.value},
-            ReturnValues="ALL_NEW",
-        )
+        result = table().update_item(**request)
     except ClientError as error:
         if error.response["Error"]["Code"] == "ConditionalCheckFailedException":
             raise NotFound(f"handle {handle_name} does not exist") from error

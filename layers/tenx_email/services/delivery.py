@@ -35,7 +35,7 @@ from datetime import datetime, timedelta
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from tenx_email import clock, ids
+from tenx_email import clock, ids, sandbox
 from tenx_email.adapters import ses_sending, sqs_visibility
 from tenx_email.dal import delivery as store
 from tenx_email.dal import delivery_reads as reads
@@ -233,8 +233,11 @@ def _send_pending(known: KnownMessage, pending: list[int], deadline: float) -> N
             _settle(known, index, refusal.status, None, reason=refusal.reason)
         return
     for index in pending:
-        if message.recipients[index].email.lower() in recheck.suppressed:
+        email = message.recipients[index].email.lower()
+        if email in recheck.suppressed:
             _settle(known, index, MessageStatus.DENIED, None, reason=SUPPRESSED)
+        elif email in recheck.outside_sandbox:
+            _settle(known, index, MessageStatus.DENIED, None, reason=sandbox.REASON)
         else:
             _send_one(known, index, content, deadline)
 

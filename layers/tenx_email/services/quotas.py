@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from tenx_email import clock, keys
+from tenx_email import clock, keys, sandbox
 from tenx_email.dal import quotas as store
 from tenx_email.errors import InvalidInput
 from tenx_email.models import HandleAccess, Quota
@@ -32,11 +32,13 @@ def _today() -> str:
 def current_quota(access: HandleAccess) -> Quota:
     day = _today()
     limit, used = store.read(access.handle.handle, day)
+    configured = DEFAULT_DAILY_LIMIT if limit is None else limit
     return Quota(
         handle=access.handle.handle,
-        daily_limit=DEFAULT_DAILY_LIMIT if limit is None else limit,
+        daily_limit=sandbox.daily_limit(access.handle, configured),
         used_today=used,
         day=day,
+        sandbox=access.handle.sandbox,
     )
 
 

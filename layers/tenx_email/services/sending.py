@@ -48,7 +48,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from tenx_email import clock, ids, keys
+from tenx_email import clock, ids, keys, sandbox
 from tenx_email.adapters import queues
 from tenx_email.dal import message_size
 from tenx_email.dal import messages as store
@@ -81,6 +81,7 @@ from tenx_email.models import (
     TemplateStatus,
 )
 from tenx_email.rendering import has_header_breakers, render
+from tenx_email.services import sandbox as sandbox_check
 from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT, quota_day
 from tenx_email.settings import delivery_settings
 
@@ -258,7 +259,9 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
             f"{len(refused)} recipient(s) are suppressed for this handle's "
             f"{request.purpose.value} mail"
         )
-    daily_limit = context.daily_limit if context.daily_limit is not None else DEFAULT_DAILY_LIMIT
+    sandbox_check.check_recipients(access.handle, recipients, request.test_mode)
+    configured = context.daily_limit if context.daily_limit is not None else DEFAULT_DAILY_LIMIT
+    daily_limit = sandbox.daily_limit(access.handle, configured)
     if not request.test_mode and context.used_today + len(recipients) > daily_limit:
         raise _quota_exceeded(now, daily_limit)
     subject = render(template.active_subject, None, None, request.variables).subject

@@ -28,13 +28,15 @@ def create_account(account_id: str, name: str) -> Account:
     return account
 
 
-def create_handle(handle_name: str, account_id: str) -> Handle:
+def create_handle(handle_name: str, account_id: str, *, sandbox: bool = True) -> Handle:
+    """A new handle, in the sandbox unless told otherwise (services/sandbox.py)."""
     _require(ids.HANDLE_PATTERN, handle_name, "handle (lowercase letters, digits, '-')")
     handle = Handle(
         handle=handle_name,
         account_id=account_id,
         status=HandleStatus.ACTIVE,
         created_at=clock.now(),
+        sandbox=sandbox,
     )
     store.put_handle(handle)
     return handle
@@ -42,6 +44,11 @@ def create_handle(handle_name: str, account_id: str) -> Handle:
 
 def set_handle_status(handle_name: str, status: HandleStatus) -> Handle:
     return store.set_handle_status(handle_name, status)
+
+
+def set_sandbox(handle_name: str, sandbox: bool) -> Handle:
+    """Operators only (the admin command): lift a handle out of the sandbox, or put it back."""
+    return store.set_sandbox(handle_name, sandbox)
 
 
 def grant_membership(handle_name: str, sub: str, role: Role) -> Membership:
