@@ -32,6 +32,7 @@ from tenx_email.services import templates
 from tests.conftest import PUBLIC_API_URL
 from tests.events import FakeLambdaContext, invoke
 from tests.integration import delivery_support as support
+from tests.integration import test_security_logs as log_support
 from tests.integration.conftest import MEMBERS
 from tests.integration.delivery_support import (
     SENDER_ID,
@@ -48,6 +49,7 @@ from tests.integration.delivery_support import (
 
 ses = support.ses
 queue = support.queue
+captured = log_support.captured
 OPERATOR = MEMBERS[Role.OPERATOR]
 LINK = re.compile(rf"<({re.escape(PUBLIC_API_URL)}/v2/unsubscribe/([A-Za-z0-9_-]+))>")
 
@@ -448,3 +450,19 @@ def test_the_token_is_opaque(ses: SesSpy, queue: str) -> None:
     for secret in (b"lead@example.org", b"acme", b"msg_", b"PRODUCT_NOTIFICATION"):
         assert secret not in decoded
     assert keys.message("acme", "x")["PK"].encode() not in decoded
+
+
+def test_neither_the_token_nor_the_address_is_logged(
+    ses: SesSpy, queue: str, captured: log_support.Captured
+) -> None:
+    (call,) = deliver(ses, queue, campaign("secret.reader@example.org"))
+    token = token_of(call)
+
+    get_page(token)
+    one_click(token)
+    one_click(_altered(token))
+
+    logged = captured.everything()
+    assert "unsubscribed" in logged  # the service did log, by ids
+    for secret in (token, _altered(token), "secret.reader@example.org"):
+        assert secret not in logged
