@@ -95,6 +95,9 @@ def start_stack(state_dir: Path) -> Stack:
     return stack
 
 
+CALL_TIMEOUT_SECONDS = 30
+
+
 def call(
     doc: dict[str, Any],
     method: str,
@@ -111,7 +114,9 @@ def call(
         doc["apiBase"] + path, data=body, headers=headers, method=method
     )
     try:
-        with urllib.request.urlopen(request, timeout=10) as response:
+        # The local stack runs one function at a time (devstack/lambdas.py): a request may
+        # wait behind a delivery batch of many recipients that earlier tests queued.
+        with urllib.request.urlopen(request, timeout=CALL_TIMEOUT_SECONDS) as response:
             status, raw, kind = response.status, response.read(), response.headers["Content-Type"]
     except urllib.error.HTTPError as error:
         status, raw, kind = error.code, error.read(), error.headers["Content-Type"]

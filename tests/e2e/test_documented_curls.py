@@ -1,0 +1,90 @@
+"""The curls docs/api.md shows for unsubscribe links, test sends and the sandbox, run exactly
+as written against the local stack (a command the docs show that fails as written is a
+defect)."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.e2e.stack import call, run_curl
+from tests.e2e.test_direct_send import ensure_setup, queue_direct, wait_for_status
+
+pytestmark = pytest.mark.e2e
+
+API_DOC = Path(__file__).resolve().parents[2] / "docs" / "api.md"
+
+
+def shown_in(section: str) -> str:
+    """The first bash block of a docs/api.md section, as written."""
+    text = API_DOC.read_text(encoding="utf-8")
+    body = text.split(f"\n## {section}\n", 1)[1].split("\n## ", 1)[0]
+    found = re.search(r"```bash\n(.*?)```", body, re.DOTALL)
+    assert found, f"docs/api.md's {section!r} shows no bash block"
+    return found.group(1)
+
+
+def test_the_test_send_curl_reaches_the_simulator(doc: dict[str, Any], tmp_path: Path) -> None:
+    ensure_setup(doc)
+
+    status, sent = run_curl(doc, shown_in("Test sends"), tmp_path)
+
+    assert status == 202, sent
+    assert sent["message"]["testMode"] is True
+    message_id = sent["message"]["messageId"]
+    assert wait_for_status(doc, message_id, "DELIVERED")["status"] == "DELIVERED"
+    _, mail = call(doc, "GET", "/_local/mail?format=json", token=None)
+    (copy,) = [m for m in mail["messages"] if m["tags"].get("messageId") == message_id]
+    assert copy["destinations"] == ["success@simulator.amazonses.com"]
+
+
+def test_the_sandbox_curl_shows_the_quota(doc: dict[str, Any], tmp_path: Path) -> None:
+    status, body = run_curl(doc, shown_in("The sandbox"), tmp_path)
+
+    assert status == 200
+    # acme is seeded out of the sandbox, so its quota has the contract's shape
+    assert set(body["quota"]) == {"dailyLimit", "usedToday", "remainingToday", "resetsAt"}
+
+
+def test_the_unsubscribe_curls_work_as_written(doc: dict[str, Any], tmp_path: Path) -> None:
+    # Given campaign mail in the viewer (the curls take the newest List-Unsubscribe link)
+    ensure_setup(doc)
+    message_id = queue_direct(
+        doc,
+        doc["tokens"]["OPERATOR"],
+        "reader+docs@customer.test",
+        purpose="PRODUCT_NOTIFICATION",
+        variables={"firstName": "Zoë", "service": "Docs"},
+    )
+    assert wait_for_status(doc, message_id, "DELIVERED")["status"] == "DELIVERED"
+
+    # When the documented lines run in a shell
+    finished = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", shown_in("Unsubscribe links (RFC 8058 one-click)")],
+        env={
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "TENX_API_BASE": doc["apiBase"],
+        },
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=True,
+    )
+
+    # Then the page came first (nothing changed), then the one-click answer
+    page, _, answer = finished.stdout.rpartition("</html>")
+    assert "<h1>Unsubscribe</h1>" in page
+    assert json.loads(answer) == {"unsubscribed": True}
+    _, detail = call(
+        doc,
+        "GET",
+        f"/v2/handles/acme/email/messages/{message_id}",
+        token=doc["tokens"]["OPERATOR"],
+    )
+    assert [e["type"] for e in detail["message"]["timeline"]].count("UNSUBSCRIBED") == 1
