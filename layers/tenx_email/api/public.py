@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from tenx_email.api.resolver import LambdaHandler, error_response
+from tenx_email.api.resolver import LambdaHandler, error_response, log_refusal
 from tenx_email.api.unsubscribe_pages import PAGE_HEADERS, error_page
 from tenx_email.errors import DomainError
 from tenx_email.observability import logger, metrics
@@ -37,7 +37,7 @@ def create_public_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response[str]:
-        logger.info("request refused", extra={"error_code": error.code, "status": error.status})
+        log_refusal(error)
         if wants_json(app):
             return error_response(error.status, error.code, error.message, request_id())
         title = _TITLES.get(error.status, "Something is not right")

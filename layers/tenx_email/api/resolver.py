@@ -39,7 +39,7 @@ def error_response(
     )
 
 
-def _log_refusal(error: DomainError) -> None:
+def log_refusal(error: DomainError) -> None:
     logger.info("request refused", extra={"error_code": error.code, "status": error.status})
 
 
@@ -65,7 +65,7 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response[str]:
-        _log_refusal(error)
+        log_refusal(error)
         return error_response(error.status, error.code, error.message, request_id(), error.headers)
 
     @app.exception_handler(RequestValidationError)
@@ -162,7 +162,7 @@ LambdaHandler = Callable[[dict[str, Any], LambdaContext], dict[str, Any]]
 
 def _refused(error: DomainError, event: dict[str, Any]) -> dict[str, Any]:
     """An error in API Gateway's proxy format, for refusals made before the resolver runs."""
-    _log_refusal(error)
+    log_refusal(error)
     request_id = str((event.get("requestContext") or {}).get("requestId", ""))
     return {
         "statusCode": error.status,

@@ -16,11 +16,11 @@ from tenx_email import keys, sandbox
 from tenx_email.dal.items import DomainIdentityItem, HandleItem, SenderItem, TemplateVersionItem
 from tenx_email.dal.message_items import MessageItem, SuppressionItem
 from tenx_email.dal.queries import ItemKey, item_key, items_by_key
+from tenx_email.dal.sandbox import ready_among
 from tenx_email.dal.table import table
 from tenx_email.models import (
     DomainIdentity,
     Handle,
-    IdentityStatus,
     Message,
     MessageStatus,
     Sender,
@@ -87,12 +87,8 @@ def _outside_sandbox(
 ) -> frozenset[str]:
     if handle is None or not sandbox.needs_check(handle, message.test_mode):
         return frozenset()
-    identities = [
-        DomainIdentityItem.from_item(item).to_domain()
-        for key in _sandbox_keys(message, handle, emails)
-        if (item := _at(found, key)) is not None
-    ]
-    ready = {i.domain.lower() for i in identities if i.status is IdentityStatus.READY}
+    items = [_at(found, key) for key in _sandbox_keys(message, handle, emails)]
+    ready = ready_among(item for item in items if item is not None)
     return frozenset(sandbox.outsiders(emails, ready))
 
 
@@ -213,7 +209,8 @@ def load_recheck(message: Message, emails: Iterable[str]) -> Recheck:
     handle (SK=HANDLE), the sender (SK=SENDER#id), the template version (SK=TMPLVER#id#n) and
     the suppressions of the given addresses (SK=SUPP#email; at most 50 recipients, so under
     the 100-key limit), then the identity of the From domain in the handle's account
-    (PK=ACCOUNT#id, SK=DOMAIN#d)."""
+    (PK=ACCOUNT#id, SK=DOMAIN#d), with those of the recipients' domains when the handle is in
+    the sandbox (in one BatchGetItem then)."""
     lowered = {email.lower() for email in emails}
     handle_key = keys.handle(message.handle)
     found = items_by_key([handle_key, *_recheck_keys(message, None, lowered)])
@@ -221,9 +218,9 @@ def load_recheck(message: Message, emails: Iterable[str]) -> Recheck:
     handle = HandleItem.from_item(handle_item).to_domain() if handle_item else None
     if handle is not None:
         identity_key = keys.account_domain(handle.account_id, message.from_domain)
-        identity = table().get_item(Key=identity_key, ConsistentRead=True).get("Item")
-        if identity is not None:
+        sandbox_keys = _sandbox_keys(message, handle, lowered)
+        if sandbox_keys:
+            found.update(items_by_key([identity_key, *sandbox_keys]))
+        elif identity := table().get_item(Key=identity_key, ConsistentRead=True).get("Item"):
             found[(identity_key["PK"], identity_key["SK"])] = identity
-        if sandbox.needs_check(handle, message.test_mode):
-            found.update(items_by_key(_sandbox_keys(message, handle, lowered)))
     return _recheck(message, handle, lowered, found)

@@ -11,6 +11,7 @@ from datetime import datetime
 from email.utils import parseaddr
 from typing import Any, Self
 
+from boto3.dynamodb.conditions import Attr, ConditionBase
 from pydantic import BaseModel, ConfigDict, field_validator, model_validator
 from pydantic.alias_generators import to_camel
 
@@ -27,6 +28,12 @@ from tenx_email.models import (
     Suppression,
     SuppressionSource,
 )
+
+
+def real_sends() -> ConditionBase:
+    """A filter keeping real messages (not test sends): those stored before test sends
+    existed have no testMode."""
+    return Attr("testMode").not_exists() | Attr("testMode").eq(False)
 
 
 class RecipientItem(BaseModel):

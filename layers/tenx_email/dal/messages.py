@@ -19,6 +19,7 @@ from tenx_email.dal.message_items import (
     QuotaItem,
     SuppressionItem,
     UsageItem,
+    real_sends,
 )
 from tenx_email.dal.queries import Page, batch_get, confirmed, get_item, query_page
 from tenx_email.dal.table import ABSENT, table, transact
@@ -244,9 +245,7 @@ def list_messages(
         condition = Attr(name).eq(value)
         filters = condition if filters is None else filters & condition
     if test_mode is not None:
-        # Messages stored before test sends existed have no testMode: real ones.
-        real = Attr("testMode").not_exists() | Attr("testMode").eq(False)
-        kept: ConditionBase = Attr("testMode").eq(True) if test_mode else real
+        kept: ConditionBase = Attr("testMode").eq(True) if test_mode else real_sends()
         filters = kept if filters is None else filters & kept
         scope["testMode"] = "true" if test_mode else "false"
     items, token = query_page(

@@ -10,7 +10,7 @@ from boto3.dynamodb.conditions import Attr
 from boto3.dynamodb.conditions import Key as KeyCondition
 
 from tenx_email import ids, keys
-from tenx_email.dal.message_items import QuotaItem, UsageItem
+from tenx_email.dal.message_items import QuotaItem, UsageItem, real_sends
 from tenx_email.dal.queries import batch_get
 from tenx_email.dal.table import conditional, table
 
@@ -72,9 +72,8 @@ def recipients_stored_on(
         & KeyCondition(keys.SK).between(
             f"{keys.MESSAGE_PREFIX}msg_{first}", f"{keys.MESSAGE_PREFIX}msg_{last}"
         ),
-        # Test sends are outside the quota (messages stored before them have no testMode).
-        "FilterExpression": Attr("createdAt").begins_with(day)
-        & (Attr("testMode").not_exists() | Attr("testMode").eq(False)),
+        # Test sends are outside the quota.
+        "FilterExpression": Attr("createdAt").begins_with(day) & real_sends(),
         "ProjectionExpression": "recipients",
         "ConsistentRead": True,
     }

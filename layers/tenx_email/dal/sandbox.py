@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from typing import Any
 
 from tenx_email import keys
 from tenx_email.dal.items import DomainIdentityItem
@@ -12,8 +13,14 @@ from tenx_email.models import IdentityStatus
 
 
 def ready_domains(account_id: str, domains: Iterable[str]) -> set[str]:
-    found = batch_get([keys.account_domain(account_id, domain) for domain in sorted(set(domains))])
-    identities = [DomainIdentityItem.from_item(item).to_domain() for item in found]
+    return ready_among(
+        batch_get([keys.account_domain(account_id, domain) for domain in sorted(set(domains))])
+    )
+
+
+def ready_among(identity_items: Iterable[dict[str, Any]]) -> set[str]:
+    """The (lowercased) domains of the READY identities among these stored items."""
+    identities = [DomainIdentityItem.from_item(item).to_domain() for item in identity_items]
     return {
         identity.domain.lower()
         for identity in identities

@@ -28,19 +28,21 @@ def put_unless_suppressed_for_all(suppression: Suppression) -> bool:
     )
 
 
-def add_purpose(suppression: Suppression, purpose: Purpose) -> bool:
+def add_purpose(suppression: Suppression, purpose: Purpose) -> Suppression | None:
     """Make `suppression` (as read, None-free: the address is suppressed for some purposes)
-    stop `purpose` too, if it has not changed since it was read; False when it had."""
+    stop `purpose` too, if it has not changed since it was read: the widened suppression, or
+    None when it had changed."""
     assert suppression.purposes is not None
     widened = suppression.model_copy(update={"purposes": (*suppression.purposes, purpose)})
     item = SuppressionItem.from_domain(widened).to_item()
-    return conditional(
+    written = conditional(
         lambda: table().put_item(
             Item=item,
             ConditionExpression="purposes = :read",
             ExpressionAttributeValues={":read": [p.value for p in suppression.purposes or ()]},
         )
     )
+    return widened if written else None
 
 
 def create(suppression: Suppression) -> bool:

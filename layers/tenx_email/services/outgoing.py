@@ -10,7 +10,7 @@ the same link there, for any mail; only such a template's bodies are rendered pe
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from tenx_email import test_sends, unsubscribe_tokens
@@ -31,13 +31,8 @@ class Content:
     html: str | None
     text: str | None
     version: TemplateVersion
-    variables: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def links_in_body(self) -> bool:
-        return UNSUBSCRIBE_URL in variables_used(
-            self.version.content.html, self.version.content.text
-        )
+    # The bodies place {{unsubscribeUrl}}: they are rendered again for each recipient.
+    links_in_body: bool
 
 
 def render_content(message: Message, version: TemplateVersion) -> Content:
@@ -49,7 +44,7 @@ def render_content(message: Message, version: TemplateVersion) -> Content:
         html=rendered.html,
         text=rendered.text,
         version=version,
-        variables=message.variables,
+        links_in_body=UNSUBSCRIBE_URL in variables_used(content.html, content.text),
     )
 
 
@@ -78,7 +73,7 @@ def email_for(
         if content.links_in_body:
             body = content.version.content
             personal = render(
-                body.subject, body.html, body.text, {**content.variables, UNSUBSCRIBE_URL: link}
+                body.subject, body.html, body.text, {**message.variables, UNSUBSCRIBE_URL: link}
             )
             html, text = personal.html, personal.text
     return ses_sending.OutgoingEmail(

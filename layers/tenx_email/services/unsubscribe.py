@@ -96,10 +96,8 @@ def _suppress(link: UnsubscribeToken, current: Suppression | None) -> Suppressio
             )
             if suppression_store.create(created):
                 return created
-        elif suppression_store.add_purpose(current, link.purpose):
-            return current.model_copy(
-                update={"purposes": (*(current.purposes or ()), link.purpose)}
-            )
+        elif (widened := suppression_store.add_purpose(current, link.purpose)) is not None:
+            return widened
         current = suppression_store.get(link.handle, link.email.lower(), consistent=True)
     raise RuntimeError("the suppression kept changing while it was written")
 
