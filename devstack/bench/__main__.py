@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devstack.bench import imports, layer, load, model, report, targets
+from devstack.bench import heat, imports, layer, load, model, report, targets
 from devstack.bench.cost import Mix
 
 REPO = Path(__file__).resolve().parents[2]
@@ -161,6 +161,7 @@ def main(argv: list[str] | None = None) -> int:
     result = inprocess.measure(rounds=options.rounds)
     details["callsPerRequest"] = _calls_per_request(result)
     details["callsPerEmail"] = _calls_per_email(result)
+    details["partitionHeat"] = heat.document(result.heat)
 
     inputs = model.measured(result, model.configured_memory_mb())
     cost_doc = model.cost_document(inputs, Mix())
@@ -208,6 +209,11 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         },
         "layerZipBytes": details["layer"]["zip_bytes"] if details["layer"] else None,
         "costPer1000EmailsPctOfSes": details["cost"]["value"],
+        "maxEmailsPerSecondPerHandle": details["partitionHeat"]["max_emails_per_second"],
+        "hottestItemUnitsPerSecond": {
+            "read": details["partitionHeat"]["hottest_item_read_units_per_second"],
+            "write": details["partitionHeat"]["hottest_item_write_units_per_second"],
+        },
         "load": None
         if load_run is None
         else {
@@ -235,6 +241,7 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             for module, f in imported["modules"].items()
         },
         "costPer1000EmailsPctOfSes": details["cost"]["verdict"],
+        "maxEmailsPerSecondPerHandle": details["partitionHeat"]["verdict"],
     }
     if load_run is not None:
         verdicts["load"] = {
@@ -260,6 +267,7 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             "feedbackCallsPerSesEvent": targets.FEEDBACK_CALLS_PER_SES_EVENT,
             "coldImportRatio": targets.COLD_IMPORT_RATIO,
             "costPer1000EmailsPctOfSes": targets.COST_PCT_OF_SES,
+            "minEmailsPerSecondPerHandle": targets.MIN_EMAILS_PER_SECOND_PER_HANDLE,
             "loadLost": 0,
             "loadDuplicates": 0,
         },

@@ -15,6 +15,10 @@ rules (Developer Guide, "Read/write capacity mode" and "Item sizes and formats")
   is in (projection ALL) costs one more write of the item's size, two when its index key
   changes; an unchanged item writes no index.
 
+Each record also says which items the units went to (`ItemUnits`: the partition key, or an
+index's, and the item), for the partition-heat figure (heat.py): a query's units are shared
+among the items it returned by size; GSI writes go to the item's key in that index.
+
 A `CapacityMeter` hooks a session's DynamoDB calls like `counter.CallCounter`; it reads each
 written item before and after the call through `lookup` (in the bench: moto's backend, so
 the lookup itself is no API call).
@@ -25,6 +29,7 @@ from __future__ import annotations
 import base64
 import json
 import math
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +47,7 @@ WireItem = Mapping[str, Mapping[str, Any]]
 ItemLookup = Callable[[str, WireItem], "dict[str, Any] | None"]
 
 _CONTEXT_KEY = "tenx_bench_capacity"
+_SCANNED = "(scan)"  # the partition of a Scan, or of a query whose condition names none
 _READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems"})
 _WRITES = frozenset({"PutItem", "UpdateItem", "DeleteItem", "BatchWriteItem", "TransactWriteItems"})
 
@@ -106,6 +112,7 @@ def write_units(size: int, *, transactional: bool = False) -> float:
 class IndexKey:
     partition_key: str
     sort_key: str
+    name: str = "index"
 
     def of(self, item: WireItem | None) -> tuple[str, str] | None:
         """The item's key in this index, or None when the item is not in the index."""
@@ -116,24 +123,42 @@ class IndexKey:
             json.dumps(item[self.sort_key], sort_keys=True),
         )
 
+    def item_of(self, item: WireItem | None) -> tuple[str, str] | None:
+        """(partition, item) as the heat figure names them: `GSI1:<pk>`, `<sk>`."""
+        if not item or self.partition_key not in item or self.sort_key not in item:
+            return None
+        return f"{self.name}:{_plain(item[self.partition_key])}", _plain(item[self.sort_key])
+
+
+def _plain(value: Mapping[str, Any]) -> str:
+    ((_, data),) = value.items()
+    return str(data)
+
+
+def index_item_writes(
+    before: WireItem | None, after: WireItem | None, indexes: Sequence[IndexKey]
+) -> list[tuple[tuple[str, str], float]]:
+    """The index items a base-table write changes (projection ALL), with their write units."""
+    if before == after:
+        return []
+    writes = []
+    for index in indexes:
+        old, new = index.item_of(before), index.item_of(after)
+        if old is not None and new is not None and old == new:
+            writes.append((new, write_units(item_size(after))))
+        else:
+            if old is not None:
+                writes.append((old, write_units(item_size(before))))
+            if new is not None:
+                writes.append((new, write_units(item_size(after))))
+    return writes
+
 
 def index_write_units(
     before: WireItem | None, after: WireItem | None, indexes: Sequence[IndexKey]
 ) -> float:
     """Extra write units a base-table write causes in the indexes (projection ALL)."""
-    if before == after:
-        return 0.0
-    units = 0.0
-    for index in indexes:
-        old, new = index.of(before), index.of(after)
-        if old is not None and new is not None and old == new:
-            units += write_units(item_size(after))
-        else:
-            if old is not None:
-                units += write_units(item_size(before))
-            if new is not None:
-                units += write_units(item_size(after))
-    return units
+    return sum(units for _, units in index_item_writes(before, after, indexes))
 
 
 @dataclass
@@ -164,12 +189,24 @@ class _Pending:
     writes: list[_Write] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ItemUnits:
+    """Units one call spent on one item: `partition` is the partition key's value (an
+    index's is prefixed with the index name), `item` the sort key's."""
+
+    partition: str
+    item: str
+    read_units: float = 0.0
+    write_units: float = 0.0
+
+
 @dataclass
 class CapacityRecord:
     operation: str
     usage: Usage
     # Sizes of the items the call read or wrote, in bytes (for the cost model's inputs).
     item_sizes: list[int]
+    items: list[ItemUnits] = field(default_factory=list)
 
 
 @dataclass
@@ -186,6 +223,10 @@ class CapacityWindow:
     @property
     def item_sizes(self) -> list[int]:
         return [size for record in self.records for size in record.item_sizes]
+
+    @property
+    def item_units(self) -> list[ItemUnits]:
+        return [units for record in self.records for units in record.items]
 
     def by_operation(self) -> dict[str, Usage]:
         """`dynamodb:Operation` -> the units those calls cost."""
@@ -278,16 +319,24 @@ class CapacityMeter:
             return writes
         return []
 
+    def _item(self, key: Mapping[str, Any]) -> tuple[str, str]:
+        pk, sk = self._key_names
+        return _plain(key[pk]) if pk in key else "", _plain(key[sk]) if sk in key else ""
+
     def _write_record(self, pending: _Pending) -> CapacityRecord:
-        usage, sizes = Usage(), []
+        usage, sizes, items = Usage(), [], []
         for write in pending.writes:
             after = self._lookup(write.table, write.key)
             size = max(item_size(write.before), item_size(after))
             sizes.append(size)
-            index_units = index_write_units(write.before, after, self._indexes)
-            usage.write_units += write_units(size, transactional=write.transactional) + index_units
+            base_units = write_units(size, transactional=write.transactional)
+            items.append(ItemUnits(*self._item(write.key), write_units=base_units))
+            index_writes = index_item_writes(write.before, after, self._indexes)
+            items += [ItemUnits(*where, write_units=units) for where, units in index_writes]
+            index_units = sum(units for _, units in index_writes)
+            usage.write_units += base_units + index_units
             usage.index_write_units += index_units
-        return CapacityRecord(pending.operation, usage, sizes)
+        return CapacityRecord(pending.operation, usage, sizes, items)
 
     # --- reads -----------------------------------------------------------------------------
 
@@ -296,36 +345,77 @@ class CapacityMeter:
         if operation == "GetItem":
             size = item_size(parsed.get("Item"))
             units = read_units(size, consistent=bool(body.get("ConsistentRead")))
-            return CapacityRecord(operation, Usage(read_units=units), [size])
+            item = ItemUnits(*self._item(body["Key"]), read_units=units)
+            return CapacityRecord(operation, Usage(read_units=units), [size], [item])
         if operation == "BatchGetItem":
             return self._batch_get_record(body, parsed)
         if operation == "TransactGetItems":
             sizes = [item_size(response.get("Item")) for response in parsed.get("Responses", [])]
-            units = sum(read_units(size, consistent=True, transactional=True) for size in sizes)
-            return CapacityRecord(operation, Usage(read_units=units), sizes)
-        # Query and Scan: the items read before any filter, estimated from those returned.
-        sizes = [item_size(item) for item in parsed.get("Items", [])]
+            each = [read_units(size, consistent=True, transactional=True) for size in sizes]
+            gets = [entry["Get"]["Key"] for entry in body.get("TransactItems", [])]
+            pairs = zip(gets, each, strict=True)
+            items = [ItemUnits(*self._item(key), read_units=units) for key, units in pairs]
+            return CapacityRecord(operation, Usage(read_units=sum(each)), sizes, items)
+        return self._query_record(operation, body, parsed)
+
+    def _query_record(
+        self, operation: str, body: Mapping[str, Any], parsed: Mapping[str, Any]
+    ) -> CapacityRecord:
+        """Query and Scan: the items read before any filter, estimated from those returned;
+        the units are shared among the returned items by size."""
+        found = list(parsed.get("Items", []))
+        sizes = [item_size(item) for item in found]
         returned, scanned = int(parsed.get("Count", len(sizes))), int(parsed.get("ScannedCount", 0))
         total = sum(sizes)
         if returned and scanned > returned:
             total = round(total * scanned / returned)
         consistent = bool(body.get("ConsistentRead")) and "IndexName" not in body
-        return CapacityRecord(
-            operation, Usage(read_units=read_units(total, consistent=consistent)), sizes
-        )
+        units = read_units(total, consistent=consistent)
+        index = next((i for i in self._indexes if i.name == body.get("IndexName")), None)
+        # The partition from the key condition: a projection may leave the key out of the items.
+        partition = self._queried_partition(body, index)
+        where = [index.item_of(item) if index else self._item(item) for item in found]
+        if partition != _SCANNED:
+            where = [(partition, spot[1]) if spot else None for spot in where]
+        read = sum(sizes)
+        items = [
+            ItemUnits(*spot, read_units=units * size / read)
+            for spot, size in zip(where, sizes, strict=True)
+            if spot is not None and read
+        ]
+        if not items:
+            items = [ItemUnits(partition, "(nothing found)", units)]
+        return CapacityRecord(operation, Usage(read_units=units), sizes, items)
+
+    def _queried_partition(self, body: Mapping[str, Any], index: IndexKey | None) -> str:
+        """The partition a query that found nothing read: its key condition's `pk = :value`."""
+        names = body.get("ExpressionAttributeNames", {})
+        values = body.get("ExpressionAttributeValues", {})
+        partition_key = index.partition_key if index else self._key_names[0]
+        condition = body.get("KeyConditionExpression", "")
+        for name, placeholder in re.findall(r"([#\w]+)\s*=\s*(:\w+)", condition):
+            if placeholder in values and names.get(name, name) == partition_key:
+                value = _plain(values[placeholder])
+                return f"{index.name}:{value}" if index else value
+        return _SCANNED
 
     def _batch_get_record(
         self, body: Mapping[str, Any], parsed: Mapping[str, Any]
     ) -> CapacityRecord:
-        usage, sizes = Usage(), []
+        usage, sizes, items = Usage(), [], []
         responses = parsed.get("Responses", {})
         unprocessed = parsed.get("UnprocessedKeys", {})
         for table, request in body.get("RequestItems", {}).items():
             consistent = bool(request.get("ConsistentRead"))
-            found = [item_size(item) for item in responses.get(table, [])]
-            skipped = len(unprocessed.get(table, {}).get("Keys", []))
-            missing = len(request.get("Keys", [])) - len(found) - skipped
-            sizes += found
-            usage.read_units += sum(read_units(size, consistent=consistent) for size in found)
-            usage.read_units += max(0, missing) * read_units(0, consistent=consistent)
-        return CapacityRecord("BatchGetItem", usage, sizes)
+            found = {self._item(item): item_size(item) for item in responses.get(table, [])}
+            skipped = {self._item(key) for key in unprocessed.get(table, {}).get("Keys", [])}
+            for key in request.get("Keys", []):
+                spot = self._item(key)
+                if spot in skipped:
+                    continue
+                size = found.get(spot, 0)
+                units = read_units(size, consistent=consistent)
+                sizes += [size] if spot in found else []
+                usage.read_units += units
+                items.append(ItemUnits(*spot, read_units=units))
+        return CapacityRecord("BatchGetItem", usage, sizes, items)

@@ -218,7 +218,9 @@ class Harness:
         self.meter = CapacityMeter(
             _moto_item_lookup,
             key_names=(resources.TABLE.partition_key, resources.TABLE.sort_key),
-            indexes=[IndexKey(i.partition_key, i.sort_key) for i in resources.TABLE.indexes],
+            indexes=[
+                IndexKey(i.partition_key, i.sort_key, i.name) for i in resources.TABLE.indexes
+            ],
         )
         self.ses = SesCapture()
 

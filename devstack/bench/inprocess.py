@@ -39,6 +39,7 @@ from devstack.bench.harness import (
     isolate_environment,
     lambda_context,
 )
+from devstack.bench.heat import HeatFigure, heat_figure
 from devstack.bench.results import (
     AuthorizerFigure,
     ConsumerFigure,
@@ -243,10 +244,29 @@ def measure_projection(scenario: Scenario) -> ConsumerFigure:
     # The poller's own stream reads are counted too, but outside any sample: Lambda's
     # event source reads the stream at no charge to the function.
     poller.drain()
+    scenario.stream_poller = poller
     return consumer_figure("project_events", "event projected", samples, records, events)
 
 
-def measure(rounds: int = 7, batches: int = 3) -> InProcessResult:
+def measure_heat(scenario: Scenario, emails: int) -> HeatFigure:
+    """`emails` emails through the whole path in one capacity window: the send route, delivery,
+    SES's Delivery events, the projection; each to a recipient of its own."""
+    assert scenario.stream_poller is not None, "measure_projection runs first"
+    h = scenario.h
+    with h.meter.window() as window:
+        already = len(h.ses.sent)
+        for i in range(emails):
+            body = {**send_body(i, "heat"), "to": [f"reader+{i}@example.com"]}
+            h.ok("send_message", RouteRequest({"handle": HANDLE}, body=body))
+        scenario.deliver_all(emails)
+        events = scenario.ses_events(h.ses.sent[already:])
+        for start in range(0, len(events), BATCH_SIZE):
+            scenario.run_feedback_batch(events[start : start + BATCH_SIZE])
+        scenario.stream_poller.drain()
+    return heat_figure(window.item_units, emails)
+
+
+def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProcessResult:
     """Run the whole in-process scenario on a fresh moto; see the module docstring."""
     from devstack.idp import LocalIdentityProvider
 
@@ -274,6 +294,7 @@ def measure(rounds: int = 7, batches: int = 3) -> InProcessResult:
                 trigger = measure_trigger(scenario)
                 trigger_delayed = measure_trigger_delayed(scenario)
                 projection = measure_projection(scenario)
+                heat = measure_heat(scenario, heat_emails)
         finally:
             sys.stdout = real_stdout
             os.environ.clear()
@@ -287,4 +308,5 @@ def measure(rounds: int = 7, batches: int = 3) -> InProcessResult:
         projection=projection,
         feedback=feedback,
         ses_events_per_email=scenario.ses_events_per_email,
+        heat=heat,
     )

@@ -234,6 +234,42 @@ def _load(section: dict[str, Any] | None) -> list[str]:
     return lines
 
 
+def _heat(section: dict[str, Any]) -> list[str]:
+    lines = [
+        _title(f"Partition heat: one handle, {section['emails']} emails through the whole path")
+    ]
+    binding, hot = section["binding"], section["hottest_item"]
+    unit = "time-ordered collection" if section["binding_is_collection"] else "item"
+    lines.append(
+        _row(
+            "maxEmailsPerSecondPerHandle",
+            f"{section['max_emails_per_second']:,.0f}",
+            f">= {section['target']:,.0f}",
+            section["verdict"],
+            f"bound by the {unit} {binding['partition']} {binding['kind']}",
+        )
+    )
+    lines.append(
+        _row(
+            "hottest item, units/s at that rate (read/write)",
+            f"{section['hottest_item_read_units_per_second']:,.0f} / "
+            f"{section['hottest_item_write_units_per_second']:,.0f}",
+            "-",
+            "-",
+            f"{hot['partition']} {hot['kind']}",
+        )
+    )
+    lines.append("  per 1,000 emails (read units / write units, items touched):")
+    for row in section["kinds"][:12]:
+        lines.append(
+            f"    {row['partition'] + ' ' + row['kind']:<58} "
+            f"{row['read_units_per_1000']:>9,.1f} / {row['write_units_per_1000']:>9,.1f}"
+            f"  ({row['items']})"
+        )
+    lines += [f"  assumption: {text}" for text in section["assumptions"]]
+    return lines
+
+
 def render(document: dict[str, Any]) -> str:
     details = document["details"]
     lines = [f"tenx-email bench ({document['generatedAt']}; {document['host']['note']})"]
@@ -242,6 +278,7 @@ def render(document: dict[str, Any]) -> str:
     lines += _imports(details["imports"])
     lines += _layer(details["layer"])
     lines += _cost(details["cost"])
+    lines += _heat(details["partitionHeat"])
     lines += _load(details["load"])
     phases = ", ".join(
         f"{name} {seconds:.0f} s" for name, seconds in details["phaseSeconds"].items()

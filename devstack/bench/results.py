@@ -8,6 +8,8 @@ import statistics
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from devstack.bench.heat import HeatFigure
+
 
 @dataclass
 class Sample:
@@ -94,6 +96,7 @@ class InProcessResult:
     feedback: ConsumerFigure
     projection: ConsumerFigure
     ses_events_per_email: float
+    heat: HeatFigure
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -29,6 +29,8 @@ from devstack.bench.results import Sample
 if TYPE_CHECKING:
     from mypy_boto3_sqs import SQSClient
 
+    from devstack.streams import StreamPoller
+
 SCHEDULE_GROUP = f"tenx-email-{STAGE}-campaign-delays"
 
 HANDLE = "acme"
@@ -100,6 +102,8 @@ class Scenario:
         self.rule_id = ""
         self.runs_rule_id = ""
         self.ses_events_per_email = 0.0
+        # The event projection's poller, kept so that later phases project only what they add.
+        self.stream_poller: StreamPoller | None = None
 
     # --- set-up ----------------------------------------------------------------------------
 

@@ -17,8 +17,8 @@ from devstack.bench.capacity import (
     write_units,
 )
 
-GSI1 = IndexKey("GSI1PK", "GSI1SK")
-GSI2 = IndexKey("GSI2PK", "GSI2SK")
+GSI1 = IndexKey("GSI1PK", "GSI1SK", "GSI1")
+GSI2 = IndexKey("GSI2PK", "GSI2SK", "GSI2")
 
 
 def s(text: str) -> dict[str, str]:
@@ -145,6 +145,16 @@ def test_the_meter_charges_a_transaction_double_and_its_index_writes() -> None:
     assert usage.write_units == 8
     assert usage.index_write_units == 4
     assert window.by_operation()["dynamodb:TransactWriteItems"].write_units == 8
+    # Per item: the base items, and each index item written (the message's old GSI1 item
+    # removed, its new one put).
+    assert [(u.partition, u.item, u.write_units) for u in window.item_units] == [
+        ("HANDLE#a", "MEVT#1", 2.0),
+        ("GSI1:R", "1", 1.0),
+        ("GSI2:E", "1", 1.0),
+        ("HANDLE#a", "MSG#1", 2.0),
+        ("GSI1:Q", "1", 1.0),
+        ("GSI1:SENT", "1", 1.0),
+    ]
 
 
 def test_the_meter_charges_a_failed_conditional_write() -> None:
@@ -159,24 +169,55 @@ def test_the_meter_charges_a_failed_conditional_write() -> None:
 
 
 def test_the_meter_charges_reads_from_what_came_back() -> None:
-    meter = CapacityMeter(FakeTable().lookup)
+    meter = CapacityMeter(FakeTable().lookup, indexes=[GSI1])
     big = {"PK": s("A"), "SK": s("B"), "blob": s("x" * 5000)}
+    key = {"PK": s("A"), "SK": s("B")}
+    missing = [{"PK": s("A"), "SK": s("C")}, {"PK": s("Z"), "SK": s("D")}]
+    indexed = {**big, "GSI1PK": s("G"), "GSI1SK": s("1")}
     with meter.window() as window:
-        _call(meter, "GetItem", {"ConsistentRead": True}, {"Item": big})
+        _call(meter, "GetItem", {"Key": key, "ConsistentRead": True}, {"Item": big})
         _call(
             meter,
             "BatchGetItem",
-            {"RequestItems": {"t": {"Keys": [{}, {}, {}], "ConsistentRead": False}}},
+            {"RequestItems": {"t": {"Keys": [key, *missing], "ConsistentRead": False}}},
             {"Responses": {"t": [big]}},
         )
         _call(
             meter,
             "Query",
             {"IndexName": "GSI1", "ConsistentRead": False},
-            {"Items": [big, big], "Count": 2, "ScannedCount": 2},
+            {"Items": [indexed, indexed], "Count": 2, "ScannedCount": 2},
         )
     gets = [record.usage.read_units for record in window.records]
     # 5 KB consistent: 2; batch: 1 (5 KB, eventually consistent) + 2 misses x 0.5;
     # query over an index: 10 KB eventually consistent -> 3 x 0.5.
     assert gets == [2.0, 2.0, 1.5]
     assert window.usage.read_units == 5.5
+    # Each unit is charged to the item it read: a miss to the key asked for, a query's to
+    # the items it returned (here twice the same index item), under the index's partition.
+    assert [(u.partition, u.item, u.read_units) for u in window.item_units] == [
+        ("A", "B", 2.0),
+        ("A", "B", 1.0),
+        ("A", "C", 0.5),
+        ("Z", "D", 0.5),
+        ("GSI1:G", "1", 0.75),
+        ("GSI1:G", "1", 0.75),
+    ]
+
+
+def test_a_query_charges_the_partition_its_key_condition_names() -> None:
+    meter = CapacityMeter(FakeTable().lookup)
+    query = {
+        "KeyConditionExpression": "#pk = :pk AND begins_with(#sk, :prefix)",
+        "ExpressionAttributeNames": {"#pk": "PK", "#sk": "SK"},
+        "ExpressionAttributeValues": {":pk": s("HANDLE#a"), ":prefix": s("EVFEED#")},
+        "ProjectionExpression": "SK",
+    }
+    with meter.window() as window:
+        # The projection leaves PK out of what comes back; the condition still names it.
+        _call(meter, "Query", query, {"Items": [{"SK": s("EVFEED#1")}], "Count": 1})
+        _call(meter, "Query", query, {"Items": [], "Count": 0})
+    assert [(u.partition, u.item) for u in window.item_units] == [
+        ("HANDLE#a", "EVFEED#1"),
+        ("HANDLE#a", "(nothing found)"),
+    ]
