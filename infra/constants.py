@@ -55,9 +55,9 @@ TRIGGER_MODULE = "trigger"
 DELIVERY_MAX_CONCURRENCY = 5
 
 # --- Table stream consumers (infra/constructs/streams.py) ---
-# The event projection appends what the stream shows (puts), charges the days' usage
-# (UpdateItem) and reads the last feed page of each handle it writes to (Query: where the
-# batch's pages go); no deletes.
+# The event projection appends what the stream shows (puts), charges the days' usage (a
+# transaction of a PutItem naming the batch and an UpdateItem) and reads the last feed page
+# of each handle it writes to (Query: where the batch's pages go); no deletes.
 EVENT_PROJECTION_TABLE_ACTIONS = (
     "dynamodb:PutItem",
     "dynamodb:BatchWriteItem",

@@ -145,6 +145,11 @@ def usage(handle_name: str, day: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"USAGE#{day}")
 
 
+def usage_charge(handle_name: str, day: str, batch: str) -> Key:
+    """Marks the stream batch `batch` (no '#') as charged to the day's usage."""
+    return _key(f"HANDLE#{handle_name}", f"USAGECHG#{day}#{batch}")
+
+
 def rule(handle_name: str, campaign_id: str, rule_id: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"{rules_of_campaign_prefix(campaign_id)}{rule_id}")
 

@@ -55,7 +55,13 @@ def refusing(operation: str, refused: Callable[[dict[str, Any]], bool]) -> Itera
 def usage_charges_failing() -> AbstractContextManager[None]:
     """Every charge of a day's usage (the projection's last step) is refused, so its batch is
     retried after writing its feed pages, then given up on."""
-    return refusing("UpdateItem", lambda params: params["Key"]["SK"]["S"].startswith("USAGE#"))
+    return refusing(
+        "TransactWriteItems",
+        lambda params: any(
+            entry.get("Update", {}).get("Key", {}).get("SK", {}).get("S", "").startswith("USAGE#")
+            for entry in params["TransactItems"]
+        ),
+    )
 
 
 def batch_writes_failing() -> AbstractContextManager[None]:

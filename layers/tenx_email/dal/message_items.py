@@ -279,3 +279,11 @@ class UsageItem(StoredItem):
     entity_type = "USAGE"
     used: int = 0
     expires_at: int | None = None
+
+
+class UsageChargeItem(StoredItem):
+    """Names a stream batch that charged a day's usage: its existence refuses the batch's
+    second charge."""
+
+    entity_type = "USAGE_CHARGE"
+    expires_at: int

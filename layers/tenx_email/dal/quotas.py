@@ -10,9 +10,9 @@ from boto3.dynamodb.conditions import Attr
 from boto3.dynamodb.conditions import Key as KeyCondition
 
 from tenx_email import ids, keys
-from tenx_email.dal.message_items import QuotaItem, UsageItem, real_sends
+from tenx_email.dal.message_items import QuotaItem, UsageChargeItem, UsageItem, real_sends
 from tenx_email.dal.queries import batch_get
-from tenx_email.dal.table import conditional, table
+from tenx_email.dal.table import ABSENT, CONDITION_FAILED, table, transact
 
 
 def set_limit(handle_name: str, daily_limit: int) -> None:
@@ -37,23 +37,37 @@ def read(handle_name: str, day: str) -> tuple[int | None, int]:
 
 def charge(handle_name: str, day: str, recipients: int, batch: str, expires_at: int) -> bool:
     """Add `recipients` to the day's usage for the stream batch `batch` (an id of its
-    records), unless that batch was the last to charge it: a retried batch is charged once.
-    Returns whether it charged."""
-    return conditional(
-        lambda: table().update_item(
-            Key=keys.usage(handle_name, day),
-            UpdateExpression=(
-                "ADD used :n SET entity = :entity, expiresAt = :expires, chargedBy = :batch"
-            ),
-            ConditionExpression="attribute_not_exists(chargedBy) OR chargedBy <> :batch",
-            ExpressionAttributeValues={
-                ":n": recipients,
-                ":entity": UsageItem.entity_type,
-                ":expires": expires_at,
-                ":batch": batch,
+    records), once: the charge and an item naming the batch are written in one transaction,
+    which that item's existence cancels. So a retried batch is never charged twice, whatever
+    other batches (another stream shard's, concurrently) charged in between. Returns whether
+    it charged."""
+    marker = UsageChargeItem(**keys.usage_charge(handle_name, day, batch), expires_at=expires_at)
+    reasons = transact(
+        [
+            {
+                "Put": {
+                    "TableName": table().name,
+                    "Item": marker.to_item(),
+                    "ConditionExpression": ABSENT,
+                }
             },
-        )
+            {
+                "Update": {
+                    "TableName": table().name,
+                    "Key": keys.usage(handle_name, day),
+                    "UpdateExpression": "ADD used :n SET entity = :entity, expiresAt = :expires",
+                    "ExpressionAttributeValues": {
+                        ":n": recipients,
+                        ":entity": UsageItem.entity_type,
+                        ":expires": expires_at,
+                    },
+                }
+            },
+        ]
     )
+    if reasons and reasons[0] != CONDITION_FAILED:
+        raise RuntimeError(f"the usage charge was cancelled: {reasons}")
+    return not reasons
 
 
 def recipients_stored_on(
@@ -87,7 +101,8 @@ def recipients_stored_on(
 
 
 def set_usage(handle_name: str, day: str, used: int, expires_at: int) -> None:
-    """Set the day's usage to `used` (an operator's recount), keeping the charge guard."""
+    """Set the day's usage to `used` (an operator's recount); the batches' charge items stay,
+    so a batch retried after the recount is not charged again."""
     table().update_item(
         Key=keys.usage(handle_name, day),
         UpdateExpression="SET used = :n, entity = :entity, expiresAt = :expires",

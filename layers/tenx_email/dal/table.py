@@ -18,6 +18,8 @@ if TYPE_CHECKING:
 
 # The condition of a put that never overwrites.
 ABSENT = "attribute_not_exists(PK)"
+# A cancelled transaction's reason for an item whose condition did not hold.
+CONDITION_FAILED = "ConditionalCheckFailed"
 
 # DynamoDB's limit on the requests of one BatchWriteItem.
 _PUTS_PER_BATCH_WRITE = 25

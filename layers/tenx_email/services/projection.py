@@ -141,7 +141,7 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
         put_all(written_together)
     # Last, so that only a failure among the charges themselves can have a batch retried
     # after some of its charges; a charge names the batch (its first and last records), and
-    # the usage item refuses the batch that charged it last.
+    # is refused when that batch charged the day before (dal/quotas.py, `charge`).
     batch = f"{first_sequence}-{sequences[-1]}" if sequences else ""
     for (handle, day), recipients in usage.items() if replay is None else ():
         quotas.charge(handle, day, recipients, batch, usage_expiry(day))
