@@ -37,10 +37,13 @@ PER_EMAILS = 1000
 # every message (MSG#<msg_ULID>), every feed page (EVFEED#<time>#...), and the messages of
 # one recipient (RCPT#<email>#<msg_ULID>).
 MONOTONIC_COLLECTIONS = (
-    (re.compile(r"^(MSG#)msg_[0-9a-z]{26}$"), "MSG#*"),
+    (re.compile(r"^(MSG#)msg_[0-9a-z]{26}(_[0-9]+)?$"), "MSG#*"),
     (re.compile(r"^(EVFEED#).+$"), "EVFEED#*"),
-    (re.compile(r"^(RCPT#.+#)msg_[0-9a-z]{26}$"), "RCPT#<email>#*"),
+    (re.compile(r"^(RCPT#.+#)msg_[0-9a-z]{26}(_[0-9]+)?$"), "RCPT#<email>#*"),
 )
+MESSAGES = "MSG#*"
+# A message shard's partition (keys.message_partition): HANDLE#<handle>#SHARD<k>.
+_SHARD = re.compile(r"#SHARD[0-9]+$")
 # Names ids in reports, so that the items of one kind read as one row.
 _IDS = re.compile(r"msg_[0-9a-z]{26}|[0-9A-Z]{26}")
 
@@ -53,6 +56,9 @@ ASSUMPTIONS = (
     "partition: its new items always land at the end of its key range",
     "idempotency keys are not time-ordered (clients choose them; the API reference asks for "
     "unique keys)",
+    "a handle's messages spread evenly over its message shards (a direct send picks one at "
+    "random, a rule message one by a hash of its rule and event): each of N shards takes 1/N "
+    "of the messages' units (the run's own split, a sample, is in `kinds`)",
     "one email = one recipient, sent by the API, delivered, reported by SES (Delivery) and "
     "projected; recipients all differ",
 )
@@ -108,6 +114,7 @@ class HeatRow:
 @dataclass(frozen=True)
 class HeatFigure:
     emails: int
+    message_shards: int  # the handle's (tenx-admin set-message-shards)
     partitions: list[HeatRow]  # per partition key: every item under it
     kinds: list[HeatRow]  # per partition key and kind of item, hottest first
     binding: HeatRow  # the unit (item or time-ordered collection) that limits the handle
@@ -140,7 +147,12 @@ def _per_email(load: Load, emails: int) -> Load:
     return Load(load.read_units / emails, load.write_units / emails, load.items)
 
 
-def heat_figure(charges: Iterable[ItemUnits], emails: int) -> HeatFigure:
+def _messages_of(partition: str) -> str:
+    """The label of a handle's messages across its shards."""
+    return f"{_SHARD.sub('', partition)}[#SHARD*]"
+
+
+def heat_figure(charges: Iterable[ItemUnits], emails: int, shards: int = 1) -> HeatFigure:
     if emails <= 0:
         raise ValueError("the heat run sent no email")
     partitions: dict[str, Load] = {}
@@ -149,21 +161,29 @@ def heat_figure(charges: Iterable[ItemUnits], emails: int) -> HeatFigure:
     items: dict[tuple[str, str], Load] = {}
     for charge in charges:
         partitions.setdefault(charge.partition, Load()).add(charge)
-        kinds.setdefault((charge.partition, item_kind(charge.item)), Load()).add(charge)
         unit, collection = heat_unit(charge.item)
-        units.setdefault((charge.partition, unit), (Load(), collection))[0].add(charge)
+        kind = item_kind(charge.item)
+        # A handle's messages, in whichever shard, are one load spread over its shards.
+        where = _messages_of(charge.partition) if kind == MESSAGES else charge.partition
+        kinds.setdefault((where, kind), Load()).add(charge)
+        units.setdefault((where, unit), (Load(), collection))[0].add(charge)
         items.setdefault((charge.partition, charge.item), Load()).add(charge)
     if not items:
         raise ValueError("the heat run touched no item")
-    (partition, unit), (load, collection) = max(
-        units.items(), key=lambda entry: entry[1][0].share()
-    )
-    rate = 1.0 / _per_email(load, emails).share()
+
+    def pressure(entry: tuple[tuple[str, str], tuple[Load, bool]]) -> float:
+        (_, unit), (load, _) = entry
+        return load.share() / (shards if unit == MESSAGES else 1)
+
+    binding = max(units.items(), key=pressure)
+    (partition, unit), (load, collection) = binding
+    rate = emails / pressure(binding)
     (hot_partition, hot_item), hot = max(
         items.items(), key=lambda entry: _per_email(entry[1], emails).share()
     )
     return HeatFigure(
         emails=emails,
+        message_shards=shards,
         partitions=sorted(
             (_row(p, "*", load, emails) for p, load in partitions.items()),
             key=_pressure,

@@ -236,10 +236,15 @@ def _load(section: dict[str, Any] | None) -> list[str]:
 
 def _heat(section: dict[str, Any]) -> list[str]:
     lines = [
-        _title(f"Partition heat: one handle, {section['emails']} emails through the whole path")
+        _title(
+            f"Partition heat: one handle ({section['message_shards']} message shards), "
+            f"{section['emails']} emails through the whole path"
+        )
     ]
     binding, hot = section["binding"], section["hottest_item"]
     unit = "time-ordered collection" if section["binding_is_collection"] else "item"
+    if binding["kind"] == "MSG#*":
+        unit = f"messages over {section['message_shards']} shards, a time-ordered collection"
     lines.append(
         _row(
             "maxEmailsPerSecondPerHandle",

@@ -88,6 +88,11 @@ def _parser() -> argparse.ArgumentParser:
     ).add_mutually_exclusive_group(required=True)
     mode.add_argument("--on", dest="sandbox", action="store_true")
     mode.add_argument("--off", dest="sandbox", action="store_false")
+    command(
+        "set-message-shards",
+        "spread a handle's new messages over more partitions (for one handle's high volume)",
+        "handle",
+    ).add_argument("--count", required=True, type=int)
     command("deactivate-handle", "refuse every request on a handle", "handle")
     command("grant", "grant or change a user's role on a handle", "handle", "sub").add_argument(
         "--role", required=True, choices=[role.value for role in Role]
@@ -119,6 +124,7 @@ def _run(arguments: argparse.Namespace) -> Any:
         "create-handle": lambda: tenancy.create_handle(arguments.handle, arguments.account_id),
         "activate-handle": lambda: tenancy.set_handle_status(arguments.handle, HandleStatus.ACTIVE),
         "set-sandbox": lambda: tenancy.set_sandbox(arguments.handle, arguments.sandbox),
+        "set-message-shards": lambda: tenancy.set_message_shards(arguments.handle, arguments.count),
         "deactivate-handle": lambda: tenancy.set_handle_status(
             arguments.handle, HandleStatus.INACTIVE
         ),

@@ -83,3 +83,29 @@ def ulid_time_prefix(at: datetime) -> str:
         chars.append(_CROCKFORD[value & 31])
         value >>= 5
     return "".join(reversed(chars))
+
+
+# A message id names the shard its handle keeps it in (keys.message_partition): `msg_<ULID>`
+# is shard 0, `msg_<ULID>_<k>` shard k (1 <= k < MAX_MESSAGE_SHARDS).
+MAX_MESSAGE_SHARDS = 32
+_MESSAGE_ID_LENGTH = len("msg_") + 26
+
+
+def message_id(at: datetime | None = None, *, shard: int = 0, seed: str | None = None) -> str:
+    base = f"msg_{ulid(at, seed=seed).lower()}"
+    if not 0 <= shard < MAX_MESSAGE_SHARDS:
+        raise ValueError(f"no message shard {shard}")
+    return f"{base}_{shard}" if shard else base
+
+
+def message_shard(message_id: str) -> int:
+    """The shard a message id names (0 for an id of another form: it is simply not found)."""
+    suffix = message_id[_MESSAGE_ID_LENGTH:]
+    if suffix[:1] == "_" and suffix[1:].isdigit() and 0 < int(suffix[1:]) < MAX_MESSAGE_SHARDS:
+        return int(suffix[1:])
+    return 0
+
+
+def seeded_shard(seed: str, count: int) -> int:
+    """One of `count` shards, always the same for the same seed."""
+    return int.from_bytes(hashlib.sha256(f"shard|{seed}".encode()).digest()[:4], "big") % count

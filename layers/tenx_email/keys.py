@@ -14,6 +14,7 @@ Entity prefixes (see docs/data-model.md):
 
 from __future__ import annotations
 
+from tenx_email import ids
 from tenx_email.resources import TABLE
 
 PK = TABLE.partition_key
@@ -92,8 +93,24 @@ MESSAGE_PREFIX = "MSG#"
 SUPPRESSION_PREFIX = "SUPP#"
 
 
+# A handle's messages are spread over its message shards (docs/data-model.md): shard 0 is the
+# handle's own partition, shard k > 0 the partition HANDLE#<handle>#SHARD<k>. A message id
+# names its shard (`msg_<ULID>` is shard 0, `msg_<ULID>_<k>` shard k), so any message is found
+# from its id alone.
+def message_partition(handle_name: str, shard: int) -> str:
+    return f"HANDLE#{handle_name}" if shard == 0 else f"HANDLE#{handle_name}#SHARD{shard}"
+
+
+def in_handle(handle_name: str, partition: str) -> bool:
+    """Whether `partition` is one of the handle's own: its partition or a message shard's
+    (a handle name holds no '#', so no other handle's partition starts the same)."""
+    own = f"HANDLE#{handle_name}"
+    return partition == own or partition.startswith(f"{own}#SHARD")
+
+
 def message(handle_name: str, message_id: str) -> Key:
-    return _key(f"HANDLE#{handle_name}", f"{MESSAGE_PREFIX}{message_id}")
+    partition = message_partition(handle_name, ids.message_shard(message_id))
+    return _key(partition, f"{MESSAGE_PREFIX}{message_id}")
 
 
 def events_of_message_prefix(message_id: str) -> str:

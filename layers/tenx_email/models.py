@@ -29,6 +29,13 @@ class Account(_Domain):
     created_at: datetime
 
 
+class ShardEpoch(_Domain):
+    """From `since` on, a handle's new messages are spread over `count` shards."""
+
+    since: datetime
+    count: int
+
+
 class Handle(_Domain):
     handle: str
     account_id: str
@@ -38,6 +45,20 @@ class Handle(_Domain):
     # SES mailbox simulator, or in test mode, within a low daily limit (services/sandbox.py).
     # Handles stored before the sandbox existed have no flag: not in it.
     sandbox: bool = False
+    # How many message shards the handle has had, oldest first (none: one shard). Counts only
+    # grow, so the last is the most a list must read.
+    message_shards: tuple[ShardEpoch, ...] = ()
+
+    @property
+    def shard_count(self) -> int:
+        """The shards a list reads and a direct send picks from."""
+        return self.message_shards[-1].count if self.message_shards else 1
+
+    def shard_count_at(self, moment: datetime) -> int:
+        """The shards of messages made for events of `moment`: a rule message's id is made
+        again by a retried job, so its shard must not depend on when the job runs."""
+        counts = [epoch.count for epoch in self.message_shards if epoch.since <= moment]
+        return counts[-1] if counts else 1
 
 
 class Membership(_Domain):

@@ -51,10 +51,12 @@ from tenx_email.routes import route as route_of
 from tenx_email.services import authentication, domains, tenancy
 from tenx_email.settings import (
     delivery_settings,
+    link_settings,
     sending_settings,
     ses_settings,
     trigger_settings,
 )
+from tests.conftest import PUBLIC_API_URL
 from tests.events import invoke
 from tests.integration.conftest import MEMBERS, OUTSIDER
 from tests.integration.delivery_support import Context, SesSpy, event_projection
@@ -556,6 +558,8 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
         "SES_CONFIGURATION_SET": CONFIGURATION_SET,
         "SCHEDULE_GROUP_NAME": SCHEDULE_GROUP,
         "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT}:role/scheduler",
+        # Module-scoped: set up before the per-test environment (tests/conftest.py) applies.
+        "PUBLIC_API_URL": PUBLIC_API_URL,
     }.items():
         monkeypatch.setenv(name, value)
 
@@ -563,7 +567,13 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def _clear_caches() -> None:
     table_module.reset()
     token_keys.reset()
-    for settings in (delivery_settings, sending_settings, ses_settings, trigger_settings):
+    for settings in (
+        delivery_settings,
+        sending_settings,
+        ses_settings,
+        trigger_settings,
+        link_settings,
+    ):
         settings.cache_clear()
 
 
@@ -624,7 +634,7 @@ def built_world(*, deliver: bool) -> Iterator[World]:
 
         for tenant in (acme, globex):
             listed = message_store.list_messages(
-                tenant.handle, status=None, purpose=None, limit=100, next_token=None
+                tenant.handle, status=None, purpose=None, limit=100, next_token=None, shards=1
             ).items
             tenant.rule_message_ids = [m.message_id for m in listed if m.rule_id]
             assert len(tenant.rule_message_ids) == 2

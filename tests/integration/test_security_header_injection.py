@@ -224,7 +224,7 @@ def run_of(world: World, event_id: str) -> dict[str, Any]:
 
 def messages_to(address: str) -> list[Message]:
     listed = message_store.list_messages(
-        "acme", status=None, purpose=None, limit=100, next_token=None
+        "acme", status=None, purpose=None, limit=100, next_token=None, shards=1
     ).items
     return [m for m in listed if address in {r.email for r in m.recipients}]
 

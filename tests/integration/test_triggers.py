@@ -103,7 +103,7 @@ def run_trigger(queue_url: str, messages: list[dict[str, Any]]) -> dict[str, Any
 
 def rule_messages() -> list[Any]:
     return message_store.list_messages(
-        "acme", status=None, purpose=None, limit=100, next_token=None
+        "acme", status=None, purpose=None, limit=100, next_token=None, shards=1
     ).items
 
 
@@ -472,7 +472,7 @@ def runs_of(rule_id: str) -> list[dict[str, Any]]:
 
 def message_id_of(rule_id: str, job: dict[str, Any]) -> str:
     event = CampaignEventJob.model_validate(json.loads(job["Body"])).event
-    return rule_message_id(rule_id, event)
+    return rule_message_id(rule_id, event, shards=1)
 
 
 def test_a_batch_reads_each_campaigns_rules_once_and_queues_and_stores_together(

@@ -66,3 +66,25 @@ def test_a_run_without_emails_or_items_is_refused() -> None:
         heat_figure([], emails=0)
     with pytest.raises(ValueError, match="no item"):
         heat_figure([], emails=3)
+
+
+def test_a_handles_messages_spread_over_its_shards() -> None:
+    charges = [
+        # 4 write units per email on messages, whichever shard each message is in.
+        ItemUnits("HANDLE#a", MSG_A, write_units=4.0),
+        ItemUnits("HANDLE#a#SHARD1", MSG_B + "_1", write_units=4.0),
+        ItemUnits("HANDLE#a", "HANDLE", read_units=1.0),
+    ]
+    one = heat_figure(charges, emails=2, shards=1)
+    assert one.max_emails_per_second == pytest.approx(250.0)
+    four = heat_figure(charges, emails=2, shards=4)
+    # Over four shards the messages take a quarter each: 1,000 emails/s.
+    assert (four.binding.partition, four.binding.kind) == ("HANDLE#a[#SHARD*]", "MSG#*")
+    assert four.max_emails_per_second == pytest.approx(1000.0)
+    # Thirty-two: the messages no longer bind (8,000 emails/s); the handle item's reads do
+    # (0.5 read units per email against 3,000 a second).
+    most = heat_figure(charges, emails=2, shards=32)
+    assert most.binding.kind == "HANDLE"
+    assert most.max_emails_per_second == pytest.approx(6000.0)
+    kinds = {(row.partition, row.kind): row.items for row in most.kinds}
+    assert kinds[("HANDLE#a[#SHARD*]", "MSG#*")] == 2

@@ -24,6 +24,7 @@ from tenx_email.models import (
     Membership,
     Purpose,
     Sender,
+    ShardEpoch,
     Template,
     TemplateContent,
     TemplateStatus,
@@ -67,6 +68,14 @@ class AccountItem(StoredItem):
         return Account(account_id=self.account_id, name=self.name, created_at=self.created_at)
 
 
+class ShardEpochEntry(BaseModel):
+    """A handle item's record of one change of its message shards."""
+
+    model_config = ConfigDict(extra="ignore")
+    since: datetime
+    count: int
+
+
 class HandleItem(StoredItem):
     entity_type = "HANDLE"
     handle: str
@@ -74,6 +83,7 @@ class HandleItem(StoredItem):
     status: HandleStatus
     created_at: datetime
     sandbox: bool = False
+    message_shards: list[ShardEpochEntry] = []
 
     @classmethod
     def from_domain(cls, handle: Handle) -> HandleItem:
@@ -86,6 +96,9 @@ class HandleItem(StoredItem):
             status=self.status,
             created_at=self.created_at,
             sandbox=self.sandbox,
+            message_shards=tuple(
+                ShardEpoch(since=epoch.since, count=epoch.count) for epoch in self.message_shards
+            ),
         )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 from boto3.dynamodb.conditions import Attr, ConditionBase
 
 from tenx_email import keys
-from tenx_email.dal import message_size, pagination
+from tenx_email.dal import message_size, pagination, sharded
 from tenx_email.dal.items import SenderItem, TemplateItem
 from tenx_email.dal.message_items import (
     IdempotencyItem,
@@ -21,7 +21,7 @@ from tenx_email.dal.message_items import (
     UsageItem,
     real_sends,
 )
-from tenx_email.dal.queries import Page, batch_get, confirmed, get_item, query_page
+from tenx_email.dal.queries import Page, batch_get, confirmed, get_item
 from tenx_email.dal.table import ABSENT, table, transact
 from tenx_email.models import DeliveryEvent, Message, Sender, Suppression, Template
 
@@ -227,18 +227,19 @@ def get_idempotency(handle_name: str, idempotency_key: str) -> IdempotencyItem |
 def list_messages(
     handle_name: str,
     *,
+    shards: int,
     status: str | None,
     purpose: str | None,
     limit: int,
     next_token: str | None,
     test_mode: bool | None = None,
 ) -> Page[Message]:
-    """A handle's messages, newest first (PK=HANDLE#h, SK begins_with MSG#), status and
-    purpose as filters. Messages are in no index, so that their many writes (accept, each
-    recipient's claim and outcome, feedback) do not write one too; test_mode keeps test sends
-    (True) or real ones (False) only; a filtered page is read
-    `limit` messages deep, so it may hold fewer (even none) and still have a next page. Its
-    tokens are bound to its filters."""
+    """A handle's messages, newest first, across its `shards` (dal/sharded.py: SK begins_with
+    MSG# in each), status and purpose as filters. Messages are in no index, so that their
+    many writes (accept, each recipient's claim and outcome, feedback) do not write one too;
+    test_mode keeps test sends (True) or real ones (False) only; a filtered page may hold
+    fewer than `limit` (even none) and still have a next page. Its tokens are bound to its
+    filters."""
     scope = {name: value for name, value in (("status", status), ("purpose", purpose)) if value}
     filters: ConditionBase | None = None
     for name, value in scope.items():
@@ -248,16 +249,7 @@ def list_messages(
         kept: ConditionBase = Attr("testMode").eq(True) if test_mode else real_sends()
         filters = kept if filters is None else filters & kept
         scope["testMode"] = "true" if test_mode else "false"
-    items, token = query_page(
-        index=None,
-        partition=(keys.PK, keys.handle(handle_name)["PK"]),
-        sort=(keys.SK, keys.MESSAGE_PREFIX),
-        since=None,
-        newest_first=True,
-        limit=limit,
-        next_token=next_token,
-        exact={},
-        filters=filters,
-        scope=scope,
+    items, token = sharded.newest_messages_page(
+        handle_name, shards, limit=limit, next_token=next_token, filters=filters, scope=scope
     )
     return Page([MessageItem.from_item(item).to_domain() for item in items], token)

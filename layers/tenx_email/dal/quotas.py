@@ -10,6 +10,7 @@ from boto3.dynamodb.conditions import Attr
 from boto3.dynamodb.conditions import Key as KeyCondition
 
 from tenx_email import ids, keys
+from tenx_email.dal import sharded
 from tenx_email.dal.message_items import QuotaItem, UsageChargeItem, UsageItem, real_sends
 from tenx_email.dal.queries import batch_get
 from tenx_email.dal.table import ABSENT, CONDITION_FAILED, table, transact
@@ -71,33 +72,26 @@ def charge(handle_name: str, day: str, recipients: int, batch: str, expires_at: 
 
 
 def recipients_stored_on(
-    handle_name: str, day: str, day_start: datetime, lookback: timedelta
+    handle_name: str, shards: int, day: str, day_start: datetime, lookback: timedelta
 ) -> int:
     """Recipients of the handle's messages created on `day` (YYYY-MM-DD, starting at
-    `day_start`), counted from the messages themselves: PK=HANDLE#h, SK between
+    `day_start`), counted from the messages themselves in each of its `shards`: SK between
     MSG#msg_<day_start - lookback> and MSG#msg_<day's end>, filter createdAt on the day,
     paged. A message id's time is when it was made, or for a rule message the campaign
     event's, which a delayed rule's message follows by up to `lookback`."""
-    handle_pk = keys.handle(handle_name)["PK"]
     first = ids.ulid_time_prefix(day_start - lookback).lower()
     last = ids.ulid_time_prefix(day_start + timedelta(days=1)).lower()
-    query: dict[str, Any] = {
-        "KeyConditionExpression": KeyCondition(keys.PK).eq(handle_pk)
-        & KeyCondition(keys.SK).between(
+    stored = sharded.every_shard(
+        handle_name,
+        shards,
+        KeyCondition(keys.SK).between(
             f"{keys.MESSAGE_PREFIX}msg_{first}", f"{keys.MESSAGE_PREFIX}msg_{last}"
         ),
         # Test sends are outside the quota.
-        "FilterExpression": Attr("createdAt").begins_with(day) & real_sends(),
-        "ProjectionExpression": "recipients",
-        "ConsistentRead": True,
-    }
-    counted = 0
-    while True:
-        response = table().query(**query)
-        counted += sum(len(cast(list[Any], item["recipients"])) for item in response["Items"])
-        if "LastEvaluatedKey" not in response:
-            return counted
-        query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+        filters=Attr("createdAt").begins_with(day) & real_sends(),
+        extra={"ProjectionExpression": "recipients", "ConsistentRead": True},
+    )
+    return sum(len(cast(list[Any], item["recipients"])) for item in stored)
 
 
 def set_usage(handle_name: str, day: str, used: int, expires_at: int) -> None:

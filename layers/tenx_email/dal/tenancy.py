@@ -11,11 +11,17 @@ from boto3.dynamodb.conditions import Key as KeyCondition
 from botocore.exceptions import ClientError
 
 from tenx_email import keys
-from tenx_email.dal.items import AccountItem, CampaignItem, HandleItem, MembershipItem
+from tenx_email.dal.items import (
+    AccountItem,
+    CampaignItem,
+    HandleItem,
+    MembershipItem,
+    ShardEpochEntry,
+)
 from tenx_email.dal.queries import get_item, item_key, read_keys
 from tenx_email.dal.table import table, transact
 from tenx_email.errors import AlreadyExists, NotFound
-from tenx_email.models import Account, Campaign, Handle, HandleStatus, Membership
+from tenx_email.models import Account, Campaign, Handle, HandleStatus, Membership, ShardEpoch
 
 _MEMBERSHIP_PAGE = 100
 # Keys a route may have read along with its access check: with the handle and the
@@ -89,6 +95,34 @@ def set_sandbox(handle_name: str, sandbox: bool) -> Handle:
     return _update_handle(handle_name, "SET sandbox = :sandbox", {":sandbox": sandbox})
 
 
+def add_message_shards(handle_name: str, epoch: ShardEpoch) -> Handle | None:
+    """Append `epoch` to the handle's message shards, if its count is more than the last
+    one's (the count is also kept alone, for the condition). None when the handle is gone or
+    its shards changed meanwhile."""
+    entry = ShardEpochEntry(since=epoch.since, count=epoch.count).model_dump(mode="json")
+    try:
+        result = table().update_item(
+            Key=keys.handle(handle_name),
+            UpdateExpression=(
+                "SET messageShards = list_append(if_not_exists(messageShards, :none), :epoch),"
+                " messageShardCount = :count"
+            ),
+            ConditionExpression=(
+                "attribute_exists(PK) AND"
+                " (attribute_not_exists(messageShardCount) OR messageShardCount < :count)"
+            ),
+            ExpressionAttributeValues={
+                ":none": [],
+                ":epoch": [entry],
+                ":count": epoch.count,
+            },
+            ReturnValues="ALL_NEW",
+        )
+    except table().meta.client.exceptions.ConditionalCheckFailedException:
+        return None
+    return HandleItem.from_item(result["Attributes"]).to_domain()
+
+
 def _update_handle(
     handle_name: str,
     expression: str,
@@ -140,7 +174,7 @@ def get_handle_and_membership(
     PREFETCH_LIMIT of them are read (the rest are simply read when the route asks)."""
     handle_key, member_key = keys.handle(handle_name), keys.membership(handle_name, sub)
     partition = handle_key[keys.PK]
-    foreign = [key for key in also if key[keys.PK] != partition]
+    foreign = [key for key in also if not keys.in_handle(handle_name, key[keys.PK])]
     if foreign:
         raise ValueError(f"prefetch keys outside {partition}: {len(foreign)}")
     found = read_keys([handle_key, member_key, *also[:PREFETCH_LIMIT]], consistent=consistent)

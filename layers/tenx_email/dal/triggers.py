@@ -12,7 +12,7 @@ from typing import Any
 
 from tenx_email import keys
 from tenx_email.dal.campaign_items import CampaignEventKeyItem, EmailRuleItem, LeadItem, RuleRunItem
-from tenx_email.dal.items import SenderItem, TemplateItem
+from tenx_email.dal.items import HandleItem, SenderItem, TemplateItem
 from tenx_email.dal.message_items import MessageItem, QuotaItem, UsageItem
 from tenx_email.dal.queries import ItemKey, Page, item_key, items_by_key, query_page
 from tenx_email.dal.table import conditional, put_all, put_new, table
@@ -20,6 +20,7 @@ from tenx_email.models import (
     CampaignEvent,
     DeliveryEvent,
     EmailRule,
+    Handle,
     Lead,
     Message,
     RuleRun,
@@ -114,6 +115,8 @@ class Found:
     senders: dict[tuple[str, str], Sender] = field(default_factory=dict)
     templates: dict[tuple[str, str], Template] = field(default_factory=dict)
     daily_limits: dict[str, int] = field(default_factory=dict)  # by handle
+    # The handles whose messages the batch makes (read with their quotas): their shards.
+    handles: dict[str, Handle] = field(default_factory=dict)
     used: dict[tuple[str, str], int] = field(default_factory=dict)  # by (handle, day)
     # Everything asked for so far, found or not (so a second read asks only for the rest).
     asked: Wanted = field(default_factory=Wanted)
@@ -140,6 +143,7 @@ class Found:
         self.senders.update(other.senders)
         self.templates.update(other.templates)
         self.daily_limits.update(other.daily_limits)
+        self.handles.update(other.handles)
         self.used.update(other.used)
         for name in ("campaigns", "leads", "scheduled", "rules", "senders", "templates", "quotas"):
             getattr(self.asked, name).update(getattr(other.asked, name))
@@ -148,9 +152,9 @@ class Found:
 def read_together(wanted: Wanted) -> Found:
     """A batch's campaigns (bus events), leads (bus conversions), SCHEDULED runs with their
     kept events and rules (delayed rules' schedules), senders and templates (the rules that
-    make messages) and quotas and the day's usage, in one consistent BatchGetItem per 100
-    keys: SK in (CAMPAIGN#c, LEAD#c#l, RULERUN#r#e, RULE#c#r, SENDER#s, TEMPLATE#t, QUOTA,
-    USAGE#day) under each PK=HANDLE#h."""
+    make messages) and their handles, quotas and the day's usage, in one consistent
+    BatchGetItem per 100 keys: SK in (CAMPAIGN#c, LEAD#c#l, RULERUN#r#e, RULE#c#r, SENDER#s,
+    TEMPLATE#t, QUOTA, HANDLE, USAGE#day) under each PK=HANDLE#h."""
     found = Found(asked=wanted)
     requests: list[tuple[str, tuple[str, ...], keys.Key]] = [
         *(("campaign", ids, keys.campaign(*ids)) for ids in wanted.campaigns),
@@ -160,6 +164,7 @@ def read_together(wanted: Wanted) -> Found:
         *(("sender", ids, keys.sender(*ids)) for ids in wanted.senders),
         *(("template", ids, keys.template(*ids)) for ids in wanted.templates),
         *(("quota", (handle_name,), keys.quota(handle_name)) for handle_name, _ in wanted.quotas),
+        *(("handle", (handle_name,), keys.handle(handle_name)) for handle_name, _ in wanted.quotas),
         *(("usage", ids, keys.usage(*ids)) for ids in wanted.quotas),
     ]
     items = items_by_key([key for _, _, key in requests])
@@ -185,6 +190,8 @@ def read_together(wanted: Wanted) -> Found:
             found.templates[(ids[0], ids[1])] = TemplateItem.from_item(item).to_domain()
         elif kind == "quota":
             found.daily_limits[ids[0]] = QuotaItem.from_item(item).daily_limit
+        elif kind == "handle":
+            found.handles[ids[0]] = HandleItem.from_item(item).to_domain()
         else:
             found.used[(ids[0], ids[1])] = UsageItem.from_item(item).used
     return found

@@ -17,7 +17,8 @@ MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 25
 MAX_RECIPIENT_LENGTH = 320
 TIMELINE_LENGTH = 100
-MESSAGE_ID = r"^msg_[0-9a-z]{26}$"
+# `msg_<ULID>`, and `_<shard>` after it for a message kept in a shard other than the first.
+MESSAGE_ID = r"^msg_[0-9a-z]{26}(_[1-9][0-9]?)?$"
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,7 @@ def list_messages(
 ) -> Page[Message]:
     return store.list_messages(
         access.handle.handle,
+        shards=access.handle.shard_count,
         status=status.value if status else None,
         purpose=purpose.value if purpose else None,
         limit=limit,

@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from tenx_email import clock
 from tenx_email.adapters import dead_letters, table_stream
-from tenx_email.dal import feeds, quotas
+from tenx_email.dal import feeds, quotas, tenancy
 from tenx_email.errors import InvalidInput
 from tenx_email.resources import EVENT_PROJECTION, stream_dead_letter_queue_name
 from tenx_email.services import projection
@@ -114,6 +114,8 @@ def recount_usage(handle: str, day: str) -> int:
         raise InvalidInput(f"day must be YYYY-MM-DD, not {day!r}") from None
     if day_start > clock.now():
         raise InvalidInput(f"{day} has not begun")
-    used = quotas.recipients_stored_on(handle, day, day_start, _RULE_MESSAGE_LAG)
+    found = tenancy.get_handle(handle)
+    shards = found.shard_count if found else 1
+    used = quotas.recipients_stored_on(handle, shards, day, day_start, _RULE_MESSAGE_LAG)
     quotas.set_usage(handle, day, used, projection.usage_expiry(day))
     return used

@@ -77,9 +77,14 @@ def applicable_rules(
     ]
 
 
-def rule_message_id(rule_id: str, event: CampaignEvent) -> str:
-    """Deterministic per (rule, event): a repeated job finds the message it made."""
-    return f"msg_{ids.ulid(event.occurred_at, seed=f'{rule_id}|{event.event_id}').lower()}"
+def rule_message_id(rule_id: str, event: CampaignEvent, shards: int) -> str:
+    """Deterministic per (rule, event): a repeated job finds the message it made. `shards`:
+    the handle's shard count for the event's moment (Handle.shard_count_at), which no later
+    change of the count alters."""
+    seed = f"{rule_id}|{event.event_id}"
+    return ids.message_id(
+        event.occurred_at, shard=ids.seeded_shard(seed, shards) if shards > 1 else 0, seed=seed
+    )
 
 
 def compose_rule_message(
@@ -88,6 +93,8 @@ def compose_rule_message(
     sender: Sender | None,
     template: Template | None,
     now: datetime,
+    *,
+    shards: int,
 ) -> RuleMessage | str:
     """The (rule, event) message with its QUEUED event, or why the rule skips the event (the
     event projection records the MESSAGE_CREATED run once the message is stored). The sender
@@ -102,7 +109,7 @@ def compose_rule_message(
         subject = render(template.active_subject, None, None, variables).subject
     except RenderedSubjectUnsafe:
         return "the lead's data would break the subject line"
-    message_id = rule_message_id(rule.rule_id, event)
+    message_id = rule_message_id(rule.rule_id, event, shards)
     message = Message(
         handle=event.handle,
         message_id=message_id,

@@ -43,6 +43,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -268,7 +269,8 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
 
     message = Message(
         handle=handle,
-        message_id=f"msg_{ids.ulid(now).lower()}",
+        # Any shard: a direct send's id is made once (a retry finds it by its idempotency key).
+        message_id=ids.message_id(now, shard=secrets.randbelow(access.handle.shard_count)),
         status=MessageStatus.QUEUED,
         purpose=request.purpose,
         sender_id=sender.sender_id,

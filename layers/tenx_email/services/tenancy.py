@@ -3,10 +3,12 @@ and the local seed go through here, never through raw table writes)."""
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from tenx_email import clock, ids
 from tenx_email.dal import tenancy as store
 from tenx_email.errors import InvalidInput, NotFound
-from tenx_email.models import Account, Campaign, Handle, HandleStatus, Membership
+from tenx_email.models import Account, Campaign, Handle, HandleStatus, Membership, ShardEpoch
 from tenx_email.roles import Role
 
 
@@ -49,6 +51,32 @@ def set_handle_status(handle_name: str, status: HandleStatus) -> Handle:
 def set_sandbox(handle_name: str, sandbox: bool) -> Handle:
     """Operators only (the admin command): lift a handle out of the sandbox, or put it back."""
     return store.set_sandbox(handle_name, sandbox)
+
+
+# A new shard count applies to rule messages of events from this far ahead on: a trigger job
+# that read the handle before the change then cannot meet an event the change applies to,
+# unless clocks differ by more than this (Handle.shard_count_at). Direct sends and lists use
+# the new count at once.
+SHARD_CHANGE_LEAD = timedelta(minutes=5)
+
+
+def set_message_shards(handle_name: str, count: int) -> Handle:
+    """Operators only (the admin command): spread the handle's new messages over `count`
+    shards (docs/operations.md). Counts only grow: a shard once used is read by every list."""
+    if not 1 < count <= ids.MAX_MESSAGE_SHARDS:
+        raise InvalidInput(f"message shards must be 2 to {ids.MAX_MESSAGE_SHARDS}, not {count}")
+    handle = store.get_handle(handle_name)
+    if handle is None:
+        raise NotFound(f"handle {handle_name} does not exist")
+    if count <= handle.shard_count:
+        raise InvalidInput(
+            f"message shards only grow: {handle_name} has {handle.shard_count} already"
+        )
+    epoch = ShardEpoch(since=clock.now() + SHARD_CHANGE_LEAD, count=count)
+    changed = store.add_message_shards(handle_name, epoch)
+    if changed is None:
+        raise InvalidInput(f"the message shards of {handle_name} changed meanwhile: try again")
+    return changed
 
 
 def grant_membership(handle_name: str, sub: str, role: Role) -> Membership:

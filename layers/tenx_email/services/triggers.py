@@ -307,12 +307,14 @@ def _make_messages(
                     else:
                         rules.append(rule)
             for rule in rules:
+                handle = found.handles.get(rule.handle)
                 composed = compose_rule_message(
                     rule,
                     event,
                     found.senders.get((rule.handle, rule.sender_id)),
                     found.templates.get((rule.handle, rule.template_id)),
                     now,
+                    shards=handle.shard_count_at(event.occurred_at) if handle else 1,
                 )
                 if isinstance(composed, str):
                     _skip(event, rule.rule_id, rule.version, composed)
