@@ -31,7 +31,7 @@ from tenx_email.errors import DomainError
 from tenx_email.models import HandleStatus
 from tenx_email.observability import logger
 from tenx_email.roles import Role
-from tenx_email.services import domains, quotas, recovery, tenancy
+from tenx_email.services import domains, quotas, recovery, sending_pause, tenancy
 
 # Where the local stack writes its state (devstack/state.py reads the same variable).
 LOCAL_STATE_DIR = "LOCAL_STATE_DIR"
@@ -93,6 +93,14 @@ def _parser() -> argparse.ArgumentParser:
         "spread a handle's new messages over more partitions (for one handle's high volume)",
         "handle",
     ).add_argument("--count", required=True, type=int)
+    command(
+        "pause-sending", "stop a handle's sending: new sends refused, queued mail held", "handle"
+    ).add_argument("--reason", required=True)
+    command(
+        "resume-sending",
+        "after review: let a paused handle send again, and queue its held mail",
+        "handle",
+    )
     command("deactivate-handle", "refuse every request on a handle", "handle")
     command("grant", "grant or change a user's role on a handle", "handle", "sub").add_argument(
         "--role", required=True, choices=[role.value for role in Role]
@@ -124,6 +132,8 @@ def _run(arguments: argparse.Namespace) -> Any:
         "create-handle": lambda: tenancy.create_handle(arguments.handle, arguments.account_id),
         "activate-handle": lambda: tenancy.set_handle_status(arguments.handle, HandleStatus.ACTIVE),
         "set-sandbox": lambda: tenancy.set_sandbox(arguments.handle, arguments.sandbox),
+        "pause-sending": lambda: sending_pause.pause(arguments.handle, arguments.reason),
+        "resume-sending": lambda: asdict(sending_pause.resume(arguments.handle)),
         "set-message-shards": lambda: tenancy.set_message_shards(arguments.handle, arguments.count),
         "deactivate-handle": lambda: tenancy.set_handle_status(
             arguments.handle, HandleStatus.INACTIVE

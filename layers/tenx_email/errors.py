@@ -298,3 +298,11 @@ class HandleInSandbox(DomainError):
 
     status = 403
     code = "handle_in_sandbox"
+
+
+class HandleSendingPaused(DomainError):
+    """The handle's sending is paused (its bounce or complaint rate, or an operator): nothing
+    new is accepted until an operator resumes it (services/sending_pause.py)."""
+
+    status = 403
+    code = "handle_sending_paused"

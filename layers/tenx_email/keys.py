@@ -119,6 +119,15 @@ def events_of_message_prefix(message_id: str) -> str:
     return f"MEVT#{message_id}#"
 
 
+HELD_PREFIX = "HELD#"
+
+
+def held_message(handle_name: str, message_id: str) -> Key:
+    """Marks a queued message held back while the handle's sending is paused (found again
+    when an operator resumes it)."""
+    return _key(f"HANDLE#{handle_name}", f"{HELD_PREFIX}{message_id}")
+
+
 def recipient_messages_prefix(email: str) -> str:
     return f"RCPT#{email}#"
 

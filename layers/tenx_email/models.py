@@ -36,6 +36,21 @@ class ShardEpoch(_Domain):
     count: int
 
 
+class SendingPause(_Domain):
+    """Why a handle's sending stopped (the reputation guard, or an operator), and since when:
+    new sends are refused and queued mail is held until an operator resumes it."""
+
+    reason: str
+    since: datetime
+
+
+class Hold(_Domain):
+    """A queued message delivery set aside instead of sending (its recipients stay QUEUED)."""
+
+    reason: str
+    since: datetime
+
+
 class Handle(_Domain):
     handle: str
     account_id: str
@@ -48,6 +63,7 @@ class Handle(_Domain):
     # How many message shards the handle has had, oldest first (none: one shard). Counts only
     # grow, so the last is the most a list must read.
     message_shards: tuple[ShardEpoch, ...] = ()
+    sending_paused: SendingPause | None = None
 
     @property
     def shard_count(self) -> int:
@@ -368,6 +384,7 @@ class Quota(_Domain):
     used_today: int
     day: str  # YYYY-MM-DD (UTC)
     sandbox: bool = False  # the limit is then the sandbox's (services/sandbox.py)
+    sending_paused: SendingPause | None = None
 
 
 class RuleTrigger(StrEnum):

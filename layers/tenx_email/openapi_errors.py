@@ -102,6 +102,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
         "email_template_not_active",
         "email_recipient_suppressed",
         "handle_in_sandbox",
+        "handle_sending_paused",
         "idempotency_key_conflict",
         "email_quota_exceeded",
         "message_too_large",

@@ -30,6 +30,11 @@ def _client() -> SQSClient:
     return boto3.client("sqs")
 
 
+def queue_url(queue_name: str) -> str:
+    """A queue's URL by its name (for operators' commands, which know only the stage)."""
+    return _client().get_queue_url(QueueName=queue_name)["QueueUrl"]
+
+
 def enqueue_delivery(queue_url: str, handle: str, message_id: str) -> None:
     try:
         _client().send_message(

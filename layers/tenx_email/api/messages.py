@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Self
 
+from pydantic import Field
+
 from tenx_email import clock
 from tenx_email.api.base import ApiModel, ShowsTestMode
 from tenx_email.models import DeliveryEvent, EventType, Message, MessageStatus, Purpose
@@ -80,6 +82,11 @@ class RecipientOut(ApiModel):
     reason: str | None
 
 
+class HeldOut(ApiModel):
+    reason: str
+    since: str
+
+
 class MessageDetailOut(MessageOut):
     subject: str
     template_id: str
@@ -91,6 +98,8 @@ class MessageDetailOut(MessageOut):
     updated_at: str
     recipients: list[RecipientOut]
     timeline: list[EventOut]
+    # While delivery holds the message (its handle's sending is paused); absent otherwise.
+    held: HeldOut | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
     def from_detail(cls, detail: MessageDetail) -> Self:
@@ -110,6 +119,9 @@ class MessageDetailOut(MessageOut):
                 for r in message.recipients
             ],
             timeline=[EventOut.from_event(event) for event in detail.timeline],
+            held=HeldOut(reason=detail.held.reason, since=clock.iso(detail.held.since))
+            if detail.held
+            else None,
         )
 
 

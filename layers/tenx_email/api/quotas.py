@@ -12,6 +12,11 @@ from tenx_email.api.base import ApiModel
 from tenx_email.models import Quota
 
 
+class PauseOut(ApiModel):
+    reason: str
+    since: str
+
+
 class QuotaOut(ApiModel):
     daily_limit: int
     used_today: int
@@ -20,6 +25,9 @@ class QuotaOut(ApiModel):
     # `sandbox: true` while in it (only its account's domains, the mailbox simulator and test
     # sends; dailyLimit is the sandbox's); absent otherwise, so the contract's shape holds.
     sandbox: bool | None = Field(default=None, exclude_if=lambda value: not value)
+    # While the handle's sending is paused (its bounce or complaint rate, or an operator):
+    # why and since when. Absent otherwise.
+    sending_paused: PauseOut | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
     def from_quota(cls, quota: Quota, resets_at: datetime) -> Self:
@@ -29,6 +37,11 @@ class QuotaOut(ApiModel):
             remaining_today=max(0, quota.daily_limit - quota.used_today),
             resets_at=clock.iso(resets_at),
             sandbox=quota.sandbox or None,
+            sending_paused=PauseOut(
+                reason=quota.sending_paused.reason, since=clock.iso(quota.sending_paused.since)
+            )
+            if quota.sending_paused
+            else None,
         )
 
 

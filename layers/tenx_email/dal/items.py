@@ -24,6 +24,7 @@ from tenx_email.models import (
     Membership,
     Purpose,
     Sender,
+    SendingPause,
     ShardEpoch,
     Template,
     TemplateContent,
@@ -76,6 +77,14 @@ class ShardEpochEntry(BaseModel):
     count: int
 
 
+class PauseEntry(BaseModel):
+    """A handle item's record of why and since when its sending is paused."""
+
+    model_config = ConfigDict(extra="ignore")
+    reason: str
+    since: datetime
+
+
 class HandleItem(StoredItem):
     entity_type = "HANDLE"
     handle: str
@@ -84,6 +93,7 @@ class HandleItem(StoredItem):
     created_at: datetime
     sandbox: bool = False
     message_shards: list[ShardEpochEntry] = []
+    sending_paused: PauseEntry | None = None
 
     @classmethod
     def from_domain(cls, handle: Handle) -> HandleItem:
@@ -99,6 +109,11 @@ class HandleItem(StoredItem):
             message_shards=tuple(
                 ShardEpoch(since=epoch.since, count=epoch.count) for epoch in self.message_shards
             ),
+            sending_paused=SendingPause(
+                reason=self.sending_paused.reason, since=self.sending_paused.since
+            )
+            if self.sending_paused
+            else None,
         )
 
 

@@ -16,12 +16,21 @@ from tenx_email.dal.items import (
     CampaignItem,
     HandleItem,
     MembershipItem,
+    PauseEntry,
     ShardEpochEntry,
 )
 from tenx_email.dal.queries import get_item, item_key, read_keys
 from tenx_email.dal.table import table, transact
 from tenx_email.errors import AlreadyExists, NotFound
-from tenx_email.models import Account, Campaign, Handle, HandleStatus, Membership, ShardEpoch
+from tenx_email.models import (
+    Account,
+    Campaign,
+    Handle,
+    HandleStatus,
+    Membership,
+    SendingPause,
+    ShardEpoch,
+)
 
 _MEMBERSHIP_PAGE = 100
 # Keys a route may have read along with its access check: with the handle and the
@@ -123,6 +132,14 @@ def add_message_shards(handle_name: str, epoch: ShardEpoch) -> Handle | None:
     return HandleItem.from_item(result["Attributes"]).to_domain()
 
 
+def set_sending_paused(handle_name: str, pause: SendingPause | None) -> Handle:
+    """Pause the handle's sending (`pause`), or resume it (None)."""
+    if pause is None:
+        return _update_handle(handle_name, "REMOVE sendingPaused", {})
+    entry = PauseEntry(reason=pause.reason, since=pause.since).model_dump(mode="json")
+    return _update_handle(handle_name, "SET sendingPaused = :pause", {":pause": entry})
+
+
 def _update_handle(
     handle_name: str,
     expression: str,
@@ -133,9 +150,10 @@ def _update_handle(
         "Key": keys.handle(handle_name),
         "UpdateExpression": expression,
         "ConditionExpression": "attribute_exists(PK)",
-        "ExpressionAttributeValues": values,
         "ReturnValues": "ALL_NEW",
     }
+    if values:
+        request["ExpressionAttributeValues"] = values
     if names:
         request["ExpressionAttributeNames"] = names
     try:

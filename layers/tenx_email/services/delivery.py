@@ -7,6 +7,7 @@ Each recipient moves by conditional writes (dal/delivery.py), so each step happe
                               --SES throttled--> QUEUED (claim released, record retried later)
                               --claim older than LEASE--> UNKNOWN (never sent again)
     QUEUED --re-check failed, or suppressed--> DENIED
+    QUEUED --the handle's sending is paused--> QUEUED, held (until an operator resumes it)
     QUEUED --bodies cannot be rendered--> FAILED
 
 SES SendEmail has no idempotency token: only the consumer whose claim succeeded calls SES
@@ -53,7 +54,7 @@ from tenx_email.models import (
 from tenx_email.observability import logger, metrics
 from tenx_email.rendering import has_header_breakers
 from tenx_email.resources import DELIVERY_QUEUE
-from tenx_email.services import outgoing
+from tenx_email.services import outgoing, sending_pause
 from tenx_email.services.recipient_state import (
     KnownMessage,
     conclusion,
@@ -93,6 +94,15 @@ _EVENT_TYPES = {
 
 class RetryLater(Exception):
     """The record must come back later (reported as a batch item failure)."""
+
+
+class _Held(Exception):
+    """The handle's sending is paused: the message waits, its recipients QUEUED, until an
+    operator resumes it (services/sending_pause.py)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
 
 
 class _Unsendable(Exception):
@@ -208,7 +218,15 @@ def _deliver(known: KnownMessage, record: QueuedRecord) -> None:
         i for i, r in enumerate(known.current().recipients) if r.status is MessageStatus.QUEUED
     ]
     if pending:
-        _send_pending(known, pending, record.deadline)
+        try:
+            _send_pending(known, pending, record.deadline)
+        except _Held as held:
+            sending_pause.hold(known.handle, known.message_id, held.reason)
+            logger.info(
+                "delivery held",
+                extra={"handle": known.handle, "message_id": known.message_id},
+            )
+            return
     _conclude(known)
 
 
@@ -249,6 +267,8 @@ def _recheck(message: Message, recheck: reads.Recheck) -> TemplateVersion:
     handle, sender, identity = recheck.handle, recheck.sender, recheck.identity
     if handle is None or handle.status is not HandleStatus.ACTIVE:
         raise _Unsendable(denied, "handle_inactive")
+    if handle.sending_paused is not None:
+        raise _Held(f"handle_sending_paused: {handle.sending_paused.reason}")
     if sender is None:
         raise _Unsendable(denied, "sender_profile_not_found")
     # The identity SES will send from is the From address's domain, captured at queueing.

@@ -7,11 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from tenx_email import ids, keys
-from tenx_email.dal import feeds
+from tenx_email.dal import feeds, holds
 from tenx_email.dal import messages as store
 from tenx_email.dal.queries import Page
 from tenx_email.errors import EventFilterRequired, MessageNotFound
-from tenx_email.models import DeliveryEvent, HandleAccess, Message, MessageStatus, Purpose
+from tenx_email.models import (
+    DeliveryEvent,
+    HandleAccess,
+    Hold,
+    Message,
+    MessageStatus,
+    Purpose,
+)
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 25
@@ -25,6 +32,8 @@ MESSAGE_ID = r"^msg_[0-9a-z]{26}(_[1-9][0-9]?)?$"
 class MessageDetail:
     message: Message
     timeline: list[DeliveryEvent]
+    # Set while delivery holds the message back (its handle's sending is paused).
+    held: Hold | None = None
 
 
 @dataclass(frozen=True)
@@ -40,7 +49,7 @@ def prefetch_message(handle_name: str, message_id: str | None) -> list[keys.Key]
     read along; nothing for an id that cannot name a message."""
     if message_id is None or not ids.is_valid(MESSAGE_ID, message_id):
         return []
-    return [keys.message(handle_name, message_id)]
+    return [keys.message(handle_name, message_id), keys.held_message(handle_name, message_id)]
 
 
 def prefetch_events(handle_name: str, query: Mapping[str, str]) -> list[keys.Key]:
@@ -80,7 +89,8 @@ def get_message(access: HandleAccess, message_id: str) -> MessageDetail:
     if found is None:
         raise MessageNotFound(f"message {message_id} does not exist")
     message, timeline = found
-    return MessageDetail(message=message, timeline=timeline[:TIMELINE_LENGTH])
+    held = holds.get_hold(access.handle.handle, message_id)
+    return MessageDetail(message=message, timeline=timeline[:TIMELINE_LENGTH], held=held)
 
 
 def list_events(

@@ -39,6 +39,7 @@ def current_quota(access: HandleAccess) -> Quota:
         used_today=used,
         day=day,
         sandbox=access.handle.sandbox,
+        sending_paused=access.handle.sending_paused,
     )
 
 

@@ -4,7 +4,8 @@ Checks, in this order, each with the contract's code. First what needs no read: 
 shape (400 invalid_request) and the recipients (400 invalid_recipient: plain addresses, at
 most 50 entries, duplicates removed case-insensitively). Then, after one read: a replay of a stored
 idempotencyKey answers with the original message (a different body under the same key: 409
-idempotency_key_conflict); the sender exists (404
+idempotency_key_conflict); the handle's sending is not paused (403 handle_sending_paused);
+the sender exists (404
 sender_profile_not_found), is READY (409 sender_profile_not_ready) and allows the purpose
 (403 sender_purpose_not_allowed); consentAttestation is true (400
 consent_attestation_required); the template exists (404 email_template_not_found) and is
@@ -83,6 +84,7 @@ from tenx_email.models import (
 )
 from tenx_email.rendering import has_header_breakers, render
 from tenx_email.services import sandbox as sandbox_check
+from tenx_email.services import sending_pause
 from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT, quota_day
 from tenx_email.settings import delivery_settings
 
@@ -229,6 +231,7 @@ def queue_message(access: HandleAccess, request: SendRequest) -> Accepted:
     request_hash = _request_hash(handle, request, recipients)
     if context.idempotency is not None:
         return _replay(handle, context.idempotency, request_hash)
+    sending_pause.refuse_if_paused(access.handle)
 
     sender = context.sender
     if sender is None:
