@@ -63,6 +63,7 @@ EVENT_PROJECTION_TABLE_ACTIONS = (
     "dynamodb:BatchWriteItem",
     "dynamodb:UpdateItem",
     "dynamodb:Query",
+    "dynamodb:GetItem",  # the reputation counts, read back after a batch adds to them
 )
 # A failed batch's place in the stream can be replayed only while the stream keeps it (24 hours),
 # but still says which changes were not consumed for as long as the work queues' DLQs keep theirs.

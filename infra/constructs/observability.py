@@ -1,5 +1,6 @@
-"""Alarms on every dead-letter queue (the work queues' and the stream consumers'), and on a
-stream consumer falling behind its stream, sent to an encrypted operator topic."""
+"""Alarms on every dead-letter queue (the work queues' and the stream consumers'), on a
+stream consumer falling behind its stream, and on the reputation guard pausing a handle, sent
+to an encrypted operator topic."""
 
 from __future__ import annotations
 
@@ -19,9 +20,12 @@ from infra.constants import (
     DLQ_ALARM_THRESHOLD,
     ITERATOR_AGE_ALARM_MINUTES,
     ITERATOR_AGE_ALARM_PERIODS,
+    METRICS_NAMESPACE,
+    SERVICE_NAME,
 )
 from infra.constructs.queues import QueuePair
 from infra.constructs.streams import StreamConsumer
+from tenx_email.resources import HANDLE_PAUSED_METRIC
 
 
 class Observability(Construct):
@@ -74,6 +78,32 @@ class Observability(Construct):
                 "keeps them (24 hours): tenx-admin replay-projection-dlq (docs/operations.md).",
             )
             self._alarm_on_falling_behind(consumer)
+        self._alarm_on_paused_handle()
+
+    def _alarm_on_paused_handle(self) -> None:
+        """The reputation guard paused a handle: its mail is held until an operator reviews
+        its bounces and complaints and resumes it (docs/operations.md)."""
+        alarm = cloudwatch.Alarm(
+            self,
+            "handle-sending-paused",
+            alarm_description=(
+                "The reputation guard paused a handle's sending (its bounce or complaint rate "
+                "reached the pause level); its queued mail is held. Review it and resume: "
+                "tenx-admin resume-sending (docs/operations.md)."
+            ),
+            metric=cloudwatch.Metric(
+                namespace=METRICS_NAMESPACE,
+                metric_name=HANDLE_PAUSED_METRIC,
+                dimensions_map={"service": SERVICE_NAME},
+                period=DLQ_ALARM_PERIOD,
+                statistic=cloudwatch.Stats.SUM,
+            ),
+            threshold=1,
+            evaluation_periods=1,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+        )
+        alarm.add_alarm_action(self._action)
 
     def _alarm_on_falling_behind(self, consumer: StreamConsumer) -> None:
         """The oldest record a consumer's batches hand over, staying old: it is failing and

@@ -176,6 +176,15 @@ def usage_charge(handle_name: str, day: str, batch: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"USAGECHG#{day}#{batch}")
 
 
+def reputation(handle_name: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", "REPUTATION")
+
+
+def reputation_charge(handle_name: str, batch: str) -> Key:
+    """Marks the stream batch `batch` as counted in the handle's reputation."""
+    return _key(f"HANDLE#{handle_name}", f"REPCHG#{batch}")
+
+
 def rule(handle_name: str, campaign_id: str, rule_id: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"{rules_of_campaign_prefix(campaign_id)}{rule_id}")
 

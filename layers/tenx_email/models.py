@@ -376,6 +376,26 @@ class Suppression(_Domain):
         return self.purposes is None or purpose in self.purposes
 
 
+class ReputationStatus(StrEnum):
+    HEALTHY = "HEALTHY"
+    WARNING = "WARNING"  # a rate is past half its pause level
+    PAUSE = "PAUSE"  # a rate reached its pause level
+
+
+class Reputation(_Domain):
+    """A handle's rolling counts and rates as the reputation guard judges them
+    (tenx_email/reputation.py)."""
+
+    window_hours: int
+    sent: int
+    bounced: int
+    complained: int
+    bounce_rate: float
+    complaint_rate: float
+    status: ReputationStatus
+    reason: str | None = None
+
+
 class Quota(_Domain):
     """Recipients a handle may send to per UTC day."""
 
@@ -385,6 +405,7 @@ class Quota(_Domain):
     day: str  # YYYY-MM-DD (UTC)
     sandbox: bool = False  # the limit is then the sandbox's (services/sandbox.py)
     sending_paused: SendingPause | None = None
+    reputation: Reputation | None = None
 
 
 class RuleTrigger(StrEnum):

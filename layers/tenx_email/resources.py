@@ -139,3 +139,8 @@ def event_bus_name(stage: str) -> str:
 def token_keys_secret_name(stage: str) -> str:
     """The Secrets Manager secret holding the keys that seal client tokens."""
     return f"tenx-email-{stage}-token-keys"
+
+
+# The metric the reputation guard emits when it pauses a handle (services/reputation.py):
+# the stack alarms on it, since an operator must review the handle and resume it.
+HANDLE_PAUSED_METRIC = "HandleSendingPaused"

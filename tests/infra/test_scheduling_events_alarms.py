@@ -8,6 +8,7 @@ import pytest
 
 from tenx_email.resources import (
     EVENT_PROJECTION,
+    HANDLE_PAUSED_METRIC,
     QUEUES,
     TRIGGER_JOBS_QUEUE,
     configuration_set_name,
@@ -149,6 +150,21 @@ def test_the_event_projection_alarms_when_it_falls_behind_its_stream(
     assert alarm["Statistic"] == "Maximum"
     assert alarm["Threshold"] == 10 * 60 * 1000
     assert alarm["EvaluationPeriods"] * alarm["Period"] == 15 * 60
+    assert [target(action) for action in alarm["AlarmActions"]] == [topic_id]
+
+
+def test_a_handle_paused_by_the_reputation_guard_raises_an_alarm(
+    template: dict[str, Any],
+) -> None:
+    # Given the alarm topic
+    topic_id, _ = one(template, "AWS::SNS::Topic")
+    alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
+    # Then one alarm watches the guard's metric, as Powertools emits it, from its first pause
+    (alarm,) = [alarm for alarm in alarms if alarm["MetricName"] == HANDLE_PAUSED_METRIC]
+    assert alarm["Namespace"] == "TenxEmail"
+    assert alarm["Dimensions"] == [{"Name": "service", "Value": "tenx-email"}]
+    assert (alarm["Statistic"], alarm["Threshold"]) == ("Sum", 1)
+    assert alarm["ComparisonOperator"] == "GreaterThanOrEqualToThreshold"
     assert [target(action) for action in alarm["AlarmActions"]] == [topic_id]
 
 

@@ -106,14 +106,15 @@ def test_event_projection_may_only_put_items_in_the_table_and_read_its_stream(
     }
     table = json.dumps({"Fn::GetAtt": [table_id, "Arn"]})
     stream = json.dumps({"Fn::GetAtt": [table_id, "StreamArn"]})
-    # Then its table actions are PutItem, BatchWriteItem, UpdateItem (usage) and Query (a
-    # handle's last feed page) on the table itself (no deletes or indexes), plus what its event
-    # source needs to read the stream
+    # Then its table actions are PutItem, BatchWriteItem, UpdateItem (usage, reputation, a
+    # pause), Query (a handle's last feed page) and GetItem (the reputation counts) on the
+    # table itself (no deletes or indexes), plus what its event source needs to read the stream
     assert {grant for grant in granted if grant[0].startswith("dynamodb:")} == {
         ("dynamodb:PutItem", table),
         ("dynamodb:BatchWriteItem", table),
         ("dynamodb:UpdateItem", table),
         ("dynamodb:Query", table),
+        ("dynamodb:GetItem", table),
         ("dynamodb:DescribeStream", stream),
         ("dynamodb:GetRecords", stream),
         ("dynamodb:GetShardIterator", stream),

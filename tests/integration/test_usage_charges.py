@@ -13,7 +13,7 @@ HANDLE, DAY, EXPIRES = "acme", "2026-12-03", 1_900_000_000
 
 
 def used() -> int:
-    return quotas.read(HANDLE, DAY)[1]
+    return quotas.read(HANDLE, DAY).used
 
 
 def test_a_batch_retried_after_another_shards_batch_is_not_charged_again(tenant: None) -> None:
@@ -45,4 +45,4 @@ def test_days_are_charged_apart(tenant: None) -> None:
     # The same batch may charge another day (its records span midnight), once as well.
     assert quotas.charge(HANDLE, "2026-12-04", 4, "b-1-2", EXPIRES)
     assert not quotas.charge(HANDLE, "2026-12-04", 4, "b-1-2", EXPIRES)
-    assert (used(), quotas.read(HANDLE, "2026-12-04")[1]) == (2, 4)
+    assert (used(), quotas.read(HANDLE, "2026-12-04").used) == (2, 4)

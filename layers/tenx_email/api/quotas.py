@@ -9,12 +9,23 @@ from pydantic import Field
 
 from tenx_email import clock
 from tenx_email.api.base import ApiModel
-from tenx_email.models import Quota
+from tenx_email.models import Quota, ReputationStatus
 
 
 class PauseOut(ApiModel):
     reason: str
     since: str
+
+
+class ReputationOut(ApiModel):
+    window_hours: int
+    sent: int
+    bounced: int
+    complained: int
+    bounce_rate: float
+    complaint_rate: float
+    status: ReputationStatus
+    reason: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
 class QuotaOut(ApiModel):
@@ -28,6 +39,9 @@ class QuotaOut(ApiModel):
     # While the handle's sending is paused (its bounce or complaint rate, or an operator):
     # why and since when. Absent otherwise.
     sending_paused: PauseOut | None = Field(default=None, exclude_if=lambda value: value is None)
+    # The reputation guard's counts and rates over its window, once the window holds a send,
+    # bounce or complaint (docs/api.md, "Paused sending").
+    reputation: ReputationOut | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
     def from_quota(cls, quota: Quota, resets_at: datetime) -> Self:
@@ -42,6 +56,7 @@ class QuotaOut(ApiModel):
             )
             if quota.sending_paused
             else None,
+            reputation=ReputationOut(**quota.reputation.model_dump()) if quota.reputation else None,
         )
 
 

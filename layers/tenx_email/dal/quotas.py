@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
@@ -10,10 +11,11 @@ from boto3.dynamodb.conditions import Attr
 from boto3.dynamodb.conditions import Key as KeyCondition
 
 from tenx_email import ids, keys
-from tenx_email.dal import sharded
+from tenx_email.dal import reputation, sharded
 from tenx_email.dal.message_items import QuotaItem, UsageChargeItem, UsageItem, real_sends
 from tenx_email.dal.queries import batch_get
-from tenx_email.dal.table import ABSENT, CONDITION_FAILED, table, transact
+from tenx_email.dal.table import once_per_batch, table
+from tenx_email.reputation import Counts
 
 
 def set_limit(handle_name: str, daily_limit: int) -> None:
@@ -22,17 +24,22 @@ def set_limit(handle_name: str, daily_limit: int) -> None:
     table().put_item(Item=item.to_item())
 
 
-def read(handle_name: str, day: str) -> tuple[int | None, int]:
-    """The handle's limit (None: the default applies) and the day's usage, in one BatchGetItem."""
-    found = {
-        item["SK"]: item
-        for item in batch_get([keys.quota(handle_name), keys.usage(handle_name, day)])
-    }
-    quota = found.get(keys.quota(handle_name)["SK"])
-    usage = found.get(keys.usage(handle_name, day)["SK"])
-    return (
-        QuotaItem.from_item(quota).daily_limit if quota else None,
-        UsageItem.from_item(usage).used if usage else 0,
+@dataclass(frozen=True)
+class QuotaReading:
+    limit: int | None  # None: the default applies
+    used: int  # the day's usage
+    reputation: dict[datetime, Counts]  # the handle's reputation counts by bucket
+
+
+def read(handle_name: str, day: str) -> QuotaReading:
+    """The handle's limit, the day's usage and its reputation counts, in one BatchGetItem."""
+    wanted = [keys.quota(handle_name), keys.usage(handle_name, day), keys.reputation(handle_name)]
+    found = {item["SK"]: item for item in batch_get(wanted)}
+    quota, usage, counts = (found.get(key["SK"]) for key in wanted)
+    return QuotaReading(
+        limit=QuotaItem.from_item(quota).daily_limit if quota else None,
+        used=UsageItem.from_item(usage).used if usage else 0,
+        reputation=reputation.buckets_of(counts),
     )
 
 
@@ -43,32 +50,18 @@ def charge(handle_name: str, day: str, recipients: int, batch: str, expires_at: 
     other batches (another stream shard's, concurrently) charged in between. Returns whether
     it charged."""
     marker = UsageChargeItem(**keys.usage_charge(handle_name, day, batch), expires_at=expires_at)
-    reasons = transact(
-        [
-            {
-                "Put": {
-                    "TableName": table().name,
-                    "Item": marker.to_item(),
-                    "ConditionExpression": ABSENT,
-                }
+    return once_per_batch(
+        marker.to_item(),
+        {
+            "Key": keys.usage(handle_name, day),
+            "UpdateExpression": "ADD used :n SET entity = :entity, expiresAt = :expires",
+            "ExpressionAttributeValues": {
+                ":n": recipients,
+                ":entity": UsageItem.entity_type,
+                ":expires": expires_at,
             },
-            {
-                "Update": {
-                    "TableName": table().name,
-                    "Key": keys.usage(handle_name, day),
-                    "UpdateExpression": "ADD used :n SET entity = :entity, expiresAt = :expires",
-                    "ExpressionAttributeValues": {
-                        ":n": recipients,
-                        ":entity": UsageItem.entity_type,
-                        ":expires": expires_at,
-                    },
-                }
-            },
-        ]
+        },
     )
-    if reasons and reasons[0] != CONDITION_FAILED:
-        raise RuntimeError(f"the usage charge was cancelled: {reasons}")
-    return not reasons
 
 
 def recipients_stored_on(

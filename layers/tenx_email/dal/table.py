@@ -65,6 +65,23 @@ def transact(items: list[dict[str, Any]]) -> list[str]:
     return []
 
 
+def once_per_batch(marker: dict[str, Any], update: dict[str, Any]) -> bool:
+    """Run `update` (an UpdateItem's arguments) together with a put of `marker`, an item that
+    names a stream batch, in one transaction that the marker's existence cancels: however often
+    the batch is retried, and whatever other batches wrote in between, the update happens once.
+    Returns whether it happened."""
+    name = table().name
+    reasons = transact(
+        [
+            {"Put": {"TableName": name, "Item": marker, "ConditionExpression": ABSENT}},
+            {"Update": {"TableName": name, **update}},
+        ]
+    )
+    if reasons and reasons[0] != CONDITION_FAILED:
+        raise RuntimeError(f"a once-per-batch write was cancelled: {reasons}")
+    return not reasons
+
+
 def put_all(items: Sequence[dict[str, Any]]) -> None:
     """Plain puts of whole items (no conditions, so only for puts safe to repeat), in as few
     BatchWriteItems as DynamoDB allows; what it leaves unprocessed is retried with backoff.

@@ -20,7 +20,7 @@ from tenx_email.dal.items import (
     ShardEpochEntry,
 )
 from tenx_email.dal.queries import get_item, item_key, read_keys
-from tenx_email.dal.table import table, transact
+from tenx_email.dal.table import conditional, table, transact
 from tenx_email.errors import AlreadyExists, NotFound
 from tenx_email.models import (
     Account,
@@ -138,6 +138,19 @@ def set_sending_paused(handle_name: str, pause: SendingPause | None) -> Handle:
         return _update_handle(handle_name, "REMOVE sendingPaused", {})
     entry = PauseEntry(reason=pause.reason, since=pause.since).model_dump(mode="json")
     return _update_handle(handle_name, "SET sendingPaused = :pause", {":pause": entry})
+
+
+def pause_unless_paused(handle_name: str, pause: SendingPause) -> bool:
+    """Pause the handle's sending unless it exists paused already; whether this paused it."""
+    entry = PauseEntry(reason=pause.reason, since=pause.since).model_dump(mode="json")
+    return conditional(
+        lambda: table().update_item(
+            Key=keys.handle(handle_name),
+            UpdateExpression="SET sendingPaused = :pause",
+            ConditionExpression="attribute_exists(PK) AND attribute_not_exists(sendingPaused)",
+            ExpressionAttributeValues={":pause": entry},
+        )
+    )
 
 
 def _update_handle(

@@ -10,7 +10,9 @@ What follows from those is written here instead:
   the list of a recipient's events reads those messages' timelines;
 - a rule message's MESSAGE_CREATED run (over a SKIPPED one a repeated job may have written
   meanwhile: the message exists, so the rule did make it);
-- the day's usage, charged with each new message's recipients (the quota checks read it).
+- the day's usage, charged with each new message's recipients (the quota checks read it);
+- each handle's reputation counts (sends, hard bounces, complaints), which pause a handle
+  whose rates reach the guard's levels (services/reputation.py).
 All lag the messages by the stream's delay (seconds).
 
 A batch is projected whole or not at all: any failure raises, and Lambda retries the same
@@ -40,6 +42,8 @@ from tenx_email.dal.message_items import MessageItem
 from tenx_email.dal.table import put_all
 from tenx_email.models import DeliveryEvent, Message
 from tenx_email.observability import logger, metrics
+from tenx_email.reputation import Counts, counted
+from tenx_email.services import reputation
 from tenx_email.services.quotas import quota_day
 
 # A day's usage is kept a few days past it (the quota route shows today's only).
@@ -93,6 +97,7 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
     by_handle: dict[str, list[DeliveryEvent]] = {}
     items: list[dict[str, Any]] = []
     usage: Counter[tuple[str, str]] = Counter()  # (handle, day) -> recipients
+    counts: dict[str, Counts] = {}  # handle -> its reputation counts
     sequences = [record.dynamodb.sequence_number or "" for record in records if record.dynamodb]
     first_sequence = sequences[0] if sequences else ""
     for record in records:
@@ -108,6 +113,7 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
             continue
         for event in change.events:
             by_handle.setdefault(event.handle, []).append(event)
+            counts[event.handle] = counts.get(event.handle, Counts()) + counted(event)
         stored = change.stored
         if stored is not None:
             items += feeds.recipient_messages(stored)
@@ -143,8 +149,10 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
     # after some of its charges; a charge names the batch (its first and last records), and
     # is refused when that batch charged the day before (dal/quotas.py, `charge`).
     batch = f"{first_sequence}-{sequences[-1]}" if sequences else ""
-    for (handle, day), recipients in usage.items() if replay is None else ():
-        quotas.charge(handle, day, recipients, batch, usage_expiry(day))
+    if replay is None:  # a replay's attempts may have counted: it neither charges nor counts
+        for (handle, day), recipients in usage.items():
+            quotas.charge(handle, day, recipients, batch, usage_expiry(day))
+        reputation.record(counts, batch)
     projected = sum(len(events) for events in by_handle.values())
     metrics.add_metric(name="EventsProjected", unit=MetricUnit.Count, value=projected)
     logger.info("events projected", extra={"events": projected, "handles": len(by_handle)})

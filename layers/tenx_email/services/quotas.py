@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from tenx_email import clock, keys, sandbox
 from tenx_email.dal import quotas as store
 from tenx_email.errors import InvalidInput
-from tenx_email.models import HandleAccess, Quota
+from tenx_email.models import HandleAccess, Quota, Reputation
+from tenx_email.reputation import Counts, in_window, judge
 
 # What a handle may send a day until an operator sets its limit.
 DEFAULT_DAILY_LIMIT = 1000
@@ -15,9 +17,13 @@ MAX_DAILY_LIMIT = 10_000_000
 
 
 def prefetch(handle_name: str) -> list[keys.Key]:
-    """What current_quota reads (the limit and today's usage), for the access check to read
-    along."""
-    return [keys.quota(handle_name), keys.usage(handle_name, _today())]
+    """What current_quota reads (the limit, today's usage and the reputation counts), for the
+    access check to read along."""
+    return [
+        keys.quota(handle_name),
+        keys.usage(handle_name, _today()),
+        keys.reputation(handle_name),
+    ]
 
 
 def quota_day(now: datetime) -> str:
@@ -31,16 +37,23 @@ def _today() -> str:
 
 def current_quota(access: HandleAccess) -> Quota:
     day = _today()
-    limit, used = store.read(access.handle.handle, day)
-    configured = DEFAULT_DAILY_LIMIT if limit is None else limit
+    reading = store.read(access.handle.handle, day)
+    configured = DEFAULT_DAILY_LIMIT if reading.limit is None else reading.limit
     return Quota(
         handle=access.handle.handle,
         daily_limit=sandbox.daily_limit(access.handle, configured),
-        used_today=used,
+        used_today=reading.used,
         day=day,
         sandbox=access.handle.sandbox,
         sending_paused=access.handle.sending_paused,
+        reputation=_reputation(reading.reputation),
     )
+
+
+def _reputation(buckets: Mapping[datetime, Counts]) -> Reputation | None:
+    """None while the window holds nothing to judge (a new or quiet handle)."""
+    counts = in_window(buckets.items(), clock.now())
+    return judge(counts).summary() if counts else None
 
 
 def resets_at(quota: Quota) -> datetime:

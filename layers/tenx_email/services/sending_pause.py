@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from tenx_email import clock, resources
 from tenx_email.adapters import queues
 from tenx_email.dal import holds
+from tenx_email.dal import reputation as reputation_counts
 from tenx_email.dal import tenancy as handles
 from tenx_email.errors import HandleSendingPaused, InvalidInput
 from tenx_email.models import Handle, Hold, SendingPause
@@ -53,8 +54,10 @@ class Resumed:
 
 def resume(handle_name: str) -> Resumed:
     """Lift the pause, then queue every held message again (a resume that fails midway is
-    simply run again: what it requeued is no longer held)."""
+    simply run again: what it requeued is no longer held). The reputation guard's counts
+    start again: the rates that paused the handle were reviewed, and must not pause it anew."""
     handles.set_sending_paused(handle_name, None)
+    reputation_counts.restart(handle_name)
     queue_url = queues.queue_url(
         resources.queue_name(data_settings().stage, resources.DELIVERY_QUEUE)
     )
