@@ -11,6 +11,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from devstack.bench import targets
+
 if TYPE_CHECKING:
     from devstack.ses_rate import SesSendRate
 
@@ -65,6 +67,7 @@ def drain(
 
 
 def document(figure: BurstFigure) -> dict[str, Any]:
+    throttled_pct = round(100 * figure.throttled_fraction, 2)
     return {
         "recipients": figure.recipients,
         "maxSendRate": figure.max_send_rate,
@@ -73,11 +76,15 @@ def document(figure: BurstFigure) -> dict[str, Any]:
         "achievedRate": round(figure.achieved_rate, 1),
         "sent": figure.sent,
         "throttled": figure.throttled,
-        "throttledPct": round(100 * figure.throttled_fraction, 2),
+        "throttledPct": throttled_pct,
         "deadLettered": figure.dead_lettered,
-        "assumptions": (
-            f"{figure.recipients} recipients ({RECIPIENTS_PER_MESSAGE} a message) queued at "
-            f"once; the local SES allows {figure.max_send_rate:g} sends/s (one second's burst); "
-            f"{figure.concurrency} delivery consumer, paced to its share of the rate"
-        ),
+        "target": targets.PACED_BURST_THROTTLED_PCT,
+        "verdict": targets.verdict(throttled_pct, targets.PACED_BURST_THROTTLED_PCT),
+        "deadLetteredVerdict": targets.verdict(figure.dead_lettered, 0),
+        "assumptions": [
+            f"{figure.recipients} recipients, {RECIPIENTS_PER_MESSAGE} a message, queued at once",
+            f"the local SES allows {figure.max_send_rate:g} sends/s, with one second's burst",
+            f"{figure.concurrency} delivery consumer (the local stack's), paced to its share",
+            "in-process moto: the drain time is this host's, the rate is SES's bound",
+        ],
     }

@@ -11,7 +11,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from devstack.bench import burst
+from devstack.bench import burst, targets
 from devstack.pollers import SqsPoller
 from devstack.ses_rate import SesSendRate
 from functions import deliver
@@ -31,7 +31,7 @@ ses = support.ses
 queue = support.queue
 
 # At most this fraction of the burst's SendEmail calls may be throttled (and then retried).
-MAX_THROTTLED_FRACTION = 0.02
+MAX_THROTTLED_FRACTION = targets.PACED_BURST_THROTTLED_PCT / 100
 
 
 @pytest.fixture
