@@ -21,6 +21,8 @@ REGION = "us-east-1"
 ACCOUNT_ID = "123456789012"  # moto's default account: every ARN moto hands out carries it
 JWT_AUDIENCE = "tenx-email-local"
 DEFAULT_PORT = 3000
+# The sends a second the local SES reports and enforces (devstack/ses_rate.py).
+DEFAULT_MAX_SEND_RATE = 200.0
 
 
 def _port(environ: Mapping[str, str], name: str, default: int) -> int:
@@ -32,11 +34,25 @@ def _port(environ: Mapping[str, str], name: str, default: int) -> int:
     return int(raw)
 
 
+def _send_rate(environ: Mapping[str, str]) -> float:
+    raw = environ.get("LOCAL_SES_MAX_SEND_RATE", "").strip()
+    if not raw:
+        return DEFAULT_MAX_SEND_RATE
+    try:
+        rate = float(raw)
+    except ValueError:
+        rate = 0.0
+    if not 0 < rate <= 10_000:
+        raise ValueError(f"LOCAL_SES_MAX_SEND_RATE must be a rate from 0 to 10000, not {raw!r}")
+    return rate
+
+
 @dataclass(frozen=True)
 class LocalEnvironment:
     port: int
     moto_port: int
     state_path: Path
+    ses_max_send_rate: float
 
     @classmethod
     def from_environ(cls, environ: Mapping[str, str]) -> LocalEnvironment:
@@ -44,7 +60,12 @@ class LocalEnvironment:
         moto_port = _port(environ, "MOTO_PORT", port + 1)
         if moto_port == port:
             raise ValueError(f"MOTO_PORT must differ from PORT ({port})")
-        return cls(port=port, moto_port=moto_port, state_path=state.state_file(environ))
+        return cls(
+            port=port,
+            moto_port=moto_port,
+            state_path=state.state_file(environ),
+            ses_max_send_rate=_send_rate(environ),
+        )
 
     @property
     def api_base(self) -> str:

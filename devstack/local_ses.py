@@ -8,7 +8,9 @@ runs unchanged and meets, at the boto3 boundary, the answers SES would give.
     unverified until its DNS records are published locally (`ses_identities`);
   - sesv2 SendEmail: the request is kept for the mail viewer (`outbox`), and the events SES
     would publish for it, mailbox simulator included, go to the feedback queue
-    (`ses_events`).
+    (`ses_events`);
+  - sesv2 GetAccount and SendEmail: the account's maximum send rate, reported and enforced
+    (`ses_rate`), when the stack imposes one.
 
 The local stack installs it before anything creates an SES client, and its tests install the
 same object on moto in-process.
@@ -17,7 +19,7 @@ same object on moto in-process.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import boto3
 
@@ -25,11 +27,14 @@ from devstack.outbox import Outbox
 from devstack.ses_events import LocalSesEvents
 from devstack.ses_identities import LocalDns
 
+if TYPE_CHECKING:
+    from devstack.ses_rate import SesSendRate
+
 _SEND_PARAMS = "local_ses_send_params"
 
 
 class LocalSes:
-    def __init__(self, events: LocalSesEvents | None) -> None:
+    def __init__(self, events: LocalSesEvents | None, rate: SesSendRate | None = None) -> None:
         """`events` None: sends publish no events (for tests that look at identities only)."""
         self.dns = LocalDns()
         self.outbox = Outbox()
@@ -42,6 +47,8 @@ class LocalSes:
             ("before-parameter-build.sesv2.SendEmail", self._remember_send),
             ("after-call.sesv2.SendEmail", self._sent),
         ]
+        if rate is not None:
+            self._hooks += rate.hooks
 
     @staticmethod
     def _remember_send(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
@@ -59,12 +66,23 @@ class LocalSes:
 
     def install(self) -> None:
         """Applies to SES clients created from now on (the adapters create theirs lazily)."""
-        for name, hook in self._hooks:
-            _default_session().events.register(name, hook)
+        register(self._hooks)
 
     def uninstall(self) -> None:
-        for name, hook in self._hooks:
-            _default_session().events.unregister(name, hook)
+        unregister(self._hooks)
+
+
+Hooks = list[tuple[str, Callable[..., Any]]]
+
+
+def register(hooks: Hooks) -> None:
+    for name, hook in hooks:
+        _default_session().events.register(name, hook)
+
+
+def unregister(hooks: Hooks) -> None:
+    for name, hook in hooks:
+        _default_session().events.unregister(name, hook)
 
 
 def _default_session() -> boto3.Session:

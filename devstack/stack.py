@@ -27,6 +27,7 @@ from devstack.local_ses import LocalSes
 from devstack.pollers import CONSUMERS, SqsPoller
 from devstack.scheduler import SchedulerEmulator
 from devstack.ses_events import LocalSesEvents
+from devstack.ses_rate import SesSendRate
 from devstack.streams import StreamPoller, stream_arn
 from tenx_email import resources
 from tenx_email.adapters.table_stream import streams_client
@@ -178,10 +179,11 @@ def run(env: LocalEnvironment, stopping: threading.Event) -> None:
         # As the deployed stack tells the functions where the queues and schedules are.
         os.environ.update(_queue_environment(queues))
         # Local only: what moto lacks of SES (identities that wait for DNS, sending events,
-        # the requests the mail viewer shows), stood in for at the boto3 boundary before any
-        # SES client exists.
+        # the requests the mail viewer shows, the send rate), stood in for at the boto3
+        # boundary before any SES client exists.
         local_ses = LocalSes(
-            LocalSesEvents(boto3.client("sqs", region_name=REGION), queues["feedback"].url)
+            LocalSesEvents(boto3.client("sqs", region_name=REGION), queues["feedback"].url),
+            SesSendRate(env.ses_max_send_rate),
         )
         local_ses.install()
         running.callback(local_ses.uninstall)

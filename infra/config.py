@@ -7,6 +7,8 @@ from dataclasses import dataclass
 
 from constructs import Node
 
+from infra.constants import DELIVERY_MAX_CONCURRENCY
+
 # The stage ends up in queue, table, bus and API stage names: keep it to what all of them accept.
 _STAGE = re.compile(r"[a-z][a-z0-9-]{0,19}")
 
@@ -21,6 +23,9 @@ class DeployConfig:
     # Where unsubscribe links point: the API's own URL unless the stage is served under a
     # custom domain (context `publicApiUrl`, e.g. https://mail-api.example.com).
     public_api_url: str | None = None
+    # Concurrent delivery invocations (context `deliveryMaxConcurrency`): each paces itself to
+    # this share of SES's send rate (layers/tenx_email/services/pacing.py).
+    delivery_max_concurrency: int = DELIVERY_MAX_CONCURRENCY
 
     @classmethod
     def from_context(cls, node: Node) -> DeployConfig:
@@ -40,7 +45,18 @@ class DeployConfig:
             jwks_url=required("jwksUrl"),
             ses_region=required("sesRegion"),
             public_api_url=_optional_url(node.try_get_context("publicApiUrl")),
+            delivery_max_concurrency=_concurrency(node.try_get_context("deliveryMaxConcurrency")),
         )
+
+
+def _concurrency(value: object) -> int:
+    """An SQS event source's maximum concurrency: 2 to 1000 (`-c` passes it as a string)."""
+    if value is None or value == "":
+        return DELIVERY_MAX_CONCURRENCY
+    text = str(value)
+    if not text.isdigit() or not 2 <= int(text) <= 1000:
+        raise ValueError("CDK context 'deliveryMaxConcurrency' must be a whole number, 2 to 1000")
+    return int(text)
 
 
 def _optional_url(value: object) -> str | None:

@@ -50,8 +50,8 @@ ITERATOR_AGE_ALARM_PERIODS = 3
 DELIVERY_MODULE = "deliver"
 FEEDBACK_MODULE = "feedback"
 TRIGGER_MODULE = "trigger"
-# Concurrent delivery invocations (the SQS event source's maximum concurrency): bounds the
-# SES call rate a backlog can produce; SES throttling beyond it is retried with backoff.
+# Concurrent delivery invocations (the SQS event source's maximum concurrency), unless context
+# `deliveryMaxConcurrency` says otherwise: each paces itself to this share of SES's send rate.
 DELIVERY_MAX_CONCURRENCY = 5
 
 # --- Table stream consumers (infra/constructs/streams.py) ---

@@ -63,6 +63,7 @@ class EmailServiceStack(Stack):
             queues=queues.pairs,
             configuration_set=events.configuration_set,
             ses_region=config.ses_region,
+            delivery_max_concurrency=config.delivery_max_concurrency,
             scheduling=scheduling,
             campaign_bus=events.campaign_bus,
             links=UnsubscribeLinks(

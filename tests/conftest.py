@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import boto3
 import pytest
+
+if TYPE_CHECKING:
+    from devstack.ses_rate import SesSendRate
 
 STAGE = "test"
 TABLE_NAME = "tenx-email-test"
@@ -31,19 +35,27 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def aws() -> Iterator[None]:
-    """moto in-process, with the stack's table created from the shared definitions."""
+def aws() -> Iterator[SesSendRate]:
+    """moto in-process, with the stack's table created from the shared definitions, and SES's
+    send rate, which moto lacks (the local stack's stand-in, at its default rate: a test may
+    lower `max_send_rate` before its first send)."""
     from moto import mock_aws
 
     from devstack.resources import create_table, create_token_keys
-    from tenx_email.adapters import token_keys
+    from devstack.ses_rate import SesSendRate
+    from tenx_email.adapters import ses_account, token_keys
     from tenx_email.dal import table
 
+    rate = SesSendRate()
     with mock_aws():
         create_table(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
         create_token_keys(boto3.client("secretsmanager", region_name=REGION), TOKEN_KEYS_SECRET)
         table.reset()
         token_keys.reset()
-        yield
+        ses_account.reset()
+        rate.install()
+        yield rate
+        rate.uninstall()
         table.reset()
         token_keys.reset()
+        ses_account.reset()

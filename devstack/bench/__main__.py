@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devstack.bench import heat, imports, layer, load, model, report, targets
+from devstack.bench import burst, heat, imports, layer, load, model, report, targets
 from devstack.bench.cost import Mix
 
 REPO = Path(__file__).resolve().parents[2]
@@ -162,6 +162,7 @@ def main(argv: list[str] | None = None) -> int:
     details["callsPerRequest"] = _calls_per_request(result)
     details["callsPerEmail"] = _calls_per_email(result)
     details["partitionHeat"] = heat.document(result.heat)
+    details["pacedBurst"] = burst.document(result.burst)
 
     inputs = model.measured(result, model.configured_memory_mb())
     cost_doc = model.cost_document(inputs, Mix())
@@ -214,6 +215,17 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             "read": details["partitionHeat"]["hottest_item_read_units_per_second"],
             "write": details["partitionHeat"]["hottest_item_write_units_per_second"],
         },
+        "pacedBurst": {
+            key: details["pacedBurst"][key]
+            for key in (
+                "recipients",
+                "maxSendRate",
+                "drainSeconds",
+                "achievedRate",
+                "throttled",
+                "deadLettered",
+            )
+        },
         "load": None
         if load_run is None
         else {
@@ -242,6 +254,10 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         },
         "costPer1000EmailsPctOfSes": details["cost"]["verdict"],
         "maxEmailsPerSecondPerHandle": details["partitionHeat"]["verdict"],
+        "pacedBurst": {
+            "throttledPct": details["pacedBurst"]["verdict"],
+            "deadLettered": details["pacedBurst"]["deadLetteredVerdict"],
+        },
     }
     if load_run is not None:
         verdicts["load"] = {
@@ -268,6 +284,8 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             "coldImportRatio": targets.COLD_IMPORT_RATIO,
             "costPer1000EmailsPctOfSes": targets.COST_PCT_OF_SES,
             "minEmailsPerSecondPerHandle": targets.MIN_EMAILS_PER_SECOND_PER_HANDLE,
+            "pacedBurstThrottledPct": targets.PACED_BURST_THROTTLED_PCT,
+            "pacedBurstDeadLettered": 0,
             "loadLost": 0,
             "loadDuplicates": 0,
         },

@@ -227,12 +227,17 @@ class Harness:
     def attach(self) -> None:
         import boto3
 
+        from devstack.ses_rate import SesSendRate
+
         boto3.setup_default_session()
         assert boto3.DEFAULT_SESSION is not None
         events = boto3.DEFAULT_SESSION.events
         self.counter.attach(events)
         self.meter.attach(events)
         self.ses.attach(events)
+        # SES's send rate as the local stack has it (moto has no GetAccount).
+        self.ses_rate = SesSendRate()
+        self.ses_rate.install()
 
     def measure(self, work: Callable[[], int]) -> Sample:
         """Run `work` (returns a status, or 0) and count what it did."""

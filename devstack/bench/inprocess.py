@@ -23,6 +23,8 @@ import warnings
 from dataclasses import replace
 from typing import Any
 
+from devstack.bench import burst
+from devstack.bench.burst import BurstFigure
 from devstack.bench.harness import (
     ACCOUNT_ID,
     BATCH_SIZE,
@@ -133,8 +135,12 @@ def measure_authorizer(scenario: Scenario, idp: Any, jwks: JwksServer) -> Author
 
 
 def measure_delivery(scenario: Scenario) -> tuple[ConsumerFigure, list[tuple[dict[str, Any], str]]]:
+    from tenx_email.adapters import ses_account
+
     count = scenario.batches * BATCH_SIZE
     with scenario.h.uncounted():
+        # A warm function has read SES's send rate already (it does every 10 minutes).
+        ses_account.max_send_rate(REGION)
         for i in range(count):
             scenario.h.ok(
                 "send_message", RouteRequest({"handle": HANDLE}, body=send_body(i, "load"))
@@ -272,6 +278,50 @@ def measure_heat(scenario: Scenario, emails: int, shards: int) -> HeatFigure:
     return heat_figure(window.item_units, emails, shards)
 
 
+def measure_burst(scenario: Scenario) -> BurstFigure:
+    """The paced burst (burst.py): its recipients queued through the send route, then drained
+    by the delivery consumer against the local SES at burst.MAX_SEND_RATE (uncounted)."""
+    from devstack.environment import DEFAULT_MAX_SEND_RATE
+    from devstack.pollers import SqsPoller
+    from functions import deliver
+    from tenx_email import resources
+    from tenx_email.adapters import ses_account
+    from tenx_email.services import quotas
+
+    h, spec = scenario.h, resources.DELIVERY_QUEUE
+    per_message = burst.RECIPIENTS_PER_MESSAGE
+    with h.uncounted():
+        quotas.set_daily_limit(HANDLE, quotas.MAX_DAILY_LIMIT)
+        for m in range(burst.RECIPIENTS // per_message):
+            to = [f"burst{m}-{k}@example.com" for k in range(per_message)]
+            body = {**send_body(m, "burst"), "to": to}
+            h.ok("send_message", RouteRequest({"handle": HANDLE}, body=body))
+        h.ses_rate.max_send_rate = burst.MAX_SEND_RATE
+        ses_account.reset()  # delivery reads the lowered rate
+        dead_letters = scenario.sqs.get_queue_url(
+            QueueName=resources.queue_name(STAGE, spec, dead_letter=True)
+        )["QueueUrl"]
+
+        def dead_lettered() -> int:
+            attributes = scenario.sqs.get_queue_attributes(
+                QueueUrl=dead_letters, AttributeNames=["ApproximateNumberOfMessages"]
+            )["Attributes"]
+            return int(attributes["ApproximateNumberOfMessages"])
+
+        poller = SqsPoller(
+            scenario.sqs,
+            spec,
+            scenario.queues[spec.key],
+            scenario.queue_arns[spec.key],
+            lambda event: deliver.handler(event, lambda_context("deliver")),
+            wait_seconds=0,
+        )
+        figure = burst.drain(poller.poll_once, h.ses_rate, burst.RECIPIENTS, dead_lettered)
+        h.ses_rate.max_send_rate = DEFAULT_MAX_SEND_RATE
+        ses_account.reset()
+    return figure
+
+
 # What `make bench` gives the heat run's handle: the most one handle needs for the target
 # (docs/operations.md, "One handle at high volume").
 HEAT_SHARDS = 16
@@ -306,6 +356,7 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
                 trigger_delayed = measure_trigger_delayed(scenario)
                 projection = measure_projection(scenario)
                 heat = measure_heat(scenario, heat_emails, HEAT_SHARDS)
+                paced_burst = measure_burst(scenario)
         finally:
             sys.stdout = real_stdout
             os.environ.clear()
@@ -320,4 +371,5 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
         feedback=feedback,
         ses_events_per_email=scenario.ses_events_per_email,
         heat=heat,
+        burst=paced_burst,
     )

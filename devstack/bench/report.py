@@ -275,6 +275,36 @@ def _heat(section: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _burst(section: dict[str, Any]) -> list[str]:
+    lines = [
+        _title(
+            f"Paced burst: {section['recipients']} recipients against a local SES of "
+            f"{section['maxSendRate']:g} sends/s"
+        ),
+        _row(
+            "throttled SendEmail calls (% of calls)",
+            f"{section['throttledPct']:g}",
+            _target(section["target"]),
+            section["verdict"],
+            f"{section['throttled']} throttled, {section['sent']} sent",
+        ),
+        _row(
+            "dead-lettered records",
+            str(section["deadLettered"]),
+            _target(0, ceiling=False),
+            section["deadLetteredVerdict"],
+        ),
+        _row(
+            "drain seconds / achieved sends a second",
+            f"{section['drainSeconds']:.1f} / {section['achievedRate']:g}",
+            "-",
+            "-",
+        ),
+    ]
+    lines += [f"  assumption: {text}" for text in section["assumptions"]]
+    return lines
+
+
 def render(document: dict[str, Any]) -> str:
     details = document["details"]
     lines = [f"tenx-email bench ({document['generatedAt']}; {document['host']['note']})"]
@@ -284,6 +314,7 @@ def render(document: dict[str, Any]) -> str:
     lines += _layer(details["layer"])
     lines += _cost(details["cost"])
     lines += _heat(details["partitionHeat"])
+    lines += _burst(details["pacedBurst"])
     lines += _load(details["load"])
     phases = ", ".join(
         f"{name} {seconds:.0f} s" for name, seconds in details["phaseSeconds"].items()

@@ -8,6 +8,7 @@ import statistics
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from devstack.bench.burst import BurstFigure
 from devstack.bench.heat import HeatFigure
 
 
@@ -97,6 +98,7 @@ class InProcessResult:
     projection: ConsumerFigure
     ses_events_per_email: float
     heat: HeatFigure
+    burst: BurstFigure
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -18,12 +18,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_ses as ses
 from constructs import Construct
 
-from infra.constants import (
-    DELIVERY_MAX_CONCURRENCY,
-    DELIVERY_MODULE,
-    FEEDBACK_MODULE,
-    TRIGGER_MODULE,
-)
+from infra.constants import DELIVERY_MODULE, FEEDBACK_MODULE, TRIGGER_MODULE
 from infra.constructs.functions import FunctionFactory, ServiceFunction
 from infra.constructs.queues import QueuePair
 from infra.constructs.scheduling import Scheduling
@@ -57,6 +52,7 @@ class Consumers(Construct):
         queues: Mapping[str, QueuePair],
         configuration_set: ses.ConfigurationSet,
         ses_region: str,
+        delivery_max_concurrency: int,
         scheduling: Scheduling,
         campaign_bus: events.IEventBus,
         links: UnsubscribeLinks,
@@ -68,11 +64,11 @@ class Consumers(Construct):
             "Delivery",
             DELIVERY_MODULE,
             queues[DELIVERY_QUEUE.key],
-            # Caps concurrent senders, and with them the SES call rate (throttles are retried,
-            # but each costs a receive).
-            max_concurrency=DELIVERY_MAX_CONCURRENCY,
+            # Caps concurrent senders; each paces itself to this share of SES's send rate.
+            max_concurrency=delivery_max_concurrency,
             environment={
                 "SES_CONFIGURATION_SET": configuration_set_name,
+                "DELIVERY_MAX_CONCURRENCY": str(delivery_max_concurrency),
                 # Unsubscribe links: where they lead, and the keys that seal their tokens.
                 "PUBLIC_API_URL": links.public_api_url,
                 "TOKEN_KEYS_SECRET": links.token_keys.secret_name,
@@ -80,6 +76,7 @@ class Consumers(Construct):
         )
         links.token_keys.grant_read(self.delivery.function)
         self._grant_send_email(self.delivery.role, ses_region, configuration_set_name)
+        self._grant_get_account(self.delivery.role)
         feedback_queues = queues[FEEDBACK_QUEUE.key]
         self.feedback = self._consumer("Feedback", FEEDBACK_MODULE, feedback_queues)
         # SES publishes to the default bus only; other configuration sets (other stages, other
@@ -194,6 +191,14 @@ class Consumers(Construct):
             )
         )
         return consumer
+
+    @staticmethod
+    def _grant_get_account(role: iam.IRole) -> None:
+        """GetAccount gives the send rate delivery paces itself to."""
+        # No resource-level permissions: the "*" is acknowledged in functions.py.
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["ses:GetAccount"], resources=["*"])
+        )
 
     @staticmethod
     def _grant_send_email(role: iam.IRole, region: str, configuration_set_name: str) -> None:

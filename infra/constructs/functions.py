@@ -73,7 +73,8 @@ class ServiceFunction(Construct):
                 id="AwsSolutions-IAM5[Resource::*]",
                 reason="Only for actions that support no resource-level permissions: "
                 "xray:PutTraceSegments and xray:PutTelemetryRecords (active tracing), on "
-                "routes that read SES identities, ses:GetIdentityMailFromDomainAttributes and, on "
+                "routes that read SES identities, ses:GetIdentityMailFromDomainAttributes, on "
+                "the delivery consumer, ses:GetAccount (the send rate it paces to) and, on "
                 "table stream consumers, dynamodb:ListStreams (their event source's grant).",
             )
         )

@@ -82,6 +82,18 @@ class SendingSettings(EnvModel):
     ses_configuration_set: str = Field(min_length=1)
 
 
+class PacingSettings(EnvModel):
+    """How many delivery invocations may run at once (the event source's maximum concurrency):
+    each paces itself to its share of SES's rate. Unset: delivery runs alone (the local stack)."""
+
+    delivery_max_concurrency: int = Field(default=1, ge=1, le=1000)
+
+
+@cache
+def pacing_settings() -> PacingSettings:
+    return PacingSettings.model_validate(environment())
+
+
 @cache
 def sending_settings() -> SendingSettings:
     return SendingSettings.model_validate(environment())

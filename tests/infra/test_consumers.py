@@ -7,7 +7,11 @@ import json
 from typing import Any
 
 import pytest
+from aws_cdk import App
+from constructs import Node
 
+from infra.config import DeployConfig
+from infra.constants import DELIVERY_MAX_CONCURRENCY
 from tenx_email.resources import (
     CAMPAIGN_EVENT_DETAIL_TYPES,
     CAMPAIGN_EVENT_SOURCE,
@@ -111,9 +115,12 @@ def test_delivery_may_send_email_only_through_this_stages_configuration_set(
     configuration_set_id, _ = one(template, "AWS::SES::ConfigurationSet")
     statements = _statements(template, "deliver.handler")
     (send,) = [s for s in statements if "ses:SendEmail" in as_list(s["Action"])]
-    # Then SendEmail is its only SES action, on this account's identities in the SES region
-    # and on the configuration set it names in every send
-    assert {a for a in actions(statements) if a.startswith("ses:")} == {"ses:SendEmail"}
+    # Then SendEmail is its only SES action besides reading the send rate, on this account's
+    # identities in the SES region and on the configuration set it names in every send
+    assert {a for a in actions(statements) if a.startswith("ses:")} == {
+        "ses:SendEmail",
+        "ses:GetAccount",
+    }
     granted = json.dumps(send["Resource"])
     assert f"arn:aws:ses:{CONTEXT['sesRegion']}:" in granted
     assert ":identity/*" in granted
@@ -122,6 +129,53 @@ def test_delivery_may_send_email_only_through_this_stages_configuration_set(
     assert target(function["Environment"]["Variables"]["SES_CONFIGURATION_SET"]) == (
         configuration_set_id
     )
+
+
+def test_delivery_runs_at_most_its_configured_concurrency_and_paces_to_that_share(
+    template: dict[str, Any],
+) -> None:
+    # Given the delivery function and its event source mapping
+    function_id, function = _function(template, "deliver.handler")
+    (mapping,) = [
+        m["Properties"]
+        for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
+        if target(m["Properties"]["FunctionName"]) == function_id
+    ]
+    # Then at most deliveryMaxConcurrency invocations run at once, and each knows that number
+    # to take its share of SES's send rate
+    concurrency = mapping["ScalingConfig"]["MaximumConcurrency"]
+    assert concurrency == DELIVERY_MAX_CONCURRENCY
+    assert function["Environment"]["Variables"]["DELIVERY_MAX_CONCURRENCY"] == str(concurrency)
+    # And it may read the rate: GetAccount, like X-Ray's, has no resource type, and nothing
+    # else rides on "*"
+    on_anything = {
+        action
+        for statement in _statements(template, "deliver.handler")
+        if "*" in as_list(statement["Resource"])
+        for action in as_list(statement["Action"])
+    }
+    assert "ses:GetAccount" in on_anything
+    assert on_anything <= {"ses:GetAccount", "xray:PutTraceSegments", "xray:PutTelemetryRecords"}
+
+
+@pytest.mark.parametrize(
+    ("given", "concurrency"),
+    [(None, DELIVERY_MAX_CONCURRENCY), (2, 2), ("1000", 1000), ("40", 40)],
+)
+def test_delivery_concurrency_comes_from_context(given: object, concurrency: int) -> None:
+    config = DeployConfig.from_context(_context_node(deliveryMaxConcurrency=given))
+    assert config.delivery_max_concurrency == concurrency
+
+
+@pytest.mark.parametrize("given", [1, "0", 1001, "five", True, 2.5])
+def test_delivery_concurrency_outside_what_sqs_allows_is_refused(given: object) -> None:
+    # An SQS event source's maximum concurrency is 2 to 1000
+    with pytest.raises(ValueError, match="deliveryMaxConcurrency"):
+        DeployConfig.from_context(_context_node(deliveryMaxConcurrency=given))
+
+
+def _context_node(**context: object) -> Node:
+    return App(context={**CONTEXT, **context}).node
 
 
 def test_delivery_links_to_the_stages_api_and_reads_only_the_token_keys_secret(

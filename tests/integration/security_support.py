@@ -38,11 +38,12 @@ import boto3
 import pytest
 from pydantic import BaseModel
 
+from devstack.environment import DEFAULT_MAX_SEND_RATE
 from devstack.pollers import sqs_event
 from devstack.resources import create_queue, create_table, create_token_keys
 from functions import deliver, trigger
 from tenx_email import resources
-from tenx_email.adapters import queues, ses_sending, token_keys
+from tenx_email.adapters import queues, ses_account, ses_sending, token_keys
 from tenx_email.dal import table as table_module
 from tenx_email.observability import metrics
 from tenx_email.roles import Role
@@ -603,6 +604,8 @@ def built_world(*, deliver: bool) -> Iterator[World]:
         )
         spy = SesSpy(real=boto3.client("sesv2", region_name=REGION))
         monkeypatch.setattr(ses_sending, "_client", lambda region: spy)
+        # moto has no GetAccount: SES's rate is the local stack's (devstack/ses_rate.py).
+        monkeypatch.setattr(ses_account, "max_send_rate", lambda region: DEFAULT_MAX_SEND_RATE)
         # Delivery records are sent with a 1 s delay (the message is stored right after);
         # the suite hands them to the delivery Lambda itself, so it need not wait.
         monkeypatch.setattr(queues, "DELIVERY_DELAY_SECONDS", 0)

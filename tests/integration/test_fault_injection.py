@@ -36,10 +36,11 @@ from hypothesis.control import currently_in_test_context
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 from moto import mock_aws
 
+from devstack.environment import DEFAULT_MAX_SEND_RATE
 from devstack.resources import create_queue, create_table, create_token_keys
 from functions import deliver, feedback, trigger
 from tenx_email import clock, keys, resources
-from tenx_email.adapters import ses_sending, token_keys
+from tenx_email.adapters import ses_account, ses_sending, token_keys
 from tenx_email.dal import domains as domain_store
 from tenx_email.dal import table as table_module
 from tenx_email.dal.message_items import EventFeedItem, MessageItem, SuppressionItem
@@ -179,6 +180,8 @@ def _fault_injection_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[No
         monkeypatch.setenv(name, "")
     monkeypatch.setattr(metrics, "namespace", "TenxEmailTest")
     monkeypatch.setattr(ses_sending, "_client", lambda region: _Active.ses)
+    # moto has no GetAccount: SES's rate is the local stack's (devstack/ses_rate.py).
+    monkeypatch.setattr(ses_account, "max_send_rate", lambda region: DEFAULT_MAX_SEND_RATE)
     monkeypatch.setattr(clock, "_offset", timedelta())
     table_module.reset()
     yield

@@ -54,7 +54,7 @@ from tenx_email.models import (
 from tenx_email.observability import logger, metrics
 from tenx_email.rendering import has_header_breakers
 from tenx_email.resources import DELIVERY_QUEUE
-from tenx_email.services import outgoing, sending_pause
+from tenx_email.services import outgoing, pacing, sending_pause
 from tenx_email.services.recipient_state import (
     KnownMessage,
     conclusion,
@@ -298,7 +298,8 @@ def _content(message: Message, version: TemplateVersion) -> outgoing.Content:
 
 
 def _send_one(known: KnownMessage, index: int, content: outgoing.Content, deadline: float) -> None:
-    if time.monotonic() > deadline - SES_CALL_BUDGET_SECONDS:
+    # Waits for this invocation's turn at SES's rate (services/pacing.py).
+    if not pacing.PACER.take_turn(deadline - SES_CALL_BUDGET_SECONDS):
         raise RetryLater("too little time left for another SES call")
     message = known.current()
     claimed_at = clock.now()
