@@ -8,7 +8,9 @@ runs unchanged and meets, at the boto3 boundary, the answers SES would give.
     unverified until its DNS records are published locally (`ses_identities`);
   - sesv2 SendEmail: the request is kept for the mail viewer (`outbox`), and the events SES
     would publish for it, mailbox simulator included, go to the feedback queue
-    (`ses_events`).
+    (`ses_events`);
+  - sesv2 tenants (CreateTenant, CreateTenantResourceAssociation, GetTenant, and SendEmail
+    with a TenantName): `ses_tenants`.
 
 The local stack installs it before anything creates an SES client, and its tests install the
 same object on moto in-process.
@@ -24,8 +26,10 @@ import boto3
 from devstack.outbox import Outbox
 from devstack.ses_events import LocalSesEvents
 from devstack.ses_identities import LocalDns
+from devstack.ses_tenants import LocalTenants
 
 _SEND_PARAMS = "local_ses_send_params"
+Hooks = list[tuple[str, Callable[..., Any]]]
 
 
 class LocalSes:
@@ -33,14 +37,16 @@ class LocalSes:
         """`events` None: sends publish no events (for tests that look at identities only)."""
         self.dns = LocalDns()
         self.outbox = Outbox()
+        self.tenants = LocalTenants()
         self._events = events
         mail_from = "after-call.ses.GetIdentityMailFromDomainAttributes"
-        self._hooks: list[tuple[str, Callable[..., None]]] = [
+        self._hooks: Hooks = [
             ("before-parameter-build.sesv2.GetEmailIdentity", self.dns.remember_identity),
             ("after-call.sesv2.GetEmailIdentity", self.dns.on_get_email_identity),
             (mail_from, self.dns.on_mail_from_attributes),
             ("before-parameter-build.sesv2.SendEmail", self._remember_send),
             ("after-call.sesv2.SendEmail", self._sent),
+            *self.tenants.hooks,
         ]
 
     @staticmethod
@@ -59,12 +65,21 @@ class LocalSes:
 
     def install(self) -> None:
         """Applies to SES clients created from now on (the adapters create theirs lazily)."""
-        for name, hook in self._hooks:
-            _default_session().events.register(name, hook)
+        register(self._hooks)
 
     def uninstall(self) -> None:
-        for name, hook in self._hooks:
-            _default_session().events.unregister(name, hook)
+        unregister(self._hooks)
+
+
+def register(hooks: Hooks) -> None:
+    """Put hooks on boto3's default session (tests install one stand-in's alone)."""
+    for name, hook in hooks:
+        _default_session().events.register(name, hook)
+
+
+def unregister(hooks: Hooks) -> None:
+    for name, hook in hooks:
+        _default_session().events.unregister(name, hook)
 
 
 def _default_session() -> boto3.Session:

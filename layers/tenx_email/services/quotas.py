@@ -8,6 +8,7 @@ from tenx_email import clock, keys, sandbox
 from tenx_email.dal import quotas as store
 from tenx_email.errors import InvalidInput
 from tenx_email.models import HandleAccess, Quota
+from tenx_email.services import ses_tenants
 
 # What a handle may send a day until an operator sets its limit.
 DEFAULT_DAILY_LIMIT = 1000
@@ -40,6 +41,7 @@ def current_quota(access: HandleAccess) -> Quota:
         day=day,
         sandbox=access.handle.sandbox,
         sending_paused=access.handle.sending_paused,
+        ses_tenant=ses_tenants.status_of(access.handle),
     )
 
 
