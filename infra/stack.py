@@ -63,6 +63,7 @@ class EmailServiceStack(Stack):
             queues=queues.pairs,
             configuration_set=events.configuration_set,
             ses_region=config.ses_region,
+            stage=config.stage,
             scheduling=scheduling,
             campaign_bus=events.campaign_bus,
             links=UnsubscribeLinks(

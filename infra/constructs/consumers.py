@@ -27,6 +27,7 @@ from infra.constants import (
 from infra.constructs.functions import FunctionFactory, ServiceFunction
 from infra.constructs.queues import QueuePair
 from infra.constructs.scheduling import Scheduling
+from infra.constructs.ses_tenants import grant_tenant_actions
 from tenx_email.resources import (
     CAMPAIGN_EVENT_DETAIL_TYPES,
     CAMPAIGN_EVENT_SOURCE,
@@ -57,6 +58,7 @@ class Consumers(Construct):
         queues: Mapping[str, QueuePair],
         configuration_set: ses.ConfigurationSet,
         ses_region: str,
+        stage: str,
         scheduling: Scheduling,
         campaign_bus: events.IEventBus,
         links: UnsubscribeLinks,
@@ -80,6 +82,8 @@ class Consumers(Construct):
         )
         links.token_keys.grant_read(self.delivery.function)
         self._grant_send_email(self.delivery.role, ses_region, configuration_set_name)
+        # When SES refuses a send as paused, delivery asks whether the handle's tenant is.
+        grant_tenant_actions(self.delivery.role, ses_region, stage, ["ses:GetTenant"])
         feedback_queues = queues[FEEDBACK_QUEUE.key]
         self.feedback = self._consumer("Feedback", FEEDBACK_MODULE, feedback_queues)
         # SES publishes to the default bus only; other configuration sets (other stages, other
@@ -198,7 +202,8 @@ class Consumers(Construct):
     @staticmethod
     def _grant_send_email(role: iam.IRole, region: str, configuration_set_name: str) -> None:
         """SendEmail checks the From identity and the configuration set (SES v2 SendEmail with
-        Simple content needs no other action)."""
+        Simple content needs no other action; its TenantName is a condition key, not a
+        resource, so sending through a tenant needs nothing more)."""
         stack = Stack.of(role)
         prefix = f"arn:{stack.partition}:ses:{region}:{stack.account}"
         role.add_to_principal_policy(
