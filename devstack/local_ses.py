@@ -19,6 +19,7 @@ same object on moto in-process.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -33,11 +34,12 @@ Hooks = list[tuple[str, Callable[..., Any]]]
 
 
 class LocalSes:
-    def __init__(self, events: LocalSesEvents | None) -> None:
-        """`events` None: sends publish no events (for tests that look at identities only)."""
+    def __init__(self, events: LocalSesEvents | None, tenants_file: Path | None = None) -> None:
+        """`events` None: sends publish no events (for tests that look at identities only).
+        `tenants_file`: where SES tenants are kept (None: in memory)."""
         self.dns = LocalDns()
         self.outbox = Outbox()
-        self.tenants = LocalTenants()
+        self.tenants = LocalTenants(tenants_file)
         self._events = events
         mail_from = "after-call.ses.GetIdentityMailFromDomainAttributes"
         self._hooks: Hooks = [

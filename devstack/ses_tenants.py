@@ -7,22 +7,30 @@ tenant is DISABLED, BadRequestException when its identity or configuration set i
 associated with the tenant, NotFoundException for a tenant that does not exist. Anything else
 goes on to moto. `set_sending_status` stands in for SES's reputation policy pausing a tenant
 (and for its reinstatement).
+
+The local stack keeps them in a file of its state directory, which `tenx-admin --local`
+reads and writes through the same stand-in (the admin command runs in a process of its own);
+tests keep them in memory.
 """
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from email.utils import parseaddr
+from pathlib import Path
 from typing import Any
 
 from botocore.awsrequest import AWSResponse, HTTPHeaders
 
+from devstack.environment import ACCOUNT_ID
+
 _PARAMS = "local_ses_tenants_params"
-ACCOUNT = "123456789012"  # moto's account
 STATUSES = ("ENABLED", "REINSTATED", "DISABLED")
+STATE_FILE = "ses-tenants.json"
 _Answer = tuple[AWSResponse, dict[str, Any]] | None
 
 
@@ -47,6 +55,18 @@ class _Tenant:
     def has(self, kind: str, name: str) -> bool:
         return any(arn.endswith(f":{kind}/{name}") for arn in self.resources)
 
+    def to_json(self) -> dict[str, Any]:
+        return {
+            **asdict(self),
+            "created": self.created.isoformat(),
+            "resources": sorted(self.resources),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> _Tenant:
+        created, resources = datetime.fromisoformat(data["created"]), set(data["resources"])
+        return cls(**{**data, "created": created, "resources": resources})
+
 
 def _answer(status: int, parsed: dict[str, Any]) -> _Answer:
     metadata = {"ResponseMetadata": {"HTTPStatusCode": status}}
@@ -62,7 +82,9 @@ def _error(code: str, message: str) -> _Answer:
 
 
 class LocalTenants:
-    def __init__(self) -> None:
+    def __init__(self, path: Path | None = None) -> None:
+        """`path`: the file that keeps the tenants (None: memory only)."""
+        self._path = path
         self.tenants: dict[str, _Tenant] = {}
         answers: dict[str, Callable[[dict[str, Any], str], _Answer]] = {
             "CreateTenant": self._create,
@@ -81,16 +103,35 @@ class LocalTenants:
         """What SES's reputation policy does to a tenant (DISABLED), or its reinstatement."""
         if status not in STATUSES:
             raise ValueError(f"a tenant's sending status is one of {STATUSES}")
+        self._load()
+        if name not in self.tenants:
+            raise KeyError(f"no tenant {name}")
         self.tenants[name].status = status
+        self._save()
+
+    def _load(self) -> None:
+        if self._path is not None and self._path.exists():
+            stored = json.loads(self._path.read_text())
+            self.tenants = {name: _Tenant.from_json(data) for name, data in stored.items()}
+
+    def _save(self) -> None:
+        if self._path is not None:
+            stored = {name: tenant.to_json() for name, tenant in self.tenants.items()}
+            self._path.parent.mkdir(parents=True, exist_ok=True)
+            self._path.write_text(json.dumps(stored, indent=2))
 
     @staticmethod
     def _remember(params: dict[str, Any], context: dict[str, Any], **_: Any) -> None:
         context[_PARAMS] = dict(params)
 
-    @staticmethod
-    def _answering(answer: Callable[[dict[str, Any], str], _Answer]) -> Callable[..., _Answer]:
+    def _answering(
+        self, answer: Callable[[dict[str, Any], str], _Answer]
+    ) -> Callable[..., _Answer]:
         def before_call(context: dict[str, Any], **_: Any) -> _Answer:
-            return answer(context.get(_PARAMS, {}), str(context.get("client_region")))
+            self._load()
+            answered = answer(context.get(_PARAMS, {}), str(context.get("client_region")))
+            self._save()
+            return answered
 
         return before_call
 
@@ -101,7 +142,7 @@ class LocalTenants:
         tenant_id = f"tn-{uuid.uuid4().hex[:16]}"
         tenant = _Tenant(
             name=name,
-            arn=f"arn:aws:ses:{region}:{ACCOUNT}:tenant/{name}/{tenant_id}",
+            arn=f"arn:aws:ses:{region}:{ACCOUNT_ID}:tenant/{name}/{tenant_id}",
             tenant_id=tenant_id,
             created=datetime.now(UTC),
         )

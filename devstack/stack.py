@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from devstack import seed, state
+from devstack import seed, ses_tenants, state
 from devstack.environment import ACCOUNT_ID, HOST, JWT_AUDIENCE, REGION, STAGE, LocalEnvironment
 from devstack.fake_aws import LocalQueue, ensure_port_free, provision, start_moto
 from devstack.gateway import ApiGateway
@@ -180,8 +180,11 @@ def run(env: LocalEnvironment, stopping: threading.Event) -> None:
         # Local only: what moto lacks of SES (identities that wait for DNS, sending events,
         # the requests the mail viewer shows), stood in for at the boto3 boundary before any
         # SES client exists.
+        tenants_file = env.state_path.with_name(ses_tenants.STATE_FILE)
+        tenants_file.unlink(missing_ok=True)  # moto starts empty: so do its SES tenants
         local_ses = LocalSes(
-            LocalSesEvents(boto3.client("sqs", region_name=REGION), queues["feedback"].url)
+            LocalSesEvents(boto3.client("sqs", region_name=REGION), queues["feedback"].url),
+            tenants_file,
         )
         local_ses.install()
         running.callback(local_ses.uninstall)

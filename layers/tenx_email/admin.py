@@ -17,7 +17,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -38,11 +39,32 @@ LOCAL_STATE_DIR = "LOCAL_STATE_DIR"
 DEFAULT_LOCAL_STATE_DIR = ".local"
 
 
+def _local_state_dir() -> Path:
+    return Path(os.environ.get(LOCAL_STATE_DIR) or DEFAULT_LOCAL_STATE_DIR)
+
+
+@contextmanager
+def _local_ses_tenants(arguments: argparse.Namespace) -> Iterator[None]:
+    """--local: moto has no SES tenants; the local stack keeps its stand-in's in its state
+    directory, and this process stands in for them from the same file."""
+    if not arguments.local:
+        yield
+        return
+    from devstack.local_ses import register, unregister
+    from devstack.ses_tenants import STATE_FILE, LocalTenants
+
+    hooks = LocalTenants(_local_state_dir() / STATE_FILE).hooks
+    register(hooks)
+    try:
+        yield
+    finally:
+        unregister(hooks)
+
+
 def _target_environment(arguments: argparse.Namespace) -> dict[str, str]:
     """The environment variables that point the data layer at the chosen table."""
     if arguments.local:
-        state_dir = Path(os.environ.get(LOCAL_STATE_DIR) or DEFAULT_LOCAL_STATE_DIR)
-        state = json.loads((state_dir / "stack.json").read_text())["aws"]
+        state = json.loads((_local_state_dir() / "stack.json").read_text())["aws"]
         return {
             "AWS_ENDPOINT_URL": state["endpointUrl"],
             "AWS_DEFAULT_REGION": state["region"],
@@ -199,7 +221,8 @@ def _main(arguments: argparse.Namespace) -> int:
     table.reset()
     token_keys.reset()
     try:
-        result = _run(arguments)
+        with _local_ses_tenants(arguments):
+            result = _run(arguments)
     except DomainError as error:
         print(json.dumps({"error": error.code, "message": error.message}), file=sys.stderr)
         return 2

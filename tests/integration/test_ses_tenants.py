@@ -6,11 +6,14 @@ SES tenants run on the local stand-in (devstack/ses_tenants.py), the rest on mot
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
-from devstack.ses_tenants import LocalTenants
+from devstack.local_ses import register, unregister
+from devstack.ses_tenants import STATE_FILE, LocalTenants
 from tenx_email import resources
+from tenx_email.adapters import ses_tenants as adapter
 from tenx_email.dal import holds, tenancy
 from tenx_email.dal import ses_tenants as tenant_store
 from tenx_email.models import MessageStatus
@@ -145,3 +148,25 @@ def test_the_quota_says_unknown_when_ses_cannot_tell(
 ) -> None:
     tenant_store.set_handle_tenant(HANDLE, "tenx-test_gone")  # SES has no such tenant
     assert quota_tenant() == {"name": "tenx-test_gone", "sendingStatus": "UNKNOWN"}
+
+
+def test_the_local_stack_shares_its_tenants_with_tenx_admin_local(
+    tenant: None, tmp_path: Path
+) -> None:
+    # Given the stack's stand-in and the admin command's (another process) on one file
+    path = tmp_path / STATE_FILE
+    stack, admin_command = LocalTenants(path), LocalTenants(path)
+    register(admin_command.hooks)
+    adapter._client.cache_clear()
+    try:
+        # When the admin command creates a tenant, and SES (the stack) pauses it
+        ses_tenants.create_for_handle(HANDLE, REGION)
+        stack.set_sending_status(TENANT, "DISABLED")
+        # Then each sees what the other did
+        assert len(stack.tenants[TENANT].resources) == 2
+        ses_tenants.forget_statuses()
+        assert ses_tenants.sending_status(TENANT, REGION) == "DISABLED"
+    finally:
+        unregister(admin_command.hooks)
+        adapter._client.cache_clear()
+        ses_tenants.forget_statuses()

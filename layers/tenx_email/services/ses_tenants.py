@@ -11,8 +11,9 @@ to the account later is associated with its tenants when it is attached (service
 When SES pauses a tenant (its reputation policy, or someone in the SES console), SendEmail
 answers SendingPausedException. Delivery then reads the tenant (GetTenant) and, when it is
 DISABLED, holds the message (services/sending_pause.py): its recipients stay QUEUED until an
-operator resumes the handle once SES has reinstated the tenant. Statuses are cached for
-STATUS_TTL_SECONDS per execution environment; a status SES cannot give is UNKNOWN.
+operator resumes the handle once SES has reinstated the tenant. The quota route's statuses
+are cached for STATUS_TTL_SECONDS per execution environment; a status SES cannot give is
+UNKNOWN.
 """
 
 from __future__ import annotations
@@ -74,11 +75,12 @@ def _resource_arn(tenant_arn: str, kind: str, name: str) -> str:
     return f"{tenant_arn.split(':tenant/', 1)[0]}:{kind}/{name}"
 
 
-def sending_status(tenant: str, region: str) -> str:
+def sending_status(tenant: str, region: str, *, fresh: bool = False) -> str:
+    """The tenant's status, from the cache unless `fresh` (or expired)."""
     key = (region, tenant)
     now = time.monotonic()
     cached = _statuses.get(key)
-    if cached is not None and cached[0] > now:
+    if cached is not None and cached[0] > now and not fresh:
         return cached[1]
     try:
         status = ses.describe(region, tenant).sending_status
@@ -99,7 +101,8 @@ def held_reason(tenant: str | None, code: str) -> str | None:
     None: not the tenant's pause (an account or configuration set's, or unknown): retry."""
     if tenant is None or code != PAUSED_CODE:
         return None
-    status = sending_status(tenant, ses_settings().ses_region)
+    # Read afresh: SES's refusal is news that a cached status may predate.
+    status = sending_status(tenant, ses_settings().ses_region, fresh=True)
     if status != DISABLED:
         return None
     return f"{HELD_PREFIX}: SES paused the sending of tenant {tenant} (status {status})"
