@@ -16,7 +16,7 @@ import boto3
 from botocore.exceptions import ClientError
 from werkzeug.wrappers import Request, Response
 
-from devstack import mail, mail_page, seed
+from devstack import mail, mail_page, seed, ses_tenants
 from devstack.environment import REGION
 from devstack.gateway import LocalHandler
 from devstack.idp import LocalIdentityProvider
@@ -112,6 +112,19 @@ def local_endpoints(
             }
         )
 
+    def tenant_sending_status(request: Request, path: Mapping[str, str]) -> Response:
+        # What SES's reputation policy does to a tenant, and its reinstatement.
+        body = request.get_json(force=True, silent=True)
+        status = body.get("status") if isinstance(body, dict) else None
+        if status not in ses_tenants.STATUSES:
+            return _invalid(f'send {{"status": S}} with S one of {", ".join(ses_tenants.STATUSES)}')
+        try:
+            local_ses.tenants.set_sending_status(path["tenant"], str(status))
+        except KeyError:
+            message = f"no SES tenant {path['tenant']} (tenx-admin --local create-ses-tenant)"
+            return _json({"error": "not_found", "message": message}, status=404)
+        return _json({"tenant": path["tenant"], "sendingStatus": status})
+
     def sent_mail(request: Request, _: Mapping[str, str]) -> Response:
         messages = mail.sent_mail(local_ses.outbox)
         if request.args.get("format") == "json":
@@ -134,6 +147,7 @@ def local_endpoints(
         ("GET", "/.well-known/jwks.json"): jwks,
         ("POST", "/_local/clock/advance"): advance_clock,
         ("POST", "/_local/dns/{domain}/publish"): publish_dns,
+        ("POST", "/_local/ses/tenants/{tenant}/sending-status"): tenant_sending_status,
         ("GET", mail_page.MAIL_PATH): sent_mail,
         ("GET", mail_page.MESSAGE_PATH): message_timeline,
     }

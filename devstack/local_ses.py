@@ -11,6 +11,8 @@ runs unchanged and meets, at the boto3 boundary, the answers SES would give.
     (`ses_events`);
   - sesv2 GetAccount and SendEmail: the account's maximum send rate, reported and enforced
     (`ses_rate`), when the stack imposes one.
+  - sesv2 tenants (CreateTenant, CreateTenantResourceAssociation, GetTenant, and SendEmail
+    with a TenantName): `ses_tenants`.
 
 The local stack installs it before anything creates an SES client, and its tests install the
 same object on moto in-process.
@@ -19,6 +21,7 @@ same object on moto in-process.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import boto3
@@ -26,26 +29,38 @@ import boto3
 from devstack.outbox import Outbox
 from devstack.ses_events import LocalSesEvents
 from devstack.ses_identities import LocalDns
+from devstack.ses_tenants import LocalTenants
 
 if TYPE_CHECKING:
     from devstack.ses_rate import SesSendRate
 
 _SEND_PARAMS = "local_ses_send_params"
+Hooks = list[tuple[str, Callable[..., Any]]]
 
 
 class LocalSes:
-    def __init__(self, events: LocalSesEvents | None, rate: SesSendRate | None = None) -> None:
-        """`events` None: sends publish no events (for tests that look at identities only)."""
+    def __init__(
+        self,
+        events: LocalSesEvents | None,
+        *,
+        rate: SesSendRate | None = None,
+        tenants_file: Path | None = None,
+    ) -> None:
+        """`events` None: sends publish no events (for tests that look at identities only).
+        `rate`: the send rate to impose (None: none). `tenants_file`: where SES tenants are
+        kept (None: in memory)."""
         self.dns = LocalDns()
         self.outbox = Outbox()
+        self.tenants = LocalTenants(tenants_file)
         self._events = events
         mail_from = "after-call.ses.GetIdentityMailFromDomainAttributes"
-        self._hooks: list[tuple[str, Callable[..., None]]] = [
+        self._hooks: Hooks = [
             ("before-parameter-build.sesv2.GetEmailIdentity", self.dns.remember_identity),
             ("after-call.sesv2.GetEmailIdentity", self.dns.on_get_email_identity),
             (mail_from, self.dns.on_mail_from_attributes),
             ("before-parameter-build.sesv2.SendEmail", self._remember_send),
             ("after-call.sesv2.SendEmail", self._sent),
+            *self.tenants.hooks,
         ]
         if rate is not None:
             self._hooks += rate.hooks
@@ -72,10 +87,8 @@ class LocalSes:
         unregister(self._hooks)
 
 
-Hooks = list[tuple[str, Callable[..., Any]]]
-
-
 def register(hooks: Hooks) -> None:
+    """Put hooks on boto3's default session (tests install one stand-in's alone)."""
     for name, hook in hooks:
         _default_session().events.register(name, hook)
 

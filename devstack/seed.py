@@ -5,7 +5,7 @@ from __future__ import annotations
 from devstack.environment import REGION
 from tenx_email.models import IdentityStatus
 from tenx_email.roles import Role
-from tenx_email.services import domains, tenancy
+from tenx_email.services import domains, ses_tenants, tenancy
 
 HANDLE = "acme"
 DOMAIN = "example.com"
@@ -32,6 +32,8 @@ def seed_demo() -> None:
     # in it, as every new handle starts.
     tenancy.create_handle(HANDLE, "acc_demo", sandbox=False)
     tenancy.create_handle(OUTSIDE_HANDLE, "acc_globex")
+    for handle in (HANDLE, OUTSIDE_HANDLE):  # each with its SES tenant, as create-handle does
+        ses_tenants.create_for_handle(handle, REGION)
     identity = domains.attach_domain("acc_demo", DOMAIN, REGION)
     if identity.status is not IdentityStatus.READY:
         raise RuntimeError(f"{DOMAIN} is {identity.status}; the demo needs it READY")

@@ -16,7 +16,7 @@ from typing import Any
 import boto3
 from werkzeug.serving import WSGIRequestHandler, make_server
 
-from devstack import seed, state
+from devstack import seed, ses_tenants, state
 from devstack.environment import ACCOUNT_ID, HOST, JWT_AUDIENCE, REGION, STAGE, LocalEnvironment
 from devstack.fake_aws import LocalQueue, ensure_port_free, provision, start_moto
 from devstack.gateway import ApiGateway
@@ -179,11 +179,14 @@ def run(env: LocalEnvironment, stopping: threading.Event) -> None:
         # As the deployed stack tells the functions where the queues and schedules are.
         os.environ.update(_queue_environment(queues))
         # Local only: what moto lacks of SES (identities that wait for DNS, sending events,
-        # the requests the mail viewer shows, the send rate), stood in for at the boto3
-        # boundary before any SES client exists.
+        # the requests the mail viewer shows, the send rate, tenants), stood in for at the
+        # boto3 boundary before any SES client exists.
+        tenants_file = env.state_path.with_name(ses_tenants.STATE_FILE)
+        tenants_file.unlink(missing_ok=True)  # moto starts empty: so do its SES tenants
         local_ses = LocalSes(
             LocalSesEvents(boto3.client("sqs", region_name=REGION), queues["feedback"].url),
-            SesSendRate(env.ses_max_send_rate),
+            rate=SesSendRate(env.ses_max_send_rate),
+            tenants_file=tenants_file,
         )
         local_ses.install()
         running.callback(local_ses.uninstall)

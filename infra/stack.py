@@ -64,6 +64,7 @@ class EmailServiceStack(Stack):
             configuration_set=events.configuration_set,
             ses_region=config.ses_region,
             delivery_max_concurrency=config.delivery_max_concurrency,
+            stage=config.stage,
             scheduling=scheduling,
             campaign_bus=events.campaign_bus,
             links=UnsubscribeLinks(

@@ -26,6 +26,7 @@ from infra.constants import (
     stack_name,
 )
 from infra.constructs.functions import FunctionFactory
+from infra.constructs.ses_tenants import grant_tenant_actions
 from tenx_email.gateway_responses import GATEWAY_RESPONSES
 from tenx_email.routes import PUBLIC_ROUTES, ROUTES, Grant, PublicRoute, Route
 
@@ -56,6 +57,11 @@ _SES_UNSCOPED_ACTIONS = {Grant.SES_IDENTITY_READ: ["ses:GetIdentityMailFromDomai
 
 
 _SES_GRANTS = frozenset({Grant.SES_IDENTITY_READ, Grant.SES_IDENTITY_WRITE})
+# On this stage's tenants; an association also names the identity.
+_SES_TENANT_ACTIONS = {
+    Grant.SES_TENANT_READ: ["ses:GetTenant"],
+    Grant.SES_TENANT_ASSOCIATE: ["ses:CreateTenantResourceAssociation"],
+}
 
 
 def _grant_ses(role: iam.IRole, route: Route, ses_region: str) -> None:
@@ -106,7 +112,7 @@ class Api(Construct):
         token_keys: secretsmanager.ISecret,
     ) -> None:
         super().__init__(scope, construct_id)
-        self._ses_region = config.ses_region
+        self._ses_region, self._stage = config.ses_region, config.stage
         self._token_keys = token_keys
         # The queues a route may send to, by the route-table grant that allows it, with the
         # variable that tells the route where the queue is.
@@ -214,6 +220,14 @@ class Api(Construct):
         )
         if isinstance(route, Route):
             _grant_ses(route_function.role, route, self._ses_region)
+            for grant in sorted(route.grants & _SES_TENANT_ACTIONS.keys()):
+                grant_tenant_actions(
+                    route_function.role,
+                    self._ses_region,
+                    self._stage,
+                    _SES_TENANT_ACTIONS[grant],
+                    identities=grant is Grant.SES_TENANT_ASSOCIATE,
+                )
         for _, queue in queues:
             queue.grant_send_messages(route_function.function)
         if reads_token_keys:

@@ -22,6 +22,7 @@ from infra.constants import DELIVERY_MODULE, FEEDBACK_MODULE, TRIGGER_MODULE
 from infra.constructs.functions import FunctionFactory, ServiceFunction
 from infra.constructs.queues import QueuePair
 from infra.constructs.scheduling import Scheduling
+from infra.constructs.ses_tenants import grant_tenant_actions
 from tenx_email.resources import (
     CAMPAIGN_EVENT_DETAIL_TYPES,
     CAMPAIGN_EVENT_SOURCE,
@@ -53,6 +54,7 @@ class Consumers(Construct):
         configuration_set: ses.ConfigurationSet,
         ses_region: str,
         delivery_max_concurrency: int,
+        stage: str,
         scheduling: Scheduling,
         campaign_bus: events.IEventBus,
         links: UnsubscribeLinks,
@@ -77,6 +79,8 @@ class Consumers(Construct):
         links.token_keys.grant_read(self.delivery.function)
         self._grant_send_email(self.delivery.role, ses_region, configuration_set_name)
         self._grant_get_account(self.delivery.role)
+        # When SES refuses a send as paused, delivery asks whether the handle's tenant is.
+        grant_tenant_actions(self.delivery.role, ses_region, stage, ["ses:GetTenant"])
         feedback_queues = queues[FEEDBACK_QUEUE.key]
         self.feedback = self._consumer("Feedback", FEEDBACK_MODULE, feedback_queues)
         # SES publishes to the default bus only; other configuration sets (other stages, other
@@ -203,7 +207,8 @@ class Consumers(Construct):
     @staticmethod
     def _grant_send_email(role: iam.IRole, region: str, configuration_set_name: str) -> None:
         """SendEmail checks the From identity and the configuration set (SES v2 SendEmail with
-        Simple content needs no other action)."""
+        Simple content needs no other action; its TenantName is a condition key, not a
+        resource, so sending through a tenant needs nothing more)."""
         stack = Stack.of(role)
         prefix = f"arn:{stack.partition}:ses:{region}:{stack.account}"
         role.add_to_principal_policy(

@@ -17,7 +17,8 @@ import json
 import logging
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -31,18 +32,39 @@ from tenx_email.errors import DomainError
 from tenx_email.models import HandleStatus
 from tenx_email.observability import logger
 from tenx_email.roles import Role
-from tenx_email.services import domains, quotas, recovery, sending_pause, tenancy
+from tenx_email.services import domains, quotas, recovery, sending_pause, ses_tenants, tenancy
 
 # Where the local stack writes its state (devstack/state.py reads the same variable).
 LOCAL_STATE_DIR = "LOCAL_STATE_DIR"
 DEFAULT_LOCAL_STATE_DIR = ".local"
 
 
+def _local_state_dir() -> Path:
+    return Path(os.environ.get(LOCAL_STATE_DIR) or DEFAULT_LOCAL_STATE_DIR)
+
+
+@contextmanager
+def _local_ses_tenants(arguments: argparse.Namespace) -> Iterator[None]:
+    """--local: moto has no SES tenants; the local stack keeps its stand-in's in its state
+    directory, and this process stands in for them from the same file."""
+    if not arguments.local:
+        yield
+        return
+    from devstack.local_ses import register, unregister
+    from devstack.ses_tenants import STATE_FILE, LocalTenants
+
+    hooks = LocalTenants(_local_state_dir() / STATE_FILE).hooks
+    register(hooks)
+    try:
+        yield
+    finally:
+        unregister(hooks)
+
+
 def _target_environment(arguments: argparse.Namespace) -> dict[str, str]:
     """The environment variables that point the data layer at the chosen table."""
     if arguments.local:
-        state_dir = Path(os.environ.get(LOCAL_STATE_DIR) or DEFAULT_LOCAL_STATE_DIR)
-        state = json.loads((state_dir / "stack.json").read_text())["aws"]
+        state = json.loads((_local_state_dir() / "stack.json").read_text())["aws"]
         return {
             "AWS_ENDPOINT_URL": state["endpointUrl"],
             "AWS_DEFAULT_REGION": state["region"],
@@ -78,9 +100,14 @@ def _parser() -> argparse.ArgumentParser:
     command("create-account", "create an account", "account-id", "name")
     command(
         "create-handle",
-        "create an ACTIVE handle in an account, in the sandbox",
+        "create an ACTIVE handle in an account, in the sandbox, with its SES tenant",
         "handle",
         "account-id",
+    )
+    command(
+        "create-ses-tenant",
+        "give a handle made before SES tenants its tenant, or re-associate its resources",
+        "handle",
     )
     command("activate-handle", "let a handle use the API again", "handle")
     mode = command(
@@ -122,14 +149,24 @@ def _parser() -> argparse.ArgumentParser:
     command(
         "recount-usage", "recount a handle's usage of a UTC day from its stored messages", "handle"
     ).add_argument("--day", required=True, help="YYYY-MM-DD")
-    commands.choices["attach-domain"].add_argument("--region", default="us-east-1")
+    for name in ("attach-domain", "create-handle", "create-ses-tenant"):
+        commands.choices[name].add_argument("--region", default="us-east-1")
     return parser
+
+
+def _create_handle(arguments: argparse.Namespace) -> Any:
+    """The handle, then its SES tenant (a failure there is repaired by create-ses-tenant)."""
+    tenancy.create_handle(arguments.handle, arguments.account_id)
+    return ses_tenants.create_for_handle(arguments.handle, arguments.region)
 
 
 def _run(arguments: argparse.Namespace) -> Any:
     actions: dict[str, Callable[[], Any]] = {
         "create-account": lambda: tenancy.create_account(arguments.account_id, arguments.name),
-        "create-handle": lambda: tenancy.create_handle(arguments.handle, arguments.account_id),
+        "create-handle": lambda: _create_handle(arguments),
+        "create-ses-tenant": lambda: ses_tenants.create_for_handle(
+            arguments.handle, arguments.region
+        ),
         "activate-handle": lambda: tenancy.set_handle_status(arguments.handle, HandleStatus.ACTIVE),
         "set-sandbox": lambda: tenancy.set_sandbox(arguments.handle, arguments.sandbox),
         "pause-sending": lambda: sending_pause.pause(arguments.handle, arguments.reason),
@@ -184,7 +221,8 @@ def _main(arguments: argparse.Namespace) -> int:
     table.reset()
     token_keys.reset()
     try:
-        result = _run(arguments)
+        with _local_ses_tenants(arguments):
+            result = _run(arguments)
     except DomainError as error:
         print(json.dumps({"error": error.code, "message": error.message}), file=sys.stderr)
         return 2

@@ -67,6 +67,11 @@ def account_domain(account_id: str, domain: str) -> Key:
     return _key(f"ACCOUNT#{account_id}", f"DOMAIN#{domain}")
 
 
+def account_domains_prefix() -> str:
+    """The sort keys of an account's domains (under PK=ACCOUNT#id)."""
+    return "DOMAIN#"
+
+
 def domain_owner(domain: str) -> Key:
     """One item per domain: which account it is attached to (a domain has one owner)."""
     return _key(f"DOMAIN#{domain}", "OWNER")

@@ -64,6 +64,8 @@ class Handle(_Domain):
     # grow, so the last is the most a list must read.
     message_shards: tuple[ShardEpoch, ...] = ()
     sending_paused: SendingPause | None = None
+    # The SES tenant its mail is sent through (services/ses_tenants.py); None until created.
+    ses_tenant: str | None = None
 
     @property
     def shard_count(self) -> int:
@@ -396,6 +398,14 @@ class Reputation(_Domain):
     reason: str | None = None
 
 
+class SesTenantStatus(_Domain):
+    """A handle's SES tenant and its sending status as SES last reported it (ENABLED,
+    REINSTATED, DISABLED), or UNKNOWN when SES could not be asked."""
+
+    name: str
+    sending_status: str
+
+
 class Quota(_Domain):
     """Recipients a handle may send to per UTC day."""
 
@@ -406,6 +416,7 @@ class Quota(_Domain):
     sandbox: bool = False  # the limit is then the sandbox's (services/sandbox.py)
     sending_paused: SendingPause | None = None
     reputation: Reputation | None = None
+    ses_tenant: SesTenantStatus | None = None
 
 
 class RuleTrigger(StrEnum):

@@ -6,6 +6,7 @@ definitions, so the deployed stack and the laptop cannot drift apart.
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from typing import Literal
 
@@ -130,6 +131,25 @@ def schedule_group_name(stage: str) -> str:
 
 def configuration_set_name(stage: str) -> str:
     return f"tenx-email-{stage}"
+
+
+# A handle's SES tenant: `tenx-<stage>_<handle>`. SES allows 64 of [A-Za-z0-9_-]; stages and
+# handles hold no '_', so the prefix names this stage's tenants alone (the IAM grants use it).
+# A longer name keeps its head and ends with a hash of the handle.
+SES_TENANT_NAME_MAX = 64
+_TENANT_HASH = 12
+
+
+def ses_tenant_prefix(stage: str) -> str:
+    return f"tenx-{stage}_"
+
+
+def ses_tenant_name(stage: str, handle: str) -> str:
+    name = ses_tenant_prefix(stage) + handle
+    if len(name) <= SES_TENANT_NAME_MAX:
+        return name
+    digest = hashlib.sha256(handle.encode()).hexdigest()[:_TENANT_HASH]
+    return f"{name[: SES_TENANT_NAME_MAX - _TENANT_HASH - 1]}-{digest}"
 
 
 def event_bus_name(stage: str) -> str:

@@ -21,6 +21,9 @@ class Grant(StrEnum):
 
     SES_IDENTITY_READ = "ses-identity-read"
     SES_IDENTITY_WRITE = "ses-identity-write"
+    # A handle's SES tenant (services/ses_tenants.py): read its status, associate an identity.
+    SES_TENANT_READ = "ses-tenant-read"
+    SES_TENANT_ASSOCIATE = "ses-tenant-associate"
     DELIVERY_QUEUE_SEND = "delivery-queue-send"
     TRIGGER_JOBS_SEND = "trigger-jobs-send"
     # Page tokens are sealed with the stage's token keys (sealed.py): lists that page read them.
@@ -101,7 +104,9 @@ ROUTES: tuple[Route, ...] = (
         Role.OWNER,
         read_only=False,
         scope=Scope.ACCOUNT,
-        grants=frozenset({Grant.SES_IDENTITY_READ, Grant.SES_IDENTITY_WRITE}),
+        grants=frozenset(
+            {Grant.SES_IDENTITY_READ, Grant.SES_IDENTITY_WRITE, Grant.SES_TENANT_ASSOCIATE}
+        ),
     ),
     Route("list_senders", "GET", _SENDERS, _OPERATOR, read_only=True),
     Route("put_sender", "PUT", f"{_SENDERS}/{{senderId}}", _OPERATOR, read_only=False),
@@ -137,7 +142,14 @@ ROUTES: tuple[Route, ...] = (
     Route("list_suppressions", "GET", _SUPPRESSIONS, _OPERATOR, read_only=True, grants=_PAGED),
     Route("put_suppression", "PUT", f"{_SUPPRESSIONS}/{{email}}", _OPERATOR, read_only=False),
     Route("delete_suppression", "DELETE", f"{_SUPPRESSIONS}/{{email}}", _OPERATOR, read_only=False),
-    Route("get_quota", "GET", "/v2/handles/{handle}/email/quota", _OPERATOR, read_only=True),
+    Route(
+        "get_quota",
+        "GET",
+        "/v2/handles/{handle}/email/quota",
+        _OPERATOR,
+        read_only=True,
+        grants=frozenset({Grant.SES_TENANT_READ}),
+    ),
     # --- campaign email rules (CREATOR may read, OPERATOR may change) ---
     Route("list_email_rules", "GET", _RULES, Role.CREATOR, read_only=True),
     Route("create_email_rule", "POST", _RULES, _OPERATOR, read_only=False),

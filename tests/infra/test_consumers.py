@@ -115,12 +115,14 @@ def test_delivery_may_send_email_only_through_this_stages_configuration_set(
     configuration_set_id, _ = one(template, "AWS::SES::ConfigurationSet")
     statements = _statements(template, "deliver.handler")
     (send,) = [s for s in statements if "ses:SendEmail" in as_list(s["Action"])]
-    # Then SendEmail is its only SES action besides reading the send rate, on this account's
-    # identities in the SES region and on the configuration set it names in every send
-    assert {a for a in actions(statements) if a.startswith("ses:")} == {
-        "ses:SendEmail",
-        "ses:GetAccount",
-    }
+    # Then SendEmail is its only sending action, on this account's identities in the SES
+    # region and on the configuration set it names in every send; GetAccount reads the send
+    # rate, and GetTenant, on this stage's tenants only, tells a paused tenant from another pause
+    ses_actions = {a for a in actions(statements) if a.startswith("ses:")}
+    assert ses_actions == {"ses:SendEmail", "ses:GetAccount", "ses:GetTenant"}
+    (get_tenant,) = [s for s in statements if "ses:GetTenant" in as_list(s["Action"])]
+    assert as_list(get_tenant["Action"]) == ["ses:GetTenant"]
+    assert f":tenant/tenx-{STAGE}_*" in json.dumps(get_tenant["Resource"])
     granted = json.dumps(send["Resource"])
     assert f"arn:aws:ses:{CONTEXT['sesRegion']}:" in granted
     assert ":identity/*" in granted

@@ -109,6 +109,10 @@ def expected_other_actions(route: Route | PublicRoute) -> set[str]:
         expected |= {"ses:CreateEmailIdentity", "ses:SetIdentityMailFromDomain"}
     if Grant.TOKEN_KEYS_READ in route.grants:
         expected |= {"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+    if Grant.SES_TENANT_READ in route.grants:
+        expected |= {"ses:GetTenant"}
+    if Grant.SES_TENANT_ASSOCIATE in route.grants:
+        expected |= {"ses:CreateTenantResourceAssociation"}
     return expected
 
 
@@ -143,9 +147,13 @@ def test_route_role_reads_or_writes_the_table_as_the_route_table_says(
         if actions([statement]) & {"ses:GetEmailIdentity", "ses:CreateEmailIdentity"}:
             assert "identity/*" in json.dumps(statement["Resource"])
             scoped += 1
-    assert (scoped > 0) == bool(
-        route.grants - {Grant.DELIVERY_QUEUE_SEND, Grant.TRIGGER_JOBS_SEND, Grant.TOKEN_KEYS_READ}
-    )
+    assert (scoped > 0) == bool(route.grants & {Grant.SES_IDENTITY_READ, Grant.SES_IDENTITY_WRITE})
+    # And SES tenant actions reach only this stage's tenants (and, to associate, identities)
+    for statement in statements:
+        if actions([statement]) & {"ses:GetTenant", "ses:CreateTenantResourceAssociation"}:
+            granted = [json.dumps(resource) for resource in as_list(statement["Resource"])]
+            assert all(f":tenant/tenx-{STAGE}_*" in r or ":identity/*" in r for r in granted)
+            assert any(f":tenant/tenx-{STAGE}_*" in r for r in granted)
     table_resources = {
         str(resource)
         for statement in statements

@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import boto3
 import pytest
 
+from devstack.ses_tenants import LocalTenants
 from tenx_email.roles import Role
 from tenx_email.services import domains, tenancy
 
@@ -54,3 +55,21 @@ def project_events(aws: None, monkeypatch: pytest.MonkeyPatch) -> Callable[[], i
     # Metrics read their namespace when first imported, which may precede the test's env.
     monkeypatch.setattr(metrics, "namespace", "TenxEmailTest")
     return event_projection()
+
+
+@pytest.fixture
+def local_ses_tenants(aws: None) -> Iterator[LocalTenants]:
+    """SES tenants on moto (devstack/ses_tenants.py): they apply to SES clients made from now
+    on, so request this before fixtures that make one (`ses`)."""
+    from devstack.local_ses import register, unregister
+    from tenx_email.adapters import ses_tenants as adapter
+    from tenx_email.services import ses_tenants
+
+    stand_in = LocalTenants()
+    register(stand_in.hooks)
+    adapter._client.cache_clear()
+    ses_tenants.forget_statuses()
+    yield stand_in
+    unregister(stand_in.hooks)
+    adapter._client.cache_clear()
+    ses_tenants.forget_statuses()

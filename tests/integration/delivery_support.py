@@ -242,6 +242,25 @@ def receive_again(queue_url: str, event: dict[str, Any]) -> dict[str, Any]:
     return receive(queue_url, len(event["Records"]))
 
 
+def get_message(message_id: str) -> dict[str, Any]:
+    """The message as its OPERATOR reads it over the API."""
+    from tests.events import invoke
+
+    status, body = invoke(
+        "get_message", {"handle": HANDLE, "messageId": message_id}, sub="user_operator"
+    )
+    assert status == 200, body
+    return dict(body["message"])
+
+
+def dead_letters(queue_url: str) -> int:
+    """How many records the queue's dead-letter queue holds."""
+    sqs = boto3.client("sqs", region_name=REGION)
+    dlq = sqs.get_queue_url(QueueName=queue_url.rsplit("/", 1)[1] + "-dlq")["QueueUrl"]
+    found = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(found["Attributes"]["ApproximateNumberOfMessages"])
+
+
 def job(message: Message) -> dict[str, str]:
     return {"handle": message.handle, "messageId": message.message_id}
 

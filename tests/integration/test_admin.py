@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from devstack.ses_tenants import LocalTenants
 from tenx_email import admin
 from tenx_email.dal import tenancy as store
 from tenx_email.models import HandleStatus
@@ -18,8 +19,9 @@ def run(*argv: str) -> int:
     return admin.main(["--table", TABLE_NAME, "--stage", "test", *argv])
 
 
-@pytest.mark.usefixtures("aws")
-def test_an_operator_sets_up_a_tenant_from_scratch(capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_operator_sets_up_a_tenant_from_scratch(
+    local_ses_tenants: LocalTenants, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert run("create-account", "--account-id", "acc_new", "--name", "New Co") == 0
     assert run("create-handle", "--handle", "newco", "--account-id", "acc_new") == 0
     assert run("grant", "--handle", "newco", "--sub", "user_a", "--role", "OWNER") == 0
@@ -36,9 +38,22 @@ def test_an_operator_sets_up_a_tenant_from_scratch(capsys: pytest.CaptureFixture
     assert store.get_campaign("newco", "cmp_x") is not None
     printed = capsys.readouterr().out
     assert '"status": "READY"' in printed
+    # The handle came with its SES tenant; the domain attached after it is associated too.
+    assert handle.ses_tenant == "tenx-test_newco"
+    associated = local_ses_tenants.tenants["tenx-test_newco"].resources
+    assert {arn.rsplit(":", 1)[1] for arn in associated} == {
+        "configuration-set/tenx-email-test",
+        "identity/newco.example",
+    }
+    # A handle made before SES tenants gets one (and a repeat changes nothing).
+    store.put_handle(handle.model_copy(update={"handle": "oldco", "ses_tenant": None}))
+    assert run("create-ses-tenant", "--handle", "oldco") == 0
+    assert run("create-ses-tenant", "--handle", "oldco") == 0
+    assert (store.get_handle("oldco") or handle).ses_tenant == "tenx-test_oldco"
+    assert len(local_ses_tenants.tenants["tenx-test_oldco"].resources) == 2
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("aws", "local_ses_tenants")
 def test_deactivate_activate_and_revoke_change_what_is_stored() -> None:
     run("create-account", "--account-id", "acc_new", "--name", "New Co")
     run("create-handle", "--handle", "newco", "--account-id", "acc_new")
@@ -52,7 +67,7 @@ def test_deactivate_activate_and_revoke_change_what_is_stored() -> None:
     assert store.get_handle_and_membership("newco", "user_a")[1] is None
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("aws", "local_ses_tenants")
 @pytest.mark.parametrize(
     ("argv", "code"),
     [
@@ -70,7 +85,7 @@ def test_refused_changes_exit_2_with_the_error_code(
     assert json.loads(capsys.readouterr().err)["error"] == code
 
 
-@pytest.mark.usefixtures("aws")
+@pytest.mark.usefixtures("aws", "local_ses_tenants")
 def test_creating_an_existing_account_or_handle_twice_is_refused(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 
 from tenx_email.dal import holds
@@ -16,9 +15,10 @@ from tests.events import invoke
 from tests.integration import delivery_support as support
 from tests.integration.delivery_support import (
     HANDLE,
-    REGION,
     SesSpy,
+    dead_letters,
     enqueue,
+    get_message,
     job,
     queue_message,
     receive,
@@ -32,19 +32,6 @@ queue = support.queue
 direct_sends = support.direct_sends
 OPERATOR = "user_operator"
 REASON = "bounce rate 7.5% over the last 24 hours (threshold 5%)"
-
-
-def get_message(message_id: str) -> dict[str, object]:
-    status, body = invoke("get_message", {"handle": HANDLE, "messageId": message_id}, sub=OPERATOR)
-    assert status == 200, body
-    return dict(body["message"])
-
-
-def dead_letters(queue_url: str) -> int:
-    sqs = boto3.client("sqs", region_name=REGION)
-    dlq = sqs.get_queue_url(QueueName=queue_url.rsplit("/", 1)[1] + "-dlq")["QueueUrl"]
-    found = sqs.get_queue_attributes(QueueUrl=dlq, AttributeNames=["ApproximateNumberOfMessages"])
-    return int(found["Attributes"]["ApproximateNumberOfMessages"])
 
 
 def test_a_paused_handle_refuses_new_sends_with_the_reason(direct_sends: str) -> None:

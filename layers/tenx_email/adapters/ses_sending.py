@@ -35,7 +35,8 @@ if TYPE_CHECKING:
 # the function's timeout (see services/delivery.py, SES_CALL_BUDGET_SECONDS).
 _CLIENT_CONFIG = Config(retries={"total_max_attempts": 1}, connect_timeout=3, read_timeout=10)
 
-# Rate and quota limits, and a paused account or configuration set: nothing was sent, and
+# Rate and quota limits, and a paused account, configuration set or tenant (delivery holds a
+# paused tenant's mail: services/ses_tenants.py): nothing was sent, and
 # the same request can succeed later. NotFoundException means our configuration set is
 # missing: a deployment fault to fix and redrive, not a property of the message.
 TRANSIENT_CODES = frozenset(
@@ -121,7 +122,9 @@ def from_header(name: str, address: str) -> str:
     return f"{words} <{address}>"
 
 
-def _request(email: OutgoingEmail, configuration_set: str) -> SendEmailRequestTypeDef:
+def _request(
+    email: OutgoingEmail, configuration_set: str, tenant: str | None
+) -> SendEmailRequestTypeDef:
     body: BodyTypeDef = {}
     if email.html is not None:
         body["Html"] = {"Data": email.html, "Charset": "UTF-8"}
@@ -143,12 +146,17 @@ def _request(email: OutgoingEmail, configuration_set: str) -> SendEmailRequestTy
     }
     if email.reply_to:
         request["ReplyToAddresses"] = [email.reply_to]
+    if tenant is not None:
+        request["TenantName"] = tenant
     return request
 
 
-def send(email: OutgoingEmail, *, region: str, configuration_set: str) -> str:
-    """Send one email to one recipient; return SES's message id."""
-    request = _request(email, configuration_set)
+def send(
+    email: OutgoingEmail, *, region: str, configuration_set: str, tenant: str | None = None
+) -> str:
+    """Send one email to one recipient (through the handle's SES tenant, if it has one);
+    return SES's message id."""
+    request = _request(email, configuration_set, tenant)
     try:
         response = _client(region).send_email(**request)
     except ClientError as error:

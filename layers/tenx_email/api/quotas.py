@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Self
+from typing import Literal, Self, cast, get_args
 
 from pydantic import Field
 
@@ -28,6 +28,16 @@ class ReputationOut(ApiModel):
     reason: str | None = Field(default=None, exclude_if=lambda value: value is None)
 
 
+# ENABLED, REINSTATED (SES lets it send despite findings), DISABLED (SES paused it: its queued
+# mail is held), or UNKNOWN (SES could not be asked just now).
+SendingStatus = Literal["ENABLED", "REINSTATED", "DISABLED", "UNKNOWN"]
+
+
+class SesTenantOut(ApiModel):
+    name: str
+    sending_status: SendingStatus
+
+
 class QuotaOut(ApiModel):
     daily_limit: int
     used_today: int
@@ -42,6 +52,8 @@ class QuotaOut(ApiModel):
     # The reputation guard's counts and rates over its window, once the window holds a send,
     # bounce or complaint (docs/api.md, "Paused sending").
     reputation: ReputationOut | None = Field(default=None, exclude_if=lambda value: value is None)
+    # The handle's SES tenant and its sending status; absent while it has none.
+    ses_tenant: SesTenantOut | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
     def from_quota(cls, quota: Quota, resets_at: datetime) -> Self:
@@ -57,7 +69,17 @@ class QuotaOut(ApiModel):
             if quota.sending_paused
             else None,
             reputation=ReputationOut(**quota.reputation.model_dump()) if quota.reputation else None,
+            ses_tenant=SesTenantOut(
+                name=quota.ses_tenant.name,
+                sending_status=_sending_status(quota.ses_tenant.sending_status),
+            )
+            if quota.ses_tenant
+            else None,
         )
+
+
+def _sending_status(status: str) -> SendingStatus:
+    return cast(SendingStatus, status) if status in get_args(SendingStatus) else "UNKNOWN"
 
 
 class QuotaEnvelope(ApiModel):

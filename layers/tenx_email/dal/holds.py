@@ -12,7 +12,7 @@ from boto3.dynamodb.conditions import Key as KeyCondition
 
 from tenx_email import keys
 from tenx_email.dal.items import StoredItem
-from tenx_email.dal.queries import get_item
+from tenx_email.dal.queries import get_item, query_all
 from tenx_email.dal.table import table
 from tenx_email.models import Hold
 
@@ -54,13 +54,8 @@ def held_messages(handle_name: str) -> Iterator[str]:
         "ConsistentRead": True,
         "ProjectionExpression": "messageId",
     }
-    while True:
-        response = table().query(**query)
-        for item in response["Items"]:
-            yield str(item["messageId"])
-        if "LastEvaluatedKey" not in response:
-            return
-        query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
+    for item in query_all(query):
+        yield str(item["messageId"])
 
 
 def release(handle_name: str, message_id: str) -> None:

@@ -94,6 +94,7 @@ class HandleItem(StoredItem):
     sandbox: bool = False
     message_shards: list[ShardEpochEntry] = []
     sending_paused: PauseEntry | None = None
+    ses_tenant: str | None = None
 
     @classmethod
     def from_domain(cls, handle: Handle) -> HandleItem:
@@ -114,6 +115,7 @@ class HandleItem(StoredItem):
             )
             if self.sending_paused
             else None,
+            ses_tenant=self.ses_tenant,
         )
 
 

@@ -183,6 +183,16 @@ def items_by_key(wanted: Iterable[keys.Key]) -> dict[ItemKey, dict[str, Any]]:
     return {item_key(item): item for item in batch_get(list(wanted))}
 
 
+def query_all(query: dict[str, Any]) -> Iterator[dict[str, Any]]:
+    """Every item a Query finds, page after page."""
+    while True:
+        response = table().query(**query)
+        yield from response["Items"]
+        if "LastEvaluatedKey" not in response:
+            return
+        query = {**query, "ExclusiveStartKey": response["LastEvaluatedKey"]}
+
+
 def query_page(
     *,
     index: str | None,

@@ -8,6 +8,7 @@ Each recipient moves by conditional writes (dal/delivery.py), so each step happe
                               --claim older than LEASE--> UNKNOWN (never sent again)
     QUEUED --re-check failed, or suppressed--> DENIED
     QUEUED --the handle's sending is paused--> QUEUED, held (until an operator resumes it)
+    SENDING --SES paused the handle's SES tenant--> QUEUED, held (likewise)
     QUEUED --bodies cannot be rendered--> FAILED
 
 SES SendEmail has no idempotency token: only the consumer whose claim succeeded calls SES
@@ -54,7 +55,7 @@ from tenx_email.models import (
 from tenx_email.observability import logger, metrics
 from tenx_email.rendering import has_header_breakers
 from tenx_email.resources import DELIVERY_QUEUE
-from tenx_email.services import outgoing, pacing, sending_pause
+from tenx_email.services import outgoing, pacing, sending_pause, ses_tenants
 from tenx_email.services.recipient_state import (
     KnownMessage,
     conclusion,
@@ -250,6 +251,7 @@ def _send_pending(known: KnownMessage, pending: list[int], deadline: float) -> N
         for index in pending:
             _settle(known, index, refusal.status, None, reason=refusal.reason)
         return
+    tenant = recheck.handle.ses_tenant if recheck.handle else None
     for index in pending:
         email = message.recipients[index].email.lower()
         if email in recheck.suppressed:
@@ -257,7 +259,7 @@ def _send_pending(known: KnownMessage, pending: list[int], deadline: float) -> N
         elif email in recheck.outside_sandbox:
             _settle(known, index, MessageStatus.DENIED, None, reason=sandbox.REASON)
         else:
-            _send_one(known, index, content, deadline)
+            _send_one(known, index, content, deadline, tenant)
 
 
 def _recheck(message: Message, recheck: reads.Recheck) -> TemplateVersion:
@@ -297,7 +299,9 @@ def _content(message: Message, version: TemplateVersion) -> outgoing.Content:
         raise _Unsendable(MessageStatus.FAILED, f"rendering_failed: {error.code}") from None
 
 
-def _send_one(known: KnownMessage, index: int, content: outgoing.Content, deadline: float) -> None:
+def _send_one(
+    known: KnownMessage, index: int, content: outgoing.Content, deadline: float, tenant: str | None
+) -> None:
     # Waits for this invocation's turn at SES's rate (services/pacing.py).
     if not pacing.PACER.take_turn(deadline - SES_CALL_BUDGET_SECONDS):
         raise RetryLater("too little time left for another SES call")
@@ -315,12 +319,15 @@ def _send_one(known: KnownMessage, index: int, content: outgoing.Content, deadli
             email,
             region=ses_settings().ses_region,
             configuration_set=sending_settings().ses_configuration_set,
+            tenant=tenant,
         )
     except ses_sending.Throttled as throttled:
         if store.release(known.current(), index, claimed_at):
             known.wrote(index, status=MessageStatus.QUEUED, claimed_at=None)
         else:
             known.fresh = False
+        if (held := ses_tenants.held_reason(tenant, throttled.code)) is not None:
+            raise _Held(held) from None
         metrics.add_metric(name="SesThrottled", unit=MetricUnit.Count, value=1)
         raise RetryLater(f"SES throttled ({throttled.code})") from None
     except ses_sending.Rejected as rejected:

@@ -12,7 +12,7 @@ from tenx_email.dal import senders as sender_store
 from tenx_email.errors import AccountDomainNotFound, InvalidInput
 from tenx_email.models import Caller, DnsRecord, DomainIdentity, IdentityStatus, Sender
 from tenx_email.roles import Role
-from tenx_email.services import access
+from tenx_email.services import access, ses_tenants
 from tenx_email.settings import ses_settings
 
 _LABELS = r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
@@ -52,7 +52,8 @@ def required_dns_records(
 
 
 def attach_domain(account_id: str, domain: str, region: str) -> DomainIdentity:
-    """Create the SES identity and attach the domain to the account; safe to repeat."""
+    """Create the SES identity, attach the domain to the account and associate it with the
+    SES tenants of the account's handles; safe to repeat."""
     name = normalize_domain(domain)
     mail_from_domain = f"{MAIL_FROM_SUBDOMAIN}.{name}"
     ses.ensure_domain_identity(region, name, mail_from_domain)
@@ -65,6 +66,7 @@ def attach_domain(account_id: str, domain: str, region: str) -> DomainIdentity:
             mail_from_domain=mail_from_domain,
         )
     )
+    ses_tenants.associate_identity(account_id, name, region)
     return reconcile_domain(account_id, name)
 
 

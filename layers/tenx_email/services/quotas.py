@@ -10,6 +10,7 @@ from tenx_email.dal import quotas as store
 from tenx_email.errors import InvalidInput
 from tenx_email.models import HandleAccess, Quota, Reputation
 from tenx_email.reputation import Counts, in_window, judge
+from tenx_email.services import ses_tenants
 
 # What a handle may send a day until an operator sets its limit.
 DEFAULT_DAILY_LIMIT = 1000
@@ -47,6 +48,7 @@ def current_quota(access: HandleAccess) -> Quota:
         sandbox=access.handle.sandbox,
         sending_paused=access.handle.sending_paused,
         reputation=_reputation(reading.reputation),
+        ses_tenant=ses_tenants.status_of(access.handle),
     )
 
 
