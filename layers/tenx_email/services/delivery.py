@@ -41,20 +41,14 @@ from tenx_email import clock, ids, sandbox
 from tenx_email.adapters import ses_sending, sqs_visibility
 from tenx_email.dal import delivery as store
 from tenx_email.dal import delivery_reads as reads
-from tenx_email.errors import DomainError
 from tenx_email.models import (
     DeliveryEvent,
     EventType,
-    HandleStatus,
-    IdentityStatus,
-    Message,
     MessageStatus,
-    SenderStatus,
-    TemplateVersion,
 )
 from tenx_email.observability import logger, metrics
-from tenx_email.rendering import has_header_breakers
 from tenx_email.resources import DELIVERY_QUEUE
+from tenx_email.services import delivery_checks as checks
 from tenx_email.services import outgoing, pacing, sending_pause, ses_tenants
 from tenx_email.services.recipient_state import (
     KnownMessage,
@@ -95,24 +89,6 @@ _EVENT_TYPES = {
 
 class RetryLater(Exception):
     """The record must come back later (reported as a batch item failure)."""
-
-
-class _Held(Exception):
-    """The handle's sending is paused: the message waits, its recipients QUEUED, until an
-    operator resumes it (services/sending_pause.py)."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
-
-
-class _Unsendable(Exception):
-    """The message cannot be sent: every pending recipient gets `status` with `reason`."""
-
-    def __init__(self, status: MessageStatus, reason: str) -> None:
-        super().__init__(reason)
-        self.status = status
-        self.reason = reason
 
 
 @dataclass(frozen=True)
@@ -221,7 +197,7 @@ def _deliver(known: KnownMessage, record: QueuedRecord) -> None:
     if pending:
         try:
             _send_pending(known, pending, record.deadline)
-        except _Held as held:
+        except checks.Held as held:
             sending_pause.hold(known.handle, known.message_id, held.reason)
             logger.info(
                 "delivery held",
@@ -246,8 +222,8 @@ def _send_pending(known: KnownMessage, pending: list[int], deadline: float) -> N
     if recheck is None or not recheck.covers(emails):
         recheck = known.recheck = reads.load_recheck(message, emails)
     try:
-        content = _content(message, _recheck(message, recheck))
-    except _Unsendable as refusal:
+        content = checks.content(message, checks.recheck(message, recheck))
+    except checks.Unsendable as refusal:
         for index in pending:
             _settle(known, index, refusal.status, None, reason=refusal.reason)
         return
@@ -260,43 +236,6 @@ def _send_pending(known: KnownMessage, pending: list[int], deadline: float) -> N
             _settle(known, index, MessageStatus.DENIED, None, reason=sandbox.REASON)
         else:
             _send_one(known, index, content, deadline, tenant)
-
-
-def _recheck(message: Message, recheck: reads.Recheck) -> TemplateVersion:
-    """What the send route checked may have changed since: refuse with DENIED if it did;
-    else return the template version to render."""
-    denied = MessageStatus.DENIED
-    handle, sender, identity = recheck.handle, recheck.sender, recheck.identity
-    if handle is None or handle.status is not HandleStatus.ACTIVE:
-        raise _Unsendable(denied, "handle_inactive")
-    if handle.sending_paused is not None:
-        raise _Held(f"handle_sending_paused: {handle.sending_paused.reason}")
-    if sender is None:
-        raise _Unsendable(denied, "sender_profile_not_found")
-    # The identity SES will send from is the From address's domain, captured at queueing.
-    if message.from_domain != sender.domain:
-        raise _Unsendable(denied, "sender_profile_changed")
-    if identity is None or identity.status is not IdentityStatus.READY:
-        raise _Unsendable(denied, "domain_email_identity_not_ready")
-    if sender.status is not SenderStatus.READY:
-        raise _Unsendable(denied, "sender_profile_not_ready")
-    if message.purpose not in sender.purposes:
-        raise _Unsendable(denied, "sender_purpose_not_allowed")
-    if recheck.version is None:
-        raise _Unsendable(denied, "email_template_version_not_found")
-    return recheck.version
-
-
-def _content(message: Message, version: TemplateVersion) -> outgoing.Content:
-    headers = (message.subject, message.from_name, message.from_address, message.reply_to or "")
-    if any(has_header_breakers(value) for value in headers):
-        raise _Unsendable(MessageStatus.FAILED, "unsafe_header")
-    try:
-        # The subject was rendered when the message was accepted; the bodies are rendered now
-        # from the same immutable version and values.
-        return outgoing.render_content(message, version)
-    except DomainError as error:
-        raise _Unsendable(MessageStatus.FAILED, f"rendering_failed: {error.code}") from None
 
 
 def _send_one(
@@ -327,7 +266,7 @@ def _send_one(
         else:
             known.fresh = False
         if (held := ses_tenants.held_reason(tenant, throttled.code)) is not None:
-            raise _Held(held) from None
+            raise checks.Held(held) from None
         metrics.add_metric(name="SesThrottled", unit=MetricUnit.Count, value=1)
         raise RetryLater(f"SES throttled ({throttled.code})") from None
     except ses_sending.Rejected as rejected:
