@@ -9,7 +9,12 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from devstack.environment import HOST, REGION, STAGE
-from devstack.resources import create_queue, create_table, create_token_keys
+from devstack.resources import (
+    create_queue,
+    create_table,
+    create_token_keys,
+    create_webhook_secrets_key,
+)
 from tenx_email import resources
 
 
@@ -49,6 +54,9 @@ def provision() -> dict[str, LocalQueue]:
     create_token_keys(
         boto3.client("secretsmanager", region_name=REGION),
         resources.token_keys_secret_name(STAGE),
+    )
+    create_webhook_secrets_key(
+        boto3.client("kms", region_name=REGION), resources.webhook_secrets_key_alias(STAGE)
     )
     sqs = boto3.client("sqs", region_name=REGION)
     queues = {}

@@ -12,6 +12,7 @@ from tenx_email.adapters import token_keys
 
 if TYPE_CHECKING:
     from mypy_boto3_dynamodb import DynamoDBClient
+    from mypy_boto3_kms import KMSClient
     from mypy_boto3_secretsmanager import SecretsManagerClient
     from mypy_boto3_sqs import SQSClient
 
@@ -81,3 +82,9 @@ def create_token_keys(secrets: SecretsManagerClient, name: str) -> None:
     """The secret of keys that seal client tokens, as the stack creates it: a random current
     key and no previous one."""
     secrets.create_secret(Name=name, SecretString=token_keys.initial_secret())
+
+
+def create_webhook_secrets_key(kms: KMSClient, alias: str) -> None:
+    """The KMS key that encrypts webhook signing secrets, under its alias, as the stack has it."""
+    key = kms.create_key(Description="Encrypts webhook endpoints' signing secrets")
+    kms.create_alias(AliasName=alias, TargetKeyId=key["KeyMetadata"]["KeyId"])

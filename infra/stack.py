@@ -19,6 +19,7 @@ from infra.constructs.observability import Observability
 from infra.constructs.queues import Queues
 from infra.constructs.scheduling import Scheduling
 from infra.constructs.streams import StreamConsumer
+from infra.constructs.webhooks import WebhookSecretsKey
 from tenx_email.resources import EVENT_PROJECTION, TRIGGER_JOBS_QUEUE
 
 
@@ -45,6 +46,7 @@ class EmailServiceStack(Stack):
             layer=layer.version,
             table=data.table,
         )
+        webhook_secrets = WebhookSecretsKey(self, "WebhookSecrets", stage=config.stage)
         api = Api(
             self,
             "Api",
@@ -54,6 +56,7 @@ class EmailServiceStack(Stack):
             delivery_queue=queues.pairs["delivery"].queue,
             trigger_jobs_queue=trigger_jobs.queue,
             token_keys=data.token_keys,
+            webhook_secrets_key=webhook_secrets.key,
         )
         Consumers(
             self,

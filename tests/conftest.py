@@ -41,21 +41,27 @@ def aws() -> Iterator[SesSendRate]:
     lower `max_send_rate` before its first send)."""
     from moto import mock_aws
 
-    from devstack.resources import create_table, create_token_keys
+    from devstack.resources import create_table, create_token_keys, create_webhook_secrets_key
     from devstack.ses_rate import SesSendRate
-    from tenx_email.adapters import ses_account, token_keys
+    from tenx_email import resources
+    from tenx_email.adapters import secret_box, ses_account, token_keys
     from tenx_email.dal import table
 
     rate = SesSendRate()
     with mock_aws():
         create_table(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
         create_token_keys(boto3.client("secretsmanager", region_name=REGION), TOKEN_KEYS_SECRET)
+        create_webhook_secrets_key(
+            boto3.client("kms", region_name=REGION), resources.webhook_secrets_key_alias(STAGE)
+        )
         table.reset()
+        secret_box.reset()
         token_keys.reset()
         ses_account.reset()
         rate.install()
         yield rate
         rate.uninstall()
         table.reset()
+        secret_box.reset()
         token_keys.reset()
         ses_account.reset()

@@ -10,6 +10,7 @@ from aws_cdk import Acknowledgment, RemovalPolicy, Stack, Token, Validations
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
@@ -110,8 +111,10 @@ class Api(Construct):
         delivery_queue: sqs.IQueue,
         trigger_jobs_queue: sqs.IQueue,
         token_keys: secretsmanager.ISecret,
+        webhook_secrets_key: kms.IKey,
     ) -> None:
         super().__init__(scope, construct_id)
+        self._webhook_secrets_key = webhook_secrets_key
         self._ses_region, self._stage = config.ses_region, config.stage
         self._token_keys = token_keys
         # The queues a route may send to, by the route-table grant that allows it, with the
@@ -232,6 +235,8 @@ class Api(Construct):
             queue.grant_send_messages(route_function.function)
         if reads_token_keys:
             self._token_keys.grant_read(route_function.function)
+        if Grant.WEBHOOK_SECRETS_SEAL in route.grants:
+            self._webhook_secrets_key.grant_encrypt(route_function.function)
         if route.read_only:
             table.grant_read_data(route_function.function)
         else:

@@ -306,3 +306,24 @@ class HandleSendingPaused(DomainError):
 
     status = 403
     code = "handle_sending_paused"
+
+
+# --- webhook endpoints (services/webhooks.py) ---
+
+
+class WebhookNotFound(DomainError):
+    status = 404
+    code = "webhook_not_found"
+
+
+class WebhookLimitReached(DomainError):
+    status = 409
+    code = "webhook_limit_reached"
+
+
+class InvalidWebhookUrl(DomainError):
+    code = "invalid_webhook_url"
+
+
+class InvalidWebhookEvents(DomainError):
+    code = "invalid_webhook_events"

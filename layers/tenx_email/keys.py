@@ -190,6 +190,18 @@ def reputation_charge(handle_name: str, batch: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"REPCHG#{batch}")
 
 
+WEBHOOK_PREFIX = "WEBHOOK#"
+
+
+def webhook(handle_name: str, webhook_id: str) -> Key:
+    return _key(f"HANDLE#{handle_name}", f"{WEBHOOK_PREFIX}{webhook_id}")
+
+
+def webhook_count(handle_name: str) -> Key:
+    """Counts the handle's live webhook endpoints (the limit holds under concurrent creates)."""
+    return _key(f"HANDLE#{handle_name}", "WEBHOOKS")
+
+
 def rule(handle_name: str, campaign_id: str, rule_id: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"{rules_of_campaign_prefix(campaign_id)}{rule_id}")
 

@@ -164,3 +164,8 @@ def token_keys_secret_name(stage: str) -> str:
 # The metric the reputation guard emits when it pauses a handle (services/reputation.py):
 # the stack alarms on it, since an operator must review the handle and resume it.
 HANDLE_PAUSED_METRIC = "HandleSendingPaused"
+
+
+def webhook_secrets_key_alias(stage: str) -> str:
+    """The KMS key that encrypts webhook signing secrets (adapters/secret_box.py)."""
+    return f"alias/tenx-email-{stage}-webhook-secrets"

@@ -28,6 +28,8 @@ class Grant(StrEnum):
     TRIGGER_JOBS_SEND = "trigger-jobs-send"
     # Page tokens are sealed with the stage's token keys (sealed.py): lists that page read them.
     TOKEN_KEYS_READ = "token-keys-read"  # noqa: S105 (a grant's name, not a secret)
+    # Webhook signing secrets are encrypted with the stage's KMS key (adapters/secret_box.py).
+    WEBHOOK_SECRETS_SEAL = "webhook-secrets-seal"  # noqa: S105 (a grant's name)
 
 
 def resolver_path(path: str) -> str:
@@ -76,6 +78,9 @@ _MESSAGES = "/v2/handles/{handle}/email/messages"
 _SUPPRESSIONS = "/v2/handles/{handle}/email/suppressions"
 _CAMPAIGN = "/v2/handles/{handle}/campaigns/{campaignId}"
 _RULES = f"{_CAMPAIGN}/email-rules"
+_WEBHOOKS = "/v2/handles/{handle}/email/webhooks"
+_WEBHOOK = f"{_WEBHOOKS}/{{webhookId}}"
+_SEALS = frozenset({Grant.WEBHOOK_SECRETS_SEAL})
 _OPERATOR = Role.OPERATOR
 _PAGED = _TOKEN_KEYS = frozenset({Grant.TOKEN_KEYS_READ})
 
@@ -149,6 +154,20 @@ ROUTES: tuple[Route, ...] = (
         _OPERATOR,
         read_only=True,
         grants=frozenset({Grant.SES_TENANT_READ}),
+    ),
+    # --- webhook endpoints (OPERATOR only: a URL may carry the receiver's own credentials) ---
+    Route("list_webhooks", "GET", _WEBHOOKS, _OPERATOR, read_only=True),
+    Route("create_webhook", "POST", _WEBHOOKS, _OPERATOR, read_only=False, grants=_SEALS),
+    Route("get_webhook", "GET", _WEBHOOK, _OPERATOR, read_only=True),
+    Route("update_webhook", "PUT", _WEBHOOK, _OPERATOR, read_only=False),
+    Route("delete_webhook", "DELETE", _WEBHOOK, _OPERATOR, read_only=False),
+    Route(
+        "rotate_webhook_secret",
+        "POST",
+        f"{_WEBHOOK}/rotate-secret",
+        _OPERATOR,
+        read_only=False,
+        grants=_SEALS,
     ),
     # --- campaign email rules (CREATOR may read, OPERATOR may change) ---
     Route("list_email_rules", "GET", _RULES, Role.CREATOR, read_only=True),

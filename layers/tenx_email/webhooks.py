@@ -1,0 +1,62 @@
+"""Webhook endpoints: where a handle wants its events pushed, and with which secrets they are
+signed (the Standard Webhooks scheme: tenx_email/webhook_signing.py). Domain models and the
+rules that need no storage; services/webhooks.py manages endpoints."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel, ConfigDict
+
+from tenx_email.models import EventType, RuleRunOutcome
+
+WEBHOOK_ID = re.compile(r"^wh_[0-9a-z]{26}$")
+MAX_ENDPOINTS_PER_HANDLE = 10
+MAX_DESCRIPTION = 200
+# After a rotation the previous secret keeps signing this long, beside the new one, so a
+# receiver can switch without dropping a delivery.
+SECRET_OVERLAP = timedelta(hours=24)
+
+# Every timeline event, and every rule run outcome, can be subscribed to.
+EVENT_TYPES: tuple[str, ...] = (*(t.value for t in EventType), *(o.value for o in RuleRunOutcome))
+# The type of the event POST .../webhooks/{webhookId}/test sends (never subscribed to).
+TEST_EVENT_TYPE = "WEBHOOK_TEST"
+
+
+class _Domain(BaseModel):
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+
+class SigningSecret(_Domain):
+    """One signing secret, encrypted (adapters/secret_box.py); `retires_at` set once a newer
+    secret replaced it."""
+
+    sealed: str
+    created_at: datetime
+    retires_at: datetime | None = None
+
+
+class WebhookEndpoint(_Domain):
+    handle: str
+    webhook_id: str
+    url: str
+    # The subscribed event types; empty: all of them (including types added later).
+    events: tuple[str, ...]
+    enabled: bool
+    description: str | None
+    secrets: tuple[SigningSecret, ...]  # newest first
+    version: int
+    created_at: datetime
+    updated_at: datetime
+    # Set when the service disabled it (it kept failing): why, in words.
+    disabled_reason: str | None = None
+    failing_since: datetime | None = None
+    deleted: bool = False
+
+    def subscribes(self, event_type: str) -> bool:
+        return not self.events or event_type in self.events
+
+    def signing_secrets(self, now: datetime) -> list[SigningSecret]:
+        """The secrets that sign now: the newest, and one it replaced until it retires."""
+        return [s for s in self.secrets if s.retires_at is None or s.retires_at > now]
