@@ -3,15 +3,22 @@ bounds, and the addresses it refuses (the DNS answers are faked: there is no DNS
 
 from __future__ import annotations
 
+import datetime
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from tenx_email.adapters import webhook_http
 from tenx_email.adapters.webhook_http import DeliveryError, InvalidUrl, post, validate_url
@@ -39,10 +46,11 @@ class Received:
 
 
 class Receiver:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.answer = Answer()
         self.received: list[Received] = []
         self.hung_up = threading.Event()
+        self.server_names: list[str | None] = []  # SNI, as TLS handshakes saw it
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -74,6 +82,16 @@ class Receiver:
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.port = self.server.server_address[1]
+        if tls is not None:
+            tls.sni_callback = lambda _sock, name, _context: self.server_names.append(name)
+            self.server.socket = tls.wrap_socket(self.server.socket, server_side=True)
+
+    def serve(self) -> Iterator[Receiver]:
+        thread = threading.Thread(target=self.server.serve_forever, args=(0.05,), daemon=True)
+        thread.start()
+        yield self
+        self.server.shutdown()
+        self.server.server_close()
 
     def url(self, path: str = "/hook") -> str:
         return f"http://127.0.0.1:{self.port}{path}"
@@ -81,12 +99,50 @@ class Receiver:
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    server = Receiver()
-    thread = threading.Thread(target=server.server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    yield server
-    server.server.shutdown()
-    server.server.server_close()
+    yield from Receiver().serve()
+
+
+@pytest.fixture
+def certificate(tmp_path: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for HOST, and its key."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, HOST)])
+    now = datetime.datetime.now(datetime.UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=1))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(HOST)]), critical=False)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = tmp_path / "cert.pem", tmp_path / "key.pem"
+    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return cert_file, key_file
+
+
+@pytest.fixture
+def tls_receiver(certificate: tuple[Path, Path]) -> Iterator[Receiver]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    yield from Receiver(context).serve()
+
+
+@pytest.fixture
+def trusting(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> None:
+    """The client trusts the test certificate (and nothing else), checking names as ever."""
+    context = ssl.create_default_context(cafile=certificate[0])
+    monkeypatch.setattr(webhook_http, "_tls_context", lambda: context)
 
 
 @dataclass
@@ -158,12 +214,12 @@ def test_a_redirect_is_not_followed(receiver: Receiver) -> None:
 
 def test_a_slow_receiver_times_out(receiver: Receiver, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(webhook_http, "READ_TIMEOUT_SECONDS", 0.3)
-    receiver.answer = Answer(delay=1.0)
+    receiver.answer = Answer(delay=3.0)
     started = time.monotonic()
     with pytest.raises(DeliveryError) as raised:
         post(receiver.url(), "{}", {}, allow_private=True)
     assert raised.value.kind == "timeout"
-    assert time.monotonic() - started < 0.9
+    assert time.monotonic() - started < 2.5
 
 
 def test_a_trickling_body_is_cut_at_the_total_read_time(
@@ -177,7 +233,7 @@ def test_a_trickling_body_is_cut_at_the_total_read_time(
     with pytest.raises(DeliveryError) as raised:
         post(receiver.url(), "{}", {}, allow_private=True)
     assert raised.value.kind == "timeout"
-    assert time.monotonic() - started < 0.9
+    assert time.monotonic() - started < 2.5
 
 
 def test_a_large_response_is_read_only_up_to_the_limit(receiver: Receiver) -> None:
@@ -240,12 +296,43 @@ def test_a_name_that_does_not_resolve_is_a_dns_failure(dns: FakeDns) -> None:
     assert raised.value.kind == "dns"
 
 
-def test_nothing_listening_is_a_connect_failure(receiver: Receiver) -> None:
-    url = receiver.url()
-    receiver.server.server_close()
+def test_nothing_listening_is_a_connect_failure() -> None:
+    with socket.socket() as probe:  # a port just free, so nothing listens on it
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
     with pytest.raises(DeliveryError) as raised:
-        post(url, "{}", {}, allow_private=True)
+        post(f"http://127.0.0.1:{port}/x", "{}", {}, allow_private=True)
     assert raised.value.kind == "connect"
+
+
+@pytest.mark.usefixtures("trusting")
+def test_https_pins_the_address_but_names_the_host_in_sni_and_host(
+    tls_receiver: Receiver, dns: FakeDns
+) -> None:
+    dns.answers[HOST] = ["127.0.0.1"]
+    response = post(f"https://{HOST}:{tls_receiver.port}/x", "{}", {}, allow_private=True)
+    assert response.status == 200
+    assert tls_receiver.server_names == [HOST]
+    assert tls_receiver.received[0].headers["Host"] == f"{HOST}:{tls_receiver.port}"
+
+
+def test_an_untrusted_certificate_fails_as_tls(tls_receiver: Receiver, dns: FakeDns) -> None:
+    dns.answers[HOST] = ["127.0.0.1"]
+    with pytest.raises(DeliveryError, match="certificate not accepted") as raised:
+        post(f"https://{HOST}:{tls_receiver.port}/x", "{}", {}, allow_private=True)
+    assert raised.value.kind == "tls"
+    assert tls_receiver.received == []
+
+
+@pytest.mark.usefixtures("trusting")
+def test_a_certificate_for_another_name_fails_as_tls(tls_receiver: Receiver, dns: FakeDns) -> None:
+    # Given a trusted certificate for HOST, served for a name it does not cover
+    dns.answers["other.example.com"] = ["127.0.0.1"]
+    with pytest.raises(DeliveryError, match="certificate not accepted") as raised:
+        post(f"https://other.example.com:{tls_receiver.port}/x", "{}", {}, allow_private=True)
+    assert raised.value.kind == "tls"
+    assert "other.example.com" in raised.value.detail
+    assert tls_receiver.received == []
 
 
 def test_https_to_a_plain_http_server_fails_as_tls(receiver: Receiver) -> None:
@@ -271,6 +358,8 @@ def test_https_to_a_plain_http_server_fails_as_tls(receiver: Receiver) -> None:
         ("https://hooks.example.com/" + "a" * 2048, "longer than 2048"),
         ("https://hooks.example.com/a b", "spaces or control characters"),
         ("https://hooks.example.com:99999/x", "not valid"),
+        ("https://hooks.example.com:0/x", "not valid"),
+        ("https://bad..example.com/x", "not valid"),
     ],
 )
 def test_validate_url_refuses(url: str, reason: str) -> None:

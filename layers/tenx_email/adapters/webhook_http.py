@@ -127,18 +127,23 @@ def _target(url: str, allow_private: bool) -> _Target:
     if not parts.hostname:
         raise InvalidUrl("the URL has no host")
     try:
-        port = parts.port or (443 if parts.scheme == "https" else 80)
+        port = parts.port
         host = parts.hostname.encode("idna").decode("ascii")
     except ValueError:  # UnicodeError is one
         raise InvalidUrl("the URL's host or port is not valid") from None
+    if port == 0:
+        raise InvalidUrl("the URL's host or port is not valid")
     if not allow_private:
-        with suppress(ValueError):  # a name, not a literal address: checked when resolved
-            if reason := _refusal(ipaddress.ip_address(host)):
-                raise InvalidUrl(f"the host is {reason}")
+        try:
+            literal = ipaddress.ip_address(host)
+        except ValueError:  # a name: its addresses are checked each time it is resolved
+            literal = None
+        if literal is not None and (reason := _refusal(literal)):
+            raise InvalidUrl(f"the host is {reason}")
     path = parts.path or "/"
-    return _Target(
-        parts.scheme == "https", host, port, f"{path}?{parts.query}" if parts.query else path
-    )
+    tls = parts.scheme == "https"
+    port = port or (443 if tls else 80)
+    return _Target(tls, host, port, f"{path}?{parts.query}" if parts.query else path)
 
 
 def validate_url(url: str, *, allow_private: bool) -> str:
@@ -151,7 +156,7 @@ def validate_url(url: str, *, allow_private: bool) -> str:
 def _resolve(target: _Target, allow_private: bool) -> list[_Address]:
     try:
         found = socket.getaddrinfo(target.host, target.port, type=socket.SOCK_STREAM)
-    except (OSError, UnicodeError):  # socket.gaierror is an OSError
+    except OSError:  # socket.gaierror is one
         raise DeliveryError("dns", f"{target.host} did not resolve") from None
     addresses: list[_Address] = [(family, sockaddr) for family, _, _, _, sockaddr in found]
     if not addresses:
