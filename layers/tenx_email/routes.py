@@ -29,7 +29,7 @@ class Grant(StrEnum):
     # Page tokens are sealed with the stage's token keys (sealed.py): lists that page read them.
     TOKEN_KEYS_READ = "token-keys-read"  # noqa: S105 (a grant's name, not a secret)
     # Webhook signing secrets are encrypted with the stage's KMS key (adapters/secret_box.py).
-    WEBHOOK_SECRETS_SEAL = "webhook-secrets-seal"  # noqa: S105 (a grant's name)
+    WEBHOOK_SECRETS_SEAL = "webhook-secrets-seal"
 
 
 def resolver_path(path: str) -> str:

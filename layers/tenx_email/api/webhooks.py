@@ -56,11 +56,7 @@ class WebhookOut(ApiModel):
     @classmethod
     def from_endpoint(cls, endpoint: WebhookEndpoint) -> Self:
         status: Literal["ENABLED", "DISABLED", "FAILING"] = (
-            "ENABLED"
-            if endpoint.enabled
-            else "FAILING"
-            if endpoint.disabled_reason
-            else "DISABLED"
+            "ENABLED" if endpoint.enabled else "FAILING" if endpoint.disabled_reason else "DISABLED"
         )
         return cls(
             webhook_id=endpoint.webhook_id,

@@ -130,7 +130,9 @@ def list_endpoints(access: HandleAccess) -> list[WebhookEndpoint]:
 
 def require_endpoint(access: HandleAccess, webhook_id: str) -> WebhookEndpoint:
     """A live endpoint of this handle, or 404."""
-    endpoint = store.get(access.handle.handle, webhook_id) if WEBHOOK_ID.fullmatch(webhook_id) else None
+    endpoint = (
+        store.get(access.handle.handle, webhook_id) if WEBHOOK_ID.fullmatch(webhook_id) else None
+    )
     if endpoint is None or endpoint.deleted:
         raise WebhookNotFound(f"webhook endpoint {webhook_id[:40]!r} does not exist")
     return endpoint
@@ -175,7 +177,9 @@ def update_endpoint(
 def delete_endpoint(access: HandleAccess, webhook_id: str) -> None:
     """Soft delete: deliveries stop at once (the sender reads the endpoint before each), the
     delivery log stays readable until it expires. Deleting it again changes nothing."""
-    endpoint = store.get(access.handle.handle, webhook_id) if WEBHOOK_ID.fullmatch(webhook_id) else None
+    endpoint = (
+        store.get(access.handle.handle, webhook_id) if WEBHOOK_ID.fullmatch(webhook_id) else None
+    )
     if endpoint is not None and endpoint.deleted:
         return
     endpoint = require_endpoint(access, webhook_id)
