@@ -236,7 +236,12 @@ class Api(Construct):
         if reads_token_keys:
             self._token_keys.grant_read(route_function.function)
         if Grant.WEBHOOK_SECRETS_SEAL in route.grants:
-            self._webhook_secrets_key.grant_encrypt(route_function.function)
+            # Encrypt alone (grant_encrypt adds ReEncrypt* and GenerateDataKey*, unused here).
+            route_function.role.add_to_principal_policy(
+                iam.PolicyStatement(
+                    actions=["kms:Encrypt"], resources=[self._webhook_secrets_key.key_arn]
+                )
+            )
         if route.read_only:
             table.grant_read_data(route_function.function)
         else:

@@ -42,6 +42,7 @@ from tenx_email.routes import ROUTES, Route, Scope
 from tenx_email.services.domains import DOMAIN_FORM
 from tenx_email.services.inspection import MESSAGE_ID
 from tenx_email.services.rules import RULE_ID
+from tenx_email.webhooks import WEBHOOK_ID
 
 TITLE = "tenx-email API"
 # The version of this document's API (the paths are /v2/...); change it with the contract.
@@ -84,6 +85,7 @@ TAGS: dict[str, str] = {
     "messages": "Direct sends, the handle's messages and their delivery events.",
     "suppressions": "Addresses a handle never sends to.",
     "quota": "The handle's daily sending quota.",
+    "webhooks": "Endpoints that receive the handle's events, signed (Standard Webhooks).",
     "email-rules": "Campaign email rules, and what each did with each campaign event.",
     "campaign-events": "Test lead captures and conversions that trigger campaign rules.",
 }
@@ -101,6 +103,7 @@ PATH_FORMS: dict[str, dict[str, Any]] = {
     "email": ids.EMAIL_ADDRESS_FORM,
     "campaignId": {"pattern": ids.CAMPAIGN_ID_PATTERN},
     "ruleId": {"pattern": RULE_ID.pattern},
+    "webhookId": {"pattern": WEBHOOK_ID.pattern},
 }
 
 # Powertools documents a 422 with its own body (the resolver answers 400 invalid_request

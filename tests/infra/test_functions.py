@@ -113,6 +113,8 @@ def expected_other_actions(route: Route | PublicRoute) -> set[str]:
         expected |= {"ses:GetTenant"}
     if Grant.SES_TENANT_ASSOCIATE in route.grants:
         expected |= {"ses:CreateTenantResourceAssociation"}
+    if Grant.WEBHOOK_SECRETS_SEAL in route.grants:
+        expected |= {"kms:Encrypt"}  # and never Decrypt: only the sender reads a secret
     return expected
 
 

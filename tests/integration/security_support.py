@@ -40,10 +40,15 @@ from pydantic import BaseModel
 
 from devstack.environment import DEFAULT_MAX_SEND_RATE
 from devstack.pollers import sqs_event
-from devstack.resources import create_queue, create_table, create_token_keys
+from devstack.resources import (
+    create_queue,
+    create_table,
+    create_token_keys,
+    create_webhook_secrets_key,
+)
 from functions import deliver, trigger
 from tenx_email import resources
-from tenx_email.adapters import queues, ses_account, ses_sending, token_keys
+from tenx_email.adapters import queues, secret_box, ses_account, ses_sending, token_keys
 from tenx_email.dal import table as table_module
 from tenx_email.observability import metrics
 from tenx_email.roles import Role
@@ -113,6 +118,7 @@ class Tenant:
     rule_message_ids: list[str] = field(default_factory=list)
     recipients: list[str] = field(default_factory=list)
     suppressed: list[str] = field(default_factory=list)
+    webhook_id: str = ""
 
     @property
     def shared_recipient(self) -> str:
@@ -129,6 +135,7 @@ class Tenant:
             "email": self.suppressed[0],
             "campaignId": self.campaign_id,
             "ruleId": self.rule_id,
+            "webhookId": self.webhook_id,
         }
 
     def secrets(self) -> set[str]:
@@ -145,6 +152,8 @@ class Tenant:
             self.rule_id,
             self.conversion_rule_id,
             self.domain,
+            self.webhook_id,
+            webhook_url(self),
         } - {CAMPAIGN_ID}
 
 
@@ -256,7 +265,13 @@ VALID_BODIES: dict[str, Callable[[Tenant], dict[str, Any]]] = {
         "name": "New Lead",
     },
     "record_conversion": lambda tenant: {"leadId": tenant.lead_ids[0]},
+    "create_webhook": lambda tenant: {"url": webhook_url(tenant), "events": ["SENT"]},
+    "update_webhook": lambda tenant: {"url": webhook_url(tenant), "events": ["DELIVERED"]},
 }
+
+
+def webhook_url(tenant: Tenant) -> str:
+    return f"https://hooks.{tenant.handle}-crm.example/events"
 
 
 def valid_body(route: Route, tenant: Tenant) -> dict[str, Any] | None:
@@ -504,6 +519,9 @@ def _seed_tenant(tenant: Tenant) -> None:
     conversion = rule_body(tenant, trigger="CONVERSION")
     rule = _ok(invoke("create_email_rule", campaign, sub=owner, body=conversion), 201)
     tenant.conversion_rule_id = rule["rule"]["ruleId"]
+    webhook = {"url": webhook_url(tenant), "description": f"{handle} CRM"}
+    created = _ok(invoke("create_webhook", {"handle": handle}, sub=owner, body=webhook), 201)
+    tenant.webhook_id = created["webhook"]["webhookId"]
     for index in (1, 2):
         lead = {
             "email": f"lead{index}@{handle}-leads.example",
@@ -568,6 +586,7 @@ def _environment(monkeypatch: pytest.MonkeyPatch) -> None:
 def _clear_caches() -> None:
     table_module.reset()
     token_keys.reset()
+    secret_box.reset()
     for settings in (
         delivery_settings,
         sending_settings,
@@ -590,6 +609,9 @@ def built_world(*, deliver: bool) -> Iterator[World]:
         _clear_caches()
         create_table(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
         create_token_keys(boto3.client("secretsmanager", region_name=REGION), TOKEN_KEYS_SECRET)
+        create_webhook_secrets_key(
+            boto3.client("kms", region_name=REGION), resources.webhook_secrets_key_alias(STAGE)
+        )
         sqs = boto3.client("sqs", region_name=REGION)
         delivery = create_queue(sqs, STAGE, resources.DELIVERY_QUEUE)
         jobs = create_queue(sqs, STAGE, resources.TRIGGER_JOBS_QUEUE)

@@ -141,6 +141,7 @@ def test_a_role_below_the_minimum_is_refused_on_every_route(
 HARMLESS_OVERRIDES = {
     "delete_email_rule": {"ruleId": NEVER_EXISTED_RULE},
     "delete_suppression": {"email": "never-suppressed@acme-supp.example"},
+    "delete_webhook": {"webhookId": "wh_" + "0" * 26},
 }
 
 
@@ -381,6 +382,19 @@ CROSS_HANDLE = [
         404,
         "account_domain_not_found",
         "domain",
+    ),
+    *(
+        _case(
+            route_id,
+            lambda w: {
+                "path": {"webhookId": w.globex.webhook_id},
+                "body": {"url": support.webhook_url(w.acme)},
+            },
+            404,
+            "webhook_not_found",
+            "webhook",
+        )
+        for route_id in ("get_webhook", "update_webhook", "delete_webhook", "rotate_webhook_secret")
     ),
     # Lifting a suppression is idempotent: acme's DELETE answers 204 and must lift nothing
     # of globex's (checked with the rest of globex's items).

@@ -4,12 +4,12 @@ concurrency, soft deletes, rotation with an overlap, roles and tenant isolation.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tenx_email import keys
+from tenx_email import clock, keys
 from tenx_email.adapters import secret_box
 from tenx_email.dal import webhooks as store
 from tenx_email.dal.table import table
@@ -84,10 +84,10 @@ def test_a_new_endpoint_shows_its_secret_once_and_stores_it_encrypted() -> None:
     ("url", "says"),
     [
         ("http://hooks.example.org/x", "https"),
-        ("https://user:pass@hooks.example.org/x", "credentials"),
+        ("https://user:pass@hooks.example.org/x", "user name or password"),
         ("https://127.0.0.1/x", "address"),
         ("https://10.1.2.3/x", "address"),
-        ("https://169.254.169.254/latest/meta-data", "address"),
+        ("https://169.254.169.254/latest/meta-data", "metadata"),
         ("https://[::1]/x", "address"),
         ("hooks.example.org/x", "https"),
     ],
@@ -172,9 +172,11 @@ def test_rotation_makes_a_new_secret_and_the_old_one_signs_for_a_day() -> None:
     assert status == 200, rotated
     assert rotated["secret"] != first["secret"]
     assert rotated["webhook"]["version"] == 2
-    expires = datetime.fromisoformat(rotated["previousSecretExpiresAt"])
     endpoint = store.get("acme", webhook_id)
     assert endpoint is not None
+    expires = endpoint.secrets[1].retires_at
+    assert expires is not None
+    assert rotated["previousSecretExpiresAt"] == clock.iso(expires)
     signing = endpoint.signing_secrets(expires - timedelta(seconds=1))
     context = secret_context("acme", webhook_id)
     assert [secret_box.unseal(s.sealed, context) for s in signing] == [

@@ -103,12 +103,14 @@ def test_status_codes_match_the_handlers(document: dict[str, Any]) -> None:
     expected = {
         "create_template": "201",
         "create_email_rule": "201",
+        "create_webhook": "201",
         "reconcile_domain_identity": "202",
         "send_message": "202",
         "capture_lead": "202",
         "record_conversion": "202",
         "delete_suppression": "204",
         "delete_email_rule": "204",
+        "delete_webhook": "204",
     }
     for route in ROUTES:
         responses = operations(document)[(route.method, route.path)]["responses"]

@@ -75,7 +75,7 @@ def _checked(draft: EndpointDraft) -> tuple[str, tuple[str, ...]]:
     try:
         url = webhook_http.validate_url(draft.url, allow_private=allows_private_targets())
     except webhook_http.InvalidUrl as invalid:
-        raise InvalidWebhookUrl(str(invalid)) from None
+        raise InvalidWebhookUrl(invalid.detail) from None
     unknown = [event for event in draft.events if event not in EVENT_TYPES]
     if unknown:
         raise InvalidWebhookEvents(
