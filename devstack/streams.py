@@ -62,7 +62,7 @@ class StreamPoller:
 
     def _passes(self, record: dict[str, Any]) -> bool:
         sort_key = record.get("dynamodb", {}).get("Keys", {}).get("SK", {}).get("S", "")
-        return str(sort_key).startswith(self._spec.sort_key_prefix)
+        return self._spec.passes(str(sort_key))
 
     def _discover_shards(self) -> None:
         description = self._streams.describe_stream(StreamArn=self._arn)["StreamDescription"]

@@ -84,13 +84,12 @@ class StreamConsumer(Construct):
                         {
                             "dynamodb": {
                                 "Keys": {
-                                    TABLE.sort_key: {
-                                        "S": lambda_.FilterRule.begins_with(spec.sort_key_prefix)
-                                    }
+                                    TABLE.sort_key: {"S": lambda_.FilterRule.begins_with(prefix)}
                                 }
                             }
                         }
                     )
+                    for prefix in spec.sort_key_prefixes
                 ],
                 on_failure=event_sources.SqsDlq(self.dead_letter_queue),
             )

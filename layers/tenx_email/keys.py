@@ -197,6 +197,19 @@ def webhook(handle_name: str, webhook_id: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"{WEBHOOK_PREFIX}{webhook_id}")
 
 
+def webhook_deliveries(handle_name: str, webhook_id: str) -> str:
+    """The partition of one endpoint's delivery log (apart from the handle's: it is written
+    per event per endpoint)."""
+    return f"HANDLE#{handle_name}#WH#{webhook_id}"
+
+
+DELIVERY_PREFIX = "DLV#"
+
+
+def webhook_delivery(handle_name: str, webhook_id: str, delivery_id: str) -> Key:
+    return _key(webhook_deliveries(handle_name, webhook_id), f"{DELIVERY_PREFIX}{delivery_id}")
+
+
 def webhook_count(handle_name: str) -> Key:
     """Counts the handle's live webhook endpoints (the limit holds under concurrent creates)."""
     return _key(f"HANDLE#{handle_name}", "WEBHOOKS")

@@ -40,22 +40,31 @@ TABLE = TableSpec(
 @dataclass(frozen=True)
 class StreamConsumerSpec:
     """A Lambda fed by the table's stream (an event source mapping), seeing only the changes
-    of items whose sort key starts with `sort_key_prefix` (a filter, so other items' changes
-    cost no invocation). A failed batch is retried whole, as it was, up to `retry_attempts`
+    of items whose sort key starts with one of `sort_key_prefixes` (a filter, so other items'
+    changes cost no invocation). A failed batch is retried whole, as it was, up to `retry_attempts`
     times (no bisecting: the consumer's writes are keyed by the batch, so a retry rewrites
     the same items); then it goes to the consumer's dead-letter queue (the batch's place in
     the stream, for replay)."""
 
     module: str
-    sort_key_prefix: str
+    sort_key_prefixes: tuple[str, ...]
     timeout_seconds: int = 60
     batch_size: int = 100
     batching_window_seconds: int = 5
     retry_attempts: int = 10
 
+    def passes(self, sort_key: str) -> bool:
+        """Whether the consumer's filter lets an item's change through."""
+        return sort_key.startswith(self.sort_key_prefixes)
+
 
 # Messages' timelines -> the handle-wide event feed (services/projection.py).
-EVENT_PROJECTION = StreamConsumerSpec(module="project_events", sort_key_prefix="MSG#")
+EVENT_PROJECTION = StreamConsumerSpec(module="project_events", sort_key_prefixes=("MSG#",))
+# Messages' timelines and rule runs -> one webhook delivery per subscribed endpoint
+# (services/webhook_fanout.py).
+WEBHOOK_FANOUT = StreamConsumerSpec(
+    module="fan_out_webhooks", sort_key_prefixes=("MSG#", "RULERUN#"), batch_size=50
+)
 
 
 def stream_consumer_key(spec: StreamConsumerSpec) -> str:
@@ -97,7 +106,14 @@ DELIVERY_QUEUE = QueueSpec(
 TRIGGER_JOBS_QUEUE = QueueSpec(key="trigger-jobs", consumer_timeout_seconds=60, batch_size=10)
 # SES sending events, routed from the default event bus by an EventBridge rule.
 FEEDBACK_QUEUE = QueueSpec(key="feedback", consumer_timeout_seconds=30, batch_size=10)
-QUEUES: tuple[QueueSpec, ...] = (DELIVERY_QUEUE, TRIGGER_JOBS_QUEUE, FEEDBACK_QUEUE)
+# Webhook deliveries (services/webhook_sender.py): small batches, so a slow endpoint holds
+# back few others; a failed attempt's record comes back after the retry schedule's delay
+# (at most 10 hours: SQS allows 12), so receives allow the schedule's eight attempts and
+# retries after throttling or a crash.
+WEBHOOK_QUEUE = QueueSpec(
+    key="webhooks", consumer_timeout_seconds=60, batch_size=5, max_receive_count=20
+)
+QUEUES: tuple[QueueSpec, ...] = (DELIVERY_QUEUE, TRIGGER_JOBS_QUEUE, FEEDBACK_QUEUE, WEBHOOK_QUEUE)
 
 SCHEDULE_GROUP_NAME_SUFFIX = "campaign-delays"
 CAMPAIGN_EVENT_SOURCE = "tenx.campaigns"

@@ -123,3 +123,15 @@ class LinkSettings(EnvModel):
 @cache
 def link_settings() -> LinkSettings:
     return LinkSettings.model_validate(environment())
+
+
+class WebhookSettings(EnvModel):
+    """Where webhook deliveries are queued for the sender (the fan-out and the replay and test
+    routes queue them)."""
+
+    webhook_queue_url: str = Field(min_length=1)
+
+
+@cache
+def webhook_settings() -> WebhookSettings:
+    return WebhookSettings.model_validate(environment())

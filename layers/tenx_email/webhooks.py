@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime, timedelta
+from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
@@ -60,3 +61,51 @@ class WebhookEndpoint(_Domain):
     def signing_secrets(self, now: datetime) -> list[SigningSecret]:
         """The secrets that sign now: the newest, and one it replaced until it retires."""
         return [s for s in self.secrets if s.retires_at is None or s.retires_at > now]
+
+
+# --- deliveries: one event to one endpoint, with every attempt ---
+
+DELIVERY_ID = re.compile(r"^whd_[0-9a-z]{26}$")
+# A delivery (and its attempts) is kept this long, then expires (TTL).
+DELIVERY_RETENTION = timedelta(days=14)
+# After a failed attempt, the next comes this long after it (each +-10% jitter): with the
+# first, eight attempts over about 28 hours (Standard Webhooks' suggested schedule).
+RETRY_SCHEDULE = (
+    timedelta(seconds=5),
+    timedelta(minutes=5),
+    timedelta(minutes=30),
+    timedelta(hours=2),
+    timedelta(hours=5),
+    timedelta(hours=10),
+    timedelta(hours=10),
+)
+# An endpoint whose deliveries have failed, with no success since, for this long is disabled.
+DISABLE_AFTER = timedelta(days=5)
+# Replays of one delivery stop here (each adds an attempt to its log).
+MAX_ATTEMPTS_LOGGED = 40
+
+
+class DeliveryStatus(StrEnum):
+    PENDING = "PENDING"  # queued, or waiting for its next attempt
+    SUCCEEDED = "SUCCEEDED"  # a 2xx answer
+    FAILED = "FAILED"  # every attempt of the schedule failed
+    CANCELLED = "CANCELLED"  # its endpoint was deleted or disabled before it succeeded
+
+
+class DeliveryAttempt(_Domain):
+    at: datetime
+    http_status: int | None = None  # None: no answer (refused address, timeout, ...)
+    latency_ms: int | None = None
+    error: str | None = None  # what went wrong, in words (never the receiver's body)
+
+
+class WebhookDelivery(_Domain):
+    handle: str
+    webhook_id: str
+    delivery_id: str  # also the `webhook-id` header: the same across retries and replays
+    event_type: str
+    payload: str  # the exact JSON body sent (and signed)
+    status: DeliveryStatus
+    attempts: tuple[DeliveryAttempt, ...] = ()
+    created_at: datetime
+    next_attempt_at: datetime | None = None

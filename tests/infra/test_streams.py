@@ -72,7 +72,7 @@ def test_only_changes_of_message_items_invoke_the_event_projection(
     # Given the projection's mapping
     (criterion,) = _mapping(template)["FilterCriteria"]["Filters"]
     # Then its one filter passes only records whose sort key starts with the messages' prefix
-    assert EVENT_PROJECTION.sort_key_prefix == keys.MESSAGE_PREFIX == "MSG#"
+    assert EVENT_PROJECTION.sort_key_prefixes == (keys.MESSAGE_PREFIX,) == ("MSG#",)
     assert json.loads(criterion["Pattern"]) == {
         "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "MSG#"}]}}}
     }

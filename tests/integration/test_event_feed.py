@@ -277,7 +277,7 @@ def test_changes_of_other_items_never_reach_the_projection(
     def counting(event: dict[str, Any], context: FakeLambdaContext) -> None:
         calls.append(len(event["Records"]))
         assert all(
-            record["dynamodb"]["Keys"]["SK"]["S"].startswith(EVENT_PROJECTION.sort_key_prefix)
+            EVENT_PROJECTION.passes(record["dynamodb"]["Keys"]["SK"]["S"])
             for record in event["Records"]
         )
         real(event, context)

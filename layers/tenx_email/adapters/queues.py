@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from functools import cache
 from typing import TYPE_CHECKING
 
@@ -50,28 +50,34 @@ def enqueue_deliveries(queue_url: str, messages: Sequence[tuple[str, str]]) -> s
     """Hand several accepted messages (handle, message id; ids distinct) to delivery with
     SendMessageBatch, 10 a call. Returns the message ids SQS did not take: the entries it
     reported failed, and every entry of a call that failed as a whole."""
+    bodies = {
+        message_id: json.dumps({"handle": handle, "messageId": message_id})
+        for handle, message_id in messages
+    }
+    return send_all(queue_url, bodies, DELIVERY_DELAY_SECONDS)
+
+
+def send_all(queue_url: str, bodies: Mapping[str, str], delay_seconds: int = 0) -> set[str]:
+    """Send message bodies (by distinct names) with SendMessageBatch, 10 a call; returns the
+    names SQS did not take: the entries it reported failed, and every entry of a call that
+    failed as a whole."""
+    named = list(bodies.items())
     refused: set[str] = set()
-    for start in range(0, len(messages), _ENTRIES_PER_BATCH):
-        chunk = messages[start : start + _ENTRIES_PER_BATCH]
+    for start in range(0, len(named), _ENTRIES_PER_BATCH):
+        chunk = named[start : start + _ENTRIES_PER_BATCH]
         entries: list[SendMessageBatchRequestEntryTypeDef] = [
-            {
-                "Id": str(position),
-                "MessageBody": json.dumps({"handle": handle, "messageId": message_id}),
-                "DelaySeconds": DELIVERY_DELAY_SECONDS,
-            }
-            for position, (handle, message_id) in enumerate(chunk)
+            {"Id": str(position), "MessageBody": body, "DelaySeconds": delay_seconds}
+            for position, (_, body) in enumerate(chunk)
         ]
         try:
             response = _client().send_message_batch(QueueUrl=queue_url, Entries=entries)
         except (ClientError, BotoCoreError):
-            refused.update(message_id for _, message_id in chunk)
+            refused.update(name for name, _ in chunk)
             continue
         # Only what SQS names as taken counts as queued.
         taken = {entry["Id"] for entry in response.get("Successful", [])}
         refused.update(
-            message_id
-            for position, (_, message_id) in enumerate(chunk)
-            if str(position) not in taken
+            name for position, (name, _) in enumerate(chunk) if str(position) not in taken
         )
     return refused
 

@@ -100,7 +100,7 @@ def _listed(batch: str, since: datetime, until: datetime, handle: str) -> set[st
 def _projected(record: dict[str, Any]) -> bool:
     """The event source's filter: only message items' changes reach the projection."""
     sort_key = record.get("dynamodb", {}).get("Keys", {}).get("SK", {}).get("S", "")
-    return str(sort_key).startswith(EVENT_PROJECTION.sort_key_prefix)
+    return EVENT_PROJECTION.passes(str(sort_key))
 
 
 def recount_usage(handle: str, day: str) -> int:

@@ -1,0 +1,116 @@
+"""The webhook fan-out: the table's stream -> one delivery per event and subscribed endpoint.
+
+It sees each message's new timeline events (as the event projection does, from the change's
+old and new images) and each rule run whose outcome the change set or moved (MESSAGE_CREATED
+written over SKIPPED). For every enabled endpoint of the event's handle that subscribes to
+its type, it stores a delivery (PENDING, its payload as it will be sent) and queues it for
+the sender; nothing here calls an endpoint, so no endpoint can slow the stream.
+
+A batch is fanned out whole or not at all (any failure raises; Lambda retries it as it was).
+A delivery's id derives from its event, so a retried or duplicated batch finds the delivery
+it stored before: one still waiting for its first attempt is queued again (its first try may
+have failed between storing and queueing), one the sender has tried is left to its schedule.
+Order: deliveries are queued in the stream's order, which per message is its events' order;
+retries and the queue itself may reorder them (docs/api.md, "Webhook deliveries").
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
+    DynamoDBRecord,
+    DynamoDBRecordEventName,
+)
+from pydantic import ValidationError
+
+from tenx_email import keys, webhook_payloads
+from tenx_email.adapters import queues
+from tenx_email.dal import webhook_deliveries as deliveries
+from tenx_email.dal import webhooks as endpoints_store
+from tenx_email.dal.campaign_items import RuleRunItem
+from tenx_email.dal.message_items import MessageItem
+from tenx_email.observability import logger, metrics
+from tenx_email.services.projection import message_change
+from tenx_email.settings import webhook_settings
+from tenx_email.webhook_payloads import Occurrence
+from tenx_email.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+
+
+class WebhookQueueRefused(Exception):
+    """SQS did not take some deliveries: the batch is retried."""
+
+
+@dataclass(frozen=True)
+class FannedOut:
+    occurrences: int
+    queued: int
+
+
+def occurrences_of(record: DynamoDBRecord) -> list[Occurrence]:
+    """What one change of a message or rule run tells the handle's endpoints."""
+    change = record.dynamodb
+    if record.event_name is DynamoDBRecordEventName.REMOVE or change is None:
+        return []
+    sort_key = str((change.keys or {}).get(keys.SK, ""))
+    if sort_key.startswith(keys.MESSAGE_PREFIX):
+        message = MessageItem.from_item(change.new_image).to_domain()
+        return [webhook_payloads.of_event(e, message) for e in message_change(record).events]
+    run = RuleRunItem.from_item(change.new_image).to_domain()
+    before = (change.old_image or {}).get("outcome")
+    return [] if before == run.outcome.value else [webhook_payloads.of_run(run)]
+
+
+def fan_out(records: Sequence[DynamoDBRecord]) -> FannedOut:
+    found: list[Occurrence] = []
+    for record in records:
+        try:
+            found += occurrences_of(record)
+        except ValidationError:
+            # Not a message or run as we store them: every retry would fail the same way and
+            # hold back the shard, so it is left out, loudly.
+            logger.error("change not fanned out to webhooks")
+            metrics.add_metric(name="WebhookChangesSkipped", unit=MetricUnit.Count, value=1)
+    endpoints: dict[str, list[WebhookEndpoint]] = {}
+    to_queue: dict[str, str] = {}
+    for occurrence in found:
+        if occurrence.handle not in endpoints:
+            endpoints[occurrence.handle] = endpoints_store.endpoints(occurrence.handle)
+        for endpoint in endpoints[occurrence.handle]:
+            if endpoint.enabled and endpoint.subscribes(occurrence.event_type):
+                delivery = _delivery(occurrence, endpoint)
+                if _stored_unsent(delivery):
+                    to_queue[f"{endpoint.webhook_id}|{delivery.delivery_id}"] = job(delivery)
+    if to_queue:
+        refused = queues.send_all(webhook_settings().webhook_queue_url, to_queue)
+        if refused:
+            raise WebhookQueueRefused(f"{len(refused)} webhook deliveries were not queued")
+    metrics.add_metric(name="WebhookDeliveriesQueued", unit=MetricUnit.Count, value=len(to_queue))
+    return FannedOut(occurrences=len(found), queued=len(to_queue))
+
+
+def _delivery(occurrence: Occurrence, endpoint: WebhookEndpoint) -> WebhookDelivery:
+    return WebhookDelivery(
+        handle=endpoint.handle,
+        webhook_id=endpoint.webhook_id,
+        delivery_id=occurrence.delivery_id,
+        event_type=occurrence.event_type,
+        payload=occurrence.body,
+        status=DeliveryStatus.PENDING,
+        created_at=occurrence.at,
+    )
+
+
+def _stored_unsent(delivery: WebhookDelivery) -> bool:
+    """Store the delivery; whether it is new or still waiting for its first attempt."""
+    if deliveries.put_new(delivery):
+        return True
+    stored = deliveries.get(delivery.handle, delivery.webhook_id, delivery.delivery_id)
+    return stored is not None and stored.status is DeliveryStatus.PENDING and not stored.attempts
+
+
+def job(delivery: WebhookDelivery) -> str:
+    """The sender's queue message: which delivery to attempt."""
+    return webhook_payloads.job_body(delivery.handle, delivery.webhook_id, delivery.delivery_id)
