@@ -66,10 +66,9 @@ def provision() -> dict[str, LocalQueue]:
             "QueueArn"
         ]
         queues[spec.key] = LocalQueue(spec=spec, url=url, arn=arn)
-    # The event projection's on-failure destination (a batch it gave up on, for replay).
-    sqs.create_queue(
-        QueueName=resources.stream_dead_letter_queue_name(STAGE, resources.EVENT_PROJECTION)
-    )
+    # The stream consumers' on-failure destinations (a batch each gave up on, for replay).
+    for stream_consumer in resources.STREAM_CONSUMERS:
+        sqs.create_queue(QueueName=resources.stream_dead_letter_queue_name(STAGE, stream_consumer))
     boto3.client("scheduler", region_name=REGION).create_schedule_group(
         Name=resources.schedule_group_name(STAGE)
     )

@@ -107,21 +107,26 @@ def _workers(
             lambdas.invoke, module, timeout_seconds=queue.spec.consumer_timeout_seconds
         )
         workers.append(SqsPoller(sqs, queue.spec, queue.url, queue.arn, consumer).run_until)
-    projection = resources.EVENT_PROJECTION
     table_stream = stream_arn(
         boto3.client("dynamodb", region_name=REGION), resources.table_name(STAGE)
     )
-    project = partial(lambdas.invoke, projection.module, timeout_seconds=projection.timeout_seconds)
-    dead_letters = sqs.get_queue_url(
-        QueueName=resources.stream_dead_letter_queue_name(STAGE, projection)
-    )["QueueUrl"]
-
-    def give_up(record: dict[str, Any]) -> None:
-        sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps(record))
-
-    poller = StreamPoller(streams_client(REGION), table_stream, projection, project, give_up)
-    workers.append(poller.run_until)
+    for spec in resources.STREAM_CONSUMERS:
+        consume = partial(lambdas.invoke, spec.module, timeout_seconds=spec.timeout_seconds)
+        dead_letters = sqs.get_queue_url(
+            QueueName=resources.stream_dead_letter_queue_name(STAGE, spec)
+        )["QueueUrl"]
+        poller = StreamPoller(
+            streams_client(REGION), table_stream, spec, consume, partial(_give_up, dead_letters)
+        )
+        workers.append(poller.run_until)
     return workers
+
+
+def _give_up(dead_letters: str, record: dict[str, Any]) -> None:
+    """A stream batch the consumer gave up on: its place in the stream, for replay."""
+    boto3.client("sqs", region_name=REGION).send_message(
+        QueueUrl=dead_letters, MessageBody=json.dumps(record)
+    )
 
 
 def _document(env: LocalEnvironment, idp: LocalIdentityProvider) -> dict[str, Any]:
@@ -159,6 +164,7 @@ def _queue_environment(queues: dict[str, LocalQueue]) -> dict[str, str]:
     return {
         "DELIVERY_QUEUE_URL": queues[resources.DELIVERY_QUEUE.key].url,
         "TRIGGER_JOBS_QUEUE_URL": queues[trigger_jobs.key].url,
+        "WEBHOOK_QUEUE_URL": queues[resources.WEBHOOK_QUEUE.key].url,
         "TRIGGER_JOBS_QUEUE_ARN": queues[trigger_jobs.key].arn,
         "TRIGGER_JOBS_DLQ_ARN": dead_letter_arn,
         "SCHEDULE_GROUP_NAME": resources.schedule_group_name(STAGE),

@@ -65,6 +65,9 @@ EVENT_PROJECTION_TABLE_ACTIONS = (
     "dynamodb:Query",
     "dynamodb:GetItem",  # the reputation counts, read back after a batch adds to them
 )
+# The webhook fan-out reads the handle's endpoints and a delivery it may have stored before,
+# and stores deliveries.
+WEBHOOK_FANOUT_TABLE_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")
 # A failed batch's place in the stream can be replayed only while the stream keeps it (24 hours),
 # but still says which changes were not consumed for as long as the work queues' DLQs keep theirs.
 STREAM_DLQ_RETENTION = Duration.days(14)

@@ -8,7 +8,7 @@ from aws_cdk import CfnOutput, Stack
 from constructs import Construct
 
 from infra.config import DeployConfig
-from infra.constants import EVENT_PROJECTION_TABLE_ACTIONS
+from infra.constants import EVENT_PROJECTION_TABLE_ACTIONS, WEBHOOK_FANOUT_TABLE_ACTIONS
 from infra.constructs.api import Api
 from infra.constructs.consumers import Consumers, UnsubscribeLinks
 from infra.constructs.data import Data
@@ -20,7 +20,12 @@ from infra.constructs.queues import Queues
 from infra.constructs.scheduling import Scheduling
 from infra.constructs.streams import StreamConsumer
 from infra.constructs.webhooks import WebhookSecretsKey
-from tenx_email.resources import EVENT_PROJECTION, TRIGGER_JOBS_QUEUE
+from tenx_email.resources import (
+    EVENT_PROJECTION,
+    TRIGGER_JOBS_QUEUE,
+    WEBHOOK_FANOUT,
+    WEBHOOK_QUEUE,
+)
 
 
 class EmailServiceStack(Stack):
@@ -55,6 +60,7 @@ class EmailServiceStack(Stack):
             table=data.table,
             delivery_queue=queues.pairs["delivery"].queue,
             trigger_jobs_queue=trigger_jobs.queue,
+            webhook_queue=queues.pairs[WEBHOOK_QUEUE.key].queue,
             token_keys=data.token_keys,
             webhook_secrets_key=webhook_secrets.key,
         )
@@ -84,11 +90,23 @@ class EmailServiceStack(Stack):
             table=data.table,
             table_actions=EVENT_PROJECTION_TABLE_ACTIONS,
         )
+        webhook_queue = queues.pairs[WEBHOOK_QUEUE.key].queue
+        webhook_fanout = StreamConsumer(
+            self,
+            "WebhookFanout",
+            stage=config.stage,
+            spec=WEBHOOK_FANOUT,
+            functions=functions,
+            table=data.table,
+            table_actions=WEBHOOK_FANOUT_TABLE_ACTIONS,
+            environment={"WEBHOOK_QUEUE_URL": webhook_queue.queue_url},
+        )
+        webhook_queue.grant_send_messages(webhook_fanout.function)
         observability = Observability(
             self,
             "Observability",
             queues=queues.pairs.values(),
-            stream_consumers=[event_projection],
+            stream_consumers=[event_projection, webhook_fanout],
         )
 
         CfnOutput(self, "TableName", value=data.table.table_name)

@@ -110,6 +110,7 @@ class Api(Construct):
         table: dynamodb.Table,
         delivery_queue: sqs.IQueue,
         trigger_jobs_queue: sqs.IQueue,
+        webhook_queue: sqs.IQueue,
         token_keys: secretsmanager.ISecret,
         webhook_secrets_key: kms.IKey,
     ) -> None:
@@ -122,6 +123,7 @@ class Api(Construct):
         self._queue_grants = {
             Grant.DELIVERY_QUEUE_SEND: ("DELIVERY_QUEUE_URL", delivery_queue),
             Grant.TRIGGER_JOBS_SEND: ("TRIGGER_JOBS_QUEUE_URL", trigger_jobs_queue),
+            Grant.WEBHOOK_QUEUE_SEND: ("WEBHOOK_QUEUE_URL", webhook_queue),
         }
         authorizer = self._authorizer(config, functions)
         access_logs = logs.LogGroup(

@@ -3,7 +3,7 @@ on the table's change stream, with a dead-letter queue of its own for the batche
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import Acknowledgment, Duration, Validations
 from aws_cdk import aws_dynamodb as dynamodb
@@ -34,6 +34,7 @@ class StreamConsumer(Construct):
         functions: FunctionFactory,
         table: dynamodb.Table,
         table_actions: Sequence[str],
+        environment: Mapping[str, str] | None = None,
     ) -> None:
         """`table_actions` are the only item actions the consumer may call, on the table itself
         (never its indexes); the event source adds the stream's read permissions."""
@@ -62,6 +63,7 @@ class StreamConsumer(Construct):
             "Consumer",
             module=spec.module,
             timeout=Duration.seconds(spec.timeout_seconds),
+            environment=environment,
         )
         self.function, self.role = consumer.function, consumer.role
         self.role.add_to_principal_policy(

@@ -327,3 +327,27 @@ class InvalidWebhookUrl(DomainError):
 
 class InvalidWebhookEvents(DomainError):
     code = "invalid_webhook_events"
+
+
+class WebhookDeliveryNotFound(DomainError):
+    status = 404
+    code = "webhook_delivery_not_found"
+
+
+class WebhookDisabled(DomainError):
+    status = 409
+    code = "webhook_disabled"
+
+
+class WebhookReplayLimitReached(DomainError):
+    status = 409
+    code = "webhook_replay_limit_reached"
+
+
+class InvalidReplayWindow(DomainError):
+    code = "invalid_replay_window"
+
+
+class WebhookQueueUnavailable(DomainError):
+    status = 503
+    code = "webhook_queue_unavailable"

@@ -42,7 +42,7 @@ from tenx_email.routes import ROUTES, Route, Scope
 from tenx_email.services.domains import DOMAIN_FORM
 from tenx_email.services.inspection import MESSAGE_ID
 from tenx_email.services.rules import RULE_ID
-from tenx_email.webhooks import WEBHOOK_ID
+from tenx_email.webhooks import DELIVERY_ID, WEBHOOK_ID
 
 TITLE = "tenx-email API"
 # The version of this document's API (the paths are /v2/...); change it with the contract.
@@ -104,6 +104,7 @@ PATH_FORMS: dict[str, dict[str, Any]] = {
     "campaignId": {"pattern": ids.CAMPAIGN_ID_PATTERN},
     "ruleId": {"pattern": RULE_ID.pattern},
     "webhookId": {"pattern": WEBHOOK_ID.pattern},
+    "deliveryId": {"pattern": DELIVERY_ID.pattern},
 }
 
 # Powertools documents a 422 with its own body (the resolver answers 400 invalid_request

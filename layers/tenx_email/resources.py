@@ -65,6 +65,7 @@ EVENT_PROJECTION = StreamConsumerSpec(module="project_events", sort_key_prefixes
 WEBHOOK_FANOUT = StreamConsumerSpec(
     module="fan_out_webhooks", sort_key_prefixes=("MSG#", "RULERUN#"), batch_size=50
 )
+STREAM_CONSUMERS: tuple[StreamConsumerSpec, ...] = (EVENT_PROJECTION, WEBHOOK_FANOUT)
 
 
 def stream_consumer_key(spec: StreamConsumerSpec) -> str:

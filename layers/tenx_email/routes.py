@@ -26,6 +26,7 @@ class Grant(StrEnum):
     SES_TENANT_ASSOCIATE = "ses-tenant-associate"
     DELIVERY_QUEUE_SEND = "delivery-queue-send"
     TRIGGER_JOBS_SEND = "trigger-jobs-send"
+    WEBHOOK_QUEUE_SEND = "webhook-queue-send"  # replays and test events
     # Page tokens are sealed with the stage's token keys (sealed.py): lists that page read them.
     TOKEN_KEYS_READ = "token-keys-read"  # noqa: S105 (a grant's name, not a secret)
     # Webhook signing secrets are encrypted with the stage's KMS key (adapters/secret_box.py).
@@ -81,6 +82,7 @@ _RULES = f"{_CAMPAIGN}/email-rules"
 _WEBHOOKS = "/v2/handles/{handle}/email/webhooks"
 _WEBHOOK = f"{_WEBHOOKS}/{{webhookId}}"
 _SEALS = frozenset({Grant.WEBHOOK_SECRETS_SEAL})
+_WEBHOOK_SENDS = frozenset({Grant.WEBHOOK_QUEUE_SEND})
 _OPERATOR = Role.OPERATOR
 _PAGED = _TOKEN_KEYS = frozenset({Grant.TOKEN_KEYS_READ})
 
@@ -168,6 +170,38 @@ ROUTES: tuple[Route, ...] = (
         _OPERATOR,
         read_only=False,
         grants=_SEALS,
+    ),
+    Route(
+        "list_webhook_deliveries",
+        "GET",
+        f"{_WEBHOOK}/deliveries",
+        _OPERATOR,
+        read_only=True,
+        grants=_PAGED,
+    ),
+    Route(
+        "replay_webhook_delivery",
+        "POST",
+        f"{_WEBHOOK}/deliveries/{{deliveryId}}/replay",
+        _OPERATOR,
+        read_only=False,
+        grants=_WEBHOOK_SENDS,
+    ),
+    Route(
+        "replay_webhook_deliveries",
+        "POST",
+        f"{_WEBHOOK}/replay",
+        _OPERATOR,
+        read_only=False,
+        grants=_WEBHOOK_SENDS,
+    ),
+    Route(
+        "send_webhook_test",
+        "POST",
+        f"{_WEBHOOK}/test",
+        _OPERATOR,
+        read_only=False,
+        grants=_WEBHOOK_SENDS,
     ),
     # --- campaign email rules (CREATOR may read, OPERATOR may change) ---
     Route("list_email_rules", "GET", _RULES, Role.CREATOR, read_only=True),

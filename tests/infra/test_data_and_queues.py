@@ -6,7 +6,14 @@ from typing import Any
 
 import pytest
 
-from tenx_email.resources import QUEUES, TABLE, QueueSpec, queue_name, table_name
+from tenx_email.resources import (
+    QUEUES,
+    STREAM_CONSUMERS,
+    TABLE,
+    QueueSpec,
+    queue_name,
+    table_name,
+)
 from tests.infra.cfn import one, resources, target
 from tests.infra.conftest import STAGE
 
@@ -96,7 +103,7 @@ def test_every_queue_is_encrypted_and_refuses_plain_http(template: dict[str, Any
         for queue_ref in policy["Properties"]["Queues"]
     }
     # Then each one is SQS-encrypted and denies requests without TLS (each work queue and its
-    # DLQ, and the stream consumer's DLQ)
-    assert len(queues) == 2 * len(QUEUES) + 1
+    # DLQ, and each stream consumer's DLQ)
+    assert len(queues) == 2 * len(QUEUES) + len(STREAM_CONSUMERS)
     assert all(queue["Properties"]["SqsManagedSseEnabled"] is True for queue in queues.values())
     assert ssl_only == set(queues)

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tenx_email.resources import EVENT_PROJECTION
+from tenx_email.resources import EVENT_PROJECTION, WEBHOOK_FANOUT
 from tenx_email.routes import PUBLIC_ROUTES, ROUTES, Grant, PublicRoute, Route
 from tests.infra.cfn import (
     DYNAMODB_WRITES,
@@ -31,6 +31,7 @@ CONSUMER_HANDLERS = {
     "feedback.handler",
     "trigger.handler",
     f"{EVENT_PROJECTION.module}.handler",
+    f"{WEBHOOK_FANOUT.module}.handler",
 }
 COMMON_ENVIRONMENT = {
     "STAGE",
@@ -101,7 +102,11 @@ def test_authorizer_knows_the_issuer_and_cannot_touch_the_table(template: dict[s
 
 def expected_other_actions(route: Route | PublicRoute) -> set[str]:
     expected = set()
-    if route.grants & {Grant.DELIVERY_QUEUE_SEND, Grant.TRIGGER_JOBS_SEND}:
+    if route.grants & {
+        Grant.DELIVERY_QUEUE_SEND,
+        Grant.TRIGGER_JOBS_SEND,
+        Grant.WEBHOOK_QUEUE_SEND,
+    }:
         expected |= {"sqs:SendMessage", "sqs:GetQueueAttributes", "sqs:GetQueueUrl"}
     if Grant.SES_IDENTITY_READ in route.grants:
         expected |= {"ses:GetEmailIdentity", "ses:GetIdentityMailFromDomainAttributes"}

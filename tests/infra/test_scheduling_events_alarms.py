@@ -7,10 +7,11 @@ from typing import Any
 import pytest
 
 from tenx_email.resources import (
-    EVENT_PROJECTION,
     HANDLE_PAUSED_METRIC,
     QUEUES,
+    STREAM_CONSUMERS,
     TRIGGER_JOBS_QUEUE,
+    StreamConsumerSpec,
     configuration_set_name,
     event_bus_name,
     queue_name,
@@ -115,7 +116,8 @@ def test_every_dead_letter_queue_alarms_on_its_first_message(template: dict[str,
     # Given the dead-letter queues (the work queues' and the event projection's) and the topic
     topic_id, _ = one(template, "AWS::SNS::Topic")
     dlq_ids = {_queue_id(template, queue_name(STAGE, spec, dead_letter=True)) for spec in QUEUES}
-    dlq_ids.add(_queue_id(template, stream_dead_letter_queue_name(STAGE, EVENT_PROJECTION)))
+    for consumer in STREAM_CONSUMERS:
+        dlq_ids.add(_queue_id(template, stream_dead_letter_queue_name(STAGE, consumer)))
     alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
     # Then each DLQ has an alarm on visible messages >= 1 that notifies the topic
     watched = set()
@@ -131,22 +133,28 @@ def test_every_dead_letter_queue_alarms_on_its_first_message(template: dict[str,
     assert watched == dlq_ids
 
 
-def test_the_event_projection_alarms_when_it_falls_behind_its_stream(
-    template: dict[str, Any],
+@pytest.mark.parametrize("consumer", STREAM_CONSUMERS, ids=lambda spec: spec.module)
+def test_each_stream_consumer_alarms_when_it_falls_behind_its_stream(
+    template: dict[str, Any], consumer: StreamConsumerSpec
 ) -> None:
-    # Given the projection's function and the alarm topic
+    # Given the consumer's function and the alarm topic
     topic_id, _ = one(template, "AWS::SNS::Topic")
-    (projection_id,) = [
+    (function_id,) = [
         function_id
         for function_id, function in resources(template, "AWS::Lambda::Function").items()
-        if function["Properties"]["Handler"] == f"{EVENT_PROJECTION.module}.handler"
+        if function["Properties"]["Handler"] == f"{consumer.module}.handler"
     ]
     alarms = [a["Properties"] for a in resources(template, "AWS::CloudWatch::Alarm").values()]
     # Then one alarm watches its iterator age: over 10 minutes for 15, to the topic
-    (alarm,) = [alarm for alarm in alarms if alarm["MetricName"] == "IteratorAge"]
+    (alarm,) = [
+        alarm
+        for alarm in alarms
+        if alarm["MetricName"] == "IteratorAge"
+        and target(alarm["Dimensions"][0]["Value"]) == function_id
+    ]
     assert alarm["Namespace"] == "AWS/Lambda"
     (dimension,) = alarm["Dimensions"]
-    assert (dimension["Name"], target(dimension["Value"])) == ("FunctionName", projection_id)
+    assert dimension["Name"] == "FunctionName"
     assert alarm["Statistic"] == "Maximum"
     assert alarm["Threshold"] == 10 * 60 * 1000
     assert alarm["EvaluationPeriods"] * alarm["Period"] == 15 * 60

@@ -9,7 +9,13 @@ from typing import Any
 import pytest
 
 from tenx_email import keys
-from tenx_email.resources import EVENT_PROJECTION, stream_dead_letter_queue_name
+from tenx_email.resources import (
+    EVENT_PROJECTION,
+    WEBHOOK_FANOUT,
+    WEBHOOK_QUEUE,
+    queue_name,
+    stream_dead_letter_queue_name,
+)
 from tests.infra.cfn import (
     as_list,
     one,
@@ -125,3 +131,41 @@ def test_event_projection_may_only_put_items_in_the_table_and_read_its_stream(
     # and traces
     assert {target(json.loads(r)) for a, r in granted if a.startswith("sqs:")} == {dlq_id}
     assert {action.split(":")[0] for action, _ in granted} == {"dynamodb", "sqs", "logs", "xray"}
+
+
+def test_the_webhook_fan_out_reads_messages_and_runs_and_only_queues_deliveries(
+    template: dict[str, Any],
+) -> None:
+    # Given the fan-out's function, mapping and grants
+    ((function_id, function),) = [
+        (logical_id, f["Properties"])
+        for logical_id, f in resources(template, "AWS::Lambda::Function").items()
+        if f["Properties"]["Handler"] == f"{WEBHOOK_FANOUT.module}.handler"
+    ]
+    (mapping,) = [
+        m["Properties"]
+        for m in resources(template, "AWS::Lambda::EventSourceMapping").values()
+        if target(m["Properties"]["FunctionName"]) == function_id
+    ]
+    # Then its filter passes message items' and rule runs' changes, nothing else
+    patterns = [json.loads(f["Pattern"]) for f in mapping["FilterCriteria"]["Filters"]]
+    assert [p["dynamodb"]["Keys"]["SK"]["S"][0]["prefix"] for p in patterns] == [
+        "MSG#",
+        "RULERUN#",
+    ]
+    # And it may store deliveries and read endpoints (no updates, no deletes), and send to
+    # the webhook queue only
+    statements = role_statements(template, target(function["Role"]))
+    table_actions = {
+        action
+        for s in statements
+        for action in as_list(s["Action"])
+        if action.startswith("dynamodb:") and "Stream" not in json.dumps(s["Resource"])
+    } - {"dynamodb:ListStreams"}  # the event source's (it takes no resource)
+    assert table_actions == {"dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query"}
+    (queue_id, _) = queue_named(template, queue_name(STAGE, WEBHOOK_QUEUE))
+    sends = [s for s in statements if "sqs:SendMessage" in as_list(s["Action"])]
+    (dlq_id, _) = queue_named(template, stream_dead_letter_queue_name(STAGE, WEBHOOK_FANOUT))
+    sent_to = {target(r) for s in sends for r in as_list(s["Resource"])}
+    assert sent_to == {queue_id, dlq_id}  # the DLQ: the event source's on-failure destination
+    assert function["Environment"]["Variables"]["WEBHOOK_QUEUE_URL"] == {"Ref": queue_id}

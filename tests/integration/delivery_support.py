@@ -36,6 +36,7 @@ from tenx_email.models import (
     TemplateContent,
 )
 from tenx_email.observability import metrics
+from tenx_email.resources import StreamConsumerSpec
 from tenx_email.roles import Role
 from tenx_email.services import senders, templates
 from tenx_email.settings import sending_settings, ses_settings
@@ -339,22 +340,31 @@ def event_projection() -> Callable[[], int]:
     what the table's stream holds to the real handler, batch after batch (message items'
     changes only), and puts a batch it gave up on on the projection's dead-letter queue;
     returns the records taken."""
+    from tenx_email.resources import EVENT_PROJECTION
+
+    return stream_consumer(EVENT_PROJECTION)
+
+
+def stream_consumer(spec: StreamConsumerSpec) -> Callable[[], int]:
+    """A stream consumer's event source on this moto, run on demand (as `event_projection`)."""
+    import importlib
+
     from devstack.streams import StreamPoller, stream_arn
-    from functions import project_events
     from tenx_email.adapters.table_stream import streams_client
-    from tenx_email.resources import EVENT_PROJECTION, stream_dead_letter_queue_name
+    from tenx_email.resources import stream_dead_letter_queue_name
     from tests.conftest import TABLE_NAME
     from tests.events import FakeLambdaContext
 
+    handler = importlib.import_module(f"functions.{spec.module}").handler
     sqs = boto3.client("sqs", region_name=REGION)
-    dead_letters = sqs.create_queue(
-        QueueName=stream_dead_letter_queue_name(STAGE, EVENT_PROJECTION)
-    )["QueueUrl"]
+    dead_letters = sqs.create_queue(QueueName=stream_dead_letter_queue_name(STAGE, spec))[
+        "QueueUrl"
+    ]
     poller = StreamPoller(
         streams_client(REGION),
         stream_arn(boto3.client("dynamodb", region_name=REGION), TABLE_NAME),
-        EVENT_PROJECTION,
-        lambda event: project_events.handler(event, FakeLambdaContext()),
+        spec,
+        lambda event: handler(event, FakeLambdaContext()),
         lambda failed: sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps(failed)),
     )
     return poller.drain

@@ -30,6 +30,7 @@ import typing
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import timedelta
 from functools import cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -47,7 +48,7 @@ from devstack.resources import (
     create_webhook_secrets_key,
 )
 from functions import deliver, trigger
-from tenx_email import resources
+from tenx_email import clock, resources
 from tenx_email.adapters import queues, secret_box, ses_account, ses_sending, token_keys
 from tenx_email.dal import table as table_module
 from tenx_email.observability import metrics
@@ -61,6 +62,7 @@ from tenx_email.settings import (
     sending_settings,
     ses_settings,
     trigger_settings,
+    webhook_settings,
 )
 from tests.conftest import PUBLIC_API_URL
 from tests.events import invoke
@@ -119,6 +121,7 @@ class Tenant:
     recipients: list[str] = field(default_factory=list)
     suppressed: list[str] = field(default_factory=list)
     webhook_id: str = ""
+    delivery_ids: list[str] = field(default_factory=list)  # test events to the webhook
 
     @property
     def shared_recipient(self) -> str:
@@ -136,6 +139,7 @@ class Tenant:
             "campaignId": self.campaign_id,
             "ruleId": self.rule_id,
             "webhookId": self.webhook_id,
+            "deliveryId": self.delivery_ids[0] if self.delivery_ids else "",
         }
 
     def secrets(self) -> set[str]:
@@ -153,6 +157,7 @@ class Tenant:
             self.conversion_rule_id,
             self.domain,
             self.webhook_id,
+            *self.delivery_ids,
             webhook_url(self),
         } - {CAMPAIGN_ID}
 
@@ -267,6 +272,10 @@ VALID_BODIES: dict[str, Callable[[Tenant], dict[str, Any]]] = {
     "record_conversion": lambda tenant: {"leadId": tenant.lead_ids[0]},
     "create_webhook": lambda tenant: {"url": webhook_url(tenant), "events": ["SENT"]},
     "update_webhook": lambda tenant: {"url": webhook_url(tenant), "events": ["DELIVERED"]},
+    "replay_webhook_deliveries": lambda _: {
+        "since": clock.iso(clock.now() - timedelta(days=1)),
+        "until": clock.iso(clock.now() + timedelta(hours=1)),
+    },
 }
 
 
@@ -346,6 +355,9 @@ def list_variants(tenant: Tenant) -> list[ListVariant]:
             "list_rule_runs",
             {},
             {"campaignId": tenant.campaign_id, "ruleId": tenant.rule_id},
+        ),
+        ListVariant(
+            "webhook-deliveries", "list_webhook_deliveries", {}, {"webhookId": tenant.webhook_id}
         ),
     ]
 
@@ -522,6 +534,10 @@ def _seed_tenant(tenant: Tenant) -> None:
     webhook = {"url": webhook_url(tenant), "description": f"{handle} CRM"}
     created = _ok(invoke("create_webhook", {"handle": handle}, sub=owner, body=webhook), 201)
     tenant.webhook_id = created["webhook"]["webhookId"]
+    for _ in (1, 2):
+        path = {"handle": handle, "webhookId": tenant.webhook_id}
+        sent = _ok(invoke("send_webhook_test", path, sub=owner), 202)
+        tenant.delivery_ids.append(sent["delivery"]["deliveryId"])
     for index in (1, 2):
         lead = {
             "email": f"lead{index}@{handle}-leads.example",
@@ -593,6 +609,7 @@ def _clear_caches() -> None:
         ses_settings,
         trigger_settings,
         link_settings,
+        webhook_settings,
     ):
         settings.cache_clear()
 
@@ -615,6 +632,8 @@ def built_world(*, deliver: bool) -> Iterator[World]:
         sqs = boto3.client("sqs", region_name=REGION)
         delivery = create_queue(sqs, STAGE, resources.DELIVERY_QUEUE)
         jobs = create_queue(sqs, STAGE, resources.TRIGGER_JOBS_QUEUE)
+        webhook_jobs = create_queue(sqs, STAGE, resources.WEBHOOK_QUEUE)
+        monkeypatch.setenv("WEBHOOK_QUEUE_URL", webhook_jobs.queue_url)
         monkeypatch.setenv("DELIVERY_QUEUE_URL", delivery.queue_url)
         monkeypatch.setenv("TRIGGER_JOBS_QUEUE_URL", jobs.queue_url)
         monkeypatch.setenv("TRIGGER_JOBS_QUEUE_ARN", queue_arn(jobs.queue_url))

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal, Self
+import json
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import Field, StrictBool, StringConstraints
+from pydantic import AwareDatetime, Field, StrictBool, StringConstraints
 
 from tenx_email import clock
 from tenx_email.api.base import ApiInput, ApiModel, VersionNumber, checked_by_service
 from tenx_email.services.webhooks import EndpointDraft
-from tenx_email.webhooks import EVENT_TYPES, MAX_DESCRIPTION, WebhookEndpoint
+from tenx_email.webhooks import (
+    EVENT_TYPES,
+    MAX_DESCRIPTION,
+    DeliveryStatus,
+    WebhookDelivery,
+    WebhookEndpoint,
+)
 
 MAX_URL = 2048
 
@@ -89,3 +96,62 @@ class WebhookWithSecretOut(ApiModel):
 
 class WebhookListOut(ApiModel):
     webhooks: list[WebhookOut]
+
+
+class AttemptOut(ApiModel):
+    at: str
+    http_status: int | None
+    latency_ms: int | None
+    error: str | None
+
+
+class DeliveryOut(ApiModel):
+    delivery_id: str  # also the webhook-id header the receiver got
+    event_type: str
+    status: DeliveryStatus
+    created_at: str
+    next_attempt_at: str | None = Field(default=None, exclude_if=lambda value: value is None)
+    attempts: list[AttemptOut]
+    payload: dict[str, Any]  # the body sent, parsed
+
+    @classmethod
+    def from_delivery(cls, delivery: WebhookDelivery) -> Self:
+        return cls(
+            delivery_id=delivery.delivery_id,
+            event_type=delivery.event_type,
+            status=delivery.status,
+            created_at=clock.iso(delivery.created_at),
+            next_attempt_at=clock.iso(delivery.next_attempt_at)
+            if delivery.next_attempt_at
+            else None,
+            attempts=[
+                AttemptOut(
+                    at=clock.iso(attempt.at),
+                    http_status=attempt.http_status,
+                    latency_ms=attempt.latency_ms,
+                    error=attempt.error,
+                )
+                for attempt in delivery.attempts
+            ],
+            payload=json.loads(delivery.payload),
+        )
+
+
+class DeliveryEnvelope(ApiModel):
+    delivery: DeliveryOut
+
+
+class DeliveryListOut(ApiModel):
+    deliveries: list[DeliveryOut]
+    next_token: str | None
+
+
+class ReplayWindowIn(ApiInput):
+    # ISO 8601 with a time zone (2026-12-01T00:00:00Z): the events' times, not the attempts'.
+    since: AwareDatetime
+    until: AwareDatetime
+
+
+class ReplayedOut(ApiModel):
+    replayed: int
+    truncated: bool  # more than 500 in the window: replay again from the last one's time
