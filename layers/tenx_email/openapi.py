@@ -28,7 +28,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any
 
-from tenx_email import ids, openapi_public
+from tenx_email import ids, openapi_public, openapi_webhooks
 from tenx_email.openapi_errors import (
     ERROR_SCHEMA,
     ROUTE_ERRORS,
@@ -286,6 +286,7 @@ def build_document(routes: Sequence[Route] = ROUTES) -> dict[str, Any]:
             {"name": openapi_public.TAG, "description": openapi_public.TAG_DESCRIPTION},
         ],
         "paths": paths,
+        "webhooks": openapi_webhooks.webhooks_section(schemas),
         "components": {
             "schemas": schemas,
             "securitySchemes": {

@@ -90,7 +90,7 @@ def of_run(run: RuleRun) -> Occurrence:
     )
 
 
-def test_event(handle: str, webhook_id: str, at: datetime) -> Occurrence:
+def webhook_test(handle: str, webhook_id: str, at: datetime) -> Occurrence:
     """What POST .../webhooks/{webhookId}/test sends: a signed event of its own type."""
     data = {"handle": handle, "webhookId": webhook_id, "occurredAt": clock.iso(at)}
     return Occurrence(

@@ -112,7 +112,7 @@ def send_test(access: HandleAccess, webhook_id: str) -> WebhookDelivery:
     """A signed test event (type WEBHOOK_TEST), logged and sent like any delivery."""
     endpoint = _sendable(access, webhook_id)
     now = clock.now()
-    occurrence = webhook_payloads.test_event(endpoint.handle, endpoint.webhook_id, now)
+    occurrence = webhook_payloads.webhook_test(endpoint.handle, endpoint.webhook_id, now)
     delivery = WebhookDelivery(
         handle=endpoint.handle,
         webhook_id=endpoint.webhook_id,
