@@ -90,3 +90,28 @@ def test_the_unsubscribe_curls_work_as_written(doc: dict[str, Any], tmp_path: Pa
         token=doc["tokens"]["OPERATOR"],
     )
     assert [e["type"] for e in detail["message"]["timeline"]].count("UNSUBSCRIBED") == 1
+
+
+README = API_DOC.parents[1] / "README.md"
+
+
+def test_the_readme_webhook_curl_creates_an_endpoint_whose_secret_verifies(
+    doc: dict[str, Any], tmp_path: Path
+) -> None:
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Webhooks\n", 1)[1].split("\n## ", 1)[0]
+    curl, python = re.findall(r"```(?:bash|python)\n(.*?)```", section, re.DOTALL)[:2]
+    status, created = run_curl(doc, curl, tmp_path)
+    assert status == 201, created
+    assert created["secret"].startswith("whsec_")
+    # The README's verification snippet, with that secret, accepts a body signed with it
+    from datetime import UTC, datetime
+
+    from tenx_email.webhook_signing import signed_headers
+
+    body = '{"type":"WEBHOOK_TEST"}'
+    headers = signed_headers([created["secret"]], "whd_1", datetime.now(UTC), body)
+    snippet = python.replace('"whsec_..."', repr(created["secret"]))
+    scope: dict[str, Any] = {"body": body, "headers": headers}
+    exec(snippet, scope)  # noqa: S102 - the README's own lines, as a reader runs them
+    assert scope["event"] == {"type": "WEBHOOK_TEST"}
