@@ -355,7 +355,8 @@ def stream_consumer(spec: StreamConsumerSpec) -> Callable[[], int]:
     from tests.conftest import TABLE_NAME
     from tests.events import FakeLambdaContext
 
-    handler = importlib.import_module(f"functions.{spec.module}").handler
+    # The handler is looked up at each call, so a test may patch it after this is made.
+    function = importlib.import_module(f"functions.{spec.module}")
     sqs = boto3.client("sqs", region_name=REGION)
     dead_letters = sqs.create_queue(QueueName=stream_dead_letter_queue_name(STAGE, spec))[
         "QueueUrl"
@@ -364,7 +365,7 @@ def stream_consumer(spec: StreamConsumerSpec) -> Callable[[], int]:
         streams_client(REGION),
         stream_arn(boto3.client("dynamodb", region_name=REGION), TABLE_NAME),
         spec,
-        lambda event: handler(event, FakeLambdaContext()),
+        lambda event: function.handler(event, FakeLambdaContext()),
         lambda failed: sqs.send_message(QueueUrl=dead_letters, MessageBody=json.dumps(failed)),
     )
     return poller.drain
