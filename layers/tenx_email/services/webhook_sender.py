@@ -77,6 +77,10 @@ class RetryLater(Exception):
 class AttemptFailed(Exception):
     """The attempt failed and is scheduled again: the record comes back after the delay."""
 
+    def __init__(self, delay_seconds: int) -> None:
+        super().__init__(f"next attempt in {delay_seconds} s")
+        self.delay_seconds = delay_seconds
+
 
 @dataclass(frozen=True)
 class QueuedRecord:
@@ -119,7 +123,7 @@ def send(record: QueuedRecord) -> None:
         sqs_visibility.postpone(record.queue_arn, record.receipt_handle, RETRY_LATER_SECONDS)
         raise
     except AttemptFailed as failed:
-        delay = int(failed.args[0])
+        delay = failed.delay_seconds
         logger.info("webhook delivery retried later", extra={**log, "delay": delay})
         sqs_visibility.postpone(record.queue_arn, record.receipt_handle, delay)
         raise
