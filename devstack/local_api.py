@@ -16,13 +16,14 @@ import boto3
 from botocore.exceptions import ClientError
 from werkzeug.wrappers import Request, Response
 
-from devstack import mail, mail_page, seed, ses_tenants
+from devstack import mail, mail_page, seed, ses_tenants, webhook_page
 from devstack.environment import REGION
 from devstack.gateway import LocalHandler
 from devstack.idp import LocalIdentityProvider
 from devstack.local_ses import LocalSes
 from devstack.scheduler import SchedulerEmulator
 from devstack.ses_identities import dkim_tokens
+from devstack.webhook_receiver import WEBHOOKS_PATH, WebhookReceiver
 from tenx_email import clock
 from tenx_email.errors import InvalidInput
 from tenx_email.services.domains import normalize_domain, required_dns_records
@@ -65,7 +66,9 @@ def local_endpoints(
     scheduler: SchedulerEmulator,
     local_ses: LocalSes,
     api_base: str,
+    webhooks: WebhookReceiver | None = None,
 ) -> dict[tuple[str, str], LocalHandler]:
+    receiver = webhooks or WebhookReceiver()
     sesv2 = boto3.client("sesv2", region_name=REGION)
     ses = boto3.client("ses", region_name=REGION)
 
@@ -143,6 +146,11 @@ def local_endpoints(
             return _html(mail_page.message_unavailable(handle, message_id, reason), status)
         return _html(mail_page.message_timeline(answer["message"]))
 
+    def received_webhooks(request: Request, _: Mapping[str, str]) -> Response:
+        if request.args.get("format") == "json":
+            return Response(receiver.as_json(), content_type="application/json")
+        return _html(webhook_page.webhook_list(receiver.arrivals()))
+
     return {
         ("GET", "/.well-known/jwks.json"): jwks,
         ("POST", "/_local/clock/advance"): advance_clock,
@@ -150,4 +158,6 @@ def local_endpoints(
         ("POST", "/_local/ses/tenants/{tenant}/sending-status"): tenant_sending_status,
         ("GET", mail_page.MAIL_PATH): sent_mail,
         ("GET", mail_page.MESSAGE_PATH): message_timeline,
+        ("POST", WEBHOOKS_PATH): receiver.receive,
+        ("GET", WEBHOOKS_PATH): received_webhooks,
     }

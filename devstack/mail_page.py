@@ -38,7 +38,8 @@ table { border-collapse: collapse; } th, td { border: 1px solid #999; padding: .
 """
 
 
-def _page(title: str, body: str) -> str:
+def html_page(title: str, body: str) -> str:
+    """A whole local page: its title, the viewer's style, `body` (already escaped)."""
     return (
         "<!doctype html>\n"
         f'<html lang="en"><head><meta charset="utf-8"><title>{escape(title)}</title>'
@@ -136,7 +137,9 @@ def mail_list(messages: list[SentMail]) -> str:
         "first. Nothing here left this machine.</p></header>"
     )
     articles = "".join(_mail(mail, index) for index, mail in enumerate(messages))
-    return _page(f"Sent mail ({count})", f"{intro}<main>{articles or '<p>None yet.</p>'}</main>")
+    return html_page(
+        f"Sent mail ({count})", f"{intro}<main>{articles or '<p>None yet.</p>'}</main>"
+    )
 
 
 def _table(caption: str, columns: list[str], rows: Iterable[Iterable[Any]]) -> str:
@@ -182,7 +185,7 @@ def message_timeline(message: Mapping[str, Any]) -> str:
         ["Occurred at", "Event", "Recipient", "Detail"],
         ((e["occurredAt"], e["type"], e["recipient"], e["detail"]) for e in message["timeline"]),
     )
-    return _page(
+    return html_page(
         title,
         f"<main><h1>{escape(title)}</h1>{summary}<h2>Recipients</h2>{recipients}"
         f"<h2>Timeline</h2>{timeline}{_BACK}</main>",
@@ -191,7 +194,7 @@ def message_timeline(message: Mapping[str, Any]) -> str:
 
 def message_unavailable(handle: str, message_id: str, reason: str) -> str:
     title = f"Message {message_id}"
-    return _page(
+    return html_page(
         title,
         f'<main><h1>{escape(title)}</h1><p role="alert">Handle {escape(handle)}: '
         f"{escape(reason)}</p>{_BACK}</main>",

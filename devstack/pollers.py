@@ -21,6 +21,7 @@ CONSUMERS: dict[str, str] = {
     "delivery": "deliver",
     "feedback": "feedback",
     "trigger-jobs": "trigger",
+    "webhooks": "send_webhooks",
 }
 
 WAIT_SECONDS = 1  # short long-polls, so that stopping the stack never waits long

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from devstack.environment import REGION
-from tenx_email.models import IdentityStatus
+import os
+import time
+from collections.abc import Mapping
+
+from devstack.environment import REGION, LocalEnvironment
+from devstack.webhook_receiver import WEBHOOKS_PATH
+from tenx_email.dal import tenancy as tenancy_store
+from tenx_email.models import Caller, HandleAccess, IdentityStatus
 from tenx_email.roles import Role
-from tenx_email.services import domains, ses_tenants, tenancy
+from tenx_email.services import domains, ses_tenants, tenancy, webhooks
 
 HANDLE = "acme"
 DOMAIN = "example.com"
@@ -24,8 +30,9 @@ USERS = {
 READERS = {HANDLE: USERS["OPERATOR"], OUTSIDE_HANDLE: USERS["OUTSIDER"]}
 
 
-def seed_demo() -> None:
-    """Needs DOMAIN's DNS records published (the local stack publishes them first)."""
+def seed_demo(receiver_url: str | None = None) -> None:
+    """Needs DOMAIN's DNS records published (the local stack publishes them first).
+    `receiver_url`: where acme's webhook endpoint points (the local receiver by default)."""
     tenancy.create_account("acc_demo", "Acme Inc")
     tenancy.create_account("acc_globex", "Globex")
     # acme is out of the sandbox, so the contract's examples work as written; globex stays
@@ -41,3 +48,26 @@ def seed_demo() -> None:
     for role in (Role.OWNER, Role.OPERATOR, Role.CREATOR):
         tenancy.grant_membership(HANDLE, USERS[role.value], role)
     tenancy.grant_membership(OUTSIDE_HANDLE, USERS["OUTSIDER"], Role.OPERATOR)
+    # Only the local stage has the receiver (and may deliver to http on 127.0.0.1); the
+    # benchmark seeds the same demo on a stage of its own, without webhooks.
+    if webhooks.allows_private_targets():
+        _seed_webhook(receiver_url or receiver_url_of(os.environ))
+
+
+def receiver_url_of(environ: Mapping[str, str]) -> str:
+    """The local webhook receiver on the stack's own port."""
+    return LocalEnvironment.from_environ(environ).api_base + WEBHOOKS_PATH
+
+
+def _seed_webhook(url: str) -> None:
+    """acme's one endpoint, at the local receiver, for every event type: one send shows a
+    signed delivery arriving (made as an OPERATOR would, so the URL is checked as any is)."""
+    handle = tenancy_store.get_handle(HANDLE)
+    if handle is None:
+        raise RuntimeError(f"{HANDLE} was not created")
+    caller = Caller(sub=USERS["OPERATOR"], token_expires_at=int(time.time()) + 3600)
+    access = HandleAccess(caller=caller, handle=handle, role=Role.OPERATOR)
+    draft = webhooks.EndpointDraft(
+        url=url, events=(), enabled=True, description="The local stack's webhook receiver"
+    )
+    webhooks.create_endpoint(access, draft)

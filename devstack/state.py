@@ -50,6 +50,7 @@ Call it as the OPERATOR of handle {document["handle"]} (tokens are valid for 24 
   {FIRST_CALL}
 
 Sent mail:      {api}/_local/mail  (or: make mail)
+Webhooks:       {api}/_local/webhooks  (acme's endpoint points here; signatures verified)
 Advance clock:  curl -sS -X POST "$TENX_API_BASE/_local/clock/advance" \\
                   -H 'Content-Type: application/json' -d '{{"minutes": 60}}'
                 (fires the delayed schedules that come due)

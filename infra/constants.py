@@ -54,6 +54,11 @@ TRIGGER_MODULE = "trigger"
 # `deliveryMaxConcurrency` says otherwise: each paces itself to this share of SES's send rate.
 DELIVERY_MAX_CONCURRENCY = 5
 
+# The webhook sender (infra/constructs/webhook_sender.py) reads a delivery and its endpoint
+# together and updates the delivery's log and the endpoint's health fields; no puts or deletes.
+WEBHOOK_SENDER_MODULE = "send_webhooks"
+WEBHOOK_SENDER_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem")
+
 # --- Table stream consumers (infra/constructs/streams.py) ---
 # The event projection appends what the stream shows (puts), charges the days' usage (a
 # transaction of a PutItem naming the batch and an UpdateItem) and reads the last feed page

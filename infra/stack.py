@@ -19,6 +19,7 @@ from infra.constructs.observability import Observability
 from infra.constructs.queues import Queues
 from infra.constructs.scheduling import Scheduling
 from infra.constructs.streams import StreamConsumer
+from infra.constructs.webhook_sender import WebhookSender
 from infra.constructs.webhooks import WebhookSecretsKey
 from tenx_email.resources import (
     EVENT_PROJECTION,
@@ -80,6 +81,14 @@ class EmailServiceStack(Stack):
                 public_api_url=config.public_api_url or api.rest_api.url,
                 token_keys=data.token_keys,
             ),
+        )
+        WebhookSender(
+            self,
+            "WebhookSender",
+            functions=functions,
+            table=data.table,
+            queues=queues.pairs[WEBHOOK_QUEUE.key],
+            secrets_key=webhook_secrets.key,
         )
         event_projection = StreamConsumer(
             self,

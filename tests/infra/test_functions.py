@@ -30,6 +30,7 @@ CONSUMER_HANDLERS = {
     "deliver.handler",
     "feedback.handler",
     "trigger.handler",
+    "send_webhooks.handler",
     f"{EVENT_PROJECTION.module}.handler",
     f"{WEBHOOK_FANOUT.module}.handler",
 }

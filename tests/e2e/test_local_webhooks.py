@@ -1,0 +1,92 @@
+"""The local stack delivers webhooks: a delivery queued for the demo handle's seeded endpoint
+is polled off the webhook queue, signed, POSTed to the local receiver and shown there
+verified; the delivery log records it SUCCEEDED."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import boto3
+import pytest
+from boto3.dynamodb.types import TypeDeserializer
+
+from tenx_email import clock, ids, keys, resources, webhook_signing
+from tenx_email.dal.webhook_deliveries import WebhookDeliveryItem
+from tenx_email.webhooks import DeliveryStatus, WebhookDelivery
+from tests.e2e.stack import aws_client, call
+
+pytestmark = pytest.mark.e2e
+
+WAIT_SECONDS = 30
+
+
+def _seeded_endpoint(doc: dict[str, Any]) -> dict[str, Any]:
+    dynamodb = aws_client(doc, "dynamodb")
+    found = dynamodb.scan(
+        TableName=doc["aws"]["tableName"],
+        FilterExpression="entity = :webhook",
+        ExpressionAttributeValues={":webhook": {"S": "WEBHOOK"}},
+    )["Items"]
+    endpoints = [{k: TypeDeserializer().deserialize(v) for k, v in i.items()} for i in found]
+    [endpoint] = [e for e in endpoints if e["handle"] == doc["handle"]]
+    return endpoint
+
+
+def test_a_queued_delivery_arrives_verified_at_the_local_receiver(doc: dict[str, Any]) -> None:
+    # Given the demo handle's seeded endpoint, which points at the local receiver
+    endpoint = _seeded_endpoint(doc)
+    assert endpoint["url"] == f"{doc['apiBase']}/_local/webhooks"
+    # And a delivery stored for it as the fan-out stores one, and queued
+    now = clock.now()
+    delivery = WebhookDelivery(
+        handle=doc["handle"],
+        webhook_id=endpoint["webhookId"],
+        delivery_id=f"whd_{ids.ulid(now).lower()}",
+        event_type="SENT",
+        payload=webhook_signing.body_of({"type": "SENT", "timestamp": clock.iso(now), "data": {}}),
+        status=DeliveryStatus.PENDING,
+        created_at=now,
+    )
+    table = boto3.resource(
+        "dynamodb", endpoint_url=doc["aws"]["endpointUrl"], region_name=doc["aws"]["region"]
+    ).Table(doc["aws"]["tableName"])
+    table.put_item(Item=WebhookDeliveryItem.from_domain(delivery).to_item())
+    sqs = aws_client(doc, "sqs")
+    queue = sqs.get_queue_url(QueueName=resources.queue_name("local", resources.WEBHOOK_QUEUE))
+    sqs.send_message(
+        QueueUrl=queue["QueueUrl"],
+        MessageBody=json.dumps(
+            {
+                "handle": delivery.handle,
+                "webhookId": delivery.webhook_id,
+                "deliveryId": delivery.delivery_id,
+            }
+        ),
+    )
+
+    # When the sender has had its turn
+    deadline = time.monotonic() + WAIT_SECONDS
+    arrived: list[dict[str, Any]] = []
+    while not arrived and time.monotonic() < deadline:
+        status, listing = call(doc, "GET", "/_local/webhooks?format=json")
+        assert status == 200
+        arrived = [w for w in listing["webhooks"] if w["deliveryId"] == delivery.delivery_id]
+        time.sleep(0.2)
+
+    # Then the receiver has it, verified with the endpoint's secret, and the page shows it
+    [arrival] = arrived
+    assert arrival["verified"], arrival["verification"]
+    assert arrival["webhookId"] == endpoint["webhookId"]
+    assert arrival["body"] == delivery.payload
+    status, page = call(doc, "GET", "/_local/webhooks")
+    assert status == 200
+    assert "Verified" in page
+    # And the delivery log says SUCCEEDED (written just after the receiver answered)
+    key = keys.webhook_delivery(delivery.handle, delivery.webhook_id, delivery.delivery_id)
+    status_now = None
+    while status_now != DeliveryStatus.SUCCEEDED.value and time.monotonic() < deadline:
+        status_now = table.get_item(Key=key, ConsistentRead=True)["Item"]["status"]
+        time.sleep(0.1)
+    assert status_now == DeliveryStatus.SUCCEEDED.value
