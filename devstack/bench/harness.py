@@ -227,7 +227,9 @@ class Harness:
     def attach(self) -> None:
         import boto3
 
+        from devstack.local_ses import register
         from devstack.ses_rate import SesSendRate
+        from devstack.ses_tenants import LocalTenants
 
         boto3.setup_default_session()
         assert boto3.DEFAULT_SESSION is not None
@@ -238,6 +240,8 @@ class Harness:
         # SES's send rate as the local stack has it (moto has no GetAccount).
         self.ses_rate = SesSendRate()
         self.ses_rate.install()
+        # SES tenants as the local stack has them (moto has none): a handle sends through its own.
+        register(LocalTenants().hooks)
 
     def measure(self, work: Callable[[], int]) -> Sample:
         """Run `work` (returns a status, or 0) and count what it did."""
