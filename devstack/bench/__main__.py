@@ -84,6 +84,20 @@ def _calls_per_email(result: Any) -> dict[str, Any]:
         "triggerDelayed": entry(result.trigger_delayed, None),
         "projection": entry(result.projection, None),
         "sesEventsPerEmail": result.ses_events_per_email,
+        "webhooks": None if result.webhooks is None else _webhooks(result.webhooks, entry),
+    }
+
+
+def _webhooks(figure: Any, entry: Any) -> dict[str, Any]:
+    """What one endpoint subscribed to `subscribedTypes` adds per email, and per delivery."""
+    return {
+        "subscribedTypes": figure.subscribed_types,
+        "emails": figure.emails,
+        "deliveries": figure.deliveries,
+        "deliveriesPerEmail": figure.deliveries_per_email,
+        "callsPerEmail": figure.calls_per_email,
+        "fanOut": entry(figure.fan_out, None),
+        "sender": entry(figure.sender, None),
     }
 
 
@@ -200,7 +214,11 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             + per_request["authorizer"]["warmJwksFetches"],
         },
         "awsCallsPerEmail": {
-            key: per_email[key]["value"] for key in ("delivery", "trigger", "feedback")
+            **{key: per_email[key]["value"] for key in ("delivery", "trigger", "feedback")},
+            # The fan-out's and sender's calls for one endpoint with two subscribed types.
+            "webhooks": None
+            if per_email["webhooks"] is None
+            else per_email["webhooks"]["callsPerEmail"],
         },
         "coldImportRatio": None
         if imported is None
@@ -210,6 +228,13 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         },
         "layerZipBytes": details["layer"]["zip_bytes"] if details["layer"] else None,
         "costPer1000EmailsPctOfSes": details["cost"]["value"],
+        "webhooks": None
+        if per_email["webhooks"] is None
+        else {
+            "subscribedTypes": per_email["webhooks"]["subscribedTypes"],
+            "awsCallsPerEmail": per_email["webhooks"]["callsPerEmail"],
+            "costPer1000EmailsPctOfSes": details["cost"]["webhooks"]["pctOfSes"],
+        },
         "maxEmailsPerSecondPerHandle": details["partitionHeat"]["max_emails_per_second"],
         "hottestItemUnitsPerSecond": {
             "read": details["partitionHeat"]["hottest_item_read_units_per_second"],

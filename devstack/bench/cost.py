@@ -30,6 +30,15 @@ EVENTBRIDGE_CUSTOM_EVENTS_PER_MILLION = 1.00  # PutEvents on the campaign bus (S
 # reach the default bus and its rules' SQS targets at no EventBridge charge)
 SCHEDULER_INVOCATIONS_PER_MILLION = 1.00  # EventBridge Scheduler, beyond 14 million free
 CLOUDWATCH_LOGS_INGESTION_PER_GB = 0.50  # standard log class
+KMS_REQUESTS_PER_MILLION = 3.00  # $0.03 per 10,000 symmetric requests (the key's $1 a month
+# is per stage, not per email)
+
+# Webhooks (docs/webhooks.md): the event types the bench's endpoint subscribes to, and the
+# assumed time a customer's receiver takes to answer one signed POST (DNS, TCP and TLS to an
+# endpoint on the internet, then its answer; the bench's own receiver is on loopback, and the
+# sender waits for each POST in turn). The sender's Lambda bills this wait.
+WEBHOOK_SUBSCRIBED_TYPES = ("SENT", "DELIVERED")
+WEBHOOK_POST_LATENCY_MS = 150.0
 
 # The event projection names each new message under each of its recipients, and records each
 # rule message's MESSAGE_CREATED run: items of ~100-300 bytes, one write unit each. The
@@ -81,10 +90,13 @@ class Profile:
     log_bytes: float = 0.0
     # SQS payload bytes per SendMessage (one request per 64 KB chunk).
     sqs_payload_bytes: int = 1024
+    # Time waiting on something other than AWS (the webhook sender's POSTs), assumed.
+    wait_ms: float = 0.0
 
     def billed_ms(self, scale: float) -> int:
         """Lambda bills each invocation's duration rounded up to the millisecond."""
-        waiting = sum(call_latency_ms(call) * count for call, count in self.calls.items())
+        waiting = self.wait_ms
+        waiting += sum(call_latency_ms(call) * count for call, count in self.calls.items())
         return max(1, math.ceil(self.own_ms * scale + waiting))
 
     def sqs_requests(self) -> float:
@@ -116,6 +128,24 @@ class Mix:
     # outcome (SENT) and each SES event.
     outcome_events_per_email: float = 1.0
     batch_size: int = 10  # every event source mapping's batch
+    # The webhook sender's SQS batch (resources.WEBHOOK_QUEUE; the fan-out's stream batch
+    # is 50 records, resources.WEBHOOK_FANOUT, and is measured as the bench's poller gives it).
+    webhook_batch_size: int = 5
+
+
+@dataclass(frozen=True)
+class Webhooks:
+    """The webhook functions as the bench measured them, for one endpoint subscribed to
+    `subscribed_types`: the fan-out per batch of stream records (`deliveries_per_fan_out_batch`
+    deliveries stored and queued) and the sender per SQS batch (`deliveries_per_sender_batch`
+    signed POSTs); `deliveries_per_email` is what the bench's emails made."""
+
+    fan_out_batch: Profile
+    deliveries_per_fan_out_batch: float
+    sender_batch: Profile
+    deliveries_per_sender_batch: float
+    deliveries_per_email: float
+    subscribed_types: tuple[str, ...] = WEBHOOK_SUBSCRIBED_TYPES
 
 
 @dataclass(frozen=True)
@@ -138,6 +168,8 @@ class Measured:
     # The event projection (table stream -> feed), per batch of stream records.
     projection_batch: Profile
     projected_events_per_batch: float
+    # The webhook fan-out and sender, when measured (None: the model leaves webhooks out).
+    webhooks: Webhooks | None = None
 
 
 @dataclass(frozen=True)
@@ -161,10 +193,16 @@ class Line:
 class Estimate:
     lines: list[Line]
     extra: list[Line] = field(default_factory=list)  # outside the target figure
+    # What webhooks add (inside the target figure): their own lines, so they can be shown apart.
+    webhooks: list[Line] = field(default_factory=list)
 
     @property
     def dollars(self) -> float:
-        return sum(line.dollars for line in self.lines)
+        return sum(line.dollars for line in self.lines + self.webhooks)
+
+    @property
+    def webhook_pct_of_ses(self) -> float:
+        return 100 * sum(line.dollars for line in self.webhooks) / SES_PER_1000_EMAILS
 
     @property
     def pct_of_ses(self) -> float:
@@ -197,6 +235,82 @@ def shares(measured: Measured, mix: Mix) -> list[Share]:
             mix.ses_events_per_email / measured.feedback_events_per_batch,
         ),
         Share(measured.projection_batch, timeline_events / measured.projected_events_per_batch),
+    ]
+
+
+def webhook_shares(measured: Measured) -> list[Share]:
+    """The webhook functions' invocations per email (none when webhooks were not measured)."""
+    hooks = measured.webhooks
+    if hooks is None:
+        return []
+    return [
+        Share(hooks.fan_out_batch, hooks.deliveries_per_email / hooks.deliveries_per_fan_out_batch),
+        Share(hooks.sender_batch, hooks.deliveries_per_email / hooks.deliveries_per_sender_batch),
+    ]
+
+
+def webhook_lines(measured: Measured, mix: Mix, cpu: float) -> list[Line]:
+    """Dollars per 1,000 emails the webhook functions add: their invocations and duration
+    (the sender's includes the assumed POST wait), the delivery items' request units, the
+    queue's requests (the fan-out's SendMessageBatch, and the sender's event source mapping's
+    ReceiveMessage and DeleteMessageBatch per batch) and KMS Decrypt at the measured rate."""
+    hooks = measured.webhooks
+    if hooks is None:
+        return []
+    emails = 1000.0
+    both = webhook_shares(measured)
+    invocations = sum(s.invocations for s in both) * emails
+    gb_seconds = (
+        sum(s.invocations * s.profile.billed_ms(cpu) for s in both)
+        * (measured.memory_mb / 1024)
+        / 1000
+        * emails
+    )
+    read_units = sum(s.invocations * s.profile.read_units for s in both) * emails
+    write_units = sum(s.invocations * s.profile.write_units for s in both) * emails
+    sender_batches = hooks.deliveries_per_email / mix.webhook_batch_size
+    sqs = (
+        sum(s.invocations * s.profile.sqs_requests() for s in both) + 2 * sender_batches
+    ) * emails
+    kms = sum(
+        s.invocations * count
+        for s in both
+        for call, count in s.profile.calls.items()
+        if call.startswith("kms:")
+    )
+    types = " + ".join(hooks.subscribed_types)
+    return [
+        Line(
+            "webhooks: Lambda requests",
+            invocations,
+            "invocation",
+            LAMBDA_REQUESTS_PER_MILLION / 1e6,
+            f"{hooks.deliveries_per_email:g} deliveries per email ({types}); sender batches of "
+            f"{mix.webhook_batch_size}",
+        ),
+        Line(
+            "webhooks: Lambda duration",
+            gb_seconds,
+            "GB-s",
+            LAMBDA_ARM64_PER_GB_SECOND,
+            f"incl. an assumed {WEBHOOK_POST_LATENCY_MS:g} ms per POST",
+        ),
+        Line("webhooks: DynamoDB reads", read_units, "RRU", DYNAMODB_READ_UNITS_PER_MILLION / 1e6),
+        Line(
+            "webhooks: DynamoDB writes",
+            write_units,
+            "WRU",
+            DYNAMODB_WRITE_UNITS_PER_MILLION / 1e6,
+            "each delivery stored, then its attempt recorded",
+        ),
+        Line("webhooks: SQS requests", sqs, "request", SQS_STANDARD_PER_MILLION_REQUESTS / 1e6),
+        Line(
+            "webhooks: KMS requests",
+            kms * emails,
+            "request",
+            KMS_REQUESTS_PER_MILLION / 1e6,
+            "Decrypt, cached per warm container: the measured rate",
+        ),
     ]
 
 
@@ -289,13 +403,13 @@ def estimate(measured: Measured, mix: Mix, *, scale: float | None = None) -> Est
             "measured log and metric output; not in the target figure",
         )
     ]
-    return Estimate(lines=lines, extra=extra)
+    return Estimate(lines=lines, extra=extra, webhooks=webhook_lines(measured, mix, cpu))
 
 
 def lambda_ms_per_email(measured: Measured, mix: Mix, scale: float) -> dict[str, float]:
     """Billed Lambda milliseconds per email, by function (to show where duration goes)."""
     by_function: dict[str, float] = {}
-    for share in shares(measured, mix):
+    for share in shares(measured, mix) + webhook_shares(measured):
         name = share.profile.function
         by_function[name] = by_function.get(
             name, 0.0
@@ -306,7 +420,7 @@ def lambda_ms_per_email(measured: Measured, mix: Mix, scale: float) -> dict[str,
 def dynamodb_units_per_email(measured: Measured, mix: Mix) -> dict[str, dict[str, float]]:
     """Read and write request units per email, by function (to show where they go)."""
     by_function: dict[str, dict[str, float]] = {}
-    for share in shares(measured, mix):
+    for share in shares(measured, mix) + webhook_shares(measured):
         units = by_function.setdefault(share.profile.function, {"read": 0.0, "write": 0.0})
         units["read"] += share.invocations * share.profile.read_units
         units["write"] += share.invocations * share.profile.write_units

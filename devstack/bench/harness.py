@@ -147,6 +147,42 @@ class JwksServer:
         self._thread.join()
 
 
+class WebhookReceiver:
+    """A customer's webhook endpoint on loopback: answers every POST 204 and counts them (the
+    bench measures the sender's AWS calls, not the receiver: an endpoint's real answer time
+    is an assumption of the cost model)."""
+
+    def __init__(self) -> None:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                self.rfile.read(int(self.headers.get("Content-Length", "0")))
+                server.posts += 1
+                self.send_response(204)
+                self.end_headers()
+
+            def log_message(self, *_: Any) -> None:
+                pass
+
+        self.posts = 0
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self._http.server_port}/hooks"
+
+    def __enter__(self) -> WebhookReceiver:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+        self._thread.join()
+
+
 class SesCapture:
     """Keeps each SendEmail's parameters and SES's message id (to build the SES events the
     configuration set would publish). A parameter-build hook: it adds no API call."""
@@ -227,7 +263,9 @@ class Harness:
     def attach(self) -> None:
         import boto3
 
+        from devstack.local_ses import register
         from devstack.ses_rate import SesSendRate
+        from devstack.ses_tenants import LocalTenants
 
         boto3.setup_default_session()
         assert boto3.DEFAULT_SESSION is not None
@@ -238,6 +276,8 @@ class Harness:
         # SES's send rate as the local stack has it (moto has no GetAccount).
         self.ses_rate = SesSendRate()
         self.ses_rate.install()
+        # SES tenants as the local stack has them (moto has none): a handle sends through its own.
+        register(LocalTenants().hooks)
 
     def measure(self, work: Callable[[], int]) -> Sample:
         """Run `work` (returns a status, or 0) and count what it did."""

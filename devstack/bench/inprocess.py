@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 import warnings
 from dataclasses import replace
 from typing import Any
@@ -38,6 +39,7 @@ from devstack.bench.harness import (
     Harness,
     JwksServer,
     RouteRequest,
+    WebhookReceiver,
     isolate_environment,
     lambda_context,
 )
@@ -47,6 +49,7 @@ from devstack.bench.results import (
     ConsumerFigure,
     InProcessResult,
     RouteFigure,
+    WebhookFigure,
     consumer_figure,
     median,
 )
@@ -55,6 +58,7 @@ from devstack.bench.scenario import (
     DELAYED_CAMPAIGN,
     HANDLE,
     SCHEDULE_GROUP,
+    WEBHOOK_EVENTS,
     Scenario,
     send_body,
 )
@@ -322,6 +326,93 @@ def measure_burst(scenario: Scenario) -> BurstFigure:
     return figure
 
 
+def measure_webhooks(scenario: Scenario, receiver: WebhookReceiver, emails: int) -> WebhookFigure:
+    """`emails` direct sends, delivered and with SES's Delivery events applied (uncounted),
+    then the real fan-out over the stream records they made, in the stream event source's
+    batches, and the real sender over the deliveries it queued, in the queue's batches. The
+    time the sender spends in its POSTs (to the loopback receiver) is taken out of its own
+    time: the cost model assumes a receiver's answer time instead."""
+    from tenx_email import resources
+    from tenx_email.adapters import secret_box, webhook_http
+
+    h, poller = scenario.h, scenario.fan_out_poller
+    assert poller is not None, "seed made the fan-out's poller"
+    with h.uncounted():
+        # What earlier phases queued (replays, test events) and wrote is not this figure's.
+        poller.drain()
+        scenario.drain("webhooks")
+        already = len(h.ses.sent)
+        for i in range(emails):
+            h.ok("send_message", RouteRequest({"handle": HANDLE}, body=send_body(i, "hooks")))
+        scenario.deliver_all(emails)
+        scenario.apply_ses_events(h.ses.sent[already:])
+
+    def depth() -> int:
+        with h.uncounted():
+            attributes = scenario.sqs.get_queue_attributes(
+                QueueUrl=scenario.queues["webhooks"],
+                AttributeNames=["ApproximateNumberOfMessages"],
+            )["Attributes"]
+        return int(attributes["ApproximateNumberOfMessages"])
+
+    fan_out_samples, fan_out_records, queued = [], [], []
+
+    def fan_out(event: dict[str, Any]) -> None:
+        before = depth()
+        fan_out_samples.append(scenario.run_fan_out_batch(event))
+        fan_out_records.append(len(event["Records"]))
+        queued.append(depth() - before)
+
+    scenario.fan_out_consumer = fan_out
+    poller.drain()
+    scenario.fan_out_consumer = lambda event: None
+
+    posting = {"seconds": 0.0}
+    real_post = webhook_http.post
+
+    def timed_post(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return real_post(*args, **kwargs)
+        finally:
+            posting["seconds"] += time.perf_counter() - started
+
+    # As a container started for this traffic: it decrypts the endpoint's secret once (the
+    # seed's deliveries had it cached already).
+    secret_box.reset()
+    size = resources.WEBHOOK_QUEUE.batch_size
+    sender_samples, sender_records, posted = [], [], []
+    webhook_http.post = timed_post
+    try:
+        while batch := scenario.receive("webhooks", size):
+            posts, posting["seconds"] = receiver.posts, 0.0
+            sample = scenario.run_sender_batch(batch)
+            waited = posting["seconds"] * 1000
+            sender_samples.append(replace(sample, duration_ms=sample.duration_ms - waited))
+            sender_records.append(len(batch))
+            posted.append(receiver.posts - posts)
+    finally:
+        webhook_http.post = real_post
+    deliveries = sum(queued)
+    if sum(posted) != deliveries:
+        raise RuntimeError(f"bench: {deliveries} webhook deliveries queued, {sum(posted)} POSTed")
+    return WebhookFigure(
+        subscribed_types=list(WEBHOOK_EVENTS),
+        emails=emails,
+        deliveries=deliveries,
+        fan_out=consumer_figure(
+            "fan_out_webhooks", "webhook delivery", fan_out_samples, fan_out_records, queued
+        ),
+        sender=consumer_figure(
+            "send_webhooks", "webhook delivery", sender_samples, sender_records, posted
+        ),
+    )
+
+
+# Emails the webhook figure fans out: 3 stream records each, so the fan-out's batches of 50
+# are mostly full, as at volume.
+WEBHOOK_EMAILS = 50
+
 # What `make bench` gives the heat run's handle: the most one handle needs for the target
 # (docs/operations.md, "One handle at high volume").
 HEAT_SHARDS = 16
@@ -335,7 +426,11 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
     sink = CountingSink()
     real_stdout = sys.stdout
     saved_environment = dict(os.environ)
-    with JwksServer(idp.jwks()) as jwks, warnings.catch_warnings():
+    with (
+        JwksServer(idp.jwks()) as jwks,
+        WebhookReceiver() as receiver,
+        warnings.catch_warnings(),
+    ):
         warnings.simplefilter("ignore")
         isolate_environment(jwks.url)
         sys.stdout = sink
@@ -345,7 +440,9 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
             with mock_aws():
                 harness = Harness(sink)
                 harness.attach()
-                scenario = Scenario(harness, rounds=rounds, batches=batches)
+                scenario = Scenario(
+                    harness, rounds=rounds, batches=batches, webhook_url=receiver.url
+                )
                 scenario.provision()
                 scenario.seed()
                 routes = measure_routes(scenario)
@@ -357,6 +454,7 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
                 projection = measure_projection(scenario)
                 heat = measure_heat(scenario, heat_emails, HEAT_SHARDS)
                 paced_burst = measure_burst(scenario)
+                webhooks = measure_webhooks(scenario, receiver, WEBHOOK_EMAILS)
         finally:
             sys.stdout = real_stdout
             os.environ.clear()
@@ -372,4 +470,5 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
         ses_events_per_email=scenario.ses_events_per_email,
         heat=heat,
         burst=paced_burst,
+        webhooks=webhooks,
     )

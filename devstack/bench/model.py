@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import ast
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +42,23 @@ def _batch_profile(figure: ConsumerFigure) -> tuple[cost.Profile, float]:
     )
 
 
+def webhooks(result: InProcessResult) -> cost.Webhooks | None:
+    """The fan-out's and sender's average batches; the sender's with the assumed POST wait."""
+    figure = result.webhooks
+    if figure is None:
+        return None
+    fan_out, per_fan_out = _batch_profile(figure.fan_out)
+    sender, per_sender = _batch_profile(figure.sender)
+    return cost.Webhooks(
+        fan_out_batch=fan_out,
+        deliveries_per_fan_out_batch=per_fan_out,
+        sender_batch=replace(sender, wait_ms=per_sender * cost.WEBHOOK_POST_LATENCY_MS),
+        deliveries_per_sender_batch=per_sender,
+        deliveries_per_email=figure.deliveries_per_email,
+        subscribed_types=tuple(figure.subscribed_types),
+    )
+
+
 def measured(result: InProcessResult, memory_mb: int) -> cost.Measured:
     send = next(r for r in result.routes if r.route_id == "send_message")
     delivery, emails = _batch_profile(result.delivery)
@@ -75,6 +92,7 @@ def measured(result: InProcessResult, memory_mb: int) -> cost.Measured:
         delayed_messages_per_batch=delayed_messages,
         projection_batch=projection,
         projected_events_per_batch=projected,
+        webhooks=webhooks(result),
     )
 
 
@@ -85,6 +103,7 @@ def cost_document(inputs: cost.Measured, mix: cost.Mix) -> dict[str, Any]:
     return {
         "value": headline.pct_of_ses,
         "usdPer1000Emails": headline.dollars,
+        "webhooks": _webhooks_document(inputs, headline),
         "sesUsdPer1000Emails": cost.SES_PER_1000_EMAILS,
         "lines": cost.describe(headline.lines),
         "notInTarget": cost.describe(headline.extra),
@@ -109,6 +128,7 @@ def cost_document(inputs: cost.Measured, mix: cost.Mix) -> dict[str, Any]:
                 "eventBridgeCustomEventsPerMillion": cost.EVENTBRIDGE_CUSTOM_EVENTS_PER_MILLION,
                 "schedulerInvocationsPerMillion": cost.SCHEDULER_INVOCATIONS_PER_MILLION,
                 "cloudWatchLogsIngestionPerGb": cost.CLOUDWATCH_LOGS_INGESTION_PER_GB,
+                "kmsRequestsPerMillion": cost.KMS_REQUESTS_PER_MILLION,
             },
             "mix": asdict(mix),
             "memoryMb": inputs.memory_mb,
@@ -132,5 +152,29 @@ def cost_document(inputs: cost.Measured, mix: cost.Mix) -> dict[str, Any]:
                 "messagesPerDelayedTriggerBatch": inputs.delayed_messages_per_batch,
                 "eventsPerProjectionBatch": inputs.projected_events_per_batch,
             },
+        },
+    }
+
+
+def _webhooks_document(inputs: cost.Measured, headline: cost.Estimate) -> dict[str, Any] | None:
+    hooks = inputs.webhooks
+    if hooks is None:
+        return None
+    scale = cost.cpu_scale(inputs.memory_mb)
+    return {
+        "pctOfSes": headline.webhook_pct_of_ses,
+        "pctOfSesWithoutWebhooks": headline.pct_of_ses - headline.webhook_pct_of_ses,
+        "lines": cost.describe(headline.webhooks),
+        "subscribedTypes": list(hooks.subscribed_types),
+        "deliveriesPerEmail": hooks.deliveries_per_email,
+        "assumedPostLatencyMs": cost.WEBHOOK_POST_LATENCY_MS,
+        "deliveriesPerFanOutBatch": hooks.deliveries_per_fan_out_batch,
+        "deliveriesPerSenderBatch": hooks.deliveries_per_sender_batch,
+        "profiles": {
+            name: {**asdict(profile), "billedMs": profile.billed_ms(scale)}
+            for name, profile in (
+                ("fanOutBatch", hooks.fan_out_batch),
+                ("senderBatch", hooks.sender_batch),
+            )
         },
     }

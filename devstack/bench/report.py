@@ -85,6 +85,32 @@ def _per_email(section: dict[str, Any]) -> list[str]:
         )
     events = section["sesEventsPerEmail"]
     lines.append(f"  SES events per email: {events:g} (Delivery; Send is not subscribed)")
+    hooks = section.get("webhooks")
+    if hooks is not None:
+        types = " + ".join(hooks["subscribedTypes"])
+        lines.append(
+            _row(
+                f"webhooks, per email ({types})",
+                f"{hooks['callsPerEmail']:.2f}",
+                "-",
+                "-",
+                f"{hooks['deliveriesPerEmail']:g} deliveries per email over {hooks['emails']} "
+                "emails",
+            )
+        )
+        for key, label in (("fanOut", "fan-out"), ("sender", "sender")):
+            figure = hooks[key]
+            lines.append(
+                _row(
+                    f"  {label}, per delivery",
+                    f"{figure['value']:.2f}",
+                    "-",
+                    "-",
+                    f"{_calls(figure['byCall'])}; {figure['readUnitsPerUnit']:.2f} RRU, "
+                    f"{figure['writeUnitsPerUnit']:.2f} WRU; "
+                    f"{figure['units'] / figure['batches']:.1f} deliveries a batch",
+                )
+            )
     return lines
 
 
@@ -156,7 +182,9 @@ def _price(dollars: float) -> str:
 
 def _cost(section: dict[str, Any]) -> list[str]:
     lines = [_title("Cost per 1,000 emails besides SES (us-east-1 list prices), % of SES's $0.10")]
-    for line in section["lines"] + section["notInTarget"]:
+    hooks = section.get("webhooks")
+    hook_lines = [] if hooks is None else hooks["lines"]
+    for line in section["lines"] + hook_lines + section["notInTarget"]:
         lines.append(
             f"  {line['component']:<28} {line['quantityPer1000Emails']:>9.4g} {line['unit']:<10}"
             f" x {_price(line['unitPriceUsd'])} = ${line['usd']:.5f} {line['pctOfSes']:6.2f} %"
@@ -172,6 +200,16 @@ def _cost(section: dict[str, Any]) -> list[str]:
             f"{section['pctOfSesWithLogs']:.2f} %",
         )
     )
+    if hooks is not None:
+        lines.append(
+            f"  webhooks add {hooks['pctOfSes']:.2f} % (without them "
+            f"{hooks['pctOfSesWithoutWebhooks']:.2f} %): one endpoint subscribed to "
+            f"{' and '.join(hooks['subscribedTypes'])}, {hooks['deliveriesPerEmail']:g} "
+            f"deliveries per email; fan-out batches of {hooks['deliveriesPerFanOutBatch']:.1f} "
+            f"deliveries (stream batches of 50 records), sender batches of "
+            f"{hooks['deliveriesPerSenderBatch']:g}; an assumed {hooks['assumedPostLatencyMs']:g}"
+            " ms per receiver's answer"
+        )
     sensitivity = section["sensitivity"]
     mix = section["inputs"]["mix"]
     lines.append(

@@ -88,6 +88,27 @@ class AuthorizerFigure:
 
 
 @dataclass
+class WebhookFigure:
+    """The webhook fan-out over the stream records of `emails` emails (one endpoint subscribed
+    to `subscribed_types`), and the sender over the deliveries it queued; per delivery."""
+
+    subscribed_types: list[str]
+    emails: int
+    deliveries: int
+    fan_out: ConsumerFigure
+    sender: ConsumerFigure
+
+    @property
+    def deliveries_per_email(self) -> float:
+        return self.deliveries / self.emails
+
+    @property
+    def calls_per_email(self) -> float:
+        per_delivery = self.fan_out.calls_per_unit + self.sender.calls_per_unit
+        return per_delivery * self.deliveries_per_email
+
+
+@dataclass
 class InProcessResult:
     routes: list[RouteFigure]
     authorizer: AuthorizerFigure
@@ -99,6 +120,7 @@ class InProcessResult:
     ses_events_per_email: float
     heat: HeatFigure
     burst: BurstFigure
+    webhooks: WebhookFigure | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import json
 import os
+import time
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from devstack.bench.harness import (
     ACCOUNT_ID,
     BATCH_SIZE,
     CONFIGURATION_SET,
+    OPERATOR,
     OWNER,
     REGION,
     STAGE,
@@ -67,6 +70,11 @@ RULE = {
 DELAYED_RULE = {**RULE, "trigger": "LEAD_CAPTURED_DELAYED", "delayMinutes": 60}
 
 
+# The bench's endpoint: two event types per email (issue 16: "with two subscribed event
+# types"); another endpoint, disabled, is what the webhook routes change.
+WEBHOOK_EVENTS = ("SENT", "DELIVERED")
+
+
 def send_body(i: int, key_prefix: str = "bench") -> dict[str, Any]:
     return {
         "senderId": SENDER_ID,
@@ -87,8 +95,12 @@ def lead_body(i: int) -> dict[str, Any]:
     }
 
 
+def clock_iso(seconds: float) -> str:
+    return datetime.fromtimestamp(seconds, UTC).isoformat(timespec="seconds")
+
+
 class Scenario:
-    def __init__(self, harness: Harness, rounds: int, batches: int) -> None:
+    def __init__(self, harness: Harness, rounds: int, batches: int, webhook_url: str = "") -> None:
         import boto3
 
         self.h = harness
@@ -104,18 +116,38 @@ class Scenario:
         self.ses_events_per_email = 0.0
         # The event projection's poller, kept so that later phases project only what they add.
         self.stream_poller: StreamPoller | None = None
+        self.webhook_url = webhook_url
+        self.webhook_id = ""  # the bench's endpoint (WEBHOOK_EVENTS, at the receiver)
+        self.route_webhook_id = ""  # disabled; the routes update and rotate it
+        self.webhook_delivery_id = ""
+        self.webhook_window: dict[str, str] = {}
+        # The webhook fan-out's stream poller; it hands each batch to `fan_out_consumer`.
+        self.fan_out_poller: StreamPoller | None = None
+        self.fan_out_consumer: Callable[[dict[str, Any]], None] = lambda event: None
 
     # --- set-up ----------------------------------------------------------------------------
 
     def provision(self) -> None:
         import boto3
 
-        from devstack.resources import create_queue, create_table, create_token_keys
+        from devstack.resources import (
+            create_queue,
+            create_table,
+            create_token_keys,
+            create_webhook_secrets_key,
+        )
         from tenx_email import resources
 
         create_table(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
         create_token_keys(boto3.client("secretsmanager", region_name=REGION), TOKEN_KEYS_SECRET)
-        for spec in (resources.DELIVERY_QUEUE, resources.TRIGGER_JOBS_QUEUE):
+        create_webhook_secrets_key(
+            boto3.client("kms", region_name=REGION), resources.webhook_secrets_key_alias(STAGE)
+        )
+        for spec in (
+            resources.DELIVERY_QUEUE,
+            resources.TRIGGER_JOBS_QUEUE,
+            resources.WEBHOOK_QUEUE,
+        ):
             urls = create_queue(self.sqs, STAGE, spec)
             self.queues[spec.key] = urls.queue_url
             arn = self.sqs.get_queue_attributes(
@@ -136,6 +168,7 @@ class Scenario:
                 "DELIVERY_QUEUE_URL": self.queues["delivery"],
                 "TRIGGER_JOBS_QUEUE_URL": self.queues["trigger-jobs"],
                 "TRIGGER_JOBS_QUEUE_ARN": self.queue_arns["trigger-jobs"],
+                "WEBHOOK_QUEUE_URL": self.queues["webhooks"],
                 "SCHEDULE_GROUP_NAME": SCHEDULE_GROUP,
                 "SCHEDULER_ROLE_ARN": f"arn:aws:iam::{ACCOUNT_ID}:role/bench-scheduler",
             }
@@ -145,7 +178,8 @@ class Scenario:
         from devstack import seed
         from tenx_email.services import tenancy
 
-        seed.seed_demo()
+        seed.seed_demo()  # the bench stage is not "local": the demo seeds no endpoint
+        self.create_webhook_endpoints()
         tenancy.register_campaign(HANDLE, RULES_CAMPAIGN, "Bench rules")
         tenancy.register_campaign(HANDLE, DELAYED_CAMPAIGN, "Bench delayed")
         h = self.h
@@ -185,6 +219,100 @@ class Scenario:
         )
         self.run_trigger_batch(self.receive("trigger-jobs", 1))
         self.deliver_all(1)
+        self.seed_webhook_deliveries()
+
+    def create_webhook_endpoints(self) -> None:
+        """The bench's endpoint (WEBHOOK_EVENTS, at the loopback receiver), made as an OPERATOR
+        makes one, and a disabled one for the routes to change."""
+        from tenx_email.dal import tenancy as tenancy_store
+        from tenx_email.models import Caller, HandleAccess
+        from tenx_email.roles import Role
+        from tenx_email.services import webhooks
+
+        # Only the "local" stage may target loopback (its receiver); the bench's stage is
+        # "bench" and its receiver is on 127.0.0.1, so in this process (and only here) the
+        # check allows it, for creating the endpoint and for the sender's POSTs alike. After
+        # seed_demo, which would otherwise seed the local stack's all-events endpoint.
+        webhooks.allows_private_targets = lambda: True
+        handle = tenancy_store.get_handle(HANDLE)
+        assert handle is not None, "seed_demo made the handle"
+        caller = Caller(sub=OPERATOR, token_expires_at=int(time.time()) + 3600)
+        access = HandleAccess(caller=caller, handle=handle, role=Role.OPERATOR)
+        made = webhooks.create_endpoint(
+            access,
+            webhooks.EndpointDraft(
+                url=self.webhook_url, events=WEBHOOK_EVENTS, enabled=True, description="bench"
+            ),
+        )
+        self.webhook_id = made.endpoint.webhook_id
+        self.route_webhook_id = webhooks.create_endpoint(
+            access,
+            webhooks.EndpointDraft(
+                url=self.webhook_url, events=("SENT",), enabled=False, description="bench routes"
+            ),
+        ).endpoint.webhook_id
+
+    def seed_webhook_deliveries(self) -> None:
+        """Fan the seed's messages out to the endpoint and send them: the deliveries the log
+        and replay routes read. The fan-out's poller then stays where the stream is."""
+        import boto3
+
+        from devstack.streams import StreamPoller, stream_arn
+        from functions import fan_out_webhooks
+        from tenx_email.adapters.table_stream import streams_client
+        from tenx_email.resources import WEBHOOK_FANOUT
+
+        def fan_out(event: dict[str, Any]) -> None:
+            fan_out_webhooks.handler(
+                event, lambda_context("fan_out_webhooks", WEBHOOK_FANOUT.timeout_seconds)
+            )
+
+        arn = stream_arn(boto3.client("dynamodb", region_name=REGION), TABLE_NAME)
+        self.fan_out_poller = StreamPoller(
+            streams_client(REGION), arn, WEBHOOK_FANOUT, lambda event: self.fan_out_consumer(event)
+        )
+        self.fan_out_consumer = fan_out
+        self.fan_out_poller.drain()
+        self.fan_out_consumer = lambda event: None
+        jobs = self.receive("webhooks", 100)
+        if not jobs:
+            raise RuntimeError("bench: the seed's messages made no webhook deliveries")
+        self.webhook_delivery_id = json.loads(jobs[0]["Body"])["deliveryId"]
+        for start in range(0, len(jobs), BATCH_SIZE):
+            self.run_sender_batch(jobs[start : start + BATCH_SIZE])
+        now = time.time()
+        self.webhook_window = {
+            "since": clock_iso(now - 3600),
+            "until": clock_iso(now + 60),
+        }
+
+    def run_fan_out_batch(self, event: dict[str, Any]) -> Sample:
+        from functions import fan_out_webhooks
+        from tenx_email.resources import WEBHOOK_FANOUT
+
+        def work() -> int:
+            fan_out_webhooks.handler(
+                event, lambda_context("fan_out_webhooks", WEBHOOK_FANOUT.timeout_seconds)
+            )
+            return 0
+
+        return self.h.measure(work)
+
+    def run_sender_batch(self, messages: list[Any]) -> Sample:
+        from functions import send_webhooks
+        from tenx_email.resources import WEBHOOK_QUEUE
+
+        event = self.sqs_event("webhooks", messages)
+
+        def work() -> int:
+            response = send_webhooks.handler(
+                event, lambda_context("send_webhooks", WEBHOOK_QUEUE.consumer_timeout_seconds)
+            )
+            if response["batchItemFailures"]:
+                raise RuntimeError(f"bench: the webhook sender failed records: {response}")
+            return 0
+
+        return self.h.measure(work)
 
     # --- consumers -------------------------------------------------------------------------
 
@@ -352,4 +480,47 @@ class Scenario:
             ),
             "capture_lead": lambda i: RouteRequest(rules, body=lead_body(i + 100)),
             "record_conversion": lambda i: RouteRequest(rules, body={"leadId": self.lead_id}),
+            # Webhooks: the bench's endpoint is what the log, replay and test routes use; the
+            # disabled one is what update and rotate change; create makes disabled endpoints
+            # (subscribed to nothing that fans out) that delete then removes, one a round.
+            "list_webhooks": lambda i: RouteRequest(acme),
+            "create_webhook": lambda i: RouteRequest(
+                acme,
+                body={
+                    "url": self.webhook_url,
+                    "events": ["SENT"],
+                    "enabled": False,
+                    "description": "bench created",
+                },
+            ),
+            "get_webhook": lambda i: RouteRequest({**acme, "webhookId": self.webhook_id}),
+            "update_webhook": lambda i: RouteRequest(
+                {**acme, "webhookId": self.route_webhook_id},
+                body={
+                    "url": self.webhook_url,
+                    "events": ["SENT"],
+                    "enabled": False,
+                    "description": f"bench routes {i}",
+                },
+            ),
+            "delete_webhook": self.created_webhook,
+            "rotate_webhook_secret": lambda i: RouteRequest(
+                {**acme, "webhookId": self.route_webhook_id}
+            ),
+            "list_webhook_deliveries": lambda i: RouteRequest(
+                {**acme, "webhookId": self.webhook_id}
+            ),
+            "replay_webhook_delivery": lambda i: RouteRequest(
+                {**acme, "webhookId": self.webhook_id, "deliveryId": self.webhook_delivery_id}
+            ),
+            "replay_webhook_deliveries": lambda i: RouteRequest(
+                {**acme, "webhookId": self.webhook_id}, body=self.webhook_window
+            ),
+            "send_webhook_test": lambda i: RouteRequest({**acme, "webhookId": self.webhook_id}),
         }
+
+    def created_webhook(self, _: int) -> RouteRequest:
+        """One of the endpoints the create route made (the handle has room for ten)."""
+        listed = self.h.ok("list_webhooks", RouteRequest({"handle": HANDLE}))["webhooks"]
+        made = next(w for w in listed if w["description"] == "bench created")
+        return RouteRequest({"handle": HANDLE, "webhookId": made["webhookId"]})
