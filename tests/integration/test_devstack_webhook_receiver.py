@@ -120,4 +120,4 @@ def test_the_demo_handle_gets_an_endpoint_at_the_receiver(tenant: None) -> None:
     [made] = endpoints_store.endpoints(seed.HANDLE)
     assert made.url == "http://127.0.0.1:3999/_local/webhooks"
     assert made.enabled
-    assert made.events == ()
+    assert made.events == seed.SEEDED_WEBHOOK_EVENTS

@@ -22,7 +22,7 @@ from __future__ import annotations
 import random
 import time
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from aws_lambda_powertools.metrics import MetricUnit
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
@@ -184,7 +184,15 @@ def _headers(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime
     context = endpoints.secret_context(endpoint.handle, endpoint.webhook_id)
     secrets = [secret_box.unseal(s.sealed, context) for s in endpoint.signing_secrets(now)]
     # The delivery id is the webhook-id: the same on every retry and replay, for dedup.
-    return webhook_signing.signed_headers(secrets, delivery.delivery_id, now, delivery.payload)
+    return webhook_signing.signed_headers(
+        secrets, delivery.delivery_id, signing_time(), delivery.payload
+    )
+
+
+def signing_time() -> datetime:
+    """The wall clock's time, which receivers check theirs against (the service's clock is
+    moved forward only in the local stack, to fire schedules)."""
+    return datetime.now(UTC)
 
 
 def _status_error(response: webhook_http.Response) -> str:
