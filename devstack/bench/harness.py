@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any, Self, cast
 
 from devstack.bench.capacity import CapacityMeter, IndexKey
 from devstack.bench.counter import CallCounter
@@ -110,7 +110,24 @@ def rest_event(method: str, resource: str, request: RouteRequest) -> dict[str, A
     }
 
 
-class JwksServer:
+class _LoopbackServer:
+    """An HTTP server on a free loopback port, serving from a thread while in its `with`."""
+
+    def __init__(self, handler: type[BaseHTTPRequestHandler]) -> None:
+        self._http = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+
+    def __enter__(self) -> Self:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._http.shutdown()
+        self._http.server_close()
+        self._thread.join()
+
+
+class JwksServer(_LoopbackServer):
     """The identity provider's JWKS over loopback HTTP, counting every fetch."""
 
     def __init__(self, document: dict[str, Any]) -> None:
@@ -130,24 +147,14 @@ class JwksServer:
                 pass
 
         self.fetches = 0
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._http.server_port}/.well-known/jwks.json"
 
-    def __enter__(self) -> JwksServer:
-        self._thread.start()
-        return self
 
-    def __exit__(self, *_: object) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-        self._thread.join()
-
-
-class WebhookReceiver:
+class WebhookReceiver(_LoopbackServer):
     """A customer's webhook endpoint on loopback: answers every POST 204 and counts them (the
     bench measures the sender's AWS calls, not the receiver: an endpoint's real answer time
     is an assumption of the cost model)."""
@@ -166,21 +173,11 @@ class WebhookReceiver:
                 pass
 
         self.posts = 0
-        self._http = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._http.serve_forever, daemon=True)
+        super().__init__(Handler)
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self._http.server_port}/hooks"
-
-    def __enter__(self) -> WebhookReceiver:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._http.shutdown()
-        self._http.server_close()
-        self._thread.join()
 
 
 class SesCapture:

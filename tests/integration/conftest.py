@@ -73,3 +73,18 @@ def local_ses_tenants(aws: None) -> Iterator[LocalTenants]:
     unregister(stand_in.hooks)
     adapter._client.cache_clear()
     ses_tenants.forget_statuses()
+
+
+@pytest.fixture
+def webhook_queue(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """The webhook queue (and its DLQ) on moto, where the fan-out and the replay and test
+    routes queue deliveries; returns its URL."""
+    from devstack.resources import create_queue
+    from tenx_email import resources
+    from tenx_email.settings import webhook_settings
+
+    url = create_queue(boto3.client("sqs"), "test", resources.WEBHOOK_QUEUE).queue_url
+    monkeypatch.setenv("WEBHOOK_QUEUE_URL", url)
+    webhook_settings.cache_clear()
+    yield url
+    webhook_settings.cache_clear()

@@ -5,13 +5,12 @@ with the payload the contract of docs/api.md describes; a retried batch records 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import boto3
 import pytest
 
-from devstack.resources import create_queue
 from tenx_email import clock, resources, webhook_signing
 from tenx_email.dal import messages, webhook_deliveries
 from tenx_email.dal.campaign_items import RuleRunItem
@@ -19,7 +18,6 @@ from tenx_email.dal.table import table
 from tenx_email.models import RuleRun, RuleRunOutcome
 from tenx_email.services import webhooks
 from tenx_email.services.webhooks import EndpointDraft
-from tenx_email.settings import webhook_settings
 from tenx_email.webhooks import DeliveryStatus, WebhookEndpoint
 from tests.integration import delivery_support as support
 from tests.integration.delivery_support import (
@@ -37,15 +35,6 @@ from tests.integration.test_feedback import run_feedback, ses_event
 ses = support.ses
 queue = support.queue
 direct_sends = support.direct_sends
-
-
-@pytest.fixture
-def webhook_queue(aws: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = create_queue(boto3.client("sqs"), "test", resources.WEBHOOK_QUEUE).queue_url
-    monkeypatch.setenv("WEBHOOK_QUEUE_URL", url)
-    webhook_settings.cache_clear()
-    yield url
-    webhook_settings.cache_clear()
 
 
 @pytest.fixture

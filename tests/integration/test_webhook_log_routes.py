@@ -5,18 +5,15 @@ asked, under the same delivery ids; a test event is logged and queued like any o
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from datetime import datetime, timedelta
 from typing import Any
 
 import boto3
 import pytest
 
-from devstack.resources import create_queue
-from tenx_email import clock, resources
+from tenx_email import clock
 from tenx_email.dal import webhook_deliveries
 from tenx_email.roles import Role
-from tenx_email.settings import webhook_settings
 from tenx_email.webhook_payloads import of_run
 from tenx_email.webhooks import DeliveryAttempt, DeliveryStatus, WebhookDelivery
 from tests.events import invoke
@@ -27,16 +24,7 @@ NOW = clock.now()
 
 
 @pytest.fixture
-def webhook_queue(tenant: None, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    url = create_queue(boto3.client("sqs"), "test", resources.WEBHOOK_QUEUE).queue_url
-    monkeypatch.setenv("WEBHOOK_QUEUE_URL", url)
-    webhook_settings.cache_clear()
-    yield url
-    webhook_settings.cache_clear()
-
-
-@pytest.fixture
-def webhook_id(webhook_queue: str) -> str:
+def webhook_id(tenant: None, webhook_queue: str) -> str:
     body = {"url": "https://hooks.example.org/in"}
     status, created = invoke("create_webhook", {"handle": "acme"}, sub=OPERATOR, body=body)
     assert status == 201

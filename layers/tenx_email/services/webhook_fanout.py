@@ -82,7 +82,11 @@ def fan_out(records: Sequence[DynamoDBRecord]) -> FannedOut:
             if endpoint.enabled and endpoint.subscribes(occurrence.event_type):
                 delivery = _delivery(occurrence, endpoint)
                 if _stored_unsent(delivery):
-                    to_queue[f"{endpoint.webhook_id}|{delivery.delivery_id}"] = job(delivery)
+                    to_queue[f"{endpoint.webhook_id}|{delivery.delivery_id}"] = (
+                        webhook_payloads.job_body(
+                            delivery.handle, delivery.webhook_id, delivery.delivery_id
+                        )
+                    )
     if to_queue:
         refused = queues.send_all(webhook_settings().webhook_queue_url, to_queue)
         if refused:
@@ -109,8 +113,3 @@ def _stored_unsent(delivery: WebhookDelivery) -> bool:
         return True
     stored = deliveries.get(delivery.handle, delivery.webhook_id, delivery.delivery_id)
     return stored is not None and stored.status is DeliveryStatus.PENDING and not stored.attempts
-
-
-def job(delivery: WebhookDelivery) -> str:
-    """The sender's queue message: which delivery to attempt."""
-    return webhook_payloads.job_body(delivery.handle, delivery.webhook_id, delivery.delivery_id)

@@ -20,7 +20,6 @@ from tenx_email.errors import (
     WebhookReplayLimitReached,
 )
 from tenx_email.models import HandleAccess
-from tenx_email.services.webhook_fanout import job
 from tenx_email.services.webhooks import require_endpoint
 from tenx_email.settings import webhook_settings
 from tenx_email.webhooks import (
@@ -66,7 +65,10 @@ def _sendable(access: HandleAccess, webhook_id: str) -> WebhookEndpoint:
 def _queue(deliveries: list[WebhookDelivery]) -> None:
     for delivery in deliveries:
         store.set_status(delivery, DeliveryStatus.PENDING)
-    bodies = {delivery.delivery_id: job(delivery) for delivery in deliveries}
+    bodies = {
+        d.delivery_id: webhook_payloads.job_body(d.handle, d.webhook_id, d.delivery_id)
+        for d in deliveries
+    }
     if queues.send_all(webhook_settings().webhook_queue_url, bodies):
         raise WebhookQueueUnavailable(
             "the webhook queue did not take every delivery; try again (what was queued is sent)"
