@@ -35,8 +35,9 @@ KMS_REQUESTS_PER_MILLION = 3.00  # $0.03 per 10,000 symmetric requests (the key'
 
 # Webhooks (docs/webhooks.md): the event types the bench's endpoint subscribes to, and the
 # assumed time a customer's receiver takes to answer one signed POST (DNS, TCP and TLS to an
-# endpoint on the internet, then its answer; the bench's own receiver is on loopback, and the
-# sender waits for each POST in turn). The sender's Lambda bills this wait.
+# endpoint on the internet, then its answer; the bench's own receiver is on loopback). The
+# sender POSTs a batch's deliveries at the same time, so its Lambda bills this wait once per
+# batch.
 WEBHOOK_SUBSCRIBED_TYPES = ("SENT", "DELIVERED")
 WEBHOOK_POST_LATENCY_MS = 150.0
 
@@ -130,7 +131,7 @@ class Mix:
     batch_size: int = 10  # every event source mapping's batch
     # The webhook sender's SQS batch (resources.WEBHOOK_QUEUE; the fan-out's stream batch
     # is 50 records, resources.WEBHOOK_FANOUT, and is measured as the bench's poller gives it).
-    webhook_batch_size: int = 5
+    webhook_batch_size: int = 10
 
 
 @dataclass(frozen=True)
@@ -293,7 +294,7 @@ def webhook_lines(measured: Measured, mix: Mix, cpu: float) -> list[Line]:
             gb_seconds,
             "GB-s",
             LAMBDA_ARM64_PER_GB_SECOND,
-            f"incl. an assumed {WEBHOOK_POST_LATENCY_MS:g} ms per POST",
+            f"incl. an assumed {WEBHOOK_POST_LATENCY_MS:g} ms per batch's POSTs (at once)",
         ),
         Line("webhooks: DynamoDB reads", read_units, "RRU", DYNAMODB_READ_UNITS_PER_MILLION / 1e6),
         Line(
@@ -301,7 +302,7 @@ def webhook_lines(measured: Measured, mix: Mix, cpu: float) -> list[Line]:
             write_units,
             "WRU",
             DYNAMODB_WRITE_UNITS_PER_MILLION / 1e6,
-            "each delivery stored, then its attempt recorded",
+            "each delivery stored once, with its attempt",
         ),
         Line("webhooks: SQS requests", sqs, "request", SQS_STANDARD_PER_MILLION_REQUESTS / 1e6),
         Line(

@@ -43,7 +43,8 @@ def _batch_profile(figure: ConsumerFigure) -> tuple[cost.Profile, float]:
 
 
 def webhooks(result: InProcessResult) -> cost.Webhooks | None:
-    """The fan-out's and sender's average batches; the sender's with the assumed POST wait."""
+    """The fan-out's and sender's average batches; the sender's with the assumed wait for
+    one answer per batch (its POSTs run at the same time)."""
     figure = result.webhooks
     if figure is None:
         return None
@@ -52,7 +53,7 @@ def webhooks(result: InProcessResult) -> cost.Webhooks | None:
     return cost.Webhooks(
         fan_out_batch=fan_out,
         deliveries_per_fan_out_batch=per_fan_out,
-        sender_batch=replace(sender, wait_ms=per_sender * cost.WEBHOOK_POST_LATENCY_MS),
+        sender_batch=replace(sender, wait_ms=cost.WEBHOOK_POST_LATENCY_MS),
         deliveries_per_sender_batch=per_sender,
         deliveries_per_email=figure.deliveries_per_email,
         subscribed_types=tuple(figure.subscribed_types),

@@ -112,7 +112,7 @@ FEEDBACK_QUEUE = QueueSpec(key="feedback", consumer_timeout_seconds=30, batch_si
 # (at most 10 hours: SQS allows 12), so receives allow the schedule's eight attempts and
 # retries after throttling or a crash.
 WEBHOOK_QUEUE = QueueSpec(
-    key="webhooks", consumer_timeout_seconds=60, batch_size=5, max_receive_count=20
+    key="webhooks", consumer_timeout_seconds=60, batch_size=10, max_receive_count=20
 )
 QUEUES: tuple[QueueSpec, ...] = (DELIVERY_QUEUE, TRIGGER_JOBS_QUEUE, FEEDBACK_QUEUE, WEBHOOK_QUEUE)
 

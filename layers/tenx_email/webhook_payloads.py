@@ -1,17 +1,25 @@
 """What a webhook delivery says: `{"type", "timestamp", "data"}` (the Standard Webhooks
-payload shape), built from a timeline event or a rule run; no I/O here. docs/api.md shows
-each type's `data`, and the OpenAPI document's webhooks section its schema."""
+payload shape), built from a timeline event or a rule run, and the webhook queue's jobs that
+carry them; no I/O here. docs/api.md shows each type's `data`, and the OpenAPI document's
+webhooks section its schema."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
+
 from tenx_email import clock, ids, webhook_signing
 from tenx_email.models import DeliveryEvent, Message, RuleRun
-from tenx_email.webhooks import TEST_EVENT_TYPE
+from tenx_email.webhooks import (
+    DELIVERY_ID,
+    TEST_EVENT_TYPE,
+    WEBHOOK_ID,
+    DeliveryStatus,
+    WebhookDelivery,
+)
 
 
 @dataclass(frozen=True)
@@ -102,6 +110,71 @@ def webhook_test(handle: str, webhook_id: str, at: datetime) -> Occurrence:
     )
 
 
-def job_body(handle: str, webhook_id: str, delivery_id: str) -> str:
-    """The webhook queue's message: which delivery the sender attempts."""
-    return json.dumps({"handle": handle, "webhookId": webhook_id, "deliveryId": delivery_id})
+class DeliveryJob(BaseModel):
+    """The webhook queue's message: one sending of a delivery, whole. The sender stores the
+    delivery with its first attempt's outcome (nothing is written before), so the job carries
+    what the log will hold; `sending` and `attemptsBefore` say which sending it is (0 and 0,
+    or a replay's: the stored delivery's next sending, from the attempts its log held)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+
+    handle: str = Field(pattern=ids.HANDLE_PATTERN)
+    webhook_id: str = Field(alias="webhookId", pattern=WEBHOOK_ID.pattern)
+    delivery_id: str = Field(alias="deliveryId", pattern=DELIVERY_ID.pattern)
+    event_type: str = Field(alias="eventType", min_length=1, max_length=40)
+    created_at: AwareDatetime = Field(alias="createdAt")
+    payload: str = Field(min_length=2)
+    sending: int = Field(default=0, ge=0)
+    attempts_before: int = Field(alias="attemptsBefore", default=0, ge=0)
+
+    def delivery(self) -> WebhookDelivery:
+        """The delivery as it stands before this sending's first attempt."""
+        return WebhookDelivery(
+            handle=self.handle,
+            webhook_id=self.webhook_id,
+            delivery_id=self.delivery_id,
+            event_type=self.event_type,
+            payload=self.payload,
+            status=DeliveryStatus.PENDING,
+            created_at=self.created_at,
+            sending=self.sending,
+            attempts_before=self.attempts_before,
+        )
+
+    def body(self) -> str:
+        return self.model_dump_json(by_alias=True)
+
+
+def first_sending(occurrence: Occurrence, webhook_id: str) -> DeliveryJob:
+    """The job of an occurrence's own delivery to one endpoint."""
+    return DeliveryJob(
+        handle=occurrence.handle,
+        webhook_id=webhook_id,
+        delivery_id=occurrence.delivery_id,
+        event_type=occurrence.event_type,
+        created_at=occurrence.at,
+        payload=occurrence.body,
+    )
+
+
+def this_sending(delivery: WebhookDelivery) -> DeliveryJob:
+    """The job of the sending a stored delivery is in (what its record carries)."""
+    return DeliveryJob(
+        handle=delivery.handle,
+        webhook_id=delivery.webhook_id,
+        delivery_id=delivery.delivery_id,
+        event_type=delivery.event_type,
+        created_at=delivery.created_at,
+        payload=delivery.payload,
+        sending=delivery.sending,
+        attempts_before=delivery.attempts_before,
+    )
+
+
+def next_sending(delivery: WebhookDelivery) -> DeliveryJob:
+    """The job that sends a stored delivery again (a replay), on a schedule of its own."""
+    return this_sending(
+        delivery.model_copy(
+            update={"sending": delivery.sending + 1, "attempts_before": len(delivery.attempts)}
+        )
+    )

@@ -86,7 +86,7 @@ MAX_ATTEMPTS_LOGGED = 40
 
 
 class DeliveryStatus(StrEnum):
-    PENDING = "PENDING"  # queued, or waiting for its next attempt
+    PENDING = "PENDING"  # waiting for its next attempt
     SUCCEEDED = "SUCCEEDED"  # a 2xx answer
     FAILED = "FAILED"  # every attempt of the schedule failed
     CANCELLED = "CANCELLED"  # its endpoint was deleted or disabled before it succeeded
@@ -109,3 +109,10 @@ class WebhookDelivery(_Domain):
     attempts: tuple[DeliveryAttempt, ...] = ()
     created_at: datetime
     next_attempt_at: datetime | None = None
+    # Which sending of the event this is: 0 its own, n its n-th replay; and how many attempts
+    # the log held when this sending began (its retry schedule counts from there).
+    sending: int = 0
+    attempts_before: int = 0
+
+    def attempts_this_sending(self) -> int:
+        return len(self.attempts) - self.attempts_before

@@ -47,7 +47,7 @@ def test_the_sender_reads_the_webhook_queue_in_small_batches(template: dict[str,
     ]
     # Then one mapping feeds it small batches, settled record by record
     assert target(mapping["EventSourceArn"]) == queue_id
-    assert mapping["BatchSize"] == WEBHOOK_QUEUE.batch_size == 5
+    assert mapping["BatchSize"] == WEBHOOK_QUEUE.batch_size == 10
     assert mapping["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
     # And a record stays invisible six times as long as the function may run, and the
     # receives allow the schedule's eight attempts before the dead-letter queue

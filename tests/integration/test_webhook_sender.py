@@ -17,8 +17,10 @@ from standardwebhooks.webhooks import WebhookVerificationError
 
 from tenx_email import clock
 from tenx_email.adapters import webhook_http
+from tenx_email.dal import webhook_deliveries as deliveries
 from tenx_email.dal import webhook_endpoint_health as health
 from tenx_email.services import webhook_sender, webhooks
+from tenx_email.webhook_payloads import next_sending
 from tenx_email.webhooks import DISABLE_AFTER, RETRY_SCHEDULE, DeliveryAttempt, DeliveryStatus
 from tests.integration.delivery_support import enqueue, receive_again
 from tests.integration.webhook_support import (
@@ -107,7 +109,9 @@ def test_a_failing_receiver_gets_the_event_again_until_it_succeeds(
         after = stored(one)
         assert after.status is DeliveryStatus.PENDING
         assert after.next_attempt_at is not None
-        # The record's delay follows the log's attempts: the first waits 5 s +-10%.
+        # The record's delay follows the log's attempts (5 s, 5 min, 30 min, +-10%): it comes
+        # back when the next attempt is due.
+        clock.advance(after.next_attempt_at - clock.now())
         event = receive_again(webhook_queue, event)
         failed = run(event)
 
@@ -120,6 +124,25 @@ def test_a_failing_receiver_gets_the_event_again_until_it_succeeds(
     assert after.attempts[0].error == "HTTP 500: receiver says no"
     # A success clears the endpoint's failing mark.
     assert endpoint_now(made.endpoint).failing_since is None
+
+
+def test_a_record_back_before_its_next_attempt_is_due_waits_without_a_post(
+    webhook_queue: str, receiver: Receiver
+) -> None:
+    receiver.statuses = [500, 500]
+    one = delivery(endpoint(receiver.url).endpoint)
+    event, _ = send(webhook_queue, one)
+    clock.advance(stored(one).next_attempt_at - clock.now())  # type: ignore[operator]
+    run(receive_again(webhook_queue, event))  # the second attempt: the third is due in 5 min
+    waiting = stored(one)
+
+    # A copy of the record (a retried stream batch queued its job again) arrives now.
+    copy = enqueue(webhook_queue, job(one))
+    failed = run(copy)
+
+    assert failed == {copy["Records"][0]["messageId"]}  # postponed until it is due
+    assert len(receiver.requests) == 2
+    assert stored(one) == waiting
 
 
 def test_the_first_retry_waits_five_seconds_with_jitter() -> None:
@@ -207,18 +230,71 @@ def test_deleting_the_endpoint_cancels_its_pending_deliveries(
     assert stored(one).status is DeliveryStatus.CANCELLED
 
 
-def test_a_finished_or_unknown_delivery_is_consumed_without_a_post(
+def test_a_type_the_endpoint_no_longer_subscribes_to_is_cancelled(
+    webhook_queue: str, receiver: Receiver
+) -> None:
+    made = endpoint(receiver.url)
+    one = delivery(made.endpoint)  # SENT, queued while the endpoint took every type
+    draft = webhooks.EndpointDraft(
+        url=receiver.url, events=("DELIVERED",), enabled=True, description=None
+    )
+    webhooks.update_endpoint(access("acme"), made.endpoint.webhook_id, draft, None)
+
+    assert send(webhook_queue, one)[1] == set()
+
+    assert receiver.requests == []
+    assert stored(one).status is DeliveryStatus.CANCELLED
+    # A replay, asked for by name, is sent all the same
+    assert run(enqueue(webhook_queue, next_sending(stored(one)).body())) == set()
+    assert len(receiver.requests) == 1
+
+
+def test_a_copy_of_a_finished_delivery_is_consumed_without_a_post(
     webhook_queue: str, receiver: Receiver
 ) -> None:
     made = endpoint(receiver.url)
     done = delivery(made.endpoint)
     send(webhook_queue, done)
-    unknown = done.model_copy(update={"delivery_id": "whd_" + "0" * 26})
+    logged = stored(done)
 
-    _, failed = send(webhook_queue, done, unknown)
+    _, failed = send(webhook_queue, done, done)
 
     assert failed == set()
     assert len(receiver.requests) == 1
+    assert stored(done) == logged
+
+
+def test_two_copies_in_one_batch_are_sent_and_logged_once(
+    webhook_queue: str, receiver: Receiver
+) -> None:
+    one = delivery(endpoint(receiver.url).endpoint)
+
+    _, failed = send(webhook_queue, one, one)
+
+    assert failed == set()
+    assert len(receiver.requests) == 1
+    assert len(stored(one).attempts) == 1
+
+
+def test_a_copy_attempted_at_the_same_moment_is_recorded_once(
+    webhook_queue: str, receiver: Receiver
+) -> None:
+    receiver.statuses = [503]
+    one = delivery(endpoint(receiver.url).endpoint)
+    first = enqueue(webhook_queue, job(one))
+    second = enqueue(webhook_queue, job(one))
+    # The copy's invocation runs while the first POST waits for its answer: it reads the
+    # log before the first is recorded, POSTs, and records its success first.
+    copy_failed: list[set[str]] = []
+    receiver.while_first_waits = lambda: copy_failed.append(run(second))
+
+    failed = run(first)
+
+    assert failed == copy_failed[0] == set()  # the first's 503 is not retried: the copy won
+    assert len(receiver.requests) == 2
+    logged = stored(one)
+    assert logged.status is DeliveryStatus.SUCCEEDED
+    assert [a.http_status for a in logged.attempts] == [204]
 
 
 def test_too_little_time_left_gives_the_record_back_unattempted(
@@ -229,7 +305,7 @@ def test_too_little_time_left_gives_the_record_back_unattempted(
 
     assert len(run(event, remaining_ms=5_000)) == 1
     assert receiver.requests == []
-    assert stored(one).attempts == ()
+    assert deliveries.get(one.handle, one.webhook_id, one.delivery_id) is None  # not attempted
 
 
 def _spent(count: int) -> tuple[DeliveryAttempt, ...]:
@@ -275,3 +351,32 @@ def test_an_endpoint_failing_past_the_limit_is_disabled_with_a_reason(
     send(webhook_queue, later)
     assert stored(later).status is DeliveryStatus.CANCELLED
     assert len(receiver.requests) == 1
+
+
+def test_a_replay_is_sent_again_on_a_schedule_of_its_own(
+    webhook_queue: str, receiver: Receiver
+) -> None:
+    one = delivery(endpoint(receiver.url).endpoint)
+    send(webhook_queue, one)
+    receiver.statuses = [503]
+
+    event = enqueue(webhook_queue, next_sending(stored(one)).body())
+    failed = run(event)
+
+    assert failed == {event["Records"][0]["messageId"]}  # its first retry, in 5 s
+    replaying = stored(one)
+    assert (replaying.status, replaying.sending, replaying.attempts_before) == (
+        DeliveryStatus.PENDING,
+        1,
+        1,
+    )
+    assert replaying.next_attempt_at is not None
+    # The event's own job, arriving late, is superseded by the replay: no POST
+    assert send(webhook_queue, one)[1] == set()
+    assert len(receiver.requests) == 2
+    clock.advance(replaying.next_attempt_at - clock.now())
+    assert run(receive_again(webhook_queue, event)) == set()
+    done = stored(one)
+    assert done.status is DeliveryStatus.SUCCEEDED
+    assert [a.http_status for a in done.attempts] == [204, 503, 204]
+    assert {r.headers["webhook-id"] for r in receiver.requests} == {one.delivery_id}

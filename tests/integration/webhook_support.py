@@ -1,12 +1,13 @@
 """What the webhook sender's tests share: a local receiver (http.server on 127.0.0.1) that
 records each request and answers as told, endpoints made through the service layer, stored
-deliveries, and the webhook queue on moto with the real sender function run on it."""
+deliveries and their jobs, and the webhook queue on moto with the real sender function run
+on it."""
 
 from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -24,6 +25,7 @@ from tenx_email.models import Caller, HandleAccess
 from tenx_email.observability import metrics
 from tenx_email.roles import Role
 from tenx_email.services import webhooks
+from tenx_email.webhook_payloads import this_sending
 from tenx_email.webhooks import DeliveryAttempt, DeliveryStatus, WebhookDelivery, WebhookEndpoint
 from tests.integration.delivery_support import STAGE, Context, enqueue
 
@@ -45,6 +47,8 @@ class Receiver:
     requests: list[Received] = field(default_factory=list)
     statuses: list[int] = field(default_factory=list)
     delay: float = 0.0
+    # Run while the first request waits for its answer (which is the first of `statuses`).
+    while_first_waits: Callable[[], None] | None = None
 
 
 def serve(receiver: Receiver) -> ThreadingHTTPServer:
@@ -56,6 +60,8 @@ def serve(receiver: Receiver) -> ThreadingHTTPServer:
             )
             time.sleep(receiver.delay)
             status = receiver.statuses.pop(0) if receiver.statuses else 204
+            if receiver.while_first_waits is not None and len(receiver.requests) == 1:
+                receiver.while_first_waits()
             payload = b"receiver says no" if status >= 300 else b""
             self.send_response(status)
             self.send_header("Content-Length", str(len(payload)))
@@ -90,6 +96,7 @@ def local_targets(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def webhook_queue(tenant: None, monkeypatch: pytest.MonkeyPatch) -> str:
     monkeypatch.setattr(metrics, "namespace", "TenxEmailTest")
+    monkeypatch.setattr(clock, "_offset", clock._offset)  # a test's clock.advance is undone
     return create_queue(boto3.client("sqs"), STAGE, resources.WEBHOOK_QUEUE).queue_url
 
 
@@ -121,16 +128,14 @@ def delivery(
         attempts=attempts,
         created_at=now,
     )
-    assert deliveries.put_new(stored)
+    if attempts:  # a delivery under retry is in its log; a new one only in its job
+        assert deliveries.save(stored, None)
     return stored
 
 
-def job(stored: WebhookDelivery) -> dict[str, str]:
-    return {
-        "handle": stored.handle,
-        "webhookId": stored.webhook_id,
-        "deliveryId": stored.delivery_id,
-    }
+def job(stored: WebhookDelivery) -> str:
+    """The queue's job for the delivery's current sending."""
+    return this_sending(stored).body()
 
 
 def run(event: dict[str, Any], remaining_ms: int = 60_000) -> set[str]:

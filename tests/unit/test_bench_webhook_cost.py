@@ -32,25 +32,25 @@ def _measured(webhooks: Webhooks | None) -> Measured:
     )
 
 
-# Two deliveries per email (SENT and DELIVERED). The fan-out stores and queues 20 a batch
-# (one Query of the endpoints, a PutItem each, SendMessageBatch per ten); the sender POSTs
-# 5 a batch (a BatchGetItem and an UpdateItem each; one Decrypt per 20 batches).
+# Two deliveries per email (SENT and DELIVERED). The fan-out queues 20 a batch (one Query
+# of the endpoints, SendMessageBatch per ten; no table write); the sender POSTs 5 a batch
+# at the same time (one BatchGetItem of the deliveries and their endpoint, a PutItem each;
+# one Decrypt per 20 batches), waiting for one answer.
 WEBHOOKS = Webhooks(
     fan_out_batch=Profile(
         function="fan_out_webhooks",
         own_ms=0.0,
-        calls={"dynamodb:Query": 1, "dynamodb:PutItem": 20, "sqs:SendMessageBatch": 2},
+        calls={"dynamodb:Query": 1, "sqs:SendMessageBatch": 2},
         read_units=0.5,
-        write_units=20.0,
     ),
     deliveries_per_fan_out_batch=20.0,
     sender_batch=Profile(
         function="send_webhooks",
         own_ms=0.0,
-        calls={"dynamodb:BatchGetItem": 5, "dynamodb:UpdateItem": 5, "kms:Decrypt": 0.05},
-        read_units=5.0,
-        write_units=10.0,
-        wait_ms=5 * cost.WEBHOOK_POST_LATENCY_MS,
+        calls={"dynamodb:BatchGetItem": 1, "dynamodb:PutItem": 5, "kms:Decrypt": 0.05},
+        read_units=6.0,
+        write_units=5.0,
+        wait_ms=cost.WEBHOOK_POST_LATENCY_MS,
     ),
     deliveries_per_sender_batch=5.0,
     deliveries_per_email=2.0,
@@ -71,18 +71,18 @@ def test_webhook_lines_per_1000_emails() -> None:
     estimate = cost.estimate(_measured(WEBHOOKS), Mix(), scale=1.0)
     # Invocations per email: the fan-out 2 / 20 = 0.1, the sender 2 / 5 = 0.4.
     assert _line(estimate, "Lambda requests").quantity == pytest.approx(500)
-    # Writes: 0.1 x 20 + 0.4 x 10 = 6 per email; reads 0.1 x 0.5 + 0.4 x 5 = 2.05.
-    assert _line(estimate, "DynamoDB writes").quantity == pytest.approx(6000)
-    assert _line(estimate, "DynamoDB reads").quantity == pytest.approx(2050)
+    # Writes: 0.4 x 5 = 2 per email (the sender's); reads 0.1 x 0.5 + 0.4 x 6 = 2.45.
+    assert _line(estimate, "DynamoDB writes").quantity == pytest.approx(2000)
+    assert _line(estimate, "DynamoDB reads").quantity == pytest.approx(2450)
     # SQS: the fan-out's 2 SendMessageBatch x 0.1, and the mapping's receive and delete per
-    # sender batch of 5: 2 x 2 / 5.
-    assert _line(estimate, "SQS requests").quantity == pytest.approx(1000 * (0.2 + 0.8))
+    # sender batch of 10 (Mix): 2 x 2 / 10.
+    assert _line(estimate, "SQS requests").quantity == pytest.approx(1000 * (0.2 + 0.4))
     # KMS: 0.4 sender batches x 0.05 Decrypt.
     assert _line(estimate, "KMS requests").quantity == pytest.approx(20)
     assert _line(estimate, "KMS requests").dollars == pytest.approx(20 * 3e-6)
-    # Billed ms: the fan-out 6 + 20 x 5 + 2 x 8 = 122; the sender 5 x 150 (POSTs) + 5 x 6
-    # + 5 x 5 + 0.05 x 20 = 806. At 1 GB: (0.1 x 122 + 0.4 x 806) / 1000 s x 1,000 emails.
-    assert _line(estimate, "Lambda duration").quantity == pytest.approx(0.1 * 122 + 0.4 * 806)
+    # Billed ms: the fan-out 6 + 2 x 8 = 22; the sender 150 (its POSTs at once) + 6 + 5 x 5
+    # + 0.05 x 20 = 182. At 1 GB: (0.1 x 22 + 0.4 x 182) / 1000 s x 1,000 emails.
+    assert _line(estimate, "Lambda duration").quantity == pytest.approx(0.1 * 22 + 0.4 * 182)
 
 
 def test_webhooks_count_in_the_headline_and_apart() -> None:
@@ -99,7 +99,15 @@ def test_webhooks_count_in_the_headline_and_apart() -> None:
 def test_the_webhook_functions_show_in_the_per_function_figures() -> None:
     measured, mix = _measured(WEBHOOKS), Mix()
     units = cost.dynamodb_units_per_email(measured, mix)
-    assert units["send_webhooks"] == pytest.approx({"read": 2.0, "write": 4.0})
-    assert units["fan_out_webhooks"] == pytest.approx({"read": 0.05, "write": 2.0})
+    assert units["send_webhooks"] == pytest.approx({"read": 2.4, "write": 2.0})
+    assert units["fan_out_webhooks"] == pytest.approx({"read": 0.05, "write": 0.0})
     billed = cost.lambda_ms_per_email(measured, mix, 1.0)
-    assert billed["send_webhooks"] == pytest.approx(0.4 * 806)
+    assert billed["send_webhooks"] == pytest.approx(0.4 * 182)
+
+
+def test_overlapping_posts_count_once_in_the_senders_wait() -> None:
+    from devstack.bench.inprocess import _covered_seconds
+
+    # Two POSTs at once (0-3 and 1-2), then one alone (5-6): the batch waited 4 s, not 5.
+    assert _covered_seconds([(5.0, 6.0), (0.0, 3.0), (1.0, 2.0)]) == pytest.approx(4.0)
+    assert _covered_seconds([]) == 0.0

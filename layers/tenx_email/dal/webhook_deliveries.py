@@ -1,12 +1,14 @@
 """Webhook deliveries, one endpoint's log (PK=HANDLE#h#WH#<webhookId>,
 SK=DLV#<deliveryId>), newest first: a delivery id is `whd_` and a ULID of its event's time.
 
-The fan-out creates each delivery once (a conditional put: a retried stream batch finds it);
-the sender appends each attempt and sets the status. Every item expires DELIVERY_RETENTION
-after its event (TTL)."""
+Only the sender writes here: a delivery is stored with its first attempt's outcome, then
+rewritten whole with each attempt after, on the condition that the log still holds what the
+sender read (so a duplicated queue record's attempt is recorded once). Every item expires
+DELIVERY_RETENTION after its event (TTL)."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -16,7 +18,7 @@ from pydantic import Field
 
 from tenx_email import ids, keys
 from tenx_email.dal.items import StoredItem
-from tenx_email.dal.queries import Page, batch_get, query_page
+from tenx_email.dal.queries import Page, item_key, items_by_key, query_page
 from tenx_email.dal.table import ABSENT, conditional, table
 from tenx_email.dal.webhooks import WebhookItem
 from tenx_email.webhooks import (
@@ -39,6 +41,8 @@ class WebhookDeliveryItem(StoredItem):
     attempts: list[dict[str, Any]] = Field(default_factory=list)
     created_at: datetime
     next_attempt_at: datetime | None = None
+    sending: int = 0
+    attempts_before: int = 0
     expires_at: int
 
     @classmethod
@@ -57,10 +61,20 @@ class WebhookDeliveryItem(StoredItem):
         )
 
 
-def put_new(delivery: WebhookDelivery) -> bool:
-    """Store a new delivery; False if it exists (a retried stream batch made it before)."""
+def save(delivery: WebhookDelivery, over: WebhookDelivery | None) -> bool:
+    """Store where a delivery stands, if the log still holds what the sender read (`over`,
+    or nothing): False if a duplicate record's attempt, or a replay, was stored meanwhile."""
     item = WebhookDeliveryItem.from_domain(delivery).to_item()
-    return conditional(lambda: table().put_item(Item=item, ConditionExpression=ABSENT))
+    if over is None:
+        return conditional(lambda: table().put_item(Item=item, ConditionExpression=ABSENT))
+    return conditional(
+        lambda: table().put_item(
+            Item=item,
+            ConditionExpression="size(#attempts) = :attempts AND #sending = :sending",
+            ExpressionAttributeNames={"#attempts": "attempts", "#sending": "sending"},
+            ExpressionAttributeValues={":attempts": len(over.attempts), ":sending": over.sending},
+        )
+    )
 
 
 def get(handle_name: str, webhook_id: str, delivery_id: str) -> WebhookDelivery | None:
@@ -74,61 +88,26 @@ def get(handle_name: str, webhook_id: str, delivery_id: str) -> WebhookDelivery 
     return WebhookDeliveryItem.from_item(found).to_domain() if found else None
 
 
-def with_endpoint(
-    handle_name: str, webhook_id: str, delivery_id: str
-) -> tuple[WebhookDelivery | None, WebhookEndpoint | None]:
-    """A delivery and its endpoint, in one BatchGetItem (what the sender needs first)."""
-    delivery_key = keys.webhook_delivery(handle_name, webhook_id, delivery_id)
-    endpoint_key = keys.webhook(handle_name, webhook_id)
-    found = {item["PK"]: item for item in batch_get([delivery_key, endpoint_key])}
-    delivery, endpoint = found.get(delivery_key["PK"]), found.get(endpoint_key["PK"])
+def with_endpoints(
+    wanted: Sequence[tuple[str, str, str]],
+) -> tuple[dict[tuple[str, str], WebhookDelivery], dict[tuple[str, str], WebhookEndpoint]]:
+    """The deliveries (handle, webhook id, delivery id) and their endpoints that are
+    stored, read together (one BatchGetItem for a sender's batch): deliveries by (webhook id,
+    delivery id), endpoints by (handle, webhook id)."""
+    delivery_keys = [keys.webhook_delivery(*one) for one in wanted]
+    endpoint_keys = [keys.webhook(handle, webhook_id) for handle, webhook_id, _ in wanted]
+    found = items_by_key(delivery_keys + endpoint_keys)
+    stored = [found.get(item_key(key)) for key in delivery_keys]
+    endpoints = [found.get(item_key(key)) for key in endpoint_keys]
     return (
-        WebhookDeliveryItem.from_item(delivery).to_domain() if delivery else None,
-        WebhookItem.from_item(endpoint).to_domain() if endpoint else None,
-    )
-
-
-def record_attempt(
-    delivery: WebhookDelivery,
-    attempt: DeliveryAttempt,
-    status: DeliveryStatus,
-    next_attempt_at: datetime | None,
-) -> None:
-    """Append an attempt and set where the delivery stands (a SUCCEEDED one stays so)."""
-    key = keys.webhook_delivery(delivery.handle, delivery.webhook_id, delivery.delivery_id)
-    values: dict[str, Any] = {
-        ":attempt": [attempt.model_dump(mode="json")],
-        ":empty": [],
-        ":status": status.value,
-        ":succeeded": DeliveryStatus.SUCCEEDED.value,
-    }
-    expression = (
-        "SET attempts = list_append(if_not_exists(attempts, :empty), :attempt), #s = :status"
-    )
-    if next_attempt_at is None:
-        expression += " REMOVE nextAttemptAt"
-    else:
-        expression += ", nextAttemptAt = :next"
-        values[":next"] = next_attempt_at.isoformat()
-    conditional(
-        lambda: table().update_item(
-            Key=key,
-            UpdateExpression=expression,
-            ConditionExpression="attribute_exists(PK) AND #s <> :succeeded",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues=values,
-        )
-    )
-
-
-def set_status(delivery: WebhookDelivery, status: DeliveryStatus) -> None:
-    """Set the status alone (CANCELLED; PENDING again for a replay)."""
-    table().update_item(
-        Key=keys.webhook_delivery(delivery.handle, delivery.webhook_id, delivery.delivery_id),
-        UpdateExpression="SET #s = :status REMOVE nextAttemptAt",
-        ConditionExpression="attribute_exists(PK)",
-        ExpressionAttributeNames={"#s": "status"},
-        ExpressionAttributeValues={":status": status.value},
+        {
+            (delivery.webhook_id, delivery.delivery_id): delivery
+            for delivery in (WebhookDeliveryItem.from_item(i).to_domain() for i in stored if i)
+        },
+        {
+            (endpoint.handle, endpoint.webhook_id): endpoint
+            for endpoint in (WebhookItem.from_item(i).to_domain() for i in endpoints if i)
+        },
     )
 
 

@@ -3,15 +3,17 @@
 It sees each message's new timeline events (as the event projection does, from the change's
 old and new images) and each rule run whose outcome the change set or moved (MESSAGE_CREATED
 written over SKIPPED). For every enabled endpoint of the event's handle that subscribes to
-its type, it stores a delivery (PENDING, its payload as it will be sent) and queues it for
-the sender; nothing here calls an endpoint, so no endpoint can slow the stream.
+its type, it queues a job for the sender carrying the delivery whole (its payload as it will
+be sent); nothing is written to the table here (the sender stores each delivery with its
+first attempt), and nothing here calls an endpoint, so no endpoint can slow the stream.
 
 A batch is fanned out whole or not at all (any failure raises; Lambda retries it as it was).
-A delivery's id derives from its event, so a retried or duplicated batch finds the delivery
-it stored before: one still waiting for its first attempt is queued again (its first try may
-have failed between storing and queueing), one the sender has tried is left to its schedule.
-Order: deliveries are queued in the stream's order, which per message is its events' order;
-retries and the queue itself may reorder them (docs/api.md, "Webhook deliveries").
+A delivery's id derives from its event, so a retried or duplicated batch queues the same
+jobs again: the sender finds the delivery's log and sends what is still to send (a copy
+attempted at the same moment as the first is recorded once; docs/webhooks.md).
+
+Order: deliveries are queued in the stream's order, which per message is its events'
+order; retries and the queue itself may reorder them (docs/api.md, "Webhook deliveries").
 """
 
 from __future__ import annotations
@@ -28,7 +30,6 @@ from pydantic import ValidationError
 
 from tenx_email import keys, webhook_payloads
 from tenx_email.adapters import queues
-from tenx_email.dal import webhook_deliveries as deliveries
 from tenx_email.dal import webhooks as endpoints_store
 from tenx_email.dal.campaign_items import RuleRunItem
 from tenx_email.dal.message_items import MessageItem
@@ -36,7 +37,7 @@ from tenx_email.observability import logger, metrics
 from tenx_email.services.projection import message_change
 from tenx_email.settings import webhook_settings
 from tenx_email.webhook_payloads import Occurrence
-from tenx_email.webhooks import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from tenx_email.webhooks import WebhookEndpoint
 
 
 class WebhookQueueRefused(Exception):
@@ -80,36 +81,12 @@ def fan_out(records: Sequence[DynamoDBRecord]) -> FannedOut:
             endpoints[occurrence.handle] = endpoints_store.endpoints(occurrence.handle)
         for endpoint in endpoints[occurrence.handle]:
             if endpoint.enabled and endpoint.subscribes(occurrence.event_type):
-                delivery = _delivery(occurrence, endpoint)
-                if _stored_unsent(delivery):
-                    to_queue[f"{endpoint.webhook_id}|{delivery.delivery_id}"] = (
-                        webhook_payloads.job_body(
-                            delivery.handle, delivery.webhook_id, delivery.delivery_id
-                        )
-                    )
+                to_queue[f"{endpoint.webhook_id}|{occurrence.delivery_id}"] = (
+                    webhook_payloads.first_sending(occurrence, endpoint.webhook_id).body()
+                )
     if to_queue:
         refused = queues.send_all(webhook_settings().webhook_queue_url, to_queue)
         if refused:
             raise WebhookQueueRefused(f"{len(refused)} webhook deliveries were not queued")
     metrics.add_metric(name="WebhookDeliveriesQueued", unit=MetricUnit.Count, value=len(to_queue))
     return FannedOut(occurrences=len(found), queued=len(to_queue))
-
-
-def _delivery(occurrence: Occurrence, endpoint: WebhookEndpoint) -> WebhookDelivery:
-    return WebhookDelivery(
-        handle=endpoint.handle,
-        webhook_id=endpoint.webhook_id,
-        delivery_id=occurrence.delivery_id,
-        event_type=occurrence.event_type,
-        payload=occurrence.body,
-        status=DeliveryStatus.PENDING,
-        created_at=occurrence.at,
-    )
-
-
-def _stored_unsent(delivery: WebhookDelivery) -> bool:
-    """Store the delivery; whether it is new or still waiting for its first attempt."""
-    if deliveries.put_new(delivery):
-        return True
-    stored = deliveries.get(delivery.handle, delivery.webhook_id, delivery.delivery_id)
-    return stored is not None and stored.status is DeliveryStatus.PENDING and not stored.attempts

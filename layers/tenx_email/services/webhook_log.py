@@ -1,7 +1,8 @@
 """An endpoint's delivery log, and sending again what it holds: one delivery, a window of
 them, or a signed test event. Each is queued for the sender (services/webhook_sender.py) as
-PENDING, under its own delivery id, so a receiver that already has it sees the same
-`webhook-id` and can tell it apart from a new event."""
+the delivery's next sending, under its own delivery id, so a receiver that already has it sees
+the same `webhook-id` and can tell it apart from a new event. Nothing is written here: the log
+shows a replay once its first attempt is recorded (with a schedule of its own)."""
 
 from __future__ import annotations
 
@@ -62,14 +63,8 @@ def _sendable(access: HandleAccess, webhook_id: str) -> WebhookEndpoint:
     return endpoint
 
 
-def _queue(deliveries: list[WebhookDelivery]) -> None:
-    for delivery in deliveries:
-        store.set_status(delivery, DeliveryStatus.PENDING)
-    bodies = {
-        d.delivery_id: webhook_payloads.job_body(d.handle, d.webhook_id, d.delivery_id)
-        for d in deliveries
-    }
-    if queues.send_all(webhook_settings().webhook_queue_url, bodies):
+def _queue(jobs: dict[str, str]) -> None:
+    if queues.send_all(webhook_settings().webhook_queue_url, jobs):
         raise WebhookQueueUnavailable(
             "the webhook queue did not take every delivery; try again (what was queued is sent)"
         )
@@ -88,7 +83,7 @@ def replay_one(access: HandleAccess, webhook_id: str, delivery_id: str) -> Webho
         raise WebhookReplayLimitReached(
             f"this delivery was attempted {len(found.attempts)} times; it is not sent again"
         )
-    _queue([found])
+    _queue({found.delivery_id: webhook_payloads.next_sending(found).body()})
     return found.model_copy(update={"status": DeliveryStatus.PENDING, "next_attempt_at": None})
 
 
@@ -106,24 +101,14 @@ def replay_window(
     endpoint = _sendable(access, webhook_id)
     found = store.between(endpoint.handle, endpoint.webhook_id, since, until, MAX_REPLAYED + 1)
     chosen = [d for d in found[:MAX_REPLAYED] if len(d.attempts) < MAX_ATTEMPTS_LOGGED]
-    _queue(chosen)
+    _queue({d.delivery_id: webhook_payloads.next_sending(d).body() for d in chosen})
     return Replayed(replayed=len(chosen), truncated=len(found) > MAX_REPLAYED)
 
 
 def send_test(access: HandleAccess, webhook_id: str) -> WebhookDelivery:
     """A signed test event (type WEBHOOK_TEST), logged and sent like any delivery."""
     endpoint = _sendable(access, webhook_id)
-    now = clock.now()
-    occurrence = webhook_payloads.webhook_test(endpoint.handle, endpoint.webhook_id, now)
-    delivery = WebhookDelivery(
-        handle=endpoint.handle,
-        webhook_id=endpoint.webhook_id,
-        delivery_id=occurrence.delivery_id,
-        event_type=occurrence.event_type,
-        payload=occurrence.body,
-        status=DeliveryStatus.PENDING,
-        created_at=now,
-    )
-    store.put_new(delivery)
-    _queue([delivery])
-    return delivery
+    occurrence = webhook_payloads.webhook_test(endpoint.handle, endpoint.webhook_id, clock.now())
+    job = webhook_payloads.first_sending(occurrence, endpoint.webhook_id)
+    _queue({job.delivery_id: job.body()})
+    return job.delivery()
