@@ -10,7 +10,8 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
-from tenx_email.models import EventType, Purpose, RuleRunOutcome
+from tenx_email.campaign_models import RuleRunOutcome
+from tenx_email.models import EventType, Purpose
 from tenx_email.webhooks import TEST_EVENT_TYPE
 
 

@@ -12,7 +12,8 @@ from typing import Any
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from tenx_email import clock, ids, webhook_signing
-from tenx_email.models import DeliveryEvent, Message, RuleRun
+from tenx_email.campaign_models import RuleRun
+from tenx_email.models import DeliveryEvent, Message
 from tenx_email.webhooks import (
     DELIVERY_ID,
     TEST_EVENT_TYPE,

@@ -10,7 +10,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from tenx_email.models import EventType, RuleRunOutcome
+from tenx_email.campaign_models import RuleRunOutcome
+from tenx_email.models import EventType
 
 WEBHOOK_ID = re.compile(r"^wh_[0-9a-z]{26}$")
 MAX_ENDPOINTS_PER_HANDLE = 10

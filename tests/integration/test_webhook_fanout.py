@@ -13,10 +13,10 @@ import boto3
 import pytest
 
 from tenx_email import clock, resources, webhook_signing
+from tenx_email.campaign_models import RuleRun, RuleRunOutcome
 from tenx_email.dal import messages, webhook_deliveries
 from tenx_email.dal.campaign_items import RuleRunItem
 from tenx_email.dal.table import table
-from tenx_email.models import RuleRun, RuleRunOutcome
 from tenx_email.services import webhooks
 from tenx_email.services.webhooks import EndpointDraft
 from tenx_email.webhooks import DeliveryStatus, WebhookEndpoint

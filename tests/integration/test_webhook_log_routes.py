@@ -38,7 +38,7 @@ def path(webhook_id: str, **more: str) -> dict[str, str]:
 
 def logged(webhook_id: str, at: datetime, status: DeliveryStatus, attempts: int = 0) -> str:
     """A delivery of a rule run at `at`, as the fan-out and sender leave it."""
-    from tenx_email.models import RuleRun, RuleRunOutcome
+    from tenx_email.campaign_models import RuleRun, RuleRunOutcome
 
     run = RuleRun(
         handle="acme",

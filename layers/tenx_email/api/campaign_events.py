@@ -10,8 +10,8 @@ from pydantic import StringConstraints
 
 from tenx_email import clock
 from tenx_email.api.base import ApiInput, ApiModel
+from tenx_email.campaign_models import CampaignEvent, CampaignEventType, RuleRun, RuleRunOutcome
 from tenx_email.ids import IDEMPOTENCY_KEY
-from tenx_email.models import CampaignEvent, CampaignEventType, RuleRun, RuleRunOutcome
 
 # A producer's retry of a lead capture or conversion under the same key gives the same event
 # (and so no second rule message); kept 48 hours.

@@ -12,8 +12,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
 
+from tenx_email.campaign_models import Lead
 from tenx_email.ids import EMAIL_ADDRESS, EMAIL_ADDRESS_FORM
-from tenx_email.models import Lead
 from tenx_email.rendering import has_header_breakers
 
 SafeKey = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.-]{1,64}$")]

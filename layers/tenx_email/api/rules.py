@@ -16,8 +16,8 @@ from tenx_email.api.base import (
     WholeNumber,
     checked_by_service,
 )
+from tenx_email.campaign_models import EmailRule, RuleTrigger
 from tenx_email.ids import SENDER_ID, TEMPLATE_ID
-from tenx_email.models import EmailRule, RuleTrigger
 from tenx_email.services.rules import (
     MAX_DELAY_MINUTES,
     MAX_VARIABLE_MAPPINGS,

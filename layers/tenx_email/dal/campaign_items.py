@@ -6,8 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from tenx_email import keys
-from tenx_email.dal.items import StoredItem
-from tenx_email.models import (
+from tenx_email.campaign_models import (
     CampaignEvent,
     EmailRule,
     Lead,
@@ -15,6 +14,7 @@ from tenx_email.models import (
     RuleRunOutcome,
     RuleTrigger,
 )
+from tenx_email.dal.items import StoredItem
 
 
 class EmailRuleItem(StoredItem):

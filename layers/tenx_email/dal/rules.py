@@ -16,11 +16,12 @@ from boto3.dynamodb.conditions import Key as KeyCondition
 from pydantic_core import to_jsonable_python
 
 from tenx_email import keys
+from tenx_email.campaign_models import EmailRule
 from tenx_email.dal.campaign_items import EmailRuleItem
 from tenx_email.dal.items import CampaignItem, SenderItem, TemplateItem
 from tenx_email.dal.queries import batch_get, get_item
 from tenx_email.dal.table import table, transact
-from tenx_email.models import Campaign, EmailRule, Sender, Template
+from tenx_email.models import Campaign, Sender, Template
 
 _TRANSACTION_ATTEMPTS = 3
 _FAILED = "ConditionalCheckFailed"

@@ -11,23 +11,13 @@ from datetime import datetime
 from typing import Any
 
 from tenx_email import keys
+from tenx_email.campaign_models import CampaignEvent, EmailRule, Lead, RuleRun, RuleRunOutcome
 from tenx_email.dal.campaign_items import CampaignEventKeyItem, EmailRuleItem, LeadItem, RuleRunItem
 from tenx_email.dal.items import HandleItem, SenderItem, TemplateItem
 from tenx_email.dal.message_items import MessageItem, QuotaItem, UsageItem
 from tenx_email.dal.queries import ItemKey, Page, item_key, items_by_key, query_page
 from tenx_email.dal.table import conditional, put_all, put_new, table
-from tenx_email.models import (
-    CampaignEvent,
-    DeliveryEvent,
-    EmailRule,
-    Handle,
-    Lead,
-    Message,
-    RuleRun,
-    RuleRunOutcome,
-    Sender,
-    Template,
-)
+from tenx_email.models import DeliveryEvent, Handle, Message, Sender, Template
 
 
 def put_lead(handle_name: str, campaign_id: str, lead: Lead, captured_at: datetime) -> None:

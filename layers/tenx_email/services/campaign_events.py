@@ -14,9 +14,10 @@ from typing import Any
 from tenx_email import clock, ids
 from tenx_email.adapters import queues
 from tenx_email.api.leads import LeadSnapshot
+from tenx_email.campaign_models import CampaignEvent, CampaignEventType, Lead
 from tenx_email.dal import triggers as store
 from tenx_email.errors import CampaignEventQueueUnavailable, IdempotencyKeyConflict, LeadNotFound
-from tenx_email.models import CampaignEvent, CampaignEventType, HandleAccess, Lead
+from tenx_email.models import HandleAccess
 from tenx_email.services.campaigns import require_campaign
 from tenx_email.settings import trigger_settings
 

@@ -11,8 +11,14 @@ from datetime import timedelta
 
 from tenx_email import clock
 from tenx_email.adapters import scheduler
+from tenx_email.campaign_models import (
+    CampaignEvent,
+    EmailRule,
+    RuleRun,
+    RuleRunOutcome,
+    RuleTrigger,
+)
 from tenx_email.dal import triggers as store
-from tenx_email.models import CampaignEvent, EmailRule, RuleRun, RuleRunOutcome, RuleTrigger
 from tenx_email.services.trigger_jobs import DelayedRuleJob
 from tenx_email.settings import trigger_settings
 

@@ -10,22 +10,24 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from tenx_email import ids
+from tenx_email.campaign_models import (
+    CampaignEvent,
+    CampaignEventType,
+    EmailRule,
+    Lead,
+    RuleTrigger,
+)
 from tenx_email.dal import message_size
 from tenx_email.dal import messages as message_store
 from tenx_email.dal.triggers import RuleMessage
 from tenx_email.errors import RenderedSubjectUnsafe
 from tenx_email.models import (
-    CampaignEvent,
-    CampaignEventType,
     DeliveryEvent,
-    EmailRule,
     EventType,
-    Lead,
     Message,
     MessageStatus,
     Purpose,
     Recipient,
-    RuleTrigger,
     Sender,
     Template,
     TemplateStatus,

@@ -6,9 +6,10 @@ models, queue and scheduler adapters, rendering).
 
 from __future__ import annotations
 
+from tenx_email.campaign_models import RuleRun
 from tenx_email.dal import triggers as store
 from tenx_email.dal.queries import Page
-from tenx_email.models import HandleAccess, RuleRun
+from tenx_email.models import HandleAccess
 from tenx_email.services.rules import require_rule
 
 

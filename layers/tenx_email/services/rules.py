@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tenx_email import clock, ids, keys
+from tenx_email.campaign_models import EmailRule, RuleTrigger
 from tenx_email.dal import rules as store
 from tenx_email.errors import (
     DelayMinutesAboveMaximum,
@@ -40,14 +41,7 @@ from tenx_email.errors import (
     VersionConflict,
 )
 from tenx_email.ids import SENDER_ID, TEMPLATE_ID
-from tenx_email.models import (
-    EmailRule,
-    HandleAccess,
-    Purpose,
-    RuleTrigger,
-    SenderStatus,
-    TemplateStatus,
-)
+from tenx_email.models import HandleAccess, Purpose, SenderStatus, TemplateStatus
 from tenx_email.services.campaigns import (
     campaign_not_found,
     require_campaign,

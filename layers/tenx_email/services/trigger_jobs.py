@@ -18,7 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from tenx_email import ids
 from tenx_email.api.leads import LeadSnapshot
-from tenx_email.models import CampaignEvent, CampaignEventType, Lead
+from tenx_email.campaign_models import CampaignEvent, CampaignEventType, Lead
 from tenx_email.resources import CAMPAIGN_EVENT_DETAIL_TYPES, CAMPAIGN_EVENT_SOURCE
 
 

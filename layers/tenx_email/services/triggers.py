@@ -28,9 +28,7 @@ from datetime import datetime
 
 from tenx_email import clock, ids
 from tenx_email.adapters import queues
-from tenx_email.dal import rules as rule_store
-from tenx_email.dal import triggers as store
-from tenx_email.models import (
+from tenx_email.campaign_models import (
     CampaignEvent,
     CampaignEventType,
     EmailRule,
@@ -38,6 +36,8 @@ from tenx_email.models import (
     RuleRunOutcome,
     RuleTrigger,
 )
+from tenx_email.dal import rules as rule_store
+from tenx_email.dal import triggers as store
 from tenx_email.observability import logger
 from tenx_email.services.delayed_rules import delayed_rule_skip_reason, schedule
 from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT, quota_day

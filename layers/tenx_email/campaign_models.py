@@ -1,0 +1,90 @@
+"""Campaign domain models: email rules, the campaign events (and their leads) that fire them,
+and what each rule did with each event (its runs). Independent of storage and HTTP shapes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict
+
+
+class _Domain(BaseModel):
+    # Built when first used, not at import (as tenx_email.models explains).
+    model_config = ConfigDict(frozen=True, defer_build=True)
+
+
+class RuleTrigger(StrEnum):
+    LEAD_CAPTURED = "LEAD_CAPTURED"
+    LEAD_CAPTURED_DELAYED = "LEAD_CAPTURED_DELAYED"
+    CONVERSION = "CONVERSION"
+
+
+class EmailRule(_Domain):
+    """A campaign email rule. Deleting is soft (`deleted`): deleted rules are not listed and
+    never fire, and a delayed schedule that fires later finds them deleted."""
+
+    handle: str
+    campaign_id: str
+    rule_id: str  # cer_<uuid>
+    trigger: RuleTrigger
+    delay_minutes: int | None
+    template_id: str
+    sender_id: str
+    variable_mappings: dict[str, str]
+    enabled: bool
+    version: int
+    # Its messages are test sends (to the mailbox simulator, outside the quota).
+    test_mode: bool = False
+    deleted: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+
+class CampaignEventType(StrEnum):
+    LEAD_CAPTURED = "LEAD_CAPTURED"
+    CONVERSION = "CONVERSION"
+
+
+class Lead(_Domain):
+    """The lead snapshot a campaign event carries; rule messages render from it."""
+
+    lead_id: str
+    email: str
+    name: str | None = None
+    first_name: str | None = None
+    phone: str | None = None
+    company: str | None = None
+    service: str | None = None
+    message: str | None = None
+    source: str | None = None
+    fields: dict[str, str] = {}
+
+
+class CampaignEvent(_Domain):
+    handle: str
+    campaign_id: str
+    event_id: str
+    type: CampaignEventType
+    lead: Lead
+    occurred_at: datetime
+
+
+class RuleRunOutcome(StrEnum):
+    SCHEDULED = "SCHEDULED"
+    MESSAGE_CREATED = "MESSAGE_CREATED"
+    SKIPPED = "SKIPPED"
+
+
+class RuleRun(_Domain):
+    """What one rule did with one campaign event: visible to operators."""
+
+    handle: str
+    campaign_id: str
+    rule_id: str
+    event_id: str
+    outcome: RuleRunOutcome
+    rule_version: int
+    message_id: str | None = None
+    reason: str | None = None
+    at: datetime
