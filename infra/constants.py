@@ -54,10 +54,12 @@ TRIGGER_MODULE = "trigger"
 # `deliveryMaxConcurrency` says otherwise: each paces itself to this share of SES's send rate.
 DELIVERY_MAX_CONCURRENCY = 5
 
-# The webhook sender (infra/constructs/webhook_sender.py) reads a delivery and its endpoint
-# together and updates the delivery's log and the endpoint's health fields; no puts or deletes.
+# The webhook sender (infra/constructs/webhook_sender.py) reads deliveries and their endpoints
+# together and updates the endpoints' health fields; it puts items only in the delivery logs'
+# partitions (WEBHOOK_LOG_PUT, bound by a dynamodb:LeadingKeys condition); no deletes.
 WEBHOOK_SENDER_MODULE = "send_webhooks"
 WEBHOOK_SENDER_TABLE_ACTIONS = ("dynamodb:GetItem", "dynamodb:BatchGetItem", "dynamodb:UpdateItem")
+WEBHOOK_LOG_PUT = "dynamodb:PutItem"
 
 # --- Table stream consumers (infra/constructs/streams.py) ---
 # The event projection appends what the stream shows (puts), charges the days' usage (a
@@ -70,9 +72,9 @@ EVENT_PROJECTION_TABLE_ACTIONS = (
     "dynamodb:Query",
     "dynamodb:GetItem",  # the reputation counts, read back after a batch adds to them
 )
-# The webhook fan-out reads the handle's endpoints and a delivery it may have stored before,
-# and stores deliveries.
-WEBHOOK_FANOUT_TABLE_ACTIONS = ("dynamodb:PutItem", "dynamodb:GetItem", "dynamodb:Query")
+# The webhook fan-out reads the handle's endpoints; it writes nothing to the table (its jobs
+# carry each delivery to the sender).
+WEBHOOK_FANOUT_TABLE_ACTIONS = ("dynamodb:Query",)
 # A failed batch's place in the stream can be replayed only while the stream keeps it (24 hours),
 # but still says which changes were not consumed for as long as the work queues' DLQs keep theirs.
 STREAM_DLQ_RETENTION = Duration.days(14)

@@ -1,7 +1,7 @@
 """The webhook sender: the webhook queue -> one signed POST per delivery
 (functions/send_webhooks.py). Its grants are its own, narrower than the other consumers':
-it reads a delivery and its endpoint and updates only those (the attempt log, the endpoint's
-health fields), and it alone may decrypt the endpoints' signing secrets."""
+it reads deliveries and their endpoints, updates the endpoints' health fields, puts items only
+in the delivery logs' partitions, and it alone may decrypt the endpoints' signing secrets."""
 
 from __future__ import annotations
 
@@ -12,9 +12,14 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda_event_sources as event_sources
 from constructs import Construct
 
-from infra.constants import WEBHOOK_SENDER_MODULE, WEBHOOK_SENDER_TABLE_ACTIONS
+from infra.constants import (
+    WEBHOOK_LOG_PUT,
+    WEBHOOK_SENDER_MODULE,
+    WEBHOOK_SENDER_TABLE_ACTIONS,
+)
 from infra.constructs.functions import FunctionFactory
 from infra.constructs.queues import QueuePair
+from tenx_email import keys
 
 
 class WebhookSender(Construct):
@@ -40,6 +45,18 @@ class WebhookSender(Construct):
         self.role.add_to_principal_policy(
             iam.PolicyStatement(
                 actions=list(WEBHOOK_SENDER_TABLE_ACTIONS), resources=[table.table_arn]
+            )
+        )
+        # Whole items, in the delivery logs' partitions only (HANDLE#<handle>#WH#<webhookId>).
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                actions=[WEBHOOK_LOG_PUT],
+                resources=[table.table_arn],
+                conditions={
+                    "ForAllValues:StringLike": {
+                        "dynamodb:LeadingKeys": [keys.webhook_deliveries("*", "*")]
+                    }
+                },
             )
         )
         # An explicit statement: Decrypt on this key, nothing more (the routes only encrypt).

@@ -57,7 +57,7 @@ def test_the_sender_reads_the_webhook_queue_in_small_batches(template: dict[str,
     assert function["Environment"]["Variables"]["STAGE"] == STAGE
 
 
-def test_the_sender_may_only_read_and_update_items_decrypt_and_use_its_queue(
+def test_the_sender_may_only_read_update_and_log_decrypt_and_use_its_queue(
     template: dict[str, Any],
 ) -> None:
     # Given the sender's grants, the table, the key and the queue
@@ -70,13 +70,19 @@ def test_the_sender_may_only_read_and_update_items_decrypt_and_use_its_queue(
         if "webhook" in key["Properties"].get("Description", "")
     ]
     queue_id, _ = queue_named(template, queue_name(STAGE, WEBHOOK_QUEUE))
-    # Then its table actions are reads by key and updates, on the table itself only
+    # Then its table actions are reads by key, updates and puts, on the table itself only
     table_actions = {a for a in actions(statements) if a.startswith("dynamodb:")}
-    assert table_actions == set(WEBHOOK_SENDER_TABLE_ACTIONS)
+    assert table_actions == {*WEBHOOK_SENDER_TABLE_ACTIONS, "dynamodb:PutItem"}
     for statement in statements:
         granted = as_list(statement["Action"])
         if any(a.startswith("dynamodb:") for a in granted):
             assert [target(r) for r in as_list(statement["Resource"])] == [table_id]
+        # And it puts only in the delivery logs' partitions
+        if "dynamodb:PutItem" in granted:
+            assert granted == ["dynamodb:PutItem"]
+            assert statement["Condition"] == {
+                "ForAllValues:StringLike": {"dynamodb:LeadingKeys": ["HANDLE#*#WH#*"]}
+            }
         # And it decrypts with the webhook secrets key alone
         if any(a.startswith("kms:") for a in granted):
             assert granted == ["kms:Decrypt"]
