@@ -1,5 +1,6 @@
-"""Campaign domain models: email rules, the campaign events (and their leads) that fire them,
-and what each rule did with each event (its runs). Independent of storage and HTTP shapes."""
+"""Campaign domain models: settings (frequency caps, send window), email rules, the campaign
+events (and their leads) that fire them, and what each rule did with each event (its runs).
+Independent of storage and HTTP shapes."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from datetime import datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
+
+from tenx_email.send_windows import SendWindow
 
 
 class _Domain(BaseModel):
@@ -39,6 +42,20 @@ class EmailRule(_Domain):
     deleted: bool = False
     created_at: datetime
     updated_at: datetime
+
+
+class CampaignSettings(_Domain):
+    """A campaign's frequency caps and send window, for its rule messages and sequence steps
+    (never direct sends). Version 0 is the defaults of a campaign that never had settings:
+    no cooldown (0 minutes), no daily cap (None), no window (None)."""
+
+    handle: str
+    campaign_id: str
+    contact_cooldown_minutes: int = 0
+    contact_daily_cap: int | None = None
+    send_window: SendWindow | None = None
+    version: int = 0
+    updated_at: datetime | None = None
 
 
 class CampaignEventType(StrEnum):

@@ -7,6 +7,7 @@ Entity prefixes (see docs/data-model.md):
                        template versions, messages (MSG#), the messages of each
                        recipient (RCPT#), the event feed (EVFEED#),
                        suppressions (SUPP#), idempotency keys (IDEMP#), quota and usage,
+                       campaign settings (CAMPAIGN#<id>#SETTINGS),
                        campaign email rules (RULE#), leads (LEAD#), rule runs (RULERUN#),
                        the campaign events of idempotency keys (EVTKEY#)
   USER#<sub>           a user's memberships (GSI1)
@@ -48,6 +49,11 @@ def memberships_of_user(sub: str, handle_name: str = "") -> dict[str, str]:
 
 def campaign(handle_name: str, campaign_id: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"CAMPAIGN#{campaign_id}")
+
+
+def campaign_settings(handle_name: str, campaign_id: str) -> Key:
+    """A campaign's frequency caps and send window (absent until first set)."""
+    return _key(f"HANDLE#{handle_name}", f"CAMPAIGN#{campaign_id}#SETTINGS")
 
 
 def sender(handle_name: str, sender_id: str) -> Key:

@@ -203,7 +203,9 @@ ROUTES: tuple[Route, ...] = (
         read_only=False,
         grants=_WEBHOOK_SENDS,
     ),
-    # --- campaign email rules (CREATOR may read, OPERATOR may change) ---
+    # --- campaign settings and email rules (CREATOR may read, OPERATOR may change) ---
+    Route("get_campaign_settings", "GET", f"{_CAMPAIGN}/settings", Role.CREATOR, read_only=True),
+    Route("put_campaign_settings", "PUT", f"{_CAMPAIGN}/settings", _OPERATOR, read_only=False),
     Route("list_email_rules", "GET", _RULES, Role.CREATOR, read_only=True),
     Route("create_email_rule", "POST", _RULES, _OPERATOR, read_only=False),
     Route("update_email_rule", "PUT", f"{_RULES}/{{ruleId}}", _OPERATOR, read_only=False),

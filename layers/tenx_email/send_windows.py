@@ -41,6 +41,7 @@ COOLDOWN = "COOLDOWN"
 OUTSIDE_SEND_WINDOW = "OUTSIDE_SEND_WINDOW"
 
 _HH_MM = re.compile(r"([01][0-9]|2[0-3]):[0-5][0-9]")
+_HH_MM_SCHEMA = f"^{_HH_MM.pattern}$"
 _MINUTE = timedelta(minutes=1)
 _DAY = timedelta(days=1)
 # Every weekday comes round within 7 days; the 8th covers a working day whose whole window
@@ -64,7 +65,10 @@ def _utc(moment: datetime, name: str) -> datetime:
 
 
 class SendWindow(BaseModel):
-    """When a campaign's email may go out (the module's docstring has the rules)."""
+    """When a campaign's email may go out: every working day from startTime until endTime
+    (HH:MM, the end minute excluded; an end before the start crosses midnight), on the lead's
+    clock when the lead has a valid time zone, else in `timezone`. The module's docstring has
+    the rules in full."""
 
     model_config = ConfigDict(
         alias_generator=to_camel,
@@ -74,10 +78,22 @@ class SendWindow(BaseModel):
         defer_build=True,
     )
 
-    timezone: str
-    start_time: str
-    end_time: str
-    working_days: Annotated[tuple[StrictInt, ...], Field(description="0 = Monday ... 6 = Sunday")]
+    # The validators below check these; the schema states what JSON Schema can (a zone's
+    # name, and a start different from its end, only the validators can).
+    timezone: Annotated[str, Field(description="An IANA time zone name, e.g. Europe/Berlin")]
+    start_time: Annotated[str, Field(json_schema_extra={"pattern": _HH_MM_SCHEMA})]
+    end_time: Annotated[str, Field(json_schema_extra={"pattern": _HH_MM_SCHEMA})]
+    working_days: Annotated[
+        tuple[StrictInt, ...],
+        Field(
+            description="0 = Monday ... 6 = Sunday",
+            json_schema_extra={
+                "minItems": 1,
+                "uniqueItems": True,
+                "items": {"type": "integer", "minimum": 0, "maximum": 6},
+            },
+        ),
+    ]
 
     @field_validator("timezone")
     @classmethod

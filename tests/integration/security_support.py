@@ -268,6 +268,16 @@ VALID_BODIES: dict[str, Callable[[Tenant], dict[str, Any]]] = {
     "put_suppression": lambda _: {"reason": "asked to stop"},
     "create_email_rule": lambda tenant: rule_body(tenant),
     "update_email_rule": lambda tenant: rule_body(tenant),
+    "put_campaign_settings": lambda _: {
+        "contactCooldownMinutes": 60,
+        "contactDailyCap": 3,
+        "sendWindow": {
+            "timezone": "Europe/Berlin",
+            "startTime": "09:00",
+            "endTime": "17:30",
+            "workingDays": [0, 1, 2, 3, 4],
+        },
+    },
     "capture_lead": lambda tenant: {
         "email": f"new-lead@{tenant.handle}-leads.example",
         "name": "New Lead",

@@ -23,6 +23,7 @@ from tests.integration import security_support as support
 from tests.integration.security_support import OWNER, World, path_params
 
 world = support.world_fixture
+_WINDOW = support.VALID_BODIES["put_campaign_settings"](support.blank_tenant())["sendWindow"]
 
 DOCUMENT = Path(__file__).resolve().parents[2] / "docs" / "openapi.json"
 
@@ -237,6 +238,22 @@ REFUSED: dict[str, Any] = {
         lambda w: rule(w, variableMappings={f"k{i}": "name" for i in range(51)}),
         (400, "invalid_variable_mappings"),
     ),
+    **{
+        f"settings-{name}": (
+            "put_campaign_settings",
+            {},
+            lambda w, body=body: body,
+            (400, "invalid_request"),
+        )
+        for name, body in {
+            "clock-time": {"sendWindow": {**_WINDOW, "startTime": "9:00"}},
+            "no-days": {"sendWindow": {**_WINDOW, "workingDays": []}},
+            "day-twice": {"sendWindow": {**_WINDOW, "workingDays": [1, 1]}},
+            "day-7": {"sendWindow": {**_WINDOW, "workingDays": [7]}},
+            "cooldown-above": {"contactCooldownMinutes": 43_201},
+            "cap-0": {"contactDailyCap": 0},
+        }.items()
+    },
     "suppression-path-email": (
         "put_suppression",
         {"email": "not-an-address"},

@@ -21,7 +21,7 @@ from pydantic.alias_generators import to_camel
 from tenx_email.rendering import HEADER_BREAKER_CHARS
 
 
-def _integral(value: object) -> object:
+def integral(value: object) -> object:
     # JSON (and the OpenAPI document's "integer") counts 60.0 as the integer 60.
     if isinstance(value, float) and value.is_integer():
         return int(value)
@@ -29,10 +29,12 @@ def _integral(value: object) -> object:
 
 
 # An integer as JSON has it: 60 or 60.0, never true, "60" or 60.5.
-WholeNumber = Annotated[StrictInt, BeforeValidator(_integral)]
+WholeNumber = Annotated[StrictInt, BeforeValidator(integral)]
 # A version number (1 and up). The bound comes before the conversion, or pydantic documents
 # it as an unknown keyword.
-VersionNumber = Annotated[StrictInt, Field(ge=1), BeforeValidator(_integral)]
+VersionNumber = Annotated[StrictInt, Field(ge=1), BeforeValidator(integral)]
+# A version a client read where 0 means "not stored yet" (settings read before any put).
+SeenVersion = Annotated[StrictInt, Field(ge=0), BeforeValidator(integral)]
 
 MAX_VARIABLES = 100
 MAX_VARIABLE_VALUE_CHARS = 10_000

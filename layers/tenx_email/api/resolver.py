@@ -52,7 +52,9 @@ def _problem(detail: Mapping[str, Any]) -> str:
     location = tuple(detail.get("loc", ()))
     if location == ("body",) and detail.get("type") == "missing":
         return f"the request has no body; {bodies.SEND_JSON}"
-    return f"{_field_name(location)}: {detail.get('msg', 'invalid')}"
+    # A validator's own words, without pydantic's "Value error, " before them.
+    message = str(detail.get("msg", "invalid")).removeprefix("Value error, ")
+    return f"{_field_name(location)}: {message}"
 
 
 def create_resolver() -> APIGatewayRestResolver:

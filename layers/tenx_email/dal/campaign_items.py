@@ -1,13 +1,18 @@
-"""Stored items of campaign automation: email rules, leads, the campaign events of
+"""Stored items of campaign automation: settings, email rules, leads, the campaign events of
 idempotency keys, and rule runs (dal/items.py has the shared base)."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import field_validator
 
 from tenx_email import keys
 from tenx_email.campaign_models import (
     CampaignEvent,
+    CampaignSettings,
     EmailRule,
     Lead,
     RuleRun,
@@ -15,6 +20,43 @@ from tenx_email.campaign_models import (
     RuleTrigger,
 )
 from tenx_email.dal.items import StoredItem
+from tenx_email.send_windows import SendWindow
+
+
+class CampaignSettingsItem(StoredItem):
+    entity_type = "CAMPAIGN_SETTINGS"
+    handle: str
+    campaign_id: str
+    contact_cooldown_minutes: int
+    contact_daily_cap: int | None = None
+    send_window: SendWindow | None = None
+    version: int
+    updated_at: datetime
+
+    @field_validator("send_window", mode="before")
+    @classmethod
+    def _whole_days(cls, window: Any) -> Any:
+        # DynamoDB gives numbers back as Decimal; the window's days are strict integers.
+        if isinstance(window, dict) and isinstance(window.get("workingDays"), list):
+            days = window["workingDays"]
+            return {
+                **window,
+                "workingDays": [int(d) if isinstance(d, Decimal) else d for d in days],
+            }
+        return window
+
+    @classmethod
+    def from_domain(cls, settings: CampaignSettings) -> CampaignSettingsItem:
+        return cls(
+            **keys.campaign_settings(settings.handle, settings.campaign_id),
+            **settings.model_dump(exclude={"send_window"}),
+            send_window=settings.send_window,
+        )
+
+    def to_domain(self) -> CampaignSettings:
+        return CampaignSettings(
+            **self.model_dump(exclude={"pk", "sk", "send_window"}), send_window=self.send_window
+        )
 
 
 class EmailRuleItem(StoredItem):
