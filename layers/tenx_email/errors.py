@@ -53,6 +53,14 @@ class InvalidInput(DomainError):
     code = "invalid_request"
 
 
+class InvalidSendWindow(DomainError):
+    """A send window well formed but meaningless (an unknown zone, start equal to end): raised
+    inside request validation (send_windows.py), answered by the resolver with this code."""
+
+    status = 400
+    code = "invalid_send_window"
+
+
 class UnsupportedMediaType(DomainError):
     """A body sent as anything but JSON (curl's `-d` sends application/x-www-form-urlencoded)."""
 

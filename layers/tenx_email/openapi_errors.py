@@ -142,7 +142,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     ),
     "send_webhook_test": ("webhook_not_found", "webhook_disabled", "webhook_queue_unavailable"),
     "get_campaign_settings": ("campaign_not_found",),
-    "put_campaign_settings": ("campaign_not_found", "version_conflict"),
+    "put_campaign_settings": ("campaign_not_found", "version_conflict", "invalid_send_window"),
     "list_email_rules": ("campaign_not_found",),
     "create_email_rule": (*_RULE_CHECKS, "email_rule_limit_reached"),
     "update_email_rule": (*_RULE_CHECKS, "email_rule_not_found", "version_conflict"),

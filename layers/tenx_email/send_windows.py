@@ -32,8 +32,21 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Annotated
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel, ConfigDict, Field, StrictInt, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    StrictInt,
+    field_validator,
+    model_validator,
+)
 from pydantic.alias_generators import to_camel
+from pydantic_core import PydanticCustomError
+
+# The error type (and API error code) of a window well formed but refused for what it says:
+# an unknown time zone, or a start equal to its end (the OpenAPI document cannot say either).
+INVALID_SEND_WINDOW = "invalid_send_window"
 
 # Why next_send_time deferred a message.
 DAILY_CAP = "DAILY_CAP"
@@ -47,6 +60,11 @@ _DAY = timedelta(days=1)
 # Every weekday comes round within 7 days; the 8th covers a working day whose whole window
 # fell in a spring-forward gap (a one-day window inside 02:00-03:00 is empty that day).
 _SEARCH_DAYS = 8
+
+
+def _whole_number(value: object) -> object:
+    # JSON (and the OpenAPI document's "integer") counts 2.0 as the integer 2; never true.
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def _zone(name: str) -> ZoneInfo:
@@ -84,7 +102,7 @@ class SendWindow(BaseModel):
     start_time: Annotated[str, Field(json_schema_extra={"pattern": _HH_MM_SCHEMA})]
     end_time: Annotated[str, Field(json_schema_extra={"pattern": _HH_MM_SCHEMA})]
     working_days: Annotated[
-        tuple[StrictInt, ...],
+        tuple[Annotated[StrictInt, BeforeValidator(_whole_number)], ...],
         Field(
             description="0 = Monday ... 6 = Sunday",
             json_schema_extra={
@@ -98,7 +116,11 @@ class SendWindow(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _known_zone(cls, name: str) -> str:
-        _zone(name)
+        try:
+            _zone(name)
+        except ValueError as unknown:
+            # Well formed as the document has it, refused for what it names: its own code.
+            raise PydanticCustomError(INVALID_SEND_WINDOW, str(unknown)) from None
         return name
 
     @field_validator("start_time", "end_time")
@@ -123,9 +145,10 @@ class SendWindow(BaseModel):
     @model_validator(mode="after")
     def _not_ambiguous(self) -> SendWindow:
         if self.start_time == self.end_time:
-            raise ValueError(
+            raise PydanticCustomError(
+                INVALID_SEND_WINDOW,
                 f"startTime and endTime are both {self.start_time}: that could mean open all "
-                "day or never open; give the hours it is open"
+                "day or never open; give the hours it is open",
             )
         return self
 

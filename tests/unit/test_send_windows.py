@@ -598,3 +598,11 @@ def test_the_result_is_the_first_allowed_instant(
         assert not inside_by_the_wall_clock(sending, highest), f"{moment} was allowed"
         moment += MINUTE
     assert inside_by_the_wall_clock(sending, max(highest, wall(allowed)))
+
+
+def test_working_days_as_json_numbers_with_a_point_are_whole_days() -> None:
+    # JSON (and the OpenAPI document's "integer") counts 4.0 as the integer 4.
+    window = SendWindow.model_validate(
+        {"timezone": "UTC", "startTime": "09:00", "endTime": "17:00", "workingDays": [0.0, 4.0]}
+    )
+    assert window.working_days == (0, 4)

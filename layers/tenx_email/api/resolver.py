@@ -15,13 +15,15 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from tenx_email import ids, keys
 from tenx_email.api import bodies
-from tenx_email.errors import DomainError, Forbidden, Unauthenticated
+from tenx_email.errors import DomainError, Forbidden, InvalidSendWindow, Unauthenticated
 from tenx_email.models import Caller, HandleAccess
 from tenx_email.observability import logger, metrics
 from tenx_email.routes import Route, Scope
 from tenx_email.services import access
 
 _ACCESS_CONTEXT_KEY = "handle_access"
+# Validation error types (PydanticCustomError) that are API error codes of their own.
+SEMANTIC_ERRORS = frozenset({InvalidSendWindow.code})
 
 
 def _error_body(code: str, message: str, request_id: str) -> str:
@@ -72,8 +74,12 @@ def create_resolver() -> APIGatewayRestResolver:
 
     @app.exception_handler(RequestValidationError)
     def invalid_request(error: RequestValidationError) -> Response[str]:
-        problems = [_problem(detail) for detail in error.errors()]
-        return error_response(400, "invalid_request", "; ".join(problems[:10]), request_id())
+        details = list(error.errors())
+        problems = [_problem(detail) for detail in details]
+        # A request refused only for what well-formed values mean has that refusal's code.
+        types = {str(detail.get("type")) for detail in details}
+        code = types.pop() if len(types) == 1 and types <= SEMANTIC_ERRORS else "invalid_request"
+        return error_response(400, code, "; ".join(problems[:10]), request_id())
 
     @app.not_found
     def not_found(_: Exception) -> Response[str]:
