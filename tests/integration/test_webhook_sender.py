@@ -20,7 +20,7 @@ from tenx_email.adapters import webhook_http
 from tenx_email.dal import webhook_endpoint_health as health
 from tenx_email.services import webhook_sender, webhooks
 from tenx_email.webhooks import DISABLE_AFTER, RETRY_SCHEDULE, DeliveryAttempt, DeliveryStatus
-from tests.integration.delivery_support import enqueue, receive_again
+from tests.integration.delivery_support import enqueue, receive_again, seconds_until_visible
 from tests.integration.webhook_support import (
     Receiver,
     access,
@@ -94,8 +94,14 @@ def test_a_delivery_signed_over_five_minutes_ago_fails_verification(
         _verify(made.secret, request.body, request.headers)
 
 
+def _time_passes_until(monkeypatch: pytest.MonkeyPatch, moment: datetime | None) -> None:
+    """The service's clock moves on to `moment` (when a retry is due)."""
+    assert moment is not None
+    monkeypatch.setattr(clock, "_offset", clock._offset + max(moment - clock.now(), timedelta()))
+
+
 def test_a_failing_receiver_gets_the_event_again_until_it_succeeds(
-    webhook_queue: str, receiver: Receiver
+    webhook_queue: str, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     receiver.statuses = [500, 503, 429]
     made = endpoint(receiver.url)
@@ -108,6 +114,7 @@ def test_a_failing_receiver_gets_the_event_again_until_it_succeeds(
         assert after.status is DeliveryStatus.PENDING
         assert after.next_attempt_at is not None
         # The record's delay follows the log's attempts: the first waits 5 s +-10%.
+        _time_passes_until(monkeypatch, after.next_attempt_at)
         event = receive_again(webhook_queue, event)
         failed = run(event)
 
@@ -120,6 +127,30 @@ def test_a_failing_receiver_gets_the_event_again_until_it_succeeds(
     assert after.attempts[0].error == "HTTP 500: receiver says no"
     # A success clears the endpoint's failing mark.
     assert endpoint_now(made.endpoint).failing_since is None
+
+
+def test_a_second_record_of_a_delivery_waits_for_its_next_attempt(
+    webhook_queue: str, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Given a delivery queued twice (SQS delivered its record twice, or a retried fan-out
+    # batch queued it again before its first attempt), both records in one batch
+    receiver.statuses = [503]
+    one = delivery(endpoint(receiver.url).endpoint)
+    event = enqueue(webhook_queue, job(one), job(one))
+
+    # When the first attempt fails
+    failed = run(event)
+
+    # Then the second record is not attempted at once: both come back when the retry is due
+    assert failed == {record["messageId"] for record in event["Records"]}
+    assert len(receiver.requests) == 1
+    assert [a.http_status for a in stored(one).attempts] == [503]
+    assert all(3 <= wait <= 6 for wait in seconds_until_visible(webhook_queue))
+    # And then one of them delivers it, the other finds it delivered
+    _time_passes_until(monkeypatch, stored(one).next_attempt_at)
+    assert run(receive_again(webhook_queue, event)) == set()
+    assert len(receiver.requests) == 2
+    assert [a.http_status for a in stored(one).attempts] == [503, 204]
 
 
 def test_the_first_retry_waits_five_seconds_with_jitter() -> None:

@@ -19,6 +19,7 @@ with a reason. Logs name ids, statuses and error kinds only: never a URL, secret
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from dataclasses import dataclass
@@ -54,6 +55,9 @@ MAX_POSTPONE_SECONDS = 12 * 3600
 POST_BUDGET_SECONDS = webhook_http.CONNECT_TIMEOUT_SECONDS + webhook_http.READ_TIMEOUT_SECONDS + 4.0
 # A record given back for lack of time comes back this soon (it was not attempted).
 RETRY_LATER_SECONDS = 5
+# A record back this little before its delivery's next attempt is due is attempted (its
+# postponement was rounded to the second); one back earlier waits.
+EARLY_SLACK = timedelta(seconds=1)
 # What a failure without a status was, in the words an endpoint's disabled reason uses.
 _KIND_WORDS = {
     "invalid_url": "invalid URL",
@@ -72,6 +76,10 @@ EXCERPT_CHARS = 100
 
 class RetryLater(Exception):
     """The record comes back later, not attempted (reported as a batch item failure)."""
+
+    def __init__(self, reason: str, seconds: int = RETRY_LATER_SECONDS) -> None:
+        super().__init__(reason)
+        self.seconds = seconds
 
 
 class AttemptFailed(Exception):
@@ -120,7 +128,7 @@ def send(record: QueuedRecord) -> None:
         _send(job, record, log)
     except RetryLater as retry:
         logger.info("webhook delivery given back", extra={**log, "reason": str(retry)})
-        sqs_visibility.postpone(record.queue_arn, record.receipt_handle, RETRY_LATER_SECONDS)
+        sqs_visibility.postpone(record.queue_arn, record.receipt_handle, retry.seconds)
         raise
     except AttemptFailed as failed:
         delay = failed.delay_seconds
@@ -147,6 +155,8 @@ def _send(job: _Job, record: QueuedRecord, log: dict[str, str]) -> None:
         deliveries.set_status(delivery, DeliveryStatus.CANCELLED)
         metrics.add_metric(name="WebhookDeliveriesCancelled", unit=MetricUnit.Count, value=1)
         return
+    if wait := _not_due_for(delivery):
+        raise RetryLater("its next attempt is not due yet", wait)
     if record.deadline - time.monotonic() < POST_BUDGET_SECONDS:
         raise RetryLater("too little time left for another POST")
     now = clock.now()
@@ -177,6 +187,19 @@ def _send(job: _Job, record: QueuedRecord, log: dict[str, str]) -> None:
         error=_status_error(response),
     )
     _failed(delivery, endpoint, attempt, f"HTTP {response.status}", log)
+
+
+def _not_due_for(delivery: WebhookDelivery) -> int:
+    """How many seconds a record is early for its delivery's next attempt (0: it is due). A
+    second record of a delivery (SQS may deliver one twice, and the fan-out queues a delivery
+    again while it awaits its first attempt) or one whose postponing failed waits for the
+    attempt the schedule set, rather than skipping ahead."""
+    if delivery.next_attempt_at is None:
+        return 0
+    early = delivery.next_attempt_at - clock.now()
+    if early <= EARLY_SLACK:
+        return 0
+    return min(math.ceil(early.total_seconds()), MAX_POSTPONE_SECONDS)
 
 
 def _headers(endpoint: WebhookEndpoint, delivery: WebhookDelivery, now: datetime) -> dict[str, str]:
