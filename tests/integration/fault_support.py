@@ -7,6 +7,7 @@ Only the AWS side is faked or hooked; the service's own code always runs for rea
 - `DynamoFaults` hooks botocore's before-call and after-call events of the table's client:
   the next matching request is throttled, conflicts (transactions), or crashes the
   invocation before the request or after DynamoDB applied it.
+- `MotoStreams` reads the table's stream (moto) for the stream consumers' event sources.
 - `VirtualSqs` runs SQS (moto) on a virtual clock: passing time shifts every record's
   timers, and `EventSourceMapping` hands batches to a consumer Lambda and settles them by
   its partial batch response, as Lambda's poller does.
@@ -25,7 +26,8 @@ from typing import Any
 from botocore.exceptions import ClientError
 
 from devstack.pollers import sqs_event
-from tenx_email.resources import SES_EVENT_DETAIL_TYPES, SES_EVENT_SOURCE
+from devstack.streams import StreamPoller
+from tenx_email.resources import SES_EVENT_DETAIL_TYPES, SES_EVENT_SOURCE, StreamConsumerSpec
 from tests.integration.delivery_support import ACCOUNT, REGION, Context, Crash
 
 __all__ = ["Crash"]
@@ -406,6 +408,64 @@ def stored_items(table_name: str, partition: str, prefix: str) -> list[dict[str,
     return found
 
 
+# --- DynamoDB Streams ------------------------------------------------------------------
+
+
+class MotoStreams:
+    """The DynamoDB Streams reads an event source makes (DescribeStream, GetShardIterator,
+    GetRecords), answered from moto's storage for devstack.streams.StreamPoller: the records
+    GetRecords returns, without moto serializing every change's old and new images on each
+    read (which grows slow as the table's items and their changes do)."""
+
+    def __init__(self, table_name: str) -> None:
+        self.table_name = table_name
+
+    def _table(self) -> Any:
+        from moto.dynamodb.models import dynamodb_backends
+
+        # Looked up at each read: moto replaces the table when it undoes a transaction.
+        return dynamodb_backends[ACCOUNT][REGION].tables[self.table_name]
+
+    def _shard(self) -> Any:
+        return self._table().stream_shard
+
+    def source(
+        self, spec: StreamConsumerSpec, consumer: Callable[[dict[str, Any]], Any]
+    ) -> Callable[[], int]:
+        """A stream consumer's event source, run on demand: each call hands what the stream
+        holds since the last to `consumer`, batch after batch (the changes `spec` lets
+        through), as delivery_support.stream_consumer does; a batch it keeps failing on
+        fails the test (there is no fault to explain it)."""
+
+        def gave_up(failed: dict[str, Any]) -> None:
+            raise AssertionError(f"{spec.module} kept failing on a batch: {failed}")
+
+        arn = self._table().describe()["TableDescription"]["LatestStreamArn"]
+        return StreamPoller(self, arn, spec, consumer, gave_up).drain  # type: ignore[arg-type]
+
+    def describe_stream(self, StreamArn: str) -> dict[str, Any]:  # noqa: N803 - boto3's names
+        return {"StreamDescription": {"Shards": [self._shard().to_json()]}}
+
+    def get_shard_iterator(
+        self,
+        StreamArn: str,  # noqa: N803
+        ShardId: str,  # noqa: N803
+        ShardIteratorType: str,  # noqa: N803
+        SequenceNumber: str | None = None,  # noqa: N803
+    ) -> dict[str, Any]:
+        if ShardIteratorType == "TRIM_HORIZON":
+            start = self._shard().starting_sequence_number
+        else:
+            assert ShardIteratorType == "AFTER_SEQUENCE_NUMBER"
+            start = int(SequenceNumber or 0) + 1
+        return {"ShardIterator": str(start)}
+
+    def get_records(self, ShardIterator: str, Limit: int = 1000) -> dict[str, Any]:  # noqa: N803
+        start = int(ShardIterator)
+        records = [dict(record) for record in self._shard().get(start, Limit)]
+        return {"Records": records, "NextShardIterator": str(start + len(records))}
+
+
 # --- SQS and Lambda's event source mapping -----------------------------------------------
 
 
@@ -463,6 +523,16 @@ class VirtualSqs:
                 QueueUrl=url, MaxNumberOfMessages=limit, MessageSystemAttributeNames=["All"]
             ).get("Messages", [])
         )
+
+    def seconds_until_due(self, url: str) -> int | None:
+        """How long until the queue's next held record is visible again (None: none is)."""
+        self._settle()
+        held = [
+            entry[1]
+            for message in _moto_queue(url)._messages
+            if (entry := self.due.get(id(message))) is not None and entry[0] is message
+        ]
+        return max(1, -(-(min(held) - self.now_ms) // 1000)) if held else None
 
     def depth(self, url: str) -> int:
         """Records on the queue, visible or not."""

@@ -2,16 +2,24 @@
 moto through duplicated, reordered and lost SQS records, a second concurrent consumer, SES
 and DynamoDB faults, crashes on either side of SES and of our writes, operators disabling
 the sender, the domain or the delayed rule, and repeated SES feedback (RELIABILITY.md
-properties 1-12).
+properties 1-12). In the two examples of three that have webhook endpoints, the fan-out
+follows the table's stream in batches handed twice, out of order and shuffled, and the
+webhook sender posts to a local receiver that answers 5xx or drops the connection now and
+then (webhook_fault_support.py).
 
 After every step: no recipient gets a second SES send (the policy is to never resend after an
 interrupted send, so no "+1" is allowed), nothing is SENT without SES having taken it, no
 status moves backwards, and a suppressed address is never sent to again. At the end of each
 example the faults are lifted and everything drains (time passes the lease, the retries and
 the grace period; due schedules fire); then every accepted message is in exactly one final
-state, the one the faults it met allow, and the counts add up.
+state, the one the faults it met allow, and the counts add up; and every event of the
+history (each stored message's timeline, each rule run's outcomes) reached every endpoint
+that subscribes to its type at least once, signed with its secret, and is in the endpoint's
+delivery log once, SUCCEEDED, its retries spaced by the schedule, while nothing else arrived
+or was logged.
 
-Only AWS's side is faked or hooked (fault_support.py); the service's code runs unchanged.
+Only AWS's side and the customer's receiver are faked or hooked (fault_support.py,
+webhook_fault_support.py); the service's code runs unchanged.
 """
 
 from __future__ import annotations
@@ -33,12 +41,18 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, settings
 from hypothesis import strategies as st
 from hypothesis.control import currently_in_test_context
-from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+)
 from moto import mock_aws
 
 from devstack.environment import DEFAULT_MAX_SEND_RATE
 from devstack.resources import create_queue, create_table, create_token_keys
-from functions import deliver, feedback, trigger
+from functions import deliver, feedback, project_events, send_webhooks, trigger
 from tenx_email import clock, keys, resources
 from tenx_email.adapters import ses_account, ses_sending, token_keys
 from tenx_email.dal import domains as domain_store
@@ -47,23 +61,19 @@ from tenx_email.dal.message_items import EventFeedItem, MessageItem, Suppression
 from tenx_email.models import IdentityStatus, Message, MessageStatus
 from tenx_email.observability import metrics
 from tenx_email.roles import Role
-from tenx_email.services import delivery, domains, tenancy
+from tenx_email.services import delivery, domains, tenancy, webhooks
 from tenx_email.services.recipient_state import SENT_FAMILY
 from tenx_email.settings import (
     delivery_settings,
     sending_settings,
     ses_settings,
     trigger_settings,
+    webhook_settings,
 )
 from tests.conftest import TABLE_NAME, TOKEN_KEYS_SECRET
-from tests.events import invoke
+from tests.events import FakeLambdaContext, invoke
 from tests.integration.conftest import MEMBERS
-from tests.integration.delivery_support import (
-    CONFIGURATION_SET,
-    REGION,
-    STAGE,
-    event_projection,
-)
+from tests.integration.delivery_support import CONFIGURATION_SET, REGION, STAGE
 from tests.integration.fault_support import (
     FINAL_CALLS,
     TAKEN,
@@ -72,6 +82,7 @@ from tests.integration.fault_support import (
     DynamoFaultKind,
     DynamoFaults,
     FaultySes,
+    MotoStreams,
     Outcome,
     SesCall,
     SesFault,
@@ -81,6 +92,13 @@ from tests.integration.fault_support import (
     stored_items,
 )
 from tests.integration.test_send_routes import SENDER, TEMPLATE
+from tests.integration.webhook_fault_support import (
+    DROP,
+    RECEIVER_FAULTS,
+    WEBHOOK_ENDPOINTS,
+    FaultyReceiver,
+    WebhookWorld,
+)
 
 HANDLE = "acme"
 CAMPAIGN = {"handle": HANDLE, "campaignId": "cmp_welcome"}
@@ -125,6 +143,12 @@ DELIVERY_TARGETS = (
     ("UpdateItem", "settle_queued"),
     ("UpdateItem", "set_status"),
 )
+# The fan-out reads the endpoints (Query) and stores or finds each delivery (PutItem, GetItem),
+# most often struck storing one (a crash after it: stored, not queued, until the batch's
+# retry); the sender reads a delivery with its endpoint (BatchGetItem) and records each
+# attempt and the endpoint's health (UpdateItem).
+FAN_OUT_TARGETS = (("Query", "any"), ("GetItem", "any"), *[("PutItem", "any")] * 2)
+WEBHOOK_SENDER_TARGETS = (("BatchGetItem", "any"), ("UpdateItem", "any"))
 FEEDBACK_TARGETS = (
     ("BatchGetItem", "any"),
     ("GetItem", "any"),
@@ -142,6 +166,7 @@ ENVIRONMENT = (
     "SCHEDULER_ROLE_ARN",
     "SES_REGION",
     "SES_CONFIGURATION_SET",
+    "WEBHOOK_QUEUE_URL",
 )
 
 ON = ["sender on", "domain on", "rule on"]
@@ -166,11 +191,26 @@ class _Active:
     """The SES spy of the running example (the adapter's client factory returns it)."""
 
     ses: FaultySes | None = None
+    receiver: FaultyReceiver | None = None  # the customer's, for the whole module
 
 
 def _clear_settings() -> None:
-    for cached in (delivery_settings, trigger_settings, ses_settings, sending_settings):
+    for cached in (
+        delivery_settings,
+        trigger_settings,
+        ses_settings,
+        sending_settings,
+        webhook_settings,
+    ):
         cached.cache_clear()
+
+
+@pytest.fixture(autouse=True, scope="module")
+def _webhook_receiver() -> Iterator[None]:
+    _Active.receiver = FaultyReceiver()
+    yield
+    _Active.receiver.close()
+    _Active.receiver = None
 
 
 @pytest.fixture(autouse=True)
@@ -182,6 +222,8 @@ def _fault_injection_environment(monkeypatch: pytest.MonkeyPatch) -> Iterator[No
     monkeypatch.setattr(ses_sending, "_client", lambda region: _Active.ses)
     # moto has no GetAccount: SES's rate is the local stack's (devstack/ses_rate.py).
     monkeypatch.setattr(ses_account, "max_send_rate", lambda region: DEFAULT_MAX_SEND_RATE)
+    # As on the local stage: webhook endpoints may be http on 127.0.0.1 (the receiver).
+    monkeypatch.setattr(webhooks, "allows_private_targets", lambda: True)
     monkeypatch.setattr(clock, "_offset", timedelta())
     table_module.reset()
     yield
@@ -326,15 +368,31 @@ class FaultInjection(RuleBasedStateMachine):
             status, created = self._admin("create_email_rule", CAMPAIGN, body)
             assert status == 201, created
             self.rules[name] = created["rule"]["ruleId"]
+        assert _Active.receiver is not None
+        self.webhooks = WebhookWorld(
+            self.sqs, _client("kms"), _Active.receiver, self._admin, HANDLE
+        )
+        # The event projection follows the stream beside the fan-out (it writes the rule
+        # messages' MESSAGE_CREATED runs the fan-out then tells).
+        self.project = MotoStreams(TABLE_NAME).source(
+            resources.EVENT_PROJECTION,
+            lambda batch: project_events.handler(batch, FakeLambdaContext()),
+        )
 
     def _tick(self) -> int:
         self.ticks += 1
         return self.ticks
 
-    def _admin(self, route: str, path: dict[str, str], body: Any = None) -> tuple[int, Any]:
+    def _admin(
+        self,
+        route: str,
+        path: dict[str, str],
+        body: Any = None,
+        query: dict[str, str] | None = None,
+    ) -> tuple[int, Any]:
         """An operator's request, which no fault is injected into."""
         with self.dynamo.paused():
-            return invoke(route, path, sub=OPERATOR, body=body)
+            return invoke(route, path, sub=OPERATOR, body=body, query=query)
 
     def _request(self, route: str, path: dict[str, str], body: Any) -> tuple[int, Any]:
         """A client's request: a Lambda that raised or died is API Gateway's 502, and only
@@ -360,6 +418,7 @@ class FaultInjection(RuleBasedStateMachine):
         self.dynamo.before_next.clear()
         self.ses.armed.clear()
         self.ses.during_next_send = None
+        self.webhooks.receiver.armed.clear()
 
     def _pass_time(self, seconds: int) -> None:
         clock.advance(timedelta(seconds=seconds))
@@ -390,12 +449,18 @@ class FaultInjection(RuleBasedStateMachine):
             max_size=3,
         ),
         leads=st.lists(st.sampled_from(ADDRESSES), max_size=2),
+        endpoints=WEBHOOK_ENDPOINTS,
     )
     def first_traffic(
-        self, sends: list[tuple[list[tuple[str, bool]], str, str, bool]], leads: list[str]
+        self,
+        sends: list[tuple[list[tuple[str, bool]], str, str, bool]],
+        leads: list[str],
+        endpoints: list[str] | None,
     ) -> None:
         """Every example starts with some messages and leads, whichever rules it then uses
-        (Hypothesis leaves some rules out of each example)."""
+        (Hypothesis leaves some rules out of each example), and webhook endpoints or none."""
+        if endpoints is not None:
+            self.webhooks.subscribe(endpoints)
         for to, key, first_name, twice in sends:
             self.send(to, key, first_name, faults=(), retries=0, twice=twice)
         for address in leads:
@@ -746,6 +811,68 @@ class FaultInjection(RuleBasedStateMachine):
         if records := self.sqs.receive(self.feedback_urls.queue_url):
             self._run_feedback(records)
 
+    # --- webhooks ----------------------------------------------------------------------
+
+    @precondition(lambda self: bool(self.webhooks.subscribers))
+    @rule(data=st.data(), faults=dynamo_faults(FAN_OUT_TARGETS, none=1))
+    def run_fan_out(self, data: st.DataObject, faults: Faults) -> None:
+        """The projection and the fan-out follow the stream, the fan-out's batches handed
+        twice, out of order and shuffled (a failed one comes again later)."""
+        self.project()
+        struck = len(self.dynamo.hits)
+        self._arm(faults)
+        failures = self.webhooks.fan_out(data)
+        self._lift()
+        assert not failures or len(self.dynamo.hits) > struck, f"fan-out failed: {failures}"
+
+    @precondition(lambda self: bool(self.webhooks.subscribers))
+    @rule(data=st.data(), answers=RECEIVER_FAULTS, faults=dynamo_faults(WEBHOOK_SENDER_TARGETS))
+    def run_webhook_sender(
+        self, data: st.DataObject, answers: list[int | str | None], faults: Faults
+    ) -> None:
+        """The fan-out follows the stream (as in run_fan_out, without a fault), then the sender
+        takes batch after batch of what is visible (records twice, in any order, a delete
+        lost), the receiver answering the first POSTs as drawn, and one of the sender's
+        DynamoDB requests may meet the fault drawn."""
+        self.run_fan_out(data, [])
+        self.do_send_webhooks(answers, faults, data)
+
+    def do_send_webhooks(
+        self,
+        answers: Sequence[int | str | None] = (),
+        faults: Faults = (),
+        data: st.DataObject | None = None,
+    ) -> None:
+        """The sender over what the webhook queue shows (with `data`, shaped as SQS may), the
+        receiver answering the first POSTs as given, meeting the given faults."""
+        url = self.webhooks.queue_url
+        self.webhooks.receiver.armed[:] = answers
+        self._arm(faults)
+        while records := self.sqs.receive(url):
+            batch = self._shape(data, records) if data else records
+            lost = self._lost_delete(data, batch) if data else None
+            run_batch(self.sqs, url, send_webhooks.handler, batch, lost_delete=lost)
+        self._lift()
+
+    def drain_webhooks(self) -> None:
+        """Faults lifted: the fan-out takes the rest of the stream (the MESSAGE_CREATED runs
+        the projection writes last among it), then the sender works the queue until it is
+        empty, time passing to each postponed retry."""
+        if not self.webhooks.subscribers:
+            return
+        self.project()
+        assert not self.webhooks.fan_out(), "the fan-out failed without a fault"
+        url = self.webhooks.queue_url
+        for _ in range(DRAIN_ROUNDS):
+            while records := self.sqs.receive(url):
+                run_batch(self.sqs, url, send_webhooks.handler, records)
+            self.redriven["webhooks"] += self.sqs.redrive(self.webhooks.dead_letter_url, url)
+            if (due := self.sqs.seconds_until_due(url)) is None:
+                assert not self.sqs.depth(url), "webhook records left that never come back"
+                return
+            self._pass_time(due)
+        pytest.fail("the webhook queue never drained")
+
     # --- SQS delivers at least once, in any order -------------------------------------
 
     def _shape(self, data: st.DataObject, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -819,6 +946,7 @@ class FaultInjection(RuleBasedStateMachine):
         if not self.finished:
             self.finished = True
             self.drain()
+            self.drain_webhooks()
             self.check_final_states()
 
     def drain(self) -> None:
@@ -858,9 +986,9 @@ class FaultInjection(RuleBasedStateMachine):
 
     def check_final_states(self) -> None:
         # What follows from stored messages (their rules' runs among it) comes from the
-        # stream: the event projection over the whole history (every retry, conflict, crash
-        # and repeated event).
-        event_projection()()
+        # stream: the event projection has followed it through the whole history (every
+        # retry, conflict, crash and repeated event); it takes the rest now.
+        self.project()
         messages = self._messages()
         # Accepted: a 202 from the send route (or stored before its Lambda died), or a rule
         # run that made a message.
@@ -905,6 +1033,7 @@ class FaultInjection(RuleBasedStateMachine):
         }
         assert set(self.suppressed_at) == bounced, "property 10: one suppression per bounce"
         self._check_projection(messages)
+        self.webhooks.check(_stored("MSG#"), _stored("RULERUN#"), self.rules["delayed"])
         if currently_in_test_context():  # Hypothesis's statistics: what the faults did
             self._statistics(counts)
 
@@ -942,6 +1071,8 @@ class FaultInjection(RuleBasedStateMachine):
             event(f"DynamoDB fault: {hit.fault.kind.value} on {request.operation} {request.kind}")
         for queue, moved in self.redriven.items():
             event(f"redriven from the {queue} DLQ", moved)
+        for what in self.webhooks.stats:
+            event(f"webhooks: {what}")
 
     def _interrupted(self) -> set[tuple[str, int]]:
         """Recipients whose claim a fault left behind without an SES call or its record: the
@@ -1125,3 +1256,31 @@ def test_the_same_send_arriving_while_the_first_stores_it_makes_one_message() ->
         state.finish()
         assert len(state.direct) == 1
         assert [call.address for call in state.ses.calls] == ["a@example.org"]
+
+
+def test_stream_batches_handed_twice_and_out_of_order_are_delivered_once_per_endpoint() -> None:
+    # Given an endpoint for SENT, DELIVERED and BOUNCED and one for everything, and a message
+    # to two recipients sent to both and reported delivered to one
+    with _world() as state:
+        state.webhooks.subscribe([])
+        state.do_send(["a@example.org", "b@example.org"], "key-1", "Asha")
+        state.do_deliver()
+        state.do_report(state.ses.calls[0], "Delivery")
+        state._run_feedback(state.sqs.receive(state.feedback_urls.queue_url))
+        # When the fan-out gets the stream's records as two batches: the later first, then
+        # the earlier reversed, then both again (Lambda's retry, and a duplicate), shuffled,
+        # so each delivery's job is queued twice
+        records = state.webhooks.read()
+        earlier, later = records[: len(records) // 2], records[len(records) // 2 :]
+        assert not state.webhooks.hand([later])
+        assert not state.webhooks.hand([earlier[::-1]])
+        assert not state.webhooks.hand([earlier, later[::-1]])
+        # And the receiver fails the first two POSTs, with a 503 and a dropped connection
+        state.do_send_webhooks(answers=[503, DROP])
+        # Then, once drained, each event is in each subscribed endpoint's log once,
+        # SUCCEEDED (the machine's final check), and the failed two came again, same id
+    first, second, *rest = state.webhooks.receiver.arrivals
+    assert (first.answer, second.answer) == (503, None)
+    for failed in (first, second):
+        again = [a for a in rest if (a.path, a.webhook_id) == (failed.path, failed.webhook_id)]
+        assert [a.answer for a in again] == [204]

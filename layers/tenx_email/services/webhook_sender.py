@@ -25,6 +25,7 @@ with a reason. Logs name ids, statuses and error kinds only: never a URL, secret
 
 from __future__ import annotations
 
+import math
 import random
 import time
 from collections.abc import Sequence
@@ -64,9 +65,10 @@ MAX_POSTPONE_SECONDS = 12 * 3600
 POST_BUDGET_SECONDS = webhook_http.CONNECT_TIMEOUT_SECONDS + webhook_http.READ_TIMEOUT_SECONDS + 4.0
 # A record given back for lack of time comes back this soon (it was not attempted).
 RETRY_LATER_SECONDS = 5
-# A record back this much before its delivery's next attempt is due waits (SQS returns a
-# postponed record within a second of its delay; a duplicate can arrive any time).
-EARLY_SECONDS = 5
+# A record back more than this before its delivery's next attempt is due waits: a postponed
+# record returns at its delay rounded to the second; a duplicate can arrive any time (the
+# first retry is due 5 s after the first attempt, so the slack must be well under that).
+EARLY_SECONDS = 1
 # What a failure without a status was, in the words an endpoint's disabled reason uses.
 _KIND_WORDS = {
     "invalid_url": "invalid URL",
@@ -255,7 +257,7 @@ def _plan(
             current = stored
             due = current.next_attempt_at
             if due is not None and (due - now).total_seconds() > EARLY_SECONDS:
-                wait = min(MAX_POSTPONE_SECONDS, round((due - now).total_seconds()))
+                wait = min(MAX_POSTPONE_SECONDS, math.ceil((due - now).total_seconds()))
                 return _Plan(job, stored, current, endpoint, _Action.WAIT, wait_seconds=wait)
     if endpoint is None or endpoint.deleted or not endpoint.enabled:
         return _Plan(job, stored, current, endpoint, _Action.CANCEL)
