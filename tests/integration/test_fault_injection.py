@@ -143,12 +143,12 @@ DELIVERY_TARGETS = (
     ("UpdateItem", "settle_queued"),
     ("UpdateItem", "set_status"),
 )
-# The fan-out reads the endpoints (Query) and stores or finds each delivery (PutItem, GetItem),
-# most often struck storing one (a crash after it: stored, not queued, until the batch's
-# retry); the sender reads a delivery with its endpoint (BatchGetItem) and records each
-# attempt and the endpoint's health (UpdateItem).
-FAN_OUT_TARGETS = (("Query", "any"), ("GetItem", "any"), *[("PutItem", "any")] * 2)
-WEBHOOK_SENDER_TARGETS = (("BatchGetItem", "any"), ("UpdateItem", "any"))
+# The fan-out reads the endpoints (Query) and writes nothing to the table; the sender reads a
+# batch's deliveries with their endpoints (BatchGetItem), stores each attempt (PutItem: a crash
+# after it leaves the record to come back and find its attempt logged) and the endpoint's
+# health (UpdateItem).
+FAN_OUT_TARGETS = (("Query", "any"),)
+WEBHOOK_SENDER_TARGETS = (("BatchGetItem", "any"), ("PutItem", "any"), ("UpdateItem", "any"))
 FEEDBACK_TARGETS = (
     ("BatchGetItem", "any"),
     ("GetItem", "any"),
