@@ -44,9 +44,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-# The error type (and API error code) of a window well formed but refused for what it says:
-# an unknown time zone, or a start equal to its end (the OpenAPI document cannot say either).
-INVALID_SEND_WINDOW = "invalid_send_window"
+from tenx_email.errors import InvalidSendWindow
 
 # Why next_send_time deferred a message.
 DAILY_CAP = "DAILY_CAP"
@@ -120,7 +118,7 @@ class SendWindow(BaseModel):
             _zone(name)
         except ValueError as unknown:
             # Well formed as the document has it, refused for what it names: its own code.
-            raise PydanticCustomError(INVALID_SEND_WINDOW, str(unknown)) from None
+            raise PydanticCustomError(InvalidSendWindow.code, str(unknown)) from None
         return name
 
     @field_validator("start_time", "end_time")
@@ -146,7 +144,7 @@ class SendWindow(BaseModel):
     def _not_ambiguous(self) -> SendWindow:
         if self.start_time == self.end_time:
             raise PydanticCustomError(
-                INVALID_SEND_WINDOW,
+                InvalidSendWindow.code,
                 f"startTime and endTime are both {self.start_time}: that could mean open all "
                 "day or never open; give the hours it is open",
             )
