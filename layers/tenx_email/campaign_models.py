@@ -1,6 +1,6 @@
-"""Campaign domain models: settings (frequency caps, send window), email rules, the campaign
-events (and their leads) that fire them, and what each rule did with each event (its runs).
-Independent of storage and HTTP shapes."""
+"""Campaign domain models: settings (frequency caps, send window), email rules, sequences and
+their enrollments, the campaign events (and their leads) that fire them, and what each rule
+did with each event (its runs). Independent of storage and HTTP shapes."""
 
 from __future__ import annotations
 
@@ -105,3 +105,58 @@ class RuleRun(_Domain):
     message_id: str | None = None
     reason: str | None = None
     at: datetime
+
+
+class SequenceTrigger(StrEnum):
+    LEAD_CAPTURED = "LEAD_CAPTURED"
+    CONVERSION = "CONVERSION"
+
+
+class SequenceStatus(StrEnum):
+    ACTIVE = "ACTIVE"
+    PAUSED = "PAUSED"  # every enrollment is held at its next step
+    ARCHIVED = "ARCHIVED"  # every in-flight enrollment is stopped; nothing more is sent
+
+
+class SequenceExit(StrEnum):
+    """What a lead does that ends its enrollment (the rest of the sequence is not sent)."""
+
+    CONVERSION = "CONVERSION"
+    UNSUBSCRIBED = "UNSUBSCRIBED"
+    BOUNCED = "BOUNCED"
+    COMPLAINED = "COMPLAINED"
+
+
+class StepType(StrEnum):
+    EMAIL = "email"
+    WAIT = "wait"
+
+
+class SequenceStep(_Domain):
+    """One step: an email (template, sender, variable mappings) or a wait (minutes)."""
+
+    type: StepType
+    template_id: str | None = None
+    sender_id: str | None = None
+    variable_mappings: dict[str, str] = {}
+    minutes: int | None = None
+
+
+class Sequence(_Domain):
+    """A multi-step automation of a campaign. Each create or update is a new version, kept
+    whole (an enrollment finishes on the version it started with); deleting is soft."""
+
+    handle: str
+    campaign_id: str
+    sequence_id: str  # seq_<uuid>
+    name: str = ""
+    trigger: SequenceTrigger
+    steps: tuple[SequenceStep, ...]
+    exit_on: tuple[SequenceExit, ...] = ()
+    enabled: bool = True
+    status: SequenceStatus = SequenceStatus.ACTIVE
+    version: int
+    test_mode: bool = False
+    deleted: bool = False
+    created_at: datetime
+    updated_at: datetime

@@ -9,6 +9,7 @@ Entity prefixes (see docs/data-model.md):
                        suppressions (SUPP#), idempotency keys (IDEMP#), quota and usage,
                        campaign settings (CAMPAIGN#<id>#SETTINGS),
                        campaign email rules (RULE#), leads (LEAD#), rule runs (RULERUN#),
+                       sequences (SEQ#), their versions (SEQVER#),
                        the campaign events of idempotency keys (EVTKEY#)
   USER#<sub>           a user's memberships (GSI1)
 """
@@ -244,3 +245,20 @@ def rule_run(handle_name: str, rule_id: str, event_id: str) -> Key:
 
 def rule_runs_prefix(rule_id: str) -> str:
     return f"RULERUN#{rule_id}#"
+
+
+def sequence(handle_name: str, campaign_id: str, sequence_id: str) -> Key:
+    """A sequence as it is now (its latest version, status, deletion)."""
+    return _key(
+        f"HANDLE#{handle_name}", f"{sequences_of_campaign_prefix(campaign_id)}{sequence_id}"
+    )
+
+
+def sequences_of_campaign_prefix(campaign_id: str) -> str:
+    return f"SEQ#{campaign_id}#"
+
+
+def sequence_version(handle_name: str, sequence_id: str, version: int) -> Key:
+    """One version of a sequence, written once and never changed (enrollments read the
+    version they started on). Zero-padded so versions sort numerically."""
+    return _key(f"HANDLE#{handle_name}", f"SEQVER#{sequence_id}#{version:06d}")
