@@ -58,6 +58,21 @@ class CampaignSettings(_Domain):
     updated_at: datetime | None = None
 
 
+class ContactPacing(_Domain):
+    """What a campaign lately sent one lead, for its cooldown and daily cap: kept only while
+    the campaign has one of them. `booked` names the latest messages counted (a repeated job
+    finds its message there and is not counted or deferred twice)."""
+
+    handle: str
+    campaign_id: str
+    lead_id: str
+    last_sent_at: datetime | None = None
+    day_start: datetime | None = None  # the lead's day (send_windows.day_bounds) counted in
+    sent_that_day: int = 0
+    booked: tuple[str, ...] = ()
+    version: int = 0  # 0: never stored
+
+
 class CampaignEventType(StrEnum):
     LEAD_CAPTURED = "LEAD_CAPTURED"
     CONVERSION = "CONVERSION"
@@ -75,6 +90,8 @@ class Lead(_Domain):
     service: str | None = None
     message: str | None = None
     source: str | None = None
+    # The lead's own IANA zone: its campaign's send window is read on this clock when valid.
+    timezone: str | None = None
     fields: dict[str, str] = {}
 
 

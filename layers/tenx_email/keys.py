@@ -9,7 +9,8 @@ Entity prefixes (see docs/data-model.md):
                        suppressions (SUPP#), idempotency keys (IDEMP#), quota and usage,
                        campaign settings (CAMPAIGN#<id>#SETTINGS),
                        campaign email rules (RULE#), leads (LEAD#), rule runs (RULERUN#),
-                       sequences (SEQ#), their versions (SEQVER#),
+                       sequences (SEQ#), their versions (SEQVER#), what a campaign
+                       lately sent each lead (PACING#),
                        the campaign events of idempotency keys (EVTKEY#)
   USER#<sub>           a user's memberships (GSI1)
 """
@@ -232,6 +233,11 @@ def rules_of_campaign_prefix(campaign_id: str) -> str:
 
 def lead(handle_name: str, campaign_id: str, lead_id: str) -> Key:
     return _key(f"HANDLE#{handle_name}", f"LEAD#{campaign_id}#{lead_id}")
+
+
+def contact_pacing(handle_name: str, campaign_id: str, lead_id: str) -> Key:
+    """What a campaign lately sent one lead (its cooldown and daily cap count this)."""
+    return _key(f"HANDLE#{handle_name}", f"PACING#{campaign_id}#{lead_id}")
 
 
 def campaign_event_key(handle_name: str, campaign_id: str, idempotency_key: str) -> Key:

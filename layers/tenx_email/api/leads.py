@@ -37,6 +37,11 @@ class LeadSnapshot(BaseModel):
     service: ShortValue | None = None
     message: Annotated[str, StringConstraints(max_length=2000)] | None = None
     source: ShortValue | None = None
+    # An IANA zone name; one this service does not know is kept but ignored (the campaign's
+    # window is then read in its own zone), so a lead is never refused for it.
+    timezone: (
+        Annotated[str, StringConstraints(pattern=r"^[A-Za-z][A-Za-z0-9_+/-]{0,63}$")] | None
+    ) = None
     fields: Annotated[
         dict[SafeKey, Annotated[str, StringConstraints(max_length=1000)]],
         Field(max_length=50, json_schema_extra={"additionalProperties": False}),

@@ -13,6 +13,7 @@ from tenx_email import keys
 from tenx_email.campaign_models import (
     CampaignEvent,
     CampaignSettings,
+    ContactPacing,
     EmailRule,
     Lead,
     RuleRun,
@@ -125,3 +126,28 @@ class RuleRunItem(StoredItem):
 
     def to_domain(self) -> RuleRun:
         return RuleRun(**self.model_dump(exclude={"pk", "sk", "event"}))
+
+
+class ContactPacingItem(StoredItem):
+    entity_type = "CONTACT_PACING"
+    handle: str
+    campaign_id: str
+    lead_id: str
+    last_sent_at: datetime | None = None
+    day_start: datetime | None = None
+    sent_that_day: int = 0
+    booked: tuple[str, ...] = ()
+    version: int
+    # Gone (TTL) once no cooldown or day it counts can matter: the longest cooldown is 30 days.
+    expires_at: int
+
+    @classmethod
+    def from_domain(cls, pacing: ContactPacing, expires_at: int) -> ContactPacingItem:
+        return cls(
+            **keys.contact_pacing(pacing.handle, pacing.campaign_id, pacing.lead_id),
+            **pacing.model_dump(),
+            expires_at=expires_at,
+        )
+
+    def to_domain(self) -> ContactPacing:
+        return ContactPacing(**self.model_dump(exclude={"pk", "sk", "expires_at"}))

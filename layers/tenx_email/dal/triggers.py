@@ -11,8 +11,23 @@ from datetime import datetime
 from typing import Any
 
 from tenx_email import keys
-from tenx_email.campaign_models import CampaignEvent, EmailRule, Lead, RuleRun, RuleRunOutcome
-from tenx_email.dal.campaign_items import CampaignEventKeyItem, EmailRuleItem, LeadItem, RuleRunItem
+from tenx_email.campaign_models import (
+    CampaignEvent,
+    CampaignSettings,
+    ContactPacing,
+    EmailRule,
+    Lead,
+    RuleRun,
+    RuleRunOutcome,
+)
+from tenx_email.dal.campaign_items import (
+    CampaignEventKeyItem,
+    CampaignSettingsItem,
+    ContactPacingItem,
+    EmailRuleItem,
+    LeadItem,
+    RuleRunItem,
+)
 from tenx_email.dal.items import HandleItem, SenderItem, TemplateItem
 from tenx_email.dal.message_items import MessageItem, QuotaItem, UsageItem
 from tenx_email.dal.queries import ItemKey, Page, item_key, items_by_key, query_page
@@ -89,6 +104,21 @@ class Wanted:
     senders: set[tuple[str, str]] = field(default_factory=set)  # (handle, sender)
     templates: set[tuple[str, str]] = field(default_factory=set)  # (handle, template)
     quotas: set[tuple[str, str]] = field(default_factory=set)  # (handle, day): limit, usage
+    settings: set[tuple[str, str]] = field(default_factory=set)  # (handle, campaign)
+    pacing: set[tuple[str, str, str]] = field(default_factory=set)  # (handle, campaign, lead)
+
+
+_WANTED_KINDS = (
+    "campaigns",
+    "leads",
+    "scheduled",
+    "rules",
+    "senders",
+    "templates",
+    "quotas",
+    "settings",
+    "pacing",
+)
 
 
 @dataclass
@@ -108,20 +138,15 @@ class Found:
     # The handles whose messages the batch makes (read with their quotas): their shards.
     handles: dict[str, Handle] = field(default_factory=dict)
     used: dict[tuple[str, str], int] = field(default_factory=dict)  # by (handle, day)
+    settings: dict[tuple[str, str], CampaignSettings] = field(default_factory=dict)
+    pacing: dict[tuple[str, str, str], ContactPacing] = field(default_factory=dict)
     # Everything asked for so far, found or not (so a second read asks only for the rest).
     asked: Wanted = field(default_factory=Wanted)
 
     def missing(self, wanted: Wanted) -> Wanted:
         """Of `wanted`, what was not asked for yet."""
-        asked = self.asked
         return Wanted(
-            campaigns=wanted.campaigns - asked.campaigns,
-            leads=wanted.leads - asked.leads,
-            scheduled=wanted.scheduled - asked.scheduled,
-            rules=wanted.rules - asked.rules,
-            senders=wanted.senders - asked.senders,
-            templates=wanted.templates - asked.templates,
-            quotas=wanted.quotas - asked.quotas,
+            **{kind: getattr(wanted, kind) - getattr(self.asked, kind) for kind in _WANTED_KINDS}
         )
 
     def merge(self, other: Found) -> None:
@@ -135,16 +160,19 @@ class Found:
         self.daily_limits.update(other.daily_limits)
         self.handles.update(other.handles)
         self.used.update(other.used)
-        for name in ("campaigns", "leads", "scheduled", "rules", "senders", "templates", "quotas"):
-            getattr(self.asked, name).update(getattr(other.asked, name))
+        self.settings.update(other.settings)
+        self.pacing.update(other.pacing)
+        for kind in _WANTED_KINDS:
+            getattr(self.asked, kind).update(getattr(other.asked, kind))
 
 
 def read_together(wanted: Wanted) -> Found:
     """A batch's campaigns (bus events), leads (bus conversions), SCHEDULED runs with their
     kept events and rules (delayed rules' schedules), senders and templates (the rules that
-    make messages) and their handles, quotas and the day's usage, in one consistent
-    BatchGetItem per 100 keys: SK in (CAMPAIGN#c, LEAD#c#l, RULERUN#r#e, RULE#c#r, SENDER#s,
-    TEMPLATE#t, QUOTA, HANDLE, USAGE#day) under each PK=HANDLE#h."""
+    make messages) and their handles, quotas and the day's usage, campaign settings and what
+    the campaigns lately sent their leads, in one consistent BatchGetItem per 100 keys: SK in
+    (CAMPAIGN#c, LEAD#c#l, RULERUN#r#e, RULE#c#r, SENDER#s, TEMPLATE#t, QUOTA, HANDLE,
+    USAGE#day, CAMPAIGN#c#SETTINGS, PACING#c#l) under each PK=HANDLE#h."""
     found = Found(asked=wanted)
     requests: list[tuple[str, tuple[str, ...], keys.Key]] = [
         *(("campaign", ids, keys.campaign(*ids)) for ids in wanted.campaigns),
@@ -156,6 +184,8 @@ def read_together(wanted: Wanted) -> Found:
         *(("quota", (handle_name,), keys.quota(handle_name)) for handle_name, _ in wanted.quotas),
         *(("handle", (handle_name,), keys.handle(handle_name)) for handle_name, _ in wanted.quotas),
         *(("usage", ids, keys.usage(*ids)) for ids in wanted.quotas),
+        *(("settings", ids, keys.campaign_settings(*ids)) for ids in wanted.settings),
+        *(("pacing", ids, keys.contact_pacing(*ids)) for ids in wanted.pacing),
     ]
     items = items_by_key([key for _, _, key in requests])
     for kind, ids, key in requests:
@@ -182,6 +212,10 @@ def read_together(wanted: Wanted) -> Found:
             found.daily_limits[ids[0]] = QuotaItem.from_item(item).daily_limit
         elif kind == "handle":
             found.handles[ids[0]] = HandleItem.from_item(item).to_domain()
+        elif kind == "settings":
+            found.settings[(ids[0], ids[1])] = CampaignSettingsItem.from_item(item).to_domain()
+        elif kind == "pacing":
+            found.pacing[(ids[0], ids[1], ids[2])] = ContactPacingItem.from_item(item).to_domain()
         else:
             found.used[(ids[0], ids[1])] = UsageItem.from_item(item).used
     return found
@@ -207,16 +241,28 @@ def store_rule_messages(made: Sequence[RuleMessage]) -> None:
         put_new(MessageItem.from_domain(one.message, [one.queued]).to_item())
 
 
+# A run moves on only from SCHEDULED (or is new): a repeated job never overwrites what a rule did.
+_NEW_OR_SCHEDULED: dict[str, Any] = {
+    "ConditionExpression": "attribute_not_exists(PK) OR outcome = :scheduled",
+    "ExpressionAttributeValues": {":scheduled": RuleRunOutcome.SCHEDULED.value},
+}
+
+
 def record_run(run: RuleRun, event: CampaignEvent | None = None) -> bool:
     """Record what a rule did with an event (a SCHEDULED run keeps `event` for its schedule's
-    job). A run only moves on from SCHEDULED: a repeated job never overwrites what a rule
-    already did. Returns whether it was recorded."""
-    condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(PK)"}
-    if run.outcome is not RuleRunOutcome.SCHEDULED:
-        condition = {
-            "ConditionExpression": "attribute_not_exists(PK) OR outcome = :scheduled",
-            "ExpressionAttributeValues": {":scheduled": RuleRunOutcome.SCHEDULED.value},
-        }
+    job; it is recorded only as the run's first record). Returns whether it was recorded."""
+    if run.outcome is RuleRunOutcome.SCHEDULED:
+        return _put_run(run, event, {"ConditionExpression": "attribute_not_exists(PK)"})
+    return _put_run(run, event, _NEW_OR_SCHEDULED)
+
+
+def record_deferral(run: RuleRun, event: CampaignEvent) -> bool:
+    """Record a SCHEDULED run (keeping `event`) for a rule message the campaign's settings
+    deferred: over a run still SCHEDULED too (a delayed rule deferred on firing)."""
+    return _put_run(run, event, _NEW_OR_SCHEDULED)
+
+
+def _put_run(run: RuleRun, event: CampaignEvent | None, condition: dict[str, Any]) -> bool:
     item = RuleRunItem.from_domain(run, event).to_item()
     return conditional(lambda: table().put_item(Item=item, **condition))
 

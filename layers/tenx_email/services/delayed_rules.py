@@ -1,13 +1,16 @@
-"""Delayed rules (LEAD_CAPTURED_DELAYED): the one EventBridge Scheduler schedule a rule gets
-per campaign event, and, when it fires, whether the rule (as it is now) still makes a message.
+"""Rules' one-time EventBridge Scheduler schedules: the one a delayed rule
+(LEAD_CAPTURED_DELAYED) gets per campaign event, and the one a rule message the campaign's
+settings deferred gets (services/campaign_pacing.py); and, when one fires, whether the rule
+(as it is now) still makes a message.
 
-The schedule's name is derived from (rule, event), so a repeated job makes no second one; the
-SCHEDULED run is recorded first, since it keeps the event whose lead the fired job renders."""
+A schedule's name is derived from (rule, event) (and a deferral's moment), so a repeated job
+makes no second one; the SCHEDULED run is recorded first, since it keeps the event whose lead
+the fired job renders."""
 
 from __future__ import annotations
 
 import hashlib
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from tenx_email import clock
 from tenx_email.adapters import scheduler
@@ -31,9 +34,45 @@ def schedule_name(rule_id: str, event_id: str) -> str:
     return "cer-" + hashlib.sha256(f"{rule_id}|{event_id}".encode()).hexdigest()[:48]
 
 
+def _run(rule: EmailRule, event: CampaignEvent, reason: str | None = None) -> RuleRun:
+    return RuleRun(
+        handle=event.handle,
+        campaign_id=event.campaign_id,
+        rule_id=rule.rule_id,
+        event_id=event.event_id,
+        outcome=RuleRunOutcome.SCHEDULED,
+        rule_version=rule.version,
+        reason=reason,
+        at=clock.now(),
+    )
+
+
 def schedule(rule: EmailRule, event: CampaignEvent) -> None:
     """Give the rule its one-time schedule for the event, due the rule's delay after it, its
     SCHEDULED run recorded first."""
+    # The run first: it keeps the event (its lead snapshot) that the schedule's job renders,
+    # so the event is stored before any schedule can fire.
+    store.record_run(_run(rule, event), event)
+    due = event.occurred_at + timedelta(minutes=rule.delay_minutes or 0)
+    _create(rule, event, schedule_name(rule.rule_id, event.event_id), due)
+
+
+def defer(rule: EmailRule, event: CampaignEvent, until: datetime, reason: str) -> None:
+    """Give the rule's message for the event a one-time schedule at `until` (the campaign's
+    settings keep it until then), its run SCHEDULED with `reason` first. Named after the
+    moment too: a delayed rule deferred on firing already has its delay's schedule."""
+    store.record_deferral(_run(rule, event, reason), event)
+    name = schedule_name(rule.rule_id, f"{event.event_id}|{until.timestamp():.0f}")
+    _create(rule, event, name, until, trigger=rule.trigger)
+
+
+def _create(
+    rule: EmailRule,
+    event: CampaignEvent,
+    name: str,
+    due: datetime,
+    trigger: RuleTrigger = RuleTrigger.LEAD_CAPTURED_DELAYED,
+) -> None:
     settings = trigger_settings()
     if not (
         settings.schedule_group_name
@@ -41,23 +80,7 @@ def schedule(rule: EmailRule, event: CampaignEvent) -> None:
         and settings.trigger_jobs_dlq_arn
         and settings.scheduler_role_arn
     ):
-        raise RuntimeError("delayed rules need the schedule group, queue, DLQ and role settings")
-    # The run first: it keeps the event (its lead snapshot) that the schedule's job renders,
-    # so the event is stored before any schedule can fire.
-    store.record_run(
-        RuleRun(
-            handle=event.handle,
-            campaign_id=event.campaign_id,
-            rule_id=rule.rule_id,
-            event_id=event.event_id,
-            outcome=RuleRunOutcome.SCHEDULED,
-            rule_version=rule.version,
-            at=clock.now(),
-        ),
-        event,
-    )
-    due = event.occurred_at + timedelta(minutes=rule.delay_minutes or 0)
-    fire_at = max(due, clock.now() + _MINIMUM_LEAD_TIME)
+        raise RuntimeError("rule schedules need the schedule group, queue, DLQ and role settings")
     scheduler.create_one_time(
         scheduler.ScheduleTarget(
             group=settings.schedule_group_name,
@@ -65,24 +88,28 @@ def schedule(rule: EmailRule, event: CampaignEvent) -> None:
             dead_letter_arn=settings.trigger_jobs_dlq_arn,
             role_arn=settings.scheduler_role_arn,
         ),
-        schedule_name(rule.rule_id, event.event_id),
-        fire_at,
+        name,
+        max(due, clock.now() + _MINIMUM_LEAD_TIME),
         DelayedRuleJob(
             kind="delayed-rule",
             handle=event.handle,
             campaign_id=event.campaign_id,
             event_id=event.event_id,
             rule_id=rule.rule_id,
+            trigger=trigger,
         ).model_dump(mode="json", by_alias=True),
     )
 
 
-def delayed_rule_skip_reason(rule: EmailRule | None) -> str | None:
-    """Why a delayed rule whose schedule fired makes no message (the rule as it is now)."""
+def delayed_rule_skip_reason(
+    rule: EmailRule | None, trigger: RuleTrigger = RuleTrigger.LEAD_CAPTURED_DELAYED
+) -> str | None:
+    """Why a rule whose schedule fired makes no message (the rule as it is now; `trigger` the
+    one it had when scheduled)."""
     if rule is None or rule.deleted:
         return "the rule was deleted before its delay ran out"
     if not rule.enabled:
         return "the rule was disabled before its delay ran out"
-    if rule.trigger is not RuleTrigger.LEAD_CAPTURED_DELAYED:
+    if rule.trigger is not trigger:
         return f"the rule's trigger changed to {rule.trigger.value}"
     return None

@@ -66,10 +66,11 @@ def lead_variables(lead: Lead, mappings: dict[str, str]) -> dict[str, str]:
 def applicable_rules(
     rules: Iterable[EmailRule], kind: CampaignEventType, occurred_at: datetime
 ) -> list[EmailRule]:
-    """The rules an event meets: live, enabled, of its trigger, and made before it (rules made
-    after the event never apply to it: no retroactive sends)."""
+    """The rules an event meets, oldest first (so when the campaign's cooldown or cap lets
+    only some go now, the oldest rule's goes): live, enabled, of its trigger, and made before
+    it (rules made after the event never apply to it: no retroactive sends)."""
     wanted = _TRIGGERS_FOR[kind]
-    return [
+    met = [
         rule
         for rule in rules
         if not rule.deleted
@@ -77,6 +78,7 @@ def applicable_rules(
         and rule.trigger in wanted
         and rule.created_at <= occurred_at
     ]
+    return sorted(met, key=lambda rule: (rule.created_at, rule.rule_id))
 
 
 def rule_message_id(rule_id: str, event: CampaignEvent, shards: int) -> str:

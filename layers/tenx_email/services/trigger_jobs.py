@@ -18,7 +18,7 @@ from pydantic.alias_generators import to_camel
 
 from tenx_email import ids
 from tenx_email.api.leads import LeadSnapshot
-from tenx_email.campaign_models import CampaignEvent, CampaignEventType, Lead
+from tenx_email.campaign_models import CampaignEvent, CampaignEventType, Lead, RuleTrigger
 from tenx_email.resources import CAMPAIGN_EVENT_DETAIL_TYPES, CAMPAIGN_EVENT_SOURCE
 
 
@@ -36,13 +36,16 @@ class CampaignEventJob(_Job):
 
 
 class DelayedRuleJob(_Job):
-    """What a delayed rule's schedule sends: ids only (Scheduler inputs are small)."""
+    """What a rule's one-time schedule sends: ids only (Scheduler inputs are small). The
+    schedule is a delayed rule's delay, or a rule message the campaign's settings deferred:
+    then `trigger` is the rule's trigger when it was deferred."""
 
     kind: Literal["delayed-rule"]
     handle: str
     campaign_id: str
     event_id: str
     rule_id: str
+    trigger: RuleTrigger = RuleTrigger.LEAD_CAPTURED_DELAYED
 
 
 class BusDetail(_Job):

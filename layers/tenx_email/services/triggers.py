@@ -11,6 +11,10 @@ read once for the batch, their rule messages are queued in one SendMessageBatch 
 stored (one conditional put each); each job still succeeds or fails on its own. The day's quota
 is checked against the usage read with the rest (the event projection charges it).
 
+A campaign's settings (cooldown, daily cap, send window) defer a rule message that may not go
+yet: its run is SCHEDULED with the reason, and a one-time schedule brings it back then
+(services/campaign_pacing.py decides, services/delayed_rules.py schedules).
+
 Everything is safe to repeat: the message id is derived from (rule, event), the schedule name
 likewise, and a rule run is recorded per (rule, event).
 
@@ -36,10 +40,12 @@ from tenx_email.campaign_models import (
     RuleRunOutcome,
     RuleTrigger,
 )
+from tenx_email.dal import contact_pacing as pacing_store
 from tenx_email.dal import rules as rule_store
 from tenx_email.dal import triggers as store
 from tenx_email.observability import logger
-from tenx_email.services.delayed_rules import delayed_rule_skip_reason, schedule
+from tenx_email.services.campaign_pacing import Pacer, counts_contacts
+from tenx_email.services.delayed_rules import defer, delayed_rule_skip_reason, schedule
 from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT, quota_day
 from tenx_email.services.rule_messages import applicable_rules, compose_rule_message
 from tenx_email.services.trigger_jobs import (
@@ -166,9 +172,10 @@ def _run_together(works: list[_Work]) -> None:
     # Captures first: a conversion may name a lead captured in the same batch.
     for work in sorted(works, key=lambda w: not _is_bus_capture(w)):
         _resolve(work, found)
-    # The senders and templates of the delayed rules that fire, unless already read.
-    more = found.missing(_wanted_by_fired(works, day))
-    if more.senders or more.templates or more.quotas:
+    # The senders and templates of the delayed rules that fire, and the pacing records of
+    # leads of campaigns that count their emails, unless already read.
+    more = found.missing(_wanted_after_resolving(works, found, day))
+    if more.senders or more.templates or more.quotas or more.pacing:
         found.merge(store.read_together(more))
     store.put_leads(
         [
@@ -180,8 +187,10 @@ def _run_together(works: list[_Work]) -> None:
             and w.bus.kind is CampaignEventType.LEAD_CAPTURED
         ]
     )
-    made = _make_messages(works, rules_of, found, now)
+    pacer = Pacer(settings=found.settings, records=dict(found.pacing))
+    made = _make_messages(works, rules_of, found, pacer, now)
     _within_quota(made, found, day)
+    _count(made, pacer)
     if not made:
         return
     queue_url = delivery_settings().delivery_queue_url
@@ -220,6 +229,7 @@ def _wanted(
             wanted.scheduled.add((job.handle, job.rule_id, job.event_id))
             wanted.rules.add((job.handle, job.campaign_id, job.rule_id))
             wanted.quotas.add((job.handle, day))
+            wanted.settings.add((job.handle, job.campaign_id))
             continue
         if work.bus is not None:
             wanted.campaigns.add((work.handle, work.campaign_id))
@@ -230,18 +240,28 @@ def _wanted(
                 wanted.senders.add((rule.handle, rule.sender_id))
                 wanted.templates.add((rule.handle, rule.template_id))
                 wanted.quotas.add((rule.handle, day))
+                wanted.settings.add((rule.handle, rule.campaign_id))
     return wanted
 
 
-def _wanted_by_fired(works: list[_Work], day: str) -> store.Wanted:
+def _wanted_after_resolving(works: list[_Work], found: store.Found, day: str) -> store.Wanted:
     wanted = store.Wanted()
     for work in works:
+        if work.error is not None or work.event is None:
+            continue
+        if counts_contacts(found.settings.get((work.handle, work.campaign_id))):
+            wanted.pacing.add((work.handle, work.campaign_id, work.event.lead.lead_id))
         rule = work.rule
-        if work.error is None and rule is not None and delayed_rule_skip_reason(rule) is None:
+        if rule is not None and _fire_skip_reason(work) is None:
             wanted.senders.add((rule.handle, rule.sender_id))
             wanted.templates.add((rule.handle, rule.template_id))
             wanted.quotas.add((rule.handle, day))
     return wanted
+
+
+def _fire_skip_reason(work: _Work) -> str | None:
+    assert work.fire is not None
+    return delayed_rule_skip_reason(work.rule, work.fire.trigger)
 
 
 def _is_bus_capture(work: _Work) -> bool:
@@ -282,9 +302,11 @@ def _make_messages(
     works: list[_Work],
     rules_of: dict[tuple[str, str], list[EmailRule]],
     found: store.Found,
+    pacer: Pacer,
     now: datetime,
 ) -> dict[str, _Made]:
-    """Each job's schedules (delayed rules), skips, and rule messages (by message id)."""
+    """Each job's schedules (delayed rules), skips, deferrals (the campaign's settings) and
+    rule messages (by message id)."""
     made: dict[str, _Made] = {}
     for work in works:
         event = work.event
@@ -292,7 +314,7 @@ def _make_messages(
             continue
         try:
             if work.fire is not None:
-                reason = delayed_rule_skip_reason(work.rule)
+                reason = _fire_skip_reason(work)
                 if reason is not None:
                     version = work.rule.version if work.rule else 0
                     _skip(event, work.fire.rule_id, version, reason)
@@ -318,6 +340,11 @@ def _make_messages(
                 )
                 if isinstance(composed, str):
                     _skip(event, rule.rule_id, rule.version, composed)
+                    continue
+                message_id = composed.message.message_id
+                deferral = pacer.check(event.handle, event.campaign_id, event.lead, message_id, now)
+                if deferral is not None:
+                    defer(rule, event, deferral.until, deferral.describe())
                     continue
                 entry = made.setdefault(composed.message.message_id, _Made(composed, event, []))
                 entry.works.append(work)
@@ -353,6 +380,21 @@ def _within_quota(made: dict[str, _Made], found: store.Found, day: str) -> None:
             )
         except Exception as error:
             for work in entry.works:
+                work.fail(error)
+
+
+def _count(made: dict[str, _Made], pacer: Pacer) -> None:
+    """Write the pacing records of the messages about to be queued that were counted for their
+    leads; when that fails (another batch counted one for a lead meanwhile), their jobs fail,
+    to run again on the fresh records, and the messages are not queued."""
+    records = pacer.to_write(made)
+    if not records:
+        return
+    try:
+        pacing_store.save(records)
+    except Exception as error:
+        for message_id in pacer.counted(made):
+            for work in made.pop(message_id).works:
                 work.fail(error)
 
 
