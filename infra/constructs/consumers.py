@@ -116,6 +116,8 @@ class Consumers(Construct):
             trigger_jobs,
             environment={
                 "DELIVERY_QUEUE_URL": delivery.queue.queue_url,
+                # Sequences queue their first steps and cascade pages back onto it.
+                "TRIGGER_JOBS_QUEUE_URL": trigger_jobs.queue.queue_url,
                 "SCHEDULE_GROUP_NAME": scheduling.group.schedule_group_name,
                 "SCHEDULER_ROLE_ARN": scheduling.role.role_arn,
                 "TRIGGER_JOBS_QUEUE_ARN": trigger_jobs.queue.queue_arn,
@@ -123,10 +125,12 @@ class Consumers(Construct):
             },
         )
         delivery.queue.grant_send_messages(trigger.function)
+        trigger_jobs.queue.grant_send_messages(trigger.function)
         stack, group = Stack.of(self), scheduling.group.schedule_group_name
         trigger.role.add_to_principal_policy(
             iam.PolicyStatement(
-                actions=["scheduler:CreateSchedule"],
+                # Delete: a sequence enrollment that exits or stops removes its next step's.
+                actions=["scheduler:CreateSchedule", "scheduler:DeleteSchedule"],
                 resources=[
                     f"arn:{stack.partition}:scheduler:{stack.region}:{stack.account}:schedule/"
                     f"{group}/*"

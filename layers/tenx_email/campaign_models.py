@@ -177,3 +177,33 @@ class Sequence(_Domain):
     deleted: bool = False
     created_at: datetime
     updated_at: datetime
+
+
+class EnrollmentStatus(StrEnum):
+    ACTIVE = "ACTIVE"  # steps still to run (held while its sequence is paused)
+    COMPLETED = "COMPLETED"  # every step ran
+    EXITED = "EXITED"  # the lead did what the sequence exits on, or was suppressed
+    STOPPED = "STOPPED"  # stopped by hand, or its sequence archived or deleted
+
+
+class Enrollment(_Domain):
+    """One lead's way through one sequence: at most one ACTIVE per (sequence, lead). It runs
+    the steps of the version it started on; `step` is the next step to run."""
+
+    handle: str
+    campaign_id: str
+    sequence_id: str
+    lead_id: str
+    enrollment_id: str  # enr_<ULID>, from (sequence, the event that enrolled the lead)
+    version: int
+    status: EnrollmentStatus = EnrollmentStatus.ACTIVE
+    step: int = 0
+    next_step_at: datetime | None = None
+    # The schedule that runs the next step (removed when the enrollment stops or exits).
+    pending_schedule: str | None = None
+    held: bool = False  # reached a step while its sequence was paused
+    exit_reason: str | None = None
+    note: str | None = None  # why the next step waits or a step was skipped
+    event: CampaignEvent  # the event that enrolled the lead: its lead snapshot renders
+    enrolled_at: datetime
+    updated_at: datetime

@@ -9,7 +9,8 @@ Entity prefixes (see docs/data-model.md):
                        suppressions (SUPP#), idempotency keys (IDEMP#), quota and usage,
                        campaign settings (CAMPAIGN#<id>#SETTINGS),
                        campaign email rules (RULE#), leads (LEAD#), rule runs (RULERUN#),
-                       sequences (SEQ#), their versions (SEQVER#), what a campaign
+                       sequences (SEQ#), their versions (SEQVER#), enrollments
+                       (ENROLL#), what a campaign
                        lately sent each lead (PACING#),
                        the campaign events of idempotency keys (EVTKEY#)
   USER#<sub>           a user's memberships (GSI1)
@@ -268,3 +269,12 @@ def sequence_version(handle_name: str, sequence_id: str, version: int) -> Key:
     """One version of a sequence, written once and never changed (enrollments read the
     version they started on). Zero-padded so versions sort numerically."""
     return _key(f"HANDLE#{handle_name}", f"SEQVER#{sequence_id}#{version:06d}")
+
+
+def enrollments_prefix(sequence_id: str) -> str:
+    return f"ENROLL#{sequence_id}#"
+
+
+def enrollment(handle_name: str, sequence_id: str, lead_id: str) -> Key:
+    """A lead's enrollment in a sequence (its latest: a lead enrolled again replaces it)."""
+    return _key(f"HANDLE#{handle_name}", f"{enrollments_prefix(sequence_id)}{lead_id}")

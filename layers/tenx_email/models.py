@@ -306,6 +306,10 @@ class Message(_Domain):
     rule_version: int | None = None
     campaign_id: str | None = None
     campaign_event_id: str | None = None
+    # A sequence step's message: the sequence, the version its enrollment runs, the step.
+    sequence_id: str | None = None
+    sequence_version: int | None = None
+    sequence_step: int | None = None
     status_reason: str | None = None
     created_at: datetime
     updated_at: datetime

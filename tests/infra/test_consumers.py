@@ -279,12 +279,14 @@ def test_the_trigger_consumer_schedules_in_its_group_and_queues_deliveries(
     assert target(environment["DELIVERY_QUEUE_URL"]) == delivery_id
     assert target(environment["TRIGGER_JOBS_QUEUE_ARN"]) == trigger_id
     assert target(environment["TRIGGER_JOBS_DLQ_ARN"]) == dead_letter_id
+    assert target(environment["TRIGGER_JOBS_QUEUE_URL"]) == trigger_id  # sequences' own jobs
     assert "SCHEDULER_ROLE_ARN" in environment
     assert "SCHEDULE_GROUP_NAME" in environment
-    # And it may create schedules only in this stage's group, pass only the scheduler's role,
-    # and send only to the delivery queue
+    # And it may create and delete schedules only in this stage's group, pass only the
+    # scheduler's role, and send only to the delivery queue and its own
     (create,) = [s for s in statements if "scheduler:CreateSchedule" in as_list(s["Action"])]
     assert f":schedule/tenx-email-{STAGE}-campaign-delays/*" in json.dumps(create["Resource"])
+    assert "scheduler:DeleteSchedule" in as_list(create["Action"])
     (pass_role,) = [s for s in statements if "iam:PassRole" in as_list(s["Action"])]
     assert "SchedulingRole" in json.dumps(pass_role["Resource"])
     send_targets = {
@@ -293,7 +295,7 @@ def test_the_trigger_consumer_schedules_in_its_group_and_queues_deliveries(
         if "sqs:SendMessage" in as_list(statement["Action"])
         for resource in as_list(statement["Resource"])
     }
-    assert send_targets == {delivery_id}
+    assert send_targets == {delivery_id, trigger_id}
 
 
 def test_campaign_bus_events_reach_the_trigger_jobs_queue(template: dict[str, Any]) -> None:

@@ -520,9 +520,11 @@ def test_delayed_rules_that_fire_together_read_their_events_and_rule_once(
         capture(lead(i))
     with calls_made() as scheduling:
         assert run_trigger(trigger_queue, drain(trigger_queue)) == {"batchItemFailures": []}
-    # One Query for the rules; a run (keeping its event) and a schedule each
+    # One Query for the rules, one read of the campaign (has it sequences?); a run (keeping
+    # its event) and a schedule each
     assert scheduling == {
         "dynamodb:Query": 1,
+        "dynamodb:BatchGetItem": 1,
         "scheduler:CreateSchedule": 3,
         "dynamodb:PutItem": 3,
     }

@@ -1,4 +1,5 @@
-"""EventBridge Scheduler: one-time schedules for delayed campaign rules."""
+"""EventBridge Scheduler: one-time schedules for delayed campaign rules, deferred campaign
+email and sequence steps."""
 
 from __future__ import annotations
 
@@ -59,3 +60,12 @@ def create_one_time(target: ScheduleTarget, name: str, at: datetime, job: dict[s
             return False
         raise
     return True
+
+
+def delete(group: str, name: str) -> None:
+    """Remove a pending schedule; one already gone (it fired, or was removed) is fine."""
+    try:
+        _client().delete_schedule(Name=name, GroupName=group)
+    except ClientError as error:
+        if error.response["Error"]["Code"] != "ResourceNotFoundException":
+            raise

@@ -93,6 +93,9 @@ class MessageItem(StoredItem):
     rule_version: int | None = None
     campaign_id: str | None = None
     campaign_event_id: str | None = None
+    sequence_id: str | None = None
+    sequence_version: int | None = None
+    sequence_step: int | None = None
     status_reason: str | None = None
     created_at: datetime
     updated_at: datetime

@@ -126,6 +126,7 @@ class Found:
     """What `read_together` found; a missing id has no entry."""
 
     campaigns: set[tuple[str, str]] = field(default_factory=set)
+    sequenced: set[tuple[str, str]] = field(default_factory=set)  # campaigns with sequences
     leads: dict[tuple[str, str, str], Lead] = field(default_factory=dict)
     # The campaign events kept by SCHEDULED runs, by (handle, rule, event), and the runs that
     # moved on since (a schedule that fired before)
@@ -151,6 +152,7 @@ class Found:
 
     def merge(self, other: Found) -> None:
         self.campaigns |= other.campaigns
+        self.sequenced |= other.sequenced
         self.leads.update(other.leads)
         self.scheduled.update(other.scheduled)
         self.settled |= other.settled
@@ -194,6 +196,8 @@ def read_together(wanted: Wanted) -> Found:
             continue
         if kind == "campaign":
             found.campaigns.add((ids[0], ids[1]))
+            if item.get("sequenceCount", 0) > 0:
+                found.sequenced.add((ids[0], ids[1]))
         elif kind == "lead":
             found.leads[(ids[0], ids[1], ids[2])] = LeadItem.from_item(item).lead
         elif kind == "scheduled":

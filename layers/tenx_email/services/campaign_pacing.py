@@ -15,12 +15,13 @@ cooldown counts from the campaign's first email after it was set.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from tenx_email import clock
 from tenx_email.campaign_models import CampaignSettings, ContactPacing, Lead
+from tenx_email.dal import contact_pacing as pacing_store
 from tenx_email.send_windows import day_bounds, lead_zone, next_send_time
 
 # How many counted messages a record names: more than one batch's messages to one lead.
@@ -90,9 +91,18 @@ class Pacer:
             self._counted[message_id] = key
         return None
 
-    def counted(self, message_ids: Iterable[str]) -> list[str]:
-        """Those of `message_ids` counted for their leads now."""
-        return [message_id for message_id in message_ids if message_id in self._counted]
+    def save_counts(self, queued: Collection[str]) -> dict[str, Exception]:
+        """Write the records of the messages of `queued` that were counted, before they are
+        queued. When that fails (another batch counted one for a lead meanwhile), returns the
+        error for each counted message: its job must fail, to run again on fresh records."""
+        records = self.to_write(queued)
+        if not records:
+            return {}
+        try:
+            pacing_store.save(records)
+        except Exception as error:
+            return {message_id: error for message_id in queued if message_id in self._counted}
+        return {}
 
     def to_write(self, queued: Iterable[str]) -> list[ContactPacing]:
         """The records to write for the messages of `queued` that were counted: each as read,

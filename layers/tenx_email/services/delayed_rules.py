@@ -13,7 +13,6 @@ import hashlib
 from datetime import datetime, timedelta
 
 from tenx_email import clock
-from tenx_email.adapters import scheduler
 from tenx_email.campaign_models import (
     CampaignEvent,
     EmailRule,
@@ -22,11 +21,8 @@ from tenx_email.campaign_models import (
     RuleTrigger,
 )
 from tenx_email.dal import triggers as store
+from tenx_email.services import one_time_schedules
 from tenx_email.services.trigger_jobs import DelayedRuleJob
-from tenx_email.settings import trigger_settings
-
-# A schedule must lie in the future: a job processed after its fire time fires a minute later.
-_MINIMUM_LEAD_TIME = timedelta(minutes=1)
 
 
 def schedule_name(rule_id: str, event_id: str) -> str:
@@ -73,23 +69,9 @@ def _create(
     due: datetime,
     trigger: RuleTrigger = RuleTrigger.LEAD_CAPTURED_DELAYED,
 ) -> None:
-    settings = trigger_settings()
-    if not (
-        settings.schedule_group_name
-        and settings.trigger_jobs_queue_arn
-        and settings.trigger_jobs_dlq_arn
-        and settings.scheduler_role_arn
-    ):
-        raise RuntimeError("rule schedules need the schedule group, queue, DLQ and role settings")
-    scheduler.create_one_time(
-        scheduler.ScheduleTarget(
-            group=settings.schedule_group_name,
-            queue_arn=settings.trigger_jobs_queue_arn,
-            dead_letter_arn=settings.trigger_jobs_dlq_arn,
-            role_arn=settings.scheduler_role_arn,
-        ),
+    one_time_schedules.create(
         name,
-        max(due, clock.now() + _MINIMUM_LEAD_TIME),
+        due,
         DelayedRuleJob(
             kind="delayed-rule",
             handle=event.handle,

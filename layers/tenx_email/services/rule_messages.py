@@ -1,12 +1,14 @@
 """What an email rule makes of a campaign event: which rules the event meets, the variables
 its lead gives the template, and the rule message (with its QUEUED event), or why the rule
-skips the event. Pure: reading and writing is the trigger batch's (services/triggers.py).
+skips the event; sequence steps make their messages the same way (`compose_campaign_message`).
+Pure: reading and writing is the trigger batch's (services/triggers.py).
 
 The message id is derived from (rule, event), so a repeated job makes the same message."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 
 from tenx_email import ids
@@ -91,6 +93,20 @@ def rule_message_id(rule_id: str, event: CampaignEvent, shards: int) -> str:
     )
 
 
+@dataclass(frozen=True)
+class CampaignMail:
+    """What a campaign email is made of (a rule's, or a sequence step's): its template, sender
+    and variable mappings, its id, and the message fields naming what made it."""
+
+    template_id: str
+    sender_id: str
+    variable_mappings: Mapping[str, str]
+    test_mode: bool
+    message_id: str
+    made_by: str  # the QUEUED event's detail: "campaign rule cer_... v2"
+    tags: Mapping[str, str | int]  # rule_id and rule_version, or the sequence's
+
+
 def compose_rule_message(
     rule: EmailRule,
     event: CampaignEvent,
@@ -101,22 +117,41 @@ def compose_rule_message(
     shards: int,
 ) -> RuleMessage | str:
     """The (rule, event) message with its QUEUED event, or why the rule skips the event (the
-    event projection records the MESSAGE_CREATED run once the message is stored). The sender
-    and domain are checked again at delivery, so a sender disabled since the rule was made
-    gives DENIED there."""
+    event projection records the MESSAGE_CREATED run once the message is stored)."""
+    mail = CampaignMail(
+        template_id=rule.template_id,
+        sender_id=rule.sender_id,
+        variable_mappings=rule.variable_mappings,
+        test_mode=rule.test_mode,
+        message_id=rule_message_id(rule.rule_id, event, shards),
+        made_by=f"campaign rule {rule.rule_id} v{rule.version}",
+        tags={"rule_id": rule.rule_id, "rule_version": rule.version},
+    )
+    return compose_campaign_message(mail, event, sender, template, now)
+
+
+def compose_campaign_message(
+    mail: CampaignMail,
+    event: CampaignEvent,
+    sender: Sender | None,
+    template: Template | None,
+    now: datetime,
+) -> RuleMessage | str:
+    """A campaign email to the event's lead with its QUEUED event, or why none is made. The
+    sender and domain are checked again at delivery, so a sender disabled since the rule or
+    sequence was made gives DENIED there."""
     if sender is None:
-        return f"sender profile {rule.sender_id} does not exist"
+        return f"sender profile {mail.sender_id} does not exist"
     if template is None or template.status is not TemplateStatus.ACTIVE:
-        return f"template {rule.template_id} is missing or paused"
-    variables = lead_variables(event.lead, rule.variable_mappings)
+        return f"template {mail.template_id} is missing or paused"
+    variables = lead_variables(event.lead, dict(mail.variable_mappings))
     try:
         subject = render(template.active_subject, None, None, variables).subject
     except RenderedSubjectUnsafe:
         return "the lead's data would break the subject line"
-    message_id = rule_message_id(rule.rule_id, event, shards)
     message = Message(
         handle=event.handle,
-        message_id=message_id,
+        message_id=mail.message_id,
         status=MessageStatus.QUEUED,
         purpose=Purpose.PRODUCT_NOTIFICATION,
         sender_id=sender.sender_id,
@@ -130,21 +165,20 @@ def compose_rule_message(
         variables=variables,
         # Campaign mail: what RFC 8058's one-click unsubscribe is for.
         list_unsubscribe=True,
-        test_mode=rule.test_mode,
-        rule_id=rule.rule_id,
-        rule_version=rule.version,
+        test_mode=mail.test_mode,
         campaign_id=event.campaign_id,
         campaign_event_id=event.event_id,
         created_at=now,
         updated_at=now,
+        **mail.tags,
     )
     queued = DeliveryEvent(
         handle=event.handle,
-        message_id=message_id,
+        message_id=mail.message_id,
         event_id=ids.ulid(now),
         type=EventType.QUEUED,
         purpose=message.purpose,
-        detail=f"campaign rule {rule.rule_id} v{rule.version}",
+        detail=mail.made_by,
         occurred_at=now,
     )
     # As a direct send would be refused (services/sending.py): the stored message, with room

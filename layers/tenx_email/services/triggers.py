@@ -40,14 +40,15 @@ from tenx_email.campaign_models import (
     RuleRunOutcome,
     RuleTrigger,
 )
-from tenx_email.dal import contact_pacing as pacing_store
 from tenx_email.dal import rules as rule_store
 from tenx_email.dal import triggers as store
 from tenx_email.observability import logger
+from tenx_email.services import sequence_batch, sequence_events
 from tenx_email.services.campaign_pacing import Pacer, counts_contacts
 from tenx_email.services.delayed_rules import defer, delayed_rule_skip_reason, schedule
 from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT, quota_day
 from tenx_email.services.rule_messages import applicable_rules, compose_rule_message
+from tenx_email.services.sequence_jobs import SEQUENCE_JOB_KINDS, job_kind
 from tenx_email.services.trigger_jobs import (
     BusEvent,
     CampaignEventJob,
@@ -140,7 +141,15 @@ def run_jobs(bodies: Sequence[str]) -> dict[str, Exception | None]:
     its job is done; a job fails only by its own error (a queue entry SQS refused included).
 
     A step shared by the jobs that fails (a read, the writes) makes each job run again on its
-    own, so one job never fails another; every step is safe to repeat."""
+    own, so one job never fails another; every step is safe to repeat. Sequence jobs (steps,
+    cascades) run apart, in services/sequence_batch.py."""
+    sequence_bodies = [body for body in bodies if job_kind(body) in SEQUENCE_JOB_KINDS]
+    outcomes = sequence_batch.run_jobs(sequence_bodies)
+    rest = [body for body in bodies if body not in outcomes]
+    return {**outcomes, **_run_rule_jobs(rest)}
+
+
+def _run_rule_jobs(bodies: Sequence[str]) -> dict[str, Exception | None]:
     works = {body: _parse(body) for body in dict.fromkeys(bodies)}
     runnable = [work for work in works.values() if work.error is None]
     try:
@@ -187,6 +196,7 @@ def _run_together(works: list[_Work]) -> None:
             and w.bus.kind is CampaignEventType.LEAD_CAPTURED
         ]
     )
+    _run_sequences(works, found)
     pacer = Pacer(settings=found.settings, records=dict(found.pacing))
     made = _make_messages(works, rules_of, found, pacer, now)
     _within_quota(made, found, day)
@@ -231,10 +241,10 @@ def _wanted(
             wanted.quotas.add((job.handle, day))
             wanted.settings.add((job.handle, job.campaign_id))
             continue
-        if work.bus is not None:
-            wanted.campaigns.add((work.handle, work.campaign_id))
-            if work.bus.kind is CampaignEventType.CONVERSION:
-                wanted.leads.add((work.handle, work.campaign_id, work.bus.detail.lead_id or ""))
+        # The campaign says whether it has sequences (and that it exists, for bus events).
+        wanted.campaigns.add((work.handle, work.campaign_id))
+        if work.bus is not None and work.bus.kind is CampaignEventType.CONVERSION:
+            wanted.leads.add((work.handle, work.campaign_id, work.bus.detail.lead_id or ""))
         for rule in _rules_of(work, rules_of):
             if rule.trigger is not RuleTrigger.LEAD_CAPTURED_DELAYED:
                 wanted.senders.add((rule.handle, rule.sender_id))
@@ -296,6 +306,18 @@ def _resolve(work: _Work, found: store.Found) -> None:
         if work.event is None:
             work.fail(InvalidJob("the delayed rule's SCHEDULED run is gone"))
         work.rule = found.rules.get((job.handle, job.campaign_id, job.rule_id))
+
+
+def _run_sequences(works: list[_Work], found: store.Found) -> None:
+    """The campaign events' exits and enrollments in their campaigns' sequences."""
+    events = [w for w in works if w.error is None and w.event is not None and w.fire is None]
+    outcomes = sequence_events.run_for(
+        [w.event for w in events if w.event is not None], found.sequenced
+    )
+    for work in events:
+        error = outcomes.get(work.event.event_id) if work.event is not None else None
+        if error is not None:
+            work.fail(error)
 
 
 def _make_messages(
@@ -384,18 +406,11 @@ def _within_quota(made: dict[str, _Made], found: store.Found, day: str) -> None:
 
 
 def _count(made: dict[str, _Made], pacer: Pacer) -> None:
-    """Write the pacing records of the messages about to be queued that were counted for their
-    leads; when that fails (another batch counted one for a lead meanwhile), their jobs fail,
-    to run again on the fresh records, and the messages are not queued."""
-    records = pacer.to_write(made)
-    if not records:
-        return
-    try:
-        pacing_store.save(records)
-    except Exception as error:
-        for message_id in pacer.counted(made):
-            for work in made.pop(message_id).works:
-                work.fail(error)
+    """The pacing records of the messages about to be queued; a message whose record could
+    not be written is not queued, and its jobs fail."""
+    for message_id, error in pacer.save_counts(list(made)).items():
+        for work in made.pop(message_id).works:
+            work.fail(error)
 
 
 def _store(made: list[_Made]) -> None:
