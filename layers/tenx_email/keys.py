@@ -271,10 +271,24 @@ def sequence_version(handle_name: str, sequence_id: str, version: int) -> Key:
     return _key(f"HANDLE#{handle_name}", f"SEQVER#{sequence_id}#{version:06d}")
 
 
+ENROLLMENT_PREFIX = "ENROLL#"
+
+
 def enrollments_prefix(sequence_id: str) -> str:
-    return f"ENROLL#{sequence_id}#"
+    return f"{ENROLLMENT_PREFIX}{sequence_id}#"
 
 
 def enrollment(handle_name: str, sequence_id: str, lead_id: str) -> Key:
     """A lead's enrollment in a sequence (its latest: a lead enrolled again replaces it)."""
     return _key(f"HANDLE#{handle_name}", f"{enrollments_prefix(sequence_id)}{lead_id}")
+
+
+def sequence_stats(handle_name: str, sequence_id: str) -> Key:
+    """A sequence's counters (enrolled, active, completed, exited by reason, sent per step),
+    kept by the event projection."""
+    return _key(f"HANDLE#{handle_name}", f"SEQSTATS#{sequence_id}")
+
+
+def sequence_stats_charge(handle_name: str, sequence_id: str, batch: str) -> Key:
+    """Marks the stream batch `batch` as counted in the sequence's counters."""
+    return _key(f"HANDLE#{handle_name}", f"SEQSTATCHG#{sequence_id}#{batch}")

@@ -58,8 +58,11 @@ class StreamConsumerSpec:
         return sort_key.startswith(self.sort_key_prefixes)
 
 
-# Messages' timelines -> the handle-wide event feed (services/projection.py).
-EVENT_PROJECTION = StreamConsumerSpec(module="project_events", sort_key_prefixes=("MSG#",))
+# Messages' timelines -> the handle-wide event feed (services/projection.py); with
+# enrollments' changes -> sequence stats (services/sequence_stats.py).
+EVENT_PROJECTION = StreamConsumerSpec(
+    module="project_events", sort_key_prefixes=("MSG#", "ENROLL#")
+)
 # Messages' timelines and rule runs -> one webhook delivery per subscribed endpoint
 # (services/webhook_fanout.py).
 WEBHOOK_FANOUT = StreamConsumerSpec(

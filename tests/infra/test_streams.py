@@ -72,16 +72,18 @@ def test_event_projection_reads_the_table_stream_from_its_oldest_record_in_whole
     assert function["Timeout"] == EVENT_PROJECTION.timeout_seconds
 
 
-def test_only_changes_of_message_items_invoke_the_event_projection(
+def test_only_changes_of_message_and_enrollment_items_invoke_the_event_projection(
     template: dict[str, Any],
 ) -> None:
     # Given the projection's mapping
-    (criterion,) = _mapping(template)["FilterCriteria"]["Filters"]
-    # Then its one filter passes only records whose sort key starts with the messages' prefix
-    assert EVENT_PROJECTION.sort_key_prefixes == (keys.MESSAGE_PREFIX,) == ("MSG#",)
-    assert json.loads(criterion["Pattern"]) == {
-        "dynamodb": {"Keys": {"SK": {"S": [{"prefix": "MSG#"}]}}}
-    }
+    criteria = _mapping(template)["FilterCriteria"]["Filters"]
+    # Then its filters pass only records whose sort key starts with the messages' prefix or
+    # the enrollments' (sequence stats)
+    assert EVENT_PROJECTION.sort_key_prefixes == (keys.MESSAGE_PREFIX, keys.ENROLLMENT_PREFIX)
+    assert [json.loads(criterion["Pattern"]) for criterion in criteria] == [
+        {"dynamodb": {"Keys": {"SK": {"S": [{"prefix": prefix}]}}}}
+        for prefix in ("MSG#", "ENROLL#")
+    ]
 
 
 def test_failed_batches_go_to_the_event_projections_own_dead_letter_queue(

@@ -12,7 +12,9 @@ What follows from those is written here instead:
   meanwhile: the message exists, so the rule did make it);
 - the day's usage, charged with each new message's recipients (the quota checks read it);
 - each handle's reputation counts (sends, hard bounces, complaints), which pause a handle
-  whose rates reach the guard's levels (services/reputation.py).
+  whose rates reach the guard's levels (services/reputation.py);
+- each sequence's stats, from its enrollments' changes and its steps' messages
+  (services/sequence_stats.py).
 All lag the messages by the stream's delay (seconds).
 
 A batch is projected whole or not at all: any failure raises, and Lambda retries the same
@@ -43,7 +45,7 @@ from tenx_email.dal.table import put_all
 from tenx_email.models import DeliveryEvent, Message
 from tenx_email.observability import logger, metrics
 from tenx_email.reputation import Counts, counted
-from tenx_email.services import reputation
+from tenx_email.services import reputation, sequence_stats
 from tenx_email.services.quotas import quota_day
 
 # A day's usage is kept a few days past it (the quota route shows today's only).
@@ -100,7 +102,12 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
     counts: dict[str, Counts] = {}  # handle -> its reputation counts
     sequences = [record.dynamodb.sequence_number or "" for record in records if record.dynamodb]
     first_sequence = sequences[0] if sequences else ""
+    tallies: sequence_stats.Tallies = {}
+    enrollment_changes = [record for record in records if sequence_stats.is_enrollment(record)]
+    sequence_stats.tally_enrollments(enrollment_changes, tallies)
     for record in records:
+        if sequence_stats.is_enrollment(record):
+            continue
         try:
             change = message_change(record)
         except ValidationError:
@@ -120,6 +127,7 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
             run = stored.rule_run()
             if run is not None:
                 items.append(RuleRunItem.from_domain(run).to_item())
+            sequence_stats.tally_message(stored, tallies)
             if not stored.test_mode:  # test sends are outside the quota
                 usage[(stored.handle, quota_day(stored.created_at))] += len(stored.recipients)
     # Whole items under keys of the projection's own making: writing one again changes nothing.
@@ -153,6 +161,7 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
         for (handle, day), recipients in usage.items():
             quotas.charge(handle, day, recipients, batch, usage_expiry(day))
         reputation.record(counts, batch)
+        sequence_stats.record(tallies, batch)
     projected = sum(len(events) for events in by_handle.values())
     metrics.add_metric(name="EventsProjected", unit=MetricUnit.Count, value=projected)
     logger.info("events projected", extra={"events": projected, "handles": len(by_handle)})
