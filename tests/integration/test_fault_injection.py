@@ -2,7 +2,10 @@
 moto through duplicated, reordered and lost SQS records, a second concurrent consumer, SES
 and DynamoDB faults, crashes on either side of SES and of our writes, operators disabling
 the sender, the domain or the delayed rule, and repeated SES feedback (RELIABILITY.md
-properties 1-12). In the two examples of three that have webhook endpoints, the fan-out
+properties 1-12). A sequence (email, wait, email; exiting on a conversion) runs beside the
+rules: captures enroll their leads, its step jobs meet the same faults and their schedules
+fire late, twice or not before the end. In the two examples of three that have webhook
+endpoints, the fan-out
 follows the table's stream in batches handed twice, out of order and shuffled, and the
 webhook sender posts to a local receiver that answers 5xx or drops the connection now and
 then (webhook_fault_support.py).
@@ -16,7 +19,8 @@ state, the one the faults it met allow, and the counts add up; and every event o
 history (each stored message's timeline, each rule run's outcomes) reached every endpoint
 that subscribes to its type at least once, signed with its secret, and is in the endpoint's
 delivery log once, SUCCEEDED, its retries spaced by the schedule, while nothing else arrived
-or was logged.
+or was logged; and every enrollment ended in one final state, each of its steps sent at most
+once and none after it exited.
 
 Only AWS's side and the customer's receiver are faked or hooked (fault_support.py,
 webhook_fault_support.py); the service's code runs unchanged.
@@ -55,8 +59,10 @@ from devstack.resources import create_queue, create_table, create_token_keys
 from functions import deliver, feedback, project_events, send_webhooks, trigger
 from tenx_email import clock, keys, resources
 from tenx_email.adapters import ses_account, ses_sending, token_keys
+from tenx_email.campaign_models import EnrollmentStatus, SequenceExit, SequenceStep
 from tenx_email.dal import domains as domain_store
 from tenx_email.dal import table as table_module
+from tenx_email.dal.enrollment_items import EnrollmentItem
 from tenx_email.dal.message_items import EventFeedItem, MessageItem, SuppressionItem
 from tenx_email.models import IdentityStatus, Message, MessageStatus
 from tenx_email.observability import metrics
@@ -91,6 +97,7 @@ from tests.integration.fault_support import (
     ses_event,
     stored_items,
 )
+from tests.integration.sequence_support import EMAIL, store_sequence
 from tests.integration.test_send_routes import SENDER, TEMPLATE
 from tests.integration.webhook_fault_support import (
     DROP,
@@ -121,6 +128,8 @@ DRAIN_ROUNDS = 12
 # the whole table) and the whole run near a minute.
 MAX_DIRECT_MESSAGES = 6
 MAX_CAMPAIGN_EVENTS = 4
+# The sequence beside the rules: an email now, another after the shortest wait.
+DRIP = (SequenceStep(**EMAIL), SequenceStep(type="wait", minutes=15), SequenceStep(**EMAIL))
 
 # Where a DynamoDB fault may land, per invocation: an operation, and which of its requests
 # (fault_support.classify). Each invocation meets at most one, drawn with it.
@@ -133,6 +142,7 @@ TRIGGER_TARGETS = (
     ("PutItem", "any"),
     ("BatchWriteItem", "any"),
     ("PutItem", "rule_accept"),
+    ("TransactWriteItems", "accept"),  # a sequence step's message with its enrollment's move
 )
 # Delivery's own transitions are drawn more often than its reads.
 # Delivery reads a batch with BatchGetItem, and by GetItem only when it falls back.
@@ -299,6 +309,7 @@ class FaultInjection(RuleBasedStateMachine):
         self.keys: dict[str, tuple[tuple[tuple[str, ...], str], str]] = {}
         self.direct: dict[str, list[str]] = {}
         self.leads: list[str] = []
+        self._converted: dict[str, bool] = {}  # leads whose conversion was accepted
         self.events: dict[str, str] = {}  # event id -> LEAD_CAPTURED or CONVERSION
         self.schedules: list[str] = []
         self.delayed_state = "enabled"
@@ -368,6 +379,10 @@ class FaultInjection(RuleBasedStateMachine):
             status, created = self._admin("create_email_rule", CAMPAIGN, body)
             assert status == 201, created
             self.rules[name] = created["rule"]["ruleId"]
+        with self.dynamo.paused():
+            self.sequence = store_sequence(
+                HANDLE, CAMPAIGN["campaignId"], DRIP, exit_on=(SequenceExit.CONVERSION,)
+            )
         assert _Active.receiver is not None
         self.webhooks = WebhookWorld(
             self.sqs, _client("kms"), _Active.receiver, self._admin, HANDLE
@@ -600,6 +615,7 @@ class FaultInjection(RuleBasedStateMachine):
         self._lift()
         if status == 202:
             self.events[answer["eventId"]] = "CONVERSION"
+            self._converted[lead_id] = True
         else:
             assert status >= 500, answer
 
@@ -1000,9 +1016,11 @@ class FaultInjection(RuleBasedStateMachine):
         assert self.delayed_must <= set(runs["delayed"]) <= self.delayed_may, (
             "property 8: a fired schedule makes one message unless its rule is off"
         )
-        accepted = set(self.direct) | {
-            message_id for made in runs.values() for message_id in made.values() if message_id
-        }
+        accepted = (
+            set(self.direct)
+            | {message_id for made in runs.values() for message_id in made.values() if message_id}
+            | self._check_sequence(messages, leads)
+        )
         assert set(messages) == accepted, (
             f"lost: {accepted - set(messages)}, never accepted: {set(messages) - accepted}"
         )
@@ -1036,6 +1054,38 @@ class FaultInjection(RuleBasedStateMachine):
         self.webhooks.check(_stored("MSG#"), _stored("RULERUN#"), self.rules["delayed"])
         if currently_in_test_context():  # Hypothesis's statistics: what the faults did
             self._statistics(counts)
+
+    def _check_sequence(self, messages: dict[str, Message], leads: set[str]) -> set[str]:
+        """Each capture enrolled its (new) lead once; each enrollment ended COMPLETED with a
+        message for each email step, or EXITED on its lead's conversion with none after;
+        no step twice. Returns the steps' messages (accepted: their enrollments' moves)."""
+        enrollments = [EnrollmentItem.from_item(item).to_domain() for item in _stored("ENROLL#")]
+        assert {e.event.event_id for e in enrollments} == leads, "one enrollment per capture"
+        converted = {lead for lead, kind in self._converted.items() if kind}
+        steps: set[str] = set()
+        for enrollment in enrollments:
+            sent = [
+                m
+                for m in messages.values()
+                if m.sequence_id == self.sequence.sequence_id
+                and m.campaign_event_id == enrollment.event.event_id
+            ]
+            numbers = sorted(m.sequence_step or 0 for m in sent)
+            assert len(numbers) == len(set(numbers)), f"a step sent twice: {numbers}"
+            if enrollment.status is EnrollmentStatus.COMPLETED:
+                assert numbers == [0, 2], f"a step never sent: {numbers}"
+            else:
+                assert enrollment.status is EnrollmentStatus.EXITED, enrollment
+                if enrollment.exit_reason == "BOUNCED":  # its first step bounced
+                    assert enrollment.event.lead.email.lower() in self.suppressed_at
+                else:
+                    assert enrollment.exit_reason == "CONVERSION", enrollment.exit_reason
+                    assert enrollment.lead_id in converted, "exited without converting"
+                assert all(m.created_at <= enrollment.updated_at for m in sent), "after exit"
+            if currently_in_test_context():
+                event(f"sequence: {enrollment.status.value} {enrollment.exit_reason or ''}")
+            steps |= {m.message_id for m in sent}
+        return steps
 
     def _check_projection(self, messages: dict[str, Message]) -> None:
         """What the event projection made of the whole history: every timeline event is in

@@ -13,11 +13,11 @@ from tenx_email import clock
 from tenx_email.dal import sequence_stats as stats_store
 from tenx_email.services import sequence_stats
 from tests.events import invoke
+from tests.integration.sequence_support import WELCOME_DRIP
 from tests.integration.test_sequence_steps import (
     CAMPAIGN,
     LEAD,
     OPERATOR,
-    WELCOME_DRIP,
     capture,
     enrollment_of,
     fire,

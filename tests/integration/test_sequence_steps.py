@@ -5,14 +5,13 @@ exits, a schedule that fires twice, a deleted, archived, paused and resumed sequ
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
 import pytest
 
-from tenx_email import clock, keys
+from tenx_email import clock
 from tenx_email.campaign_models import (
     Enrollment,
     EnrollmentStatus,
@@ -21,11 +20,12 @@ from tenx_email.campaign_models import (
     SequenceStep,
 )
 from tenx_email.dal import enrollments
-from tenx_email.dal.sequence_items import SequenceItem, SequenceVersionItem
+from tenx_email.dal.sequence_items import SequenceItem
 from tenx_email.dal.table import table
 from tenx_email.services import sequence_cascades, sequence_events
 from tenx_email.services.sequence_jobs import Cascade, SequenceCascadeJob
 from tests.events import invoke
+from tests.integration.sequence_support import WELCOME_DRIP, store_sequence
 from tests.integration.test_campaign_pacing import put_settings
 from tests.integration.test_triggers import (
     CAMPAIGN,
@@ -44,40 +44,9 @@ from tests.integration.test_triggers import (
 
 __all__ = ["trigger_queue"]  # a fixture these tests share with test_triggers.py
 
-EMAIL = {"type": "email", "template_id": "tmpl_lead_followup", "sender_id": "sender_notifications"}
-WELCOME_DRIP = (
-    SequenceStep(**EMAIL, variable_mappings={"firstName": "firstName"}),
-    SequenceStep(type="wait", minutes=20),
-    SequenceStep(**EMAIL),
-    SequenceStep(type="wait", minutes=2 * 24 * 60),
-    SequenceStep(**EMAIL),
-)
-
 
 def make_sequence(steps: tuple[SequenceStep, ...] = WELCOME_DRIP, **fields: Any) -> Sequence:
-    """A sequence as the sequence routes store it: its head, version 1, counted on the
-    campaign."""
-    now = clock.now()
-    sequence = Sequence(
-        handle="acme",
-        campaign_id=CAMPAIGN["campaignId"],
-        sequence_id=f"seq_{uuid.uuid4()}",
-        name="Welcome drip",
-        trigger=fields.pop("trigger", "LEAD_CAPTURED"),
-        steps=steps,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        **fields,
-    )
-    table().put_item(Item=SequenceItem.from_domain(sequence).to_item())
-    table().put_item(Item=SequenceVersionItem.from_domain(sequence).to_item())
-    table().update_item(
-        Key=keys.campaign("acme", CAMPAIGN["campaignId"]),
-        UpdateExpression="ADD sequenceCount :one",
-        ExpressionAttributeValues={":one": 1},
-    )
-    return sequence
+    return store_sequence("acme", CAMPAIGN["campaignId"], steps, **fields)
 
 
 def change(sequence: Sequence, **fields: Any) -> Sequence:
