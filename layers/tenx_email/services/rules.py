@@ -38,10 +38,10 @@ from tenx_email.errors import (
     SenderMissingProductNotificationPurpose,
     SenderNotReady,
     SenderProfileNotFound,
-    VersionConflict,
 )
 from tenx_email.ids import SENDER_ID, TEMPLATE_ID
 from tenx_email.models import HandleAccess, Purpose, SenderStatus, TemplateStatus
+from tenx_email.services import versioned
 from tenx_email.services.campaigns import (
     campaign_not_found,
     require_campaign,
@@ -54,7 +54,6 @@ MAX_RULES_PER_CAMPAIGN = 100
 MAX_VARIABLE_MAPPINGS = 50
 SAFE_IDENTIFIER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 RULE_ID = re.compile(r"^cer_[0-9a-f-]{36}$")
-_SAVE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -220,16 +219,15 @@ def update_rule(
     rule must still be at that version; without it the last write wins (a lost race with
     another update is retried on the fresh rule)."""
     trigger = _check_draft(draft)
-    for _ in range(_SAVE_ATTEMPTS):
+
+    def read() -> tuple[store.RuleContext, EmailRule]:
         context = _read(access, campaign_id, draft, rule_id)
-        current = context.rule
-        if current is None or current.deleted:
+        if context.rule is None or context.rule.deleted:
             raise _rule_not_found(rule_id, campaign_id)
-        if expected_version is not None and expected_version != current.version:
-            raise VersionConflict(
-                f"rule {rule_id} is at version {current.version}, not {expected_version}; "
-                "re-read it and retry"
-            )
+        return context, context.rule
+
+    def write(seen: tuple[store.RuleContext, EmailRule]) -> EmailRule:
+        context, current = seen
         _check_references(context, draft)
         changed = current.model_copy(
             update={
@@ -238,12 +236,20 @@ def update_rule(
                 "updated_at": clock.now(),
             }
         )
-        try:
-            store.replace(changed, seen_version=current.version)
-        except store.ConcurrentChange:
-            continue
+        store.replace(changed, seen_version=current.version)
         return changed
-    raise VersionConflict(f"rule {rule_id} kept changing; re-read it and retry")
+
+    return versioned.replace_at_version(
+        read=read,
+        version_of=lambda seen: seen[1].version,
+        expected_version=expected_version,
+        stale=lambda version: (
+            f"rule {rule_id} is at version {version}, not {expected_version}; re-read it and retry"
+        ),
+        write=write,
+        lost_race=store.ConcurrentChange,
+        kept_changing=f"rule {rule_id} kept changing; re-read it and retry",
+    )
 
 
 def delete_rule(access: HandleAccess, campaign_id: str, rule_id: str) -> None:
