@@ -6,6 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from pydantic import BaseModel, ConfigDict
+from pydantic.alias_generators import to_camel
+
 from tenx_email import keys
 from tenx_email.campaign_models import (
     Sequence,
@@ -15,9 +18,6 @@ from tenx_email.campaign_models import (
     SequenceTrigger,
     StepType,
 )
-from pydantic import BaseModel, ConfigDict
-from pydantic.alias_generators import to_camel
-
 from tenx_email.dal.items import StoredItem
 
 
