@@ -374,6 +374,9 @@ def test_a_name_is_one_line_of_at_most_120_characters(name: str, ok: bool) -> No
 @pytest.mark.parametrize(
     "changes",
     [
+        # What the fuzzer sent (its prefetch once put the object in a set: a 500)
+        {"steps": [email(templateId={}), email(senderId=[1]), {"type": "email", "templateId": {}}]},
+        {"steps": [{"type": {"email": 1}}, [], None, "email"]},
         {"exitOn": ["CONVERSION", "CONVERSION"]},
         {"exitOn": ["OPENED"]},
         {"exitOn": "CONVERSION"},

@@ -92,18 +92,13 @@ def prefetch(
     if not isinstance(steps, list) or len(steps) > MAX_STEPS:
         return wanted
     emails = [step for step in steps if isinstance(step, dict) and step.get("type") == "email"]
-    template_ids = {step.get("templateId") for step in emails}
-    sender_ids = {step.get("senderId") for step in emails}
+    # Any JSON may stand where an id belongs (even an object, which a set cannot hold).
+    template_ids = {t for step in emails if isinstance(t := step.get("templateId"), str)}
+    sender_ids = {s for step in emails if isinstance(s := step.get("senderId"), str)}
     wanted += [
-        keys.template(handle_name, template_id)
-        for template_id in template_ids
-        if isinstance(template_id, str) and TEMPLATE_ID.fullmatch(template_id)
+        keys.template(handle_name, t) for t in sorted(template_ids) if TEMPLATE_ID.fullmatch(t)
     ]
-    wanted += [
-        keys.sender(handle_name, sender_id)
-        for sender_id in sender_ids
-        if isinstance(sender_id, str) and SENDER_ID.fullmatch(sender_id)
-    ]
+    wanted += [keys.sender(handle_name, s) for s in sorted(sender_ids) if SENDER_ID.fullmatch(s)]
     return wanted
 
 
