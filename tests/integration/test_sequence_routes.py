@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from tenx_email import clock
+from tenx_email import clock, keys
 from tenx_email.dal import sequences as store
 from tenx_email.dal import tenancy as campaign_store
 from tenx_email.dal.table import table
@@ -592,6 +592,18 @@ def test_a_campaign_holds_at_most_20_live_sequences() -> None:
     delete(sequences[0]["sequenceId"])
     assert create(MINIMAL)[0] == 201
     assert error(create(MINIMAL)) == (409, "sequence_limit_reached")
+
+
+def test_a_campaign_stored_before_sequences_counts_from_zero() -> None:
+    # Given a campaign item without sequenceCount (written before sequences existed)
+    campaign = keys.campaign("acme", "cmp_welcome")
+    table().update_item(Key=campaign, UpdateExpression="REMOVE sequenceCount")
+    assert sequence_count() == 0
+    # When a sequence is created and another deleted, Then the count starts from 0
+    first, second = created(), created()
+    assert sequence_count() == 2
+    delete(first["sequenceId"])
+    assert (sequence_count(), listed()) == (1, [second])
 
 
 def test_the_limit_holds_when_another_create_takes_the_last_place_first() -> None:
