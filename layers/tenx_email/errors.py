@@ -284,6 +284,38 @@ class EmailRuleLimitReached(DomainError):
     code = "email_rule_limit_reached"
 
 
+# --- campaign sequences (services/sequences.py; the rule codes above where one fits) ---------
+
+
+class SequenceNotFound(DomainError):
+    status = 404
+    code = "sequence_not_found"
+
+
+class InvalidSequenceSteps(DomainError):
+    """Too few or too many steps, or no email step among them."""
+
+    code = "invalid_sequence_steps"
+
+
+class SequenceTooLong(DomainError):
+    """The waits of one sequence add up to more than it may span."""
+
+    code = "sequence_too_long"
+
+
+class SequenceArchived(DomainError):
+    """An archived sequence is final: it can be read and deleted, never changed."""
+
+    status = 409
+    code = "sequence_archived"
+
+
+class SequenceLimitReached(DomainError):
+    status = 409
+    code = "sequence_limit_reached"
+
+
 # --- public unsubscribe links (no JWT: the token is the authority) ---
 
 

@@ -92,6 +92,9 @@ class Campaign(_Domain):
     campaign_id: str
     name: str
     created_at: datetime
+    # Its live sequences, counted with each create and delete (the step engine skips the
+    # sequence Query of a campaign that has none).
+    sequence_count: int = 0
 
 
 class Purpose(StrEnum):

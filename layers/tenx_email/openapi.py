@@ -42,6 +42,7 @@ from tenx_email.routes import ROUTES, Route, Scope
 from tenx_email.services.domains import DOMAIN_FORM
 from tenx_email.services.inspection import MESSAGE_ID
 from tenx_email.services.rules import RULE_ID
+from tenx_email.services.sequences import SEQUENCE_ID
 from tenx_email.webhooks import DELIVERY_ID, WEBHOOK_ID
 
 TITLE = "tenx-email API"
@@ -49,7 +50,8 @@ TITLE = "tenx-email API"
 API_VERSION = "2.0.0"
 DESCRIPTION = """\
 Multi-tenant campaign email automation: sending domains, sender profiles, versioned \
-templates, direct sends with their timelines, suppressions, quota and campaign email rules.
+templates, direct sends with their timelines, suppressions, quota, campaign email rules and \
+sequences.
 
 Every route needs `Authorization: Bearer <jwt>` (RS256 or ES256, from the configured \
 issuer), but the unsubscribe links (`/v2/unsubscribe/{token}`), which recipients follow. \
@@ -87,6 +89,7 @@ TAGS: dict[str, str] = {
     "quota": "The handle's daily sending quota.",
     "webhooks": "Endpoints that receive the handle's events, signed (Standard Webhooks).",
     "email-rules": "Campaign email rules, and what each did with each campaign event.",
+    "sequences": "Campaign sequences: emails and waits in order, versioned, with exit conditions.",
     "campaign-events": "Test lead captures and conversions that trigger campaign rules.",
 }
 
@@ -103,6 +106,7 @@ PATH_FORMS: dict[str, dict[str, Any]] = {
     "email": ids.EMAIL_ADDRESS_FORM,
     "campaignId": {"pattern": ids.CAMPAIGN_ID_PATTERN},
     "ruleId": {"pattern": RULE_ID.pattern},
+    "sequenceId": {"pattern": SEQUENCE_ID.pattern},
     "webhookId": {"pattern": WEBHOOK_ID.pattern},
     "deliveryId": {"pattern": DELIVERY_ID.pattern},
 }
@@ -131,7 +135,10 @@ def _family(route: Route) -> str:
     if route.scope is Scope.ACCOUNT:
         return "domains"
     if "/campaigns/" in route.path:
-        return "email-rules" if "/email-rules" in route.path else "campaign-events"
+        for family in ("email-rules", "sequences"):
+            if f"/{family}" in route.path:
+                return family
+        return "campaign-events"
     segment = route.path.split("/email/", 1)[1].split("/", 1)[0]
     family = {"events": "messages"}.get(segment, segment)
     if family not in TAGS:

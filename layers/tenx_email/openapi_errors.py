@@ -43,6 +43,15 @@ _BODY_ERRORS = ("request_too_large",)
 _MEDIA_TYPE_ERRORS = ("unsupported_media_type",)
 
 _TEMPLATE_CONTENT = ("invalid_header_value", "template_body_required", "template_too_large")
+# What a campaign email (a rule's, a sequence step's) needs, after the campaign itself.
+_CAMPAIGN_EMAIL_REFERENCES = (
+    "campaign_not_found",
+    "email_template_not_found",
+    "email_template_not_active",
+    "sender_profile_not_found",
+    "sender_not_ready",
+    "sender_missing_product_notification_purpose",
+)
 _RULE_CHECKS = (
     "invalid_trigger",
     "delay_minutes_required_for_delayed_trigger",
@@ -50,12 +59,18 @@ _RULE_CHECKS = (
     "delay_minutes_above_maximum",
     "delay_minutes_not_allowed",
     "invalid_variable_mappings",
-    "campaign_not_found",
-    "email_template_not_found",
-    "email_template_not_active",
-    "sender_profile_not_found",
-    "sender_not_ready",
-    "sender_missing_product_notification_purpose",
+    *_CAMPAIGN_EMAIL_REFERENCES,
+)
+
+# A sequence's checks: the rule codes that fit, and its own.
+_SEQUENCE_CHECKS = (
+    "invalid_trigger",
+    "invalid_sequence_steps",
+    "delay_minutes_below_minimum",
+    "delay_minutes_above_maximum",
+    "invalid_variable_mappings",
+    "sequence_too_long",
+    *_CAMPAIGN_EMAIL_REFERENCES,
 )
 
 # What each route's own checks can refuse with, beyond the codes above (see docs/api.md's route
@@ -147,6 +162,16 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "create_email_rule": (*_RULE_CHECKS, "email_rule_limit_reached"),
     "update_email_rule": (*_RULE_CHECKS, "email_rule_not_found", "version_conflict"),
     "delete_email_rule": ("campaign_not_found", "email_rule_not_found"),
+    "list_sequences": ("campaign_not_found",),
+    "create_sequence": (*_SEQUENCE_CHECKS, "sequence_limit_reached"),
+    "get_sequence": ("campaign_not_found", "sequence_not_found"),
+    "update_sequence": (
+        *_SEQUENCE_CHECKS,
+        "sequence_not_found",
+        "sequence_archived",
+        "version_conflict",
+    ),
+    "delete_sequence": ("campaign_not_found", "sequence_not_found"),
     "list_rule_runs": ("campaign_not_found", "invalid_next_token"),
     "capture_lead": (
         "campaign_not_found",

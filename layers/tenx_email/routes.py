@@ -79,6 +79,8 @@ _MESSAGES = "/v2/handles/{handle}/email/messages"
 _SUPPRESSIONS = "/v2/handles/{handle}/email/suppressions"
 _CAMPAIGN = "/v2/handles/{handle}/campaigns/{campaignId}"
 _RULES = f"{_CAMPAIGN}/email-rules"
+_SEQUENCES = f"{_CAMPAIGN}/sequences"
+_SEQUENCE = f"{_SEQUENCES}/{{sequenceId}}"
 _WEBHOOKS = "/v2/handles/{handle}/email/webhooks"
 _WEBHOOK = f"{_WEBHOOKS}/{{webhookId}}"
 _SEALS = frozenset({Grant.WEBHOOK_SECRETS_SEAL})
@@ -203,13 +205,18 @@ ROUTES: tuple[Route, ...] = (
         read_only=False,
         grants=_WEBHOOK_SENDS,
     ),
-    # --- campaign settings and email rules (CREATOR may read, OPERATOR may change) ---
+    # --- campaign settings, email rules, sequences (CREATOR may read, OPERATOR may change) ---
     Route("get_campaign_settings", "GET", f"{_CAMPAIGN}/settings", Role.CREATOR, read_only=True),
     Route("put_campaign_settings", "PUT", f"{_CAMPAIGN}/settings", _OPERATOR, read_only=False),
     Route("list_email_rules", "GET", _RULES, Role.CREATOR, read_only=True),
     Route("create_email_rule", "POST", _RULES, _OPERATOR, read_only=False),
     Route("update_email_rule", "PUT", f"{_RULES}/{{ruleId}}", _OPERATOR, read_only=False),
     Route("delete_email_rule", "DELETE", f"{_RULES}/{{ruleId}}", _OPERATOR, read_only=False),
+    Route("list_sequences", "GET", _SEQUENCES, Role.CREATOR, read_only=True),
+    Route("create_sequence", "POST", _SEQUENCES, _OPERATOR, read_only=False),
+    Route("get_sequence", "GET", _SEQUENCE, Role.CREATOR, read_only=True),
+    Route("update_sequence", "PUT", _SEQUENCE, _OPERATOR, read_only=False),
+    Route("delete_sequence", "DELETE", _SEQUENCE, _OPERATOR, read_only=False),
     Route(
         "list_rule_runs",
         "GET",

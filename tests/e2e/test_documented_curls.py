@@ -1,5 +1,5 @@
-"""The curls docs/api.md shows for unsubscribe links, test sends and the sandbox, run exactly
-as written against the local stack (a command the docs show that fails as written is a
+"""The curls docs/api.md shows for unsubscribe links, test sends, the sandbox and sequences,
+run exactly as written against the local stack (a command the docs show that fails as written is a
 defect)."""
 
 from __future__ import annotations
@@ -90,6 +90,24 @@ def test_the_unsubscribe_curls_work_as_written(doc: dict[str, Any], tmp_path: Pa
         token=doc["tokens"]["OPERATOR"],
     )
     assert [e["type"] for e in detail["message"]["timeline"]].count("UNSUBSCRIBED") == 1
+
+
+def test_the_sequence_curl_creates_a_sequence(doc: dict[str, Any], tmp_path: Path) -> None:
+    ensure_setup(doc)
+
+    status, created = run_curl(doc, shown_in("Sequences"), tmp_path)
+
+    assert status == 201, created
+    sequence = created["sequence"]
+    assert (sequence["version"], sequence["status"]) == (1, "ACTIVE")
+    assert [step["type"] for step in sequence["steps"]] == ["wait", "email", "wait", "email"]
+    _, listed = call(
+        doc,
+        "GET",
+        f"/v2/handles/acme/campaigns/cmp_welcome/sequences/{sequence['sequenceId']}",
+        token=doc["tokens"]["OPERATOR"],
+    )
+    assert listed == created
 
 
 README = API_DOC.parents[1] / "README.md"

@@ -18,8 +18,8 @@ parameters are replaced by known-good ones (`seeds`). So requests get past the a
 into the routes' own validation and services and reach their success paths, and the other
 half exercise the refusals (403 for an unknown handle, 404 for an unknown campaign, ...). The
 known-good values are the demo seed's (handle acme, campaign cmp_welcome, domain example.com)
-and resources this test makes for itself (senders, templates, a rule, two suppressed
-addresses), so what fuzzing changes or deletes is its own.
+and resources this test makes for itself (senders, templates, a rule, a sequence, two
+suppressed addresses), so what fuzzing changes or deletes is its own.
 
 Sends get a run of their own (`send_schema`): valid bodies only, on acme, naming a READY
 sender and an ACTIVE template without variables that this test made for them and no path
@@ -32,8 +32,10 @@ no valid request was refused for its form (invalid_request, what schemathesis re
   generated addresses (moto's SES) and counted against acme's quota, raised for this module
   and restored after (so the quota does not decide what is accepted); in the main run the
   example body names a suppressed recipient (409 after every other check);
-- delete_suppression and delete_email_rule name generated values or this test's own address
-  and rule (both are repeatable: 204 again after the first);
+- delete_suppression, delete_email_rule and delete_sequence name generated values or this
+  test's own address, rule and sequence (all are repeatable: 204 again after the first); a
+  fuzzed update may archive the sequence (later updates: 409 sequence_archived) and fuzzed
+  creates may fill the campaign's 20 sequences (409 sequence_limit_reached), both documented;
 - capture_lead and record_conversion on cmp_welcome queue campaign events (the coverage phase
   varies the example lead: a few dozen captures), so the campaign's rules (this test's
   CONVERSION rule, the earlier tests' rules) may mail those leads and use the handle's quota,
@@ -109,7 +111,8 @@ DAILY_LIMIT = 1_000_000
 # At least this many sends must be accepted (each run reaches far more; see the last test).
 SEND_EXAMPLES = 25
 MIN_ACCEPTED_SENDS = 10
-# Static known-good path parameters (the rule id is only known once `seeds` made the rule).
+# Static known-good path parameters (the rule and sequence ids are only known once `seeds`
+# made them).
 EXAMPLE_PATH = {
     "handle": "acme",
     "campaignId": "cmp_welcome",
@@ -148,6 +151,18 @@ EXAMPLE_BODIES: dict[str, dict[str, Any]] = {
         "trigger": "CONVERSION",
         "templateId": TEMPLATE,
         "senderId": SENDER,
+        "enabled": False,
+    },
+    "create_sequence": {
+        "trigger": "CONVERSION",
+        "steps": [{"type": "email", "templateId": TEMPLATE, "senderId": SENDER}],
+    },
+    "update_sequence": {
+        "trigger": "CONVERSION",
+        "steps": [
+            {"type": "wait", "minutes": 60},
+            {"type": "email", "templateId": TEMPLATE, "senderId": SENDER},
+        ],
         "enabled": False,
     },
     "capture_lead": {"leadId": "lead_fuzz", "email": "lead-fuzz@example.net", "name": "Fuzz"},
@@ -281,7 +296,12 @@ def seeds(doc: dict[str, Any], stack: Stack) -> Iterator[dict[str, str]]:
         _made(doc, "PUT", f"{base}/email/suppressions/{address}", {"reason": "fuzzing"})
     # The example conversion's lead (its capture is also the example capture's body).
     _made(doc, "POST", f"{campaign}/leads", EXAMPLE_BODIES["capture_lead"])
-    known = {**EXAMPLE_PATH, "ruleId": rule["rule"]["ruleId"]}
+    sequence = _made(doc, "POST", f"{campaign}/sequences", EXAMPLE_BODIES["create_sequence"])
+    known = {
+        **EXAMPLE_PATH,
+        "ruleId": rule["rule"]["ruleId"],
+        "sequenceId": sequence["sequence"]["sequenceId"],
+    }
     # A message the earlier tests sent, if any: reading it is harmless, sending one is not.
     status, listing = call(doc, "GET", f"{base}/email/messages", token=doc["tokens"]["OPERATOR"])
     if status == 200 and listing["messages"]:

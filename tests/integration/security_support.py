@@ -4,10 +4,10 @@ A *world* is one moto account holding two tenants built through the real routes 
 trigger Lambda: acme (account acc_demo, domain example.com; OWNER, OPERATOR and CREATOR
 members) and globex (account acc_globex, domain globex.example; OUTSIDER is its OPERATOR,
 GLOBEX_OWNER its OWNER). Each has a sender, three templates, the campaign cmp_welcome (the
-same id on both handles) with two rules, two captured leads whose rule messages the trigger
-Lambda made, two direct messages and two suppressions; in a delivered world every message has
-also been sent by the delivery Lambda (SES is moto behind a spy), so every list has a second
-page. Every path parameter names a real object of its tenant.
+same id on both handles) with two rules and a sequence, two captured leads whose rule
+messages the trigger Lambda made, two direct messages and two suppressions; in a delivered
+world every message has also been sent by the delivery Lambda (SES is moto behind a spy), so
+every list has a second page. Every path parameter names a real object of its tenant.
 
 Building a world costs a second or two, so each module builds one (module scope: the module
 says `world = world_fixture` or `world = delivered_world_fixture`) and its tests only read it,
@@ -125,6 +125,7 @@ class Tenant:
     suppressed: list[str] = field(default_factory=list)
     webhook_id: str = ""
     delivery_ids: list[str] = field(default_factory=list)  # test events to the webhook
+    sequence_id: str = ""
 
     @property
     def shared_recipient(self) -> str:
@@ -141,6 +142,7 @@ class Tenant:
             "email": self.suppressed[0],
             "campaignId": self.campaign_id,
             "ruleId": self.rule_id,
+            "sequenceId": self.sequence_id,
             "webhookId": self.webhook_id,
             "deliveryId": self.delivery_ids[0] if self.delivery_ids else "",
         }
@@ -158,6 +160,7 @@ class Tenant:
             *self.suppressed,
             self.rule_id,
             self.conversion_rule_id,
+            self.sequence_id,
             self.domain,
             self.webhook_id,
             *self.delivery_ids,
@@ -268,6 +271,8 @@ VALID_BODIES: dict[str, Callable[[Tenant], dict[str, Any]]] = {
     "put_suppression": lambda _: {"reason": "asked to stop"},
     "create_email_rule": lambda tenant: rule_body(tenant),
     "update_email_rule": lambda tenant: rule_body(tenant),
+    "create_sequence": lambda tenant: sequence_body(tenant),
+    "update_sequence": lambda tenant: sequence_body(tenant),
     "put_campaign_settings": lambda _: {
         "contactCooldownMinutes": 60,
         "contactDailyCap": 3,
@@ -336,6 +341,22 @@ def rule_body(tenant: Tenant, **changes: Any) -> dict[str, Any]:
         "senderId": tenant.sender_id,
         "enabled": True,
         "variableMappings": {"service": "fields.service"},
+        **changes,
+    }
+
+
+def email_step(tenant: Tenant) -> dict[str, str]:
+    """A sequence step that mails the tenant's lead template from its sender."""
+    return {"type": "email", "templateId": tenant.lead_template_id, "senderId": tenant.sender_id}
+
+
+def sequence_body(tenant: Tenant, **changes: Any) -> dict[str, Any]:
+    email = email_step(tenant)
+    return {
+        "name": f"{tenant.handle} drip",
+        "trigger": "LEAD_CAPTURED",
+        "steps": [email, {"type": "wait", "minutes": 2880}, email],
+        "exitOn": ["CONVERSION"],
         **changes,
     }
 
@@ -544,6 +565,8 @@ def _seed_tenant(tenant: Tenant) -> None:
     conversion = rule_body(tenant, trigger="CONVERSION")
     rule = _ok(invoke("create_email_rule", campaign, sub=owner, body=conversion), 201)
     tenant.conversion_rule_id = rule["rule"]["ruleId"]
+    made = invoke("create_sequence", campaign, sub=owner, body=sequence_body(tenant))
+    tenant.sequence_id = _ok(made, 201)["sequence"]["sequenceId"]
     webhook = {"url": webhook_url(tenant), "description": f"{handle} CRM"}
     created = _ok(invoke("create_webhook", {"handle": handle}, sub=owner, body=webhook), 201)
     tenant.webhook_id = created["webhook"]["webhookId"]

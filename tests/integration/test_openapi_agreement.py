@@ -74,6 +74,15 @@ def rule(world: World, **changes: Any) -> dict[str, Any]:
     return support.rule_body(world.acme, **changes)
 
 
+def sequence(world: World, **changes: Any) -> dict[str, Any]:
+    return support.sequence_body(world.acme, **changes)
+
+
+def steps(world: World, *more: dict[str, Any]) -> list[dict[str, Any]]:
+    """An email step of acme's, then `more`."""
+    return [support.email_step(world.acme), *more]
+
+
 # (route, path overrides, body, the API's answer) for requests refused for their form.
 REFUSED: dict[str, Any] = {
     "send-51-entries": (
@@ -238,6 +247,65 @@ REFUSED: dict[str, Any] = {
         lambda w: rule(w, variableMappings={f"k{i}": "name" for i in range(51)}),
         (400, "invalid_variable_mappings"),
     ),
+    "sequence-trigger": (
+        "create_sequence",
+        {},
+        lambda w: sequence(w, trigger="LEAD_CAPTURED_DELAYED"),
+        (400, "invalid_trigger"),
+    ),
+    **{
+        f"sequence-{name}": ("create_sequence", {}, make, answer)
+        for name, make, answer in [
+            ("no-steps", lambda w: sequence(w, steps=[]), (400, "invalid_sequence_steps")),
+            (
+                "21-steps",
+                lambda w: sequence(w, steps=steps(w) * 21),
+                (400, "invalid_sequence_steps"),
+            ),
+            (
+                "only-waits",
+                lambda w: sequence(w, steps=[{"type": "wait", "minutes": 60}]),
+                (400, "invalid_sequence_steps"),
+            ),
+            (
+                "wait-below",
+                lambda w: sequence(w, steps=steps(w, {"type": "wait", "minutes": 14})),
+                (400, "delay_minutes_below_minimum"),
+            ),
+            (
+                "wait-above",
+                lambda w: sequence(w, steps=steps(w, {"type": "wait", "minutes": 43_201})),
+                (400, "delay_minutes_above_maximum"),
+            ),
+            (
+                "mapping-key",
+                lambda w: sequence(
+                    w, steps=[{**support.email_step(w.acme), "variableMappings": {"a b": "x"}}]
+                ),
+                (400, "invalid_variable_mappings"),
+            ),
+            (
+                "template-id-form",
+                lambda w: sequence(
+                    w, steps=[{**support.email_step(w.acme), "templateId": "welcome"}]
+                ),
+                (404, "email_template_not_found"),
+            ),
+            ("name-line-break", lambda w: sequence(w, name="a\nb"), (400, "invalid_request")),
+            ("name-121", lambda w: sequence(w, name="x" * 121), (400, "invalid_request")),
+            (
+                "exit-twice",
+                lambda w: sequence(w, exitOn=["BOUNCED", "BOUNCED"]),
+                (400, "invalid_request"),
+            ),
+            (
+                "step-type",
+                lambda w: sequence(w, steps=steps(w, {"type": "sms", "minutes": 60})),
+                (400, "invalid_request"),
+            ),
+            ("status", lambda w: sequence(w, status="DELETED"), (400, "invalid_request")),
+        ]
+    },
     **{
         f"settings-{name}": (
             "put_campaign_settings",

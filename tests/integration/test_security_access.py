@@ -39,6 +39,7 @@ from tests.integration.security_support import (
 world = support.delivered_world_fixture
 
 NEVER_EXISTED_RULE = "cer_00000000-0000-4000-8000-000000000000"
+NEVER_EXISTED_SEQUENCE = "seq_00000000-0000-4000-8000-000000000000"
 GARBAGE_BODY = '{"status": "SENT", "handle": "globex", '  # malformed JSON with loaded fields
 
 
@@ -128,6 +129,8 @@ def test_the_role_matrix_has_cases() -> None:
     assert {route.route_id for route in ROUTES if route.min_role is Role.CREATOR} == {
         "list_email_rules",
         "get_campaign_settings",
+        "list_sequences",
+        "get_sequence",
     }
 
 
@@ -145,6 +148,7 @@ def test_a_role_below_the_minimum_is_refused_on_every_route(
 # Paths for the positive control that change nothing another test relies on.
 HARMLESS_OVERRIDES = {
     "delete_email_rule": {"ruleId": NEVER_EXISTED_RULE},
+    "delete_sequence": {"sequenceId": NEVER_EXISTED_SEQUENCE},
     "delete_suppression": {"email": "never-suppressed@acme-supp.example"},
     "delete_webhook": {"webhookId": "wh_" + "0" * 26},
 }
@@ -339,6 +343,26 @@ CROSS_HANDLE = [
         "email_rule_not_found",
         "rule",
     ),
+    *(
+        _case(
+            route_id,
+            lambda w: {
+                "path": {"sequenceId": w.globex.sequence_id},
+                "body": support.sequence_body(w.acme, status="ARCHIVED"),
+            },
+            404,
+            "sequence_not_found",
+            "sequence",
+        )
+        for route_id in ("get_sequence", "update_sequence", "delete_sequence")
+    ),
+    _case(
+        "create_sequence",
+        lambda w: {"body": support.sequence_body(w.acme, steps=[support.email_step(w.globex)])},
+        404,
+        "email_template_not_found",
+        "template",
+    ),
     _case(
         "record_conversion",
         lambda w: {"body": {"leadId": w.globex.lead_ids[0]}},
@@ -430,7 +454,11 @@ def test_another_handles_object_through_your_own_handle_is_not_found(
 
 @pytest.mark.parametrize(
     ("route_id", "request_of", "status", "code"),
-    [case for case in CROSS_HANDLE if case.values[0] in {"get_template", "get_message"}],
+    [
+        case
+        for case in CROSS_HANDLE
+        if case.values[0] in {"get_template", "get_message", "get_sequence"}
+    ],
 )
 def test_the_same_ids_through_their_own_handle_are_found(
     world: World, route_id: str, request_of: Request, status: int, code: str

@@ -103,6 +103,7 @@ def test_status_codes_match_the_handlers(document: dict[str, Any]) -> None:
     expected = {
         "create_template": "201",
         "create_email_rule": "201",
+        "create_sequence": "201",
         "create_webhook": "201",
         "reconcile_domain_identity": "202",
         "send_message": "202",
@@ -113,6 +114,7 @@ def test_status_codes_match_the_handlers(document: dict[str, Any]) -> None:
         "send_webhook_test": "202",
         "delete_suppression": "204",
         "delete_email_rule": "204",
+        "delete_sequence": "204",
         "delete_webhook": "204",
     }
     for route in ROUTES:

@@ -37,6 +37,15 @@ SenderRef = Annotated[
     StringConstraints(min_length=1, max_length=80),
     checked_by_service(pattern=SENDER_ID.pattern),
 ]
+# Checked by the service (400 invalid_variable_mappings), as the contract orders it.
+VariableMappings = Annotated[
+    dict[str, str],
+    checked_by_service(
+        maxProperties=MAX_VARIABLE_MAPPINGS,
+        propertyNames={"pattern": SAFE_IDENTIFIER.pattern},
+        additionalProperties={"type": "string", "pattern": SAFE_IDENTIFIER.pattern},
+    ),
+]
 _IMMEDIATE: list[JsonValue] = [
     trigger.value for trigger in RuleTrigger if trigger is not RuleTrigger.LEAD_CAPTURED_DELAYED
 ]
@@ -71,14 +80,7 @@ class EmailRuleIn(ApiInput):
     ) = None
     template_id: TemplateRef
     sender_id: SenderRef
-    variable_mappings: Annotated[
-        dict[str, str],
-        checked_by_service(
-            maxProperties=MAX_VARIABLE_MAPPINGS,
-            propertyNames={"pattern": SAFE_IDENTIFIER.pattern},
-            additionalProperties={"type": "string", "pattern": SAFE_IDENTIFIER.pattern},
-        ),
-    ] = Field(default_factory=dict)
+    variable_mappings: VariableMappings = Field(default_factory=dict)
     enabled: StrictBool = True
     # Its messages are test sends: to the SES mailbox simulator, outside the quota.
     test_mode: StrictBool = False

@@ -150,6 +150,9 @@ class CampaignItem(StoredItem):
     campaign_id: str
     name: str
     created_at: datetime
+    # Changed only by the sequence writes' transactions (dal/campaign_counts.py); absent on
+    # campaigns stored before sequences, which have none.
+    sequence_count: int = 0
 
     @classmethod
     def from_domain(cls, campaign: Campaign) -> CampaignItem:
@@ -161,6 +164,7 @@ class CampaignItem(StoredItem):
             campaign_id=self.campaign_id,
             name=self.name,
             created_at=self.created_at,
+            sequence_count=self.sequence_count,
         )
 
 

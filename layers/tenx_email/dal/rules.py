@@ -1,8 +1,6 @@
 """Campaign email rules (PK=HANDLE#h, SK=RULE#<campaignId>#<ruleId>) in the single table.
 
-A campaign's live rules are counted on its own item (`ruleCount` on CAMPAIGN#id), changed in
-the same transaction as the rule, so the limit holds under concurrent creates and a rule is
-never written under a campaign that is not there.
+A campaign's live rules are counted on its own item (`ruleCount`: see campaign_counts.py).
 """
 
 from __future__ import annotations
@@ -13,30 +11,17 @@ from typing import Any
 
 from boto3.dynamodb.conditions import Attr
 from boto3.dynamodb.conditions import Key as KeyCondition
-from pydantic_core import to_jsonable_python
 
 from tenx_email import keys
 from tenx_email.campaign_models import EmailRule
+from tenx_email.dal import campaign_counts
 from tenx_email.dal.campaign_items import EmailRuleItem
 from tenx_email.dal.items import CampaignItem, SenderItem, TemplateItem
 from tenx_email.dal.queries import batch_get, get_item
-from tenx_email.dal.table import table, transact
+from tenx_email.dal.table import table
 from tenx_email.models import Campaign, Sender, Template
 
-_TRANSACTION_ATTEMPTS = 3
-_FAILED = "ConditionalCheckFailed"
-
-
-class CampaignMissing(Exception):
-    """The campaign does not exist."""
-
-
-class RuleMissing(Exception):
-    """The rule never existed under this campaign."""
-
-
-class RuleLimitReached(Exception):
-    """The campaign already has the most live rules it may have."""
+_COUNTER = "ruleCount"
 
 
 class ConcurrentChange(Exception):
@@ -102,54 +87,11 @@ def list_rules(handle_name: str, campaign_id: str) -> list[EmailRule]:
         query["ExclusiveStartKey"] = response["LastEvaluatedKey"]
 
 
-def _count_on_campaign(
-    handle_name: str, campaign_id: str, change: int, condition: str, values: dict[str, Any]
-) -> dict[str, Any]:
-    return {
-        "Update": {
-            "TableName": table().name,
-            "Key": keys.campaign(handle_name, campaign_id),
-            "UpdateExpression": "SET ruleCount = if_not_exists(ruleCount, :zero) + :change",
-            "ConditionExpression": condition,
-            "ExpressionAttributeValues": {":zero": 0, ":change": change, **values},
-        }
-    }
-
-
-def _run(items: list[dict[str, Any]]) -> list[str]:
-    """Run a transaction, retrying while it only collided with another transaction."""
-    for _ in range(_TRANSACTION_ATTEMPTS):
-        reasons = transact(items)
-        if "TransactionConflict" not in reasons:
-            return reasons
-    raise RuntimeError("rule write kept conflicting with concurrent writes")
-
-
 def create(rule: EmailRule, max_rules: int) -> None:
     """Create a rule and count it on its campaign, unless the campaign already has
-    `max_rules` live rules (or is gone)."""
-    reasons = _run(
-        [
-            _count_on_campaign(
-                rule.handle,
-                rule.campaign_id,
-                1,
-                "attribute_exists(PK) AND (attribute_not_exists(ruleCount) OR ruleCount < :max)",
-                {":max": max_rules},
-            ),
-            {
-                "Put": {
-                    "TableName": table().name,
-                    "Item": EmailRuleItem.from_domain(rule).to_item(),
-                    "ConditionExpression": "attribute_not_exists(PK)",
-                }
-            },
-        ]
-    )
-    if reasons and reasons[0] == _FAILED:
-        raise RuleLimitReached(rule.campaign_id)
-    if reasons:
-        raise RuntimeError(f"rule create cancelled: {reasons}")
+    `max_rules` live rules (campaign_counts.LimitReached)."""
+    item = EmailRuleItem.from_domain(rule).to_item()
+    campaign_counts.create(rule.handle, rule.campaign_id, _COUNTER, max_rules, [item])
 
 
 def replace(rule: EmailRule, *, seen_version: int) -> None:
@@ -165,32 +107,7 @@ def replace(rule: EmailRule, *, seen_version: int) -> None:
 
 
 def mark_deleted(handle_name: str, campaign_id: str, rule_id: str, at: datetime) -> None:
-    """Soft-delete a live rule and uncount it on its campaign, in one transaction. Deleting
-    a deleted rule changes nothing; raises CampaignMissing or RuleMissing."""
-    reasons = _run(
-        [
-            _count_on_campaign(handle_name, campaign_id, -1, "attribute_exists(PK)", {}),
-            {
-                "Update": {
-                    "TableName": table().name,
-                    "Key": keys.rule(handle_name, campaign_id, rule_id),
-                    "UpdateExpression": "SET deleted = :yes, updatedAt = :at",
-                    "ConditionExpression": "deleted = :no",
-                    "ExpressionAttributeValues": {
-                        ":yes": True,
-                        ":no": False,
-                        # Exactly as the item model stores datetimes.
-                        ":at": str(to_jsonable_python(at)),
-                    },
-                }
-            },
-        ]
-    )
-    if not reasons:
-        return
-    if reasons[0] == _FAILED:
-        raise CampaignMissing(campaign_id)
-    if reasons[1] != _FAILED:
-        raise RuntimeError(f"rule delete cancelled: {reasons}")
-    if get(handle_name, campaign_id, rule_id) is None:
-        raise RuleMissing(rule_id)
+    """Soft-delete a live rule and uncount it on its campaign (repeating it changes nothing;
+    raises campaign_counts.CampaignMissing or ItemMissing)."""
+    key = keys.rule(handle_name, campaign_id, rule_id)
+    campaign_counts.mark_deleted(handle_name, campaign_id, _COUNTER, key, at)

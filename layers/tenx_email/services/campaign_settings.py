@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from tenx_email import clock, ids, keys
 from tenx_email.campaign_models import CampaignSettings
 from tenx_email.dal import campaign_settings as store
-from tenx_email.errors import VersionConflict
 from tenx_email.models import HandleAccess
 from tenx_email.send_windows import SendWindow
+from tenx_email.services import versioned
 from tenx_email.services.campaigns import campaign_not_found, require_campaign_id
 
 MAX_COOLDOWN_MINUTES = 43_200  # 30 days; 0 is no cooldown
 MIN_DAILY_CAP, MAX_DAILY_CAP = 1, 1_000  # None is no cap
-_SAVE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -66,13 +65,8 @@ def put_settings(
     """Replace a campaign's settings; each put adds 1 to the version. With expected_version
     (0: none stored yet) they must still be at that version; without it the last write wins
     (a lost race with another put is retried on the fresh settings)."""
-    for _ in range(_SAVE_ATTEMPTS):
-        current = _current(access, campaign_id)
-        if expected_version is not None and expected_version != current.version:
-            raise VersionConflict(
-                f"the settings of campaign {campaign_id} are at version {current.version}, "
-                f"not {expected_version}; re-read them and retry"
-            )
+
+    def write(current: CampaignSettings) -> CampaignSettings:
         changed = current.model_copy(
             update={
                 "contact_cooldown_minutes": draft.contact_cooldown_minutes,
@@ -82,9 +76,18 @@ def put_settings(
                 "updated_at": clock.now(),
             }
         )
-        try:
-            store.replace(changed, seen_version=current.version)
-        except store.ConcurrentChange:
-            continue
+        store.replace(changed, seen_version=current.version)
         return changed
-    raise VersionConflict(f"the settings of campaign {campaign_id} kept changing; re-read them")
+
+    return versioned.replace_at_version(
+        read=lambda: _current(access, campaign_id),
+        version_of=lambda current: current.version,
+        expected_version=expected_version,
+        stale=lambda version: (
+            f"the settings of campaign {campaign_id} are at version {version}, "
+            f"not {expected_version}; re-read them and retry"
+        ),
+        write=write,
+        lost_race=store.ConcurrentChange,
+        kept_changing=f"the settings of campaign {campaign_id} kept changing; re-read them",
+    )

@@ -23,6 +23,7 @@ from typing import Any
 
 from tenx_email import clock, ids, keys
 from tenx_email.campaign_models import EmailRule, RuleTrigger
+from tenx_email.dal import campaign_counts
 from tenx_email.dal import rules as store
 from tenx_email.errors import (
     DelayMinutesAboveMaximum,
@@ -38,12 +39,20 @@ from tenx_email.errors import (
     SenderMissingProductNotificationPurpose,
     SenderNotReady,
     SenderProfileNotFound,
-    VersionConflict,
 )
 from tenx_email.ids import SENDER_ID, TEMPLATE_ID
-from tenx_email.models import HandleAccess, Purpose, SenderStatus, TemplateStatus
+from tenx_email.models import (
+    HandleAccess,
+    Purpose,
+    Sender,
+    SenderStatus,
+    Template,
+    TemplateStatus,
+)
+from tenx_email.services import versioned
 from tenx_email.services.campaigns import (
     campaign_not_found,
+    delete_counted,
     require_campaign,
     require_campaign_id,
 )
@@ -54,7 +63,6 @@ MAX_RULES_PER_CAMPAIGN = 100
 MAX_VARIABLE_MAPPINGS = 50
 SAFE_IDENTIFIER = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
 RULE_ID = re.compile(r"^cer_[0-9a-f-]{36}$")
-_SAVE_ATTEMPTS = 3
 
 
 @dataclass(frozen=True)
@@ -107,23 +115,25 @@ def _check_draft(draft: RuleDraft) -> RuleTrigger:
             raise DelayMinutesAboveMaximum(f"delayMinutes must be at most {MAX_DELAY_MINUTES}")
     elif delay is not None:
         raise DelayMinutesNotAllowed(f"{trigger.value} sends immediately; omit delayMinutes")
-    _check_mappings(draft.variable_mappings)
+    check_mappings(draft.variable_mappings)
     return trigger
 
 
-def _check_mappings(mappings: Mapping[str, str]) -> None:
+def check_mappings(mappings: Mapping[str, str], field: str = "variableMappings") -> None:
+    """The contract's variableMappings rules (400 invalid_variable_mappings); `field` names
+    where they were sent (a sequence names its step)."""
     if len(mappings) > MAX_VARIABLE_MAPPINGS:
-        raise InvalidVariableMappings(f"at most {MAX_VARIABLE_MAPPINGS} variableMappings")
+        raise InvalidVariableMappings(f"at most {MAX_VARIABLE_MAPPINGS} {field}")
     for key, value in mappings.items():
         # repr, cut short: the message names the key without echoing an arbitrary string.
         named = repr(key[:64])
         if not SAFE_IDENTIFIER.fullmatch(key):
             raise InvalidVariableMappings(
-                f"variableMappings key {named} must be 1-64 letters, digits, _, . or -"
+                f"{field} key {named} must be 1-64 letters, digits, _, . or -"
             )
         if not SAFE_IDENTIFIER.fullmatch(value):
             raise InvalidVariableMappings(
-                f"variableMappings value of {named} must be 1-64 letters, digits, _, . or -"
+                f"{field} value of {named} must be 1-64 letters, digits, _, . or -"
             )
 
 
@@ -142,22 +152,33 @@ def _read(
     return context
 
 
-def _check_references(context: store.RuleContext, draft: RuleDraft) -> None:
-    template, sender = context.template, context.sender
+def check_references(
+    template_id: str,
+    template: Template | None,
+    sender_id: str,
+    sender: Sender | None,
+    where: str = "",
+) -> None:
+    """What a campaign email needs of its template and sender, as read, in the contract's
+    order and with its codes; `where` begins each message (a sequence names its step)."""
     if template is None:
-        raise EmailTemplateNotFound(f"template {draft.template_id} does not exist")
+        raise EmailTemplateNotFound(f"{where}template {template_id} does not exist")
     if template.status is not TemplateStatus.ACTIVE:
-        raise EmailTemplateNotActive(f"template {template.template_id} is paused")
+        raise EmailTemplateNotActive(f"{where}template {template.template_id} is paused")
     if sender is None:
-        raise SenderProfileNotFound(f"sender profile {draft.sender_id} does not exist")
+        raise SenderProfileNotFound(f"{where}sender profile {sender_id} does not exist")
     if sender.status is not SenderStatus.READY:
         raise SenderNotReady(
-            f"sender profile {sender.sender_id} is disabled or its domain is not READY"
+            f"{where}sender profile {sender.sender_id} is disabled or its domain is not READY"
         )
     if Purpose.PRODUCT_NOTIFICATION not in sender.purposes:
         raise SenderMissingProductNotificationPurpose(
-            f"sender profile {sender.sender_id} does not allow PRODUCT_NOTIFICATION"
+            f"{where}sender profile {sender.sender_id} does not allow PRODUCT_NOTIFICATION"
         )
+
+
+def _check_references(context: store.RuleContext, draft: RuleDraft) -> None:
+    check_references(draft.template_id, context.template, draft.sender_id, context.sender)
 
 
 def _rule_not_found(rule_id: str, campaign_id: str) -> EmailRuleNotFound:
@@ -202,7 +223,7 @@ def create_rule(access: HandleAccess, campaign_id: str, draft: RuleDraft) -> Ema
     )
     try:
         store.create(rule, MAX_RULES_PER_CAMPAIGN)
-    except store.RuleLimitReached as error:
+    except campaign_counts.LimitReached as error:
         raise EmailRuleLimitReached(
             f"campaign {campaign_id} already has {MAX_RULES_PER_CAMPAIGN} rules; delete one first"
         ) from error
@@ -220,16 +241,15 @@ def update_rule(
     rule must still be at that version; without it the last write wins (a lost race with
     another update is retried on the fresh rule)."""
     trigger = _check_draft(draft)
-    for _ in range(_SAVE_ATTEMPTS):
+
+    def read() -> tuple[store.RuleContext, EmailRule]:
         context = _read(access, campaign_id, draft, rule_id)
-        current = context.rule
-        if current is None or current.deleted:
+        if context.rule is None or context.rule.deleted:
             raise _rule_not_found(rule_id, campaign_id)
-        if expected_version is not None and expected_version != current.version:
-            raise VersionConflict(
-                f"rule {rule_id} is at version {current.version}, not {expected_version}; "
-                "re-read it and retry"
-            )
+        return context, context.rule
+
+    def write(seen: tuple[store.RuleContext, EmailRule]) -> EmailRule:
+        context, current = seen
         _check_references(context, draft)
         changed = current.model_copy(
             update={
@@ -238,27 +258,32 @@ def update_rule(
                 "updated_at": clock.now(),
             }
         )
-        try:
-            store.replace(changed, seen_version=current.version)
-        except store.ConcurrentChange:
-            continue
+        store.replace(changed, seen_version=current.version)
         return changed
-    raise VersionConflict(f"rule {rule_id} kept changing; re-read it and retry")
+
+    return versioned.replace_at_version(
+        read=read,
+        version_of=lambda seen: seen[1].version,
+        expected_version=expected_version,
+        stale=lambda version: (
+            f"rule {rule_id} is at version {version}, not {expected_version}; re-read it and retry"
+        ),
+        write=write,
+        lost_race=store.ConcurrentChange,
+        kept_changing=f"rule {rule_id} kept changing; re-read it and retry",
+    )
 
 
 def delete_rule(access: HandleAccess, campaign_id: str, rule_id: str) -> None:
     """Soft-delete a rule: it is no longer listed and never fires. Repeating it is fine."""
-    require_campaign_id(campaign_id)
-    handle = access.handle.handle
-    if not RULE_ID.fullmatch(rule_id):
-        require_campaign(handle, campaign_id)  # an unknown campaign answers first
-        raise _rule_not_found(rule_id, campaign_id)
-    try:
-        store.mark_deleted(handle, campaign_id, rule_id, clock.now())
-    except store.CampaignMissing as error:
-        raise campaign_not_found(campaign_id) from error
-    except store.RuleMissing as error:
-        raise _rule_not_found(rule_id, campaign_id) from error
+    well_formed = rule_id if RULE_ID.fullmatch(rule_id) else None
+    delete_counted(
+        access.handle.handle,
+        campaign_id,
+        well_formed,
+        store.mark_deleted,
+        _rule_not_found(rule_id, campaign_id),
+    )
 
 
 def list_rules(access: HandleAccess, campaign_id: str) -> list[EmailRule]:
