@@ -98,7 +98,10 @@ class EmailServiceStack(Stack):
             functions=functions,
             table=data.table,
             table_actions=EVENT_PROJECTION_TABLE_ACTIONS,
+            # It starts the cascades of sequences' changes on the trigger-jobs queue.
+            environment={"TRIGGER_JOBS_QUEUE_URL": trigger_jobs.queue.queue_url},
         )
+        trigger_jobs.queue.grant_send_messages(event_projection.function)
         webhook_queue = queues.pairs[WEBHOOK_QUEUE.key].queue
         webhook_fanout = StreamConsumer(
             self,

@@ -254,6 +254,9 @@ def rule_runs_prefix(rule_id: str) -> str:
     return f"RULERUN#{rule_id}#"
 
 
+SEQUENCE_PREFIX = "SEQ#"
+
+
 def sequence(handle_name: str, campaign_id: str, sequence_id: str) -> Key:
     """A sequence as it is now (its latest version, status, deletion)."""
     return _key(
@@ -262,7 +265,7 @@ def sequence(handle_name: str, campaign_id: str, sequence_id: str) -> Key:
 
 
 def sequences_of_campaign_prefix(campaign_id: str) -> str:
-    return f"SEQ#{campaign_id}#"
+    return f"{SEQUENCE_PREFIX}{campaign_id}#"
 
 
 def sequence_version(handle_name: str, sequence_id: str, version: int) -> Key:

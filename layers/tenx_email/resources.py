@@ -59,9 +59,10 @@ class StreamConsumerSpec:
 
 
 # Messages' timelines -> the handle-wide event feed (services/projection.py); with
-# enrollments' changes -> sequence stats (services/sequence_stats.py).
+# enrollments' changes -> sequence stats (services/sequence_stats.py); sequences' changes ->
+# their cascades (services/sequence_cascades.py).
 EVENT_PROJECTION = StreamConsumerSpec(
-    module="project_events", sort_key_prefixes=("MSG#", "ENROLL#")
+    module="project_events", sort_key_prefixes=("MSG#", "ENROLL#", "SEQ#")
 )
 # Messages' timelines and rule runs -> one webhook delivery per subscribed endpoint
 # (services/webhook_fanout.py).

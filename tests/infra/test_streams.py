@@ -11,6 +11,7 @@ import pytest
 from tenx_email import keys
 from tenx_email.resources import (
     EVENT_PROJECTION,
+    TRIGGER_JOBS_QUEUE,
     WEBHOOK_FANOUT,
     WEBHOOK_QUEUE,
     queue_name,
@@ -77,12 +78,16 @@ def test_only_changes_of_message_and_enrollment_items_invoke_the_event_projectio
 ) -> None:
     # Given the projection's mapping
     criteria = _mapping(template)["FilterCriteria"]["Filters"]
-    # Then its filters pass only records whose sort key starts with the messages' prefix or
-    # the enrollments' (sequence stats)
-    assert EVENT_PROJECTION.sort_key_prefixes == (keys.MESSAGE_PREFIX, keys.ENROLLMENT_PREFIX)
+    # Then its filters pass only records whose sort key starts with the messages' prefix,
+    # the enrollments' (sequence stats) or the sequences' (their cascades)
+    assert EVENT_PROJECTION.sort_key_prefixes == (
+        keys.MESSAGE_PREFIX,
+        keys.ENROLLMENT_PREFIX,
+        keys.SEQUENCE_PREFIX,
+    )
     assert [json.loads(criterion["Pattern"]) for criterion in criteria] == [
         {"dynamodb": {"Keys": {"SK": {"S": [{"prefix": prefix}]}}}}
-        for prefix in ("MSG#", "ENROLL#")
+        for prefix in ("MSG#", "ENROLL#", "SEQ#")
     ]
 
 
@@ -129,9 +134,19 @@ def test_event_projection_may_only_put_items_in_the_table_and_read_its_stream(
         # Takes no resource (IAM has no stream-level permission for it).
         ("dynamodb:ListStreams", '"*"'),
     }
-    # And its only queue is its dead-letter queue, and nothing else is granted but its logs
-    # and traces
-    assert {target(json.loads(r)) for a, r in granted if a.startswith("sqs:")} == {dlq_id}
+    # And its queues are its dead-letter queue and the trigger-jobs queue (which it only sends
+    # to: sequences' cascades), and nothing else is granted but its logs and traces
+    trigger_id, _ = queue_named(template, queue_name(STAGE, TRIGGER_JOBS_QUEUE))
+    queues = {target(json.loads(r)) for a, r in granted if a.startswith("sqs:")}
+    assert queues == {dlq_id, trigger_id}
+    to_trigger_jobs = {
+        a for a, r in granted if a.startswith("sqs:") and target(json.loads(r)) == trigger_id
+    }
+    assert {a for a in to_trigger_jobs if not a.startswith("sqs:SendMessage")} <= {
+        "sqs:GetQueueAttributes",
+        "sqs:GetQueueUrl",
+    }
+    assert target(function["Environment"]["Variables"]["TRIGGER_JOBS_QUEUE_URL"]) == trigger_id
     assert {action.split(":")[0] for action, _ in granted} == {"dynamodb", "sqs", "logs", "xray"}
 
 

@@ -1,48 +1,33 @@
-"""Sequences for tests of the step engine, stored as the sequence routes store them: the head,
-its first version, and the campaign's count (which tells the trigger the campaign has some)."""
+"""Sequences for the step engine's tests, made through the sequence routes (as an operator)."""
 
 from __future__ import annotations
 
-import uuid
+from collections.abc import Callable
 from typing import Any
 
-from tenx_email import clock, keys
-from tenx_email.campaign_models import Sequence, SequenceStep
-from tenx_email.dal.sequence_items import SequenceItem, SequenceVersionItem
-from tenx_email.dal.table import table
+from tenx_email.campaign_models import Sequence
+from tenx_email.dal import sequences
 
-EMAIL = {"type": "email", "template_id": "tmpl_lead_followup", "sender_id": "sender_notifications"}
+EMAIL = {"type": "email", "templateId": "tmpl_lead_followup", "senderId": "sender_notifications"}
 # Lead captured -> welcome now -> wait 20 minutes -> a second -> wait 2 days -> a third.
-WELCOME_DRIP = (
-    SequenceStep(**EMAIL, variable_mappings={"firstName": "firstName"}),
-    SequenceStep(type="wait", minutes=20),
-    SequenceStep(**EMAIL),
-    SequenceStep(type="wait", minutes=2 * 24 * 60),
-    SequenceStep(**EMAIL),
-)
+WELCOME_DRIP: list[dict[str, Any]] = [
+    {**EMAIL, "variableMappings": {"firstName": "firstName"}},
+    {"type": "wait", "minutes": 20},
+    EMAIL,
+    {"type": "wait", "minutes": 2 * 24 * 60},
+    EMAIL,
+]
+Request = Callable[[str, dict[str, str], Any], tuple[int, Any]]  # route, path, body
 
 
-def store_sequence(
-    handle: str, campaign_id: str, steps: tuple[SequenceStep, ...] = WELCOME_DRIP, **fields: Any
-) -> Sequence:
-    now = clock.now()
-    sequence = Sequence(
-        handle=handle,
-        campaign_id=campaign_id,
-        sequence_id=f"seq_{uuid.uuid4()}",
-        name="Welcome drip",
-        trigger=fields.pop("trigger", "LEAD_CAPTURED"),
-        steps=steps,
-        version=1,
-        created_at=now,
-        updated_at=now,
-        **fields,
-    )
-    table().put_item(Item=SequenceItem.from_domain(sequence).to_item())
-    table().put_item(Item=SequenceVersionItem.from_domain(sequence).to_item())
-    table().update_item(
-        Key=keys.campaign(handle, campaign_id),
-        UpdateExpression="ADD sequenceCount :one",
-        ExpressionAttributeValues={":one": 1},
-    )
-    return sequence
+def sequence_body(steps: list[dict[str, Any]] = WELCOME_DRIP, **fields: Any) -> dict[str, Any]:
+    return {"name": "Welcome drip", "trigger": "LEAD_CAPTURED", "steps": steps, **fields}
+
+
+def create_sequence(request: Request, path: dict[str, str], body: dict[str, Any]) -> Sequence:
+    """POST the sequence; it as stored."""
+    status, created = request("create_sequence", path, body)
+    assert status == 201, created
+    found = sequences.get(path["handle"], path["campaignId"], created["sequence"]["sequenceId"])
+    assert found is not None
+    return found

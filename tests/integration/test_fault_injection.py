@@ -59,7 +59,7 @@ from devstack.resources import create_queue, create_table, create_token_keys
 from functions import deliver, feedback, project_events, send_webhooks, trigger
 from tenx_email import clock, keys, resources
 from tenx_email.adapters import ses_account, ses_sending, token_keys
-from tenx_email.campaign_models import EnrollmentStatus, SequenceExit, SequenceStep
+from tenx_email.campaign_models import EnrollmentStatus
 from tenx_email.dal import domains as domain_store
 from tenx_email.dal import table as table_module
 from tenx_email.dal.enrollment_items import EnrollmentItem
@@ -97,7 +97,7 @@ from tests.integration.fault_support import (
     ses_event,
     stored_items,
 )
-from tests.integration.sequence_support import EMAIL, store_sequence
+from tests.integration.sequence_support import EMAIL, create_sequence, sequence_body
 from tests.integration.test_send_routes import SENDER, TEMPLATE
 from tests.integration.webhook_fault_support import (
     DROP,
@@ -129,7 +129,7 @@ DRAIN_ROUNDS = 12
 MAX_DIRECT_MESSAGES = 6
 MAX_CAMPAIGN_EVENTS = 4
 # The sequence beside the rules: an email now, another after the shortest wait.
-DRIP = (SequenceStep(**EMAIL), SequenceStep(type="wait", minutes=15), SequenceStep(**EMAIL))
+DRIP = [EMAIL, {"type": "wait", "minutes": 15}, EMAIL]
 
 # Where a DynamoDB fault may land, per invocation: an operation, and which of its requests
 # (fault_support.classify). Each invocation meets at most one, drawn with it.
@@ -379,10 +379,9 @@ class FaultInjection(RuleBasedStateMachine):
             status, created = self._admin("create_email_rule", CAMPAIGN, body)
             assert status == 201, created
             self.rules[name] = created["rule"]["ruleId"]
-        with self.dynamo.paused():
-            self.sequence = store_sequence(
-                HANDLE, CAMPAIGN["campaignId"], DRIP, exit_on=(SequenceExit.CONVERSION,)
-            )
+        self.sequence = create_sequence(
+            self._admin, CAMPAIGN, sequence_body(DRIP, exitOn=["CONVERSION"])
+        )
         assert _Active.receiver is not None
         self.webhooks = WebhookWorld(
             self.sqs, _client("kms"), _Active.receiver, self._admin, HANDLE

@@ -33,7 +33,7 @@ __all__ = ["trigger_queue"]  # a fixture these tests share with test_triggers.py
 def test_stats_count_enrollments_their_ends_and_each_steps_messages(
     trigger_queue: str, project_events: Callable[[], int]
 ) -> None:
-    sequence = make_sequence(steps=WELCOME_DRIP[:3], exit_on=("CONVERSION",))
+    sequence = make_sequence(steps=WELCOME_DRIP[:3], exitOn=["CONVERSION"])
     leads = [
         capture({**LEAD, "email": f"lead{i}@example.com", "leadId": f"lead_{i}"}) for i in range(3)
     ]

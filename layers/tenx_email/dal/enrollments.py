@@ -13,11 +13,10 @@ from boto3.dynamodb.conditions import Attr
 from boto3.dynamodb.conditions import Key as KeyCondition
 
 from tenx_email import keys
-from tenx_email.campaign_models import Enrollment, EnrollmentStatus, Sequence
+from tenx_email.campaign_models import Enrollment, EnrollmentStatus
 from tenx_email.dal.enrollment_items import EnrollmentItem
 from tenx_email.dal.message_items import MessageItem
-from tenx_email.dal.queries import item_key, items_by_key, query_all
-from tenx_email.dal.sequence_items import SequenceItem
+from tenx_email.dal.queries import item_key, items_by_key
 from tenx_email.dal.table import conditional, table, transact
 from tenx_email.dal.triggers import RuleMessage
 
@@ -129,19 +128,6 @@ def in_flight(
     return found, str(last[keys.SK]).removeprefix(
         keys.enrollments_prefix(sequence_id)
     ) if last else None
-
-
-def campaign_sequences(handle_name: str, campaign_id: str) -> list[Sequence]:
-    """A campaign's live sequences (one Query)."""
-    items = query_all(
-        {
-            "KeyConditionExpression": KeyCondition(keys.PK).eq(keys.handle(handle_name)["PK"])
-            & KeyCondition(keys.SK).begins_with(keys.sequences_of_campaign_prefix(campaign_id)),
-            "FilterExpression": Attr("deleted").ne(True),
-            "ConsistentRead": True,
-        }
-    )
-    return [SequenceItem.from_item(item).to_domain() for item in items]
 
 
 def enrollments_of(

@@ -14,7 +14,8 @@ What follows from those is written here instead:
 - each handle's reputation counts (sends, hard bounces, complaints), which pause a handle
   whose rates reach the guard's levels (services/reputation.py);
 - each sequence's stats, from its enrollments' changes and its steps' messages
-  (services/sequence_stats.py).
+  (services/sequence_stats.py), and the cascade a sequence's change starts (archived or
+  deleted: its enrollments stop; resumed: its held ones run; services/sequence_cascades.py).
 All lag the messages by the stream's delay (seconds).
 
 A batch is projected whole or not at all: any failure raises, and Lambda retries the same
@@ -45,7 +46,7 @@ from tenx_email.dal.table import put_all
 from tenx_email.models import DeliveryEvent, Message
 from tenx_email.observability import logger, metrics
 from tenx_email.reputation import Counts, counted
-from tenx_email.services import reputation, sequence_stats
+from tenx_email.services import reputation, sequence_cascades, sequence_stats
 from tenx_email.services.quotas import quota_day
 
 # A day's usage is kept a few days past it (the quota route shows today's only).
@@ -105,8 +106,11 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
     tallies: sequence_stats.Tallies = {}
     enrollment_changes = [record for record in records if sequence_stats.is_enrollment(record)]
     sequence_stats.tally_enrollments(enrollment_changes, tallies)
+    cascades = sequence_cascades.started_by(
+        sequence_stats.sequence_changes(r for r in records if sequence_stats.is_sequence(r))
+    )
     for record in records:
-        if sequence_stats.is_enrollment(record):
+        if sequence_stats.is_enrollment(record) or sequence_stats.is_sequence(record):
             continue
         try:
             change = message_change(record)
@@ -153,6 +157,7 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
             rounds[n].append(page)
     for written_together in rounds:
         put_all(written_together)
+    sequence_cascades.start(cascades)
     # Last, so that only a failure among the charges themselves can have a batch retried
     # after some of its charges; a charge names the batch (its first and last records), and
     # is refused when that batch charged the day before (dal/quotas.py, `charge`).

@@ -1,5 +1,7 @@
 """What an operator's change to a sequence does to its enrollments, a page at a time through
-the trigger-jobs queue (so a sequence with many enrollments never holds up the request):
+the trigger-jobs queue. The event projection starts a cascade when it sees the sequence's
+change on the table's stream (`started_by`), so none is lost however the request ends, and a
+sequence with many enrollments never holds up the request:
 archiving or deleting it STOPS every ACTIVE enrollment and removes its pending schedule
 (EmailSendX's cascade); making a paused one ACTIVE again runs each held enrollment's next
 step now (late steps go out at once, none is skipped).
@@ -9,9 +11,11 @@ and the next page's job is queued after the page is done."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from tenx_email import clock
 from tenx_email.adapters import queues
-from tenx_email.campaign_models import EnrollmentStatus
+from tenx_email.campaign_models import EnrollmentStatus, Sequence, SequenceStatus
 from tenx_email.dal import enrollments as store
 from tenx_email.services.sequence_events import stop
 from tenx_email.services.sequence_jobs import Cascade, SequenceCascadeJob, SequenceStepJob
@@ -28,8 +32,47 @@ def _queue_url() -> str:
 
 
 def publish(job: SequenceCascadeJob) -> None:
-    """Start a cascade (from the sequence routes)."""
     queues.enqueue_job(_queue_url(), job.model_dump(mode="json", by_alias=True))
+
+
+def started_by(changes: Iterable[tuple[Sequence | None, Sequence]]) -> list[SequenceCascadeJob]:
+    """The cascades sequence changes (as read before, after) start: deleted or archived ->
+    STOP; PAUSED -> ACTIVE -> RESUME."""
+    jobs = []
+    for before, after in changes:
+        was_live = before is None or not (
+            before.deleted or before.status is SequenceStatus.ARCHIVED
+        )
+        if was_live and (after.deleted or after.status is SequenceStatus.ARCHIVED):
+            gone = "deleted" if after.deleted else "archived"
+            action, reason = Cascade.STOP, f"the sequence was {gone}"
+        elif (
+            before is not None
+            and before.status is SequenceStatus.PAUSED
+            and after.status is SequenceStatus.ACTIVE
+            and not after.deleted
+        ):
+            action, reason = Cascade.RESUME, "the sequence was resumed"
+        else:
+            continue
+        jobs.append(
+            SequenceCascadeJob(
+                handle=after.handle,
+                campaign_id=after.campaign_id,
+                sequence_id=after.sequence_id,
+                action=action,
+                reason=reason,
+            )
+        )
+    return jobs
+
+
+def start(jobs: Iterable[SequenceCascadeJob]) -> None:
+    """Queue the first page of each cascade (raises when SQS did not take one: the projection's
+    batch is then retried, which queues them again, harmlessly)."""
+    bodies = {str(n): job.body() for n, job in enumerate(jobs)}
+    if bodies and queues.send_all(_queue_url(), bodies):
+        raise queues.QueueUnavailable("the trigger-jobs queue did not take a cascade")
 
 
 def run(job: SequenceCascadeJob) -> None:

@@ -24,6 +24,7 @@ from tenx_email.campaign_models import (
 )
 from tenx_email.campaign_models import Sequence as SequenceModel
 from tenx_email.dal import enrollments as store
+from tenx_email.dal import sequences as sequence_store
 from tenx_email.observability import logger
 from tenx_email.services import one_time_schedules
 from tenx_email.services.sequence_jobs import SequenceStepJob
@@ -55,7 +56,7 @@ def run_for(
     campaigns = {(event.handle, event.campaign_id) for event in events} & sequenced
     if not campaigns:
         return {}
-    sequences_of = {pair: store.campaign_sequences(*pair) for pair in campaigns}
+    sequences_of = {pair: sequence_store.list_sequences(*pair) for pair in campaigns}
     return on_events([e for e in events if (e.handle, e.campaign_id) in campaigns], sequences_of)
 
 

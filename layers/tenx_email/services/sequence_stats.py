@@ -12,18 +12,39 @@ from collections.abc import Iterable, Mapping
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from tenx_email import clock, keys
-from tenx_email.campaign_models import Enrollment, EnrollmentStatus
+from tenx_email.campaign_models import Enrollment, EnrollmentStatus, Sequence
 from tenx_email.dal import sequence_stats as store
 from tenx_email.dal.enrollment_items import EnrollmentItem
+from tenx_email.dal.sequence_items import SequenceItem
 from tenx_email.models import Message
 
 Tallies = dict[tuple[str, str], Counter[str]]  # (handle, sequence) -> counter -> amount
 
 
-def is_enrollment(record: DynamoDBRecord) -> bool:
+def _sort_key(record: DynamoDBRecord) -> str:
     change = record.dynamodb
-    sort_key = str((change.keys or {}).get(keys.SK, "")) if change else ""
-    return sort_key.startswith(keys.ENROLLMENT_PREFIX)
+    return str((change.keys or {}).get(keys.SK, "")) if change else ""
+
+
+def is_enrollment(record: DynamoDBRecord) -> bool:
+    return _sort_key(record).startswith(keys.ENROLLMENT_PREFIX)
+
+
+def is_sequence(record: DynamoDBRecord) -> bool:
+    """A sequence's head (SEQ#...; its versions and stats have prefixes of their own)."""
+    return _sort_key(record).startswith(keys.SEQUENCE_PREFIX)
+
+
+def sequence_changes(records: Iterable[DynamoDBRecord]) -> list[tuple[Sequence | None, Sequence]]:
+    """Sequence heads' changes, as (before, after)."""
+    changes = []
+    for record in records:
+        change = record.dynamodb
+        if change is None or not change.new_image:
+            continue
+        before = SequenceItem.from_item(change.old_image).to_domain() if change.old_image else None
+        changes.append((before, SequenceItem.from_item(change.new_image).to_domain()))
+    return changes
 
 
 def tally_enrollments(records: Iterable[DynamoDBRecord], tallies: Tallies) -> None:
