@@ -304,6 +304,11 @@ class SequenceTooLong(DomainError):
     code = "sequence_too_long"
 
 
+class EnrollmentNotFound(DomainError):
+    status = 404
+    code = "enrollment_not_found"
+
+
 class SequenceArchived(DomainError):
     """An archived sequence is final: it can be read and deleted, never changed."""
 

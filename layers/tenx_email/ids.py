@@ -17,6 +17,7 @@ _CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 HANDLE_PATTERN = r"^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?$"
 ACCOUNT_ID_PATTERN = r"^acc_[A-Za-z0-9_-]{1,64}$"
 CAMPAIGN_ID_PATTERN = r"^cmp_[A-Za-z0-9_-]{1,64}$"
+LEAD_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
 USER_SUB_PATTERN = r"^[A-Za-z0-9._:|@+-]{1,128}$"
 
 # Compiled, and here rather than in their own area's service: several services check them, and

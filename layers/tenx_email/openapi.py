@@ -107,6 +107,7 @@ PATH_FORMS: dict[str, dict[str, Any]] = {
     "campaignId": {"pattern": ids.CAMPAIGN_ID_PATTERN},
     "ruleId": {"pattern": RULE_ID.pattern},
     "sequenceId": {"pattern": SEQUENCE_ID.pattern},
+    "leadId": {"pattern": ids.LEAD_ID_PATTERN},
     "webhookId": {"pattern": WEBHOOK_ID.pattern},
     "deliveryId": {"pattern": DELIVERY_ID.pattern},
 }

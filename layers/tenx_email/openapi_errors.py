@@ -172,6 +172,16 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
         "version_conflict",
     ),
     "delete_sequence": ("campaign_not_found", "sequence_not_found"),
+    "get_sequence_stats": ("campaign_not_found", "sequence_not_found"),
+    "list_enrollments": ("campaign_not_found", "sequence_not_found", "invalid_next_token"),
+    "enroll_lead": (
+        "campaign_not_found",
+        "sequence_not_found",
+        "sequence_archived",
+        "lead_not_found",
+        "campaign_event_queue_unavailable",
+    ),
+    "stop_enrollment": ("campaign_not_found", "sequence_not_found", "enrollment_not_found"),
     "list_rule_runs": ("campaign_not_found", "invalid_next_token"),
     "capture_lead": (
         "campaign_not_found",

@@ -217,6 +217,31 @@ ROUTES: tuple[Route, ...] = (
     Route("get_sequence", "GET", _SEQUENCE, Role.CREATOR, read_only=True),
     Route("update_sequence", "PUT", _SEQUENCE, _OPERATOR, read_only=False),
     Route("delete_sequence", "DELETE", _SEQUENCE, _OPERATOR, read_only=False),
+    Route("get_sequence_stats", "GET", f"{_SEQUENCE}/stats", Role.CREATOR, read_only=True),
+    # Enrollments name leads: OPERATOR, as rule runs.
+    Route(
+        "list_enrollments",
+        "GET",
+        f"{_SEQUENCE}/enrollments",
+        _OPERATOR,
+        read_only=True,
+        grants=_PAGED,
+    ),
+    Route(
+        "enroll_lead",
+        "POST",
+        f"{_SEQUENCE}/enrollments",
+        _OPERATOR,
+        read_only=False,
+        grants=frozenset({Grant.TRIGGER_JOBS_SEND}),
+    ),
+    Route(
+        "stop_enrollment",
+        "DELETE",
+        f"{_SEQUENCE}/enrollments/{{leadId}}",
+        _OPERATOR,
+        read_only=False,
+    ),
     Route(
         "list_rule_runs",
         "GET",

@@ -143,6 +143,7 @@ class Tenant:
             "campaignId": self.campaign_id,
             "ruleId": self.rule_id,
             "sequenceId": self.sequence_id,
+            "leadId": self.lead_ids[0] if self.lead_ids else "lead_unknown",
             "webhookId": self.webhook_id,
             "deliveryId": self.delivery_ids[0] if self.delivery_ids else "",
         }
@@ -288,6 +289,7 @@ VALID_BODIES: dict[str, Callable[[Tenant], dict[str, Any]]] = {
         "name": "New Lead",
     },
     "record_conversion": lambda tenant: {"leadId": tenant.lead_ids[0]},
+    "enroll_lead": lambda tenant: {"leadId": tenant.lead_ids[0]},
     "create_webhook": lambda tenant: {"url": webhook_url(tenant), "events": ["SENT"]},
     "update_webhook": lambda tenant: {"url": webhook_url(tenant), "events": ["DELIVERED"]},
     "replay_webhook_deliveries": lambda _: {

@@ -131,6 +131,7 @@ def test_the_role_matrix_has_cases() -> None:
         "get_campaign_settings",
         "list_sequences",
         "get_sequence",
+        "get_sequence_stats",
     }
 
 

@@ -115,6 +115,8 @@ def test_status_codes_match_the_handlers(document: dict[str, Any]) -> None:
         "delete_suppression": "204",
         "delete_email_rule": "204",
         "delete_sequence": "204",
+        "enroll_lead": "202",
+        "stop_enrollment": "204",
         "delete_webhook": "204",
     }
     for route in ROUTES:

@@ -8,7 +8,7 @@ from typing import Annotated, Self
 from aws_lambda_powertools.event_handler.openapi.params import Header
 from pydantic import StringConstraints
 
-from tenx_email import clock
+from tenx_email import clock, ids
 from tenx_email.api.base import ApiInput, ApiModel
 from tenx_email.campaign_models import CampaignEvent, CampaignEventType, RuleRun, RuleRunOutcome
 from tenx_email.ids import IDEMPOTENCY_KEY
@@ -27,7 +27,7 @@ IdempotencyKeyHeader = Annotated[
 
 
 class ConversionIn(ApiInput):
-    lead_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+    lead_id: Annotated[str, StringConstraints(pattern=ids.LEAD_ID_PATTERN)]
 
 
 class CampaignEventAccepted(ApiModel):

@@ -12,6 +12,7 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, field_validator
 from pydantic.alias_generators import to_camel
 
+from tenx_email import ids
 from tenx_email.campaign_models import Lead
 from tenx_email.ids import EMAIL_ADDRESS, EMAIL_ADDRESS_FORM
 from tenx_email.rendering import has_header_breakers
@@ -25,7 +26,7 @@ class LeadSnapshot(BaseModel):
 
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
-    lead_id: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = None
+    lead_id: Annotated[str, StringConstraints(pattern=ids.LEAD_ID_PATTERN)] | None = None
     # `_plain_address` checks the address; the OpenAPI document states its form.
     email: Annotated[
         str, StringConstraints(max_length=254), Field(json_schema_extra=EMAIL_ADDRESS_FORM)

@@ -16,7 +16,7 @@ from tenx_email import keys
 from tenx_email.campaign_models import Enrollment, EnrollmentStatus
 from tenx_email.dal.enrollment_items import EnrollmentItem
 from tenx_email.dal.message_items import MessageItem
-from tenx_email.dal.queries import item_key, items_by_key
+from tenx_email.dal.queries import Page, item_key, items_by_key, query_page
 from tenx_email.dal.table import conditional, table, transact
 from tenx_email.dal.triggers import RuleMessage
 
@@ -142,3 +142,24 @@ def enrollments_of(
         if item is not None:
             found[ids] = EnrollmentItem.from_item(item).to_domain()
     return found
+
+
+def list_page(
+    handle_name: str, sequence_id: str, status: str | None, limit: int, next_token: str | None
+) -> Page[Enrollment]:
+    """A page of a sequence's enrollments in lead order, of one status if given (PK=HANDLE#h,
+    SK begins_with ENROLL#<sequenceId>#)."""
+    items, token = query_page(
+        index=None,
+        partition=(keys.PK, keys.handle(handle_name)["PK"]),
+        sort=(keys.SK, keys.enrollments_prefix(sequence_id)),
+        since=None,
+        newest_first=False,
+        limit=limit,
+        next_token=next_token,
+        exact={},
+        filters=Attr("status").eq(status) if status else None,
+        # A page token holds to the filter it was made under.
+        scope={"status": status or ""},
+    )
+    return Page([EnrollmentItem.from_item(item).to_domain() for item in items], token)

@@ -17,8 +17,8 @@ from tenx_email import clock
 from tenx_email.adapters import queues
 from tenx_email.campaign_models import EnrollmentStatus, Sequence, SequenceStatus
 from tenx_email.dal import enrollments as store
-from tenx_email.services.sequence_events import stop
-from tenx_email.services.sequence_jobs import Cascade, SequenceCascadeJob, SequenceStepJob
+from tenx_email.services.sequence_events import next_step_job, stop
+from tenx_email.services.sequence_jobs import Cascade, SequenceCascadeJob
 from tenx_email.settings import trigger_settings
 
 PAGE_SIZE = 100
@@ -92,17 +92,7 @@ def run(job: SequenceCascadeJob) -> None:
         # The steps are queued before the enrollments stop being held: a step job run twice
         # does nothing the second time, a held enrollment with no job would wait forever.
         steps = {
-            enrollment.enrollment_id: SequenceStepJob(
-                handle=enrollment.handle,
-                campaign_id=enrollment.campaign_id,
-                sequence_id=enrollment.sequence_id,
-                lead_id=enrollment.lead_id,
-                enrollment_id=enrollment.enrollment_id,
-                version=enrollment.version,
-                step=enrollment.step,
-                due=now,
-            ).body()
-            for enrollment in page
+            enrollment.enrollment_id: next_step_job(enrollment, now).body() for enrollment in page
         }
         if queues.send_all(_queue_url(), steps):
             raise queues.QueueUnavailable("the trigger-jobs queue did not take every step")

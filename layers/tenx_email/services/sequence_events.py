@@ -104,15 +104,20 @@ def enroll(sequence: SequenceModel, event: CampaignEvent, now: datetime) -> Sequ
     if standing is not None:
         logger.info("lead already enrolled", extra={"sequence_id": sequence.sequence_id})
         return None
+    return next_step_job(enrollment, event.occurred_at)
+
+
+def next_step_job(enrollment: Enrollment, due: datetime) -> SequenceStepJob:
+    """The job that runs the enrollment's next step (a repeated one does nothing)."""
     return SequenceStepJob(
-        handle=event.handle,
-        campaign_id=event.campaign_id,
-        sequence_id=sequence.sequence_id,
-        lead_id=event.lead.lead_id,
+        handle=enrollment.handle,
+        campaign_id=enrollment.campaign_id,
+        sequence_id=enrollment.sequence_id,
+        lead_id=enrollment.lead_id,
         enrollment_id=enrollment.enrollment_id,
-        version=sequence.version,
-        step=0,
-        due=event.occurred_at,
+        version=enrollment.version,
+        step=enrollment.step,
+        due=due,
     )
 
 

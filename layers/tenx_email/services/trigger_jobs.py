@@ -66,7 +66,6 @@ BUS_DETAIL_TYPES = dict(
         strict=True,
     )
 )
-_LEAD_ID = r"^[A-Za-z0-9_-]{1,64}$"
 
 
 @dataclass(frozen=True)
@@ -103,7 +102,9 @@ def from_bus(envelope: dict[str, Any]) -> BusEvent:
         raise InvalidJob("the campaign event names no campaign")
     if kind is CampaignEventType.LEAD_CAPTURED and detail.lead is None:
         raise InvalidJob("a LeadCaptured event needs detail.lead")
-    if kind is CampaignEventType.CONVERSION and not ids.is_valid(_LEAD_ID, detail.lead_id or ""):
+    if kind is CampaignEventType.CONVERSION and not ids.is_valid(
+        ids.LEAD_ID_PATTERN, detail.lead_id or ""
+    ):
         raise InvalidJob("a ConversionRecorded event names a lead never captured")
     # The bus event's own id is stable across redeliveries, so ids derived from it are too.
     event_id = detail.event_id or f"evb_{str(envelope.get('id', ''))[:60]}"
