@@ -34,6 +34,14 @@ def _no_real_aws(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", "tenx-email")
 
 
+@pytest.fixture(autouse=True)
+def _clock_restored(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A test's `clock.advance` (the dev clock, moved to fire schedules) ends with the test."""
+    from tenx_email import clock
+
+    monkeypatch.setattr(clock, "_offset", clock._offset)
+
+
 @pytest.fixture
 def aws() -> Iterator[SesSendRate]:
     """moto in-process, with the stack's table created from the shared definitions, and SES's

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 import subprocess
+import time
 from pathlib import Path
 from typing import Any
 
@@ -133,3 +134,49 @@ def test_the_readme_webhook_curl_creates_an_endpoint_whose_secret_verifies(
     scope: dict[str, Any] = {"body": body, "headers": headers}
     exec(snippet, scope)  # noqa: S102 - the README's own lines, as a reader runs them
     assert scope["event"] == {"type": "WEBHOOK_TEST"}
+
+
+def test_the_sequences_page_runs_as_written(doc: dict[str, Any], tmp_path: Path) -> None:
+    # Given the sequence page's "Try it locally" block, with the README's variables
+    ensure_setup(doc)
+    text = (API_DOC.parent / "sequences.md").read_text(encoding="utf-8")
+    section = text.split("\n## Try it locally\n", 1)[1]
+    (block,) = re.findall(r"```bash\n(.*?)```", section, re.DOTALL)
+    # When it runs in a shell
+    finished = subprocess.run(
+        ["bash", "-eo", "pipefail", "-c", block],
+        env={
+            "PATH": "/usr/local/bin:/usr/bin:/bin",
+            "HOME": str(tmp_path),
+            "TENX_API_BASE": doc["apiBase"],
+            "TENX_HANDLE": "acme",
+            "TENX_JWT": doc["tokens"]["OPERATOR"],
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    # Then its answers (one JSON document per curl) are the capture, the clock, the enrollment
+    # and the stats; and (as soon as the stack caught up, seconds) both emails went
+    answers, rest, decoder = [], finished.stdout.strip(), json.JSONDecoder()
+    while rest:
+        answer, end = decoder.raw_decode(rest)
+        answers.append(answer)
+        rest = rest[end:].lstrip()
+    captured, advanced, listed, stats = answers
+    assert (captured["leadId"], set(advanced)) == ("lead_zoe", {"now", "fired"})
+    (zoe,) = [e for e in listed["enrollments"] if e["leadId"] == "lead_zoe"]
+    assert zoe["status"] in {"ACTIVE", "COMPLETED"}
+    assert stats["stats"]["enrolled"] in {0, 1}  # the projection may be a second behind
+    path = f"/v2/handles/acme/campaigns/cmp_welcome/sequences/{zoe['sequenceId']}"
+    token = doc["tokens"]["OPERATOR"]
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        _, now = call(doc, "GET", f"{path}/enrollments", token=token)
+        if now["enrollments"][0]["status"] == "COMPLETED":
+            break
+        time.sleep(0.25)
+    assert (now["enrollments"][0]["status"], now["enrollments"][0]["step"]) == ("COMPLETED", 3)
+    # (the page's sequence is deleted again, so other tests' leads are not enrolled in it)
+    assert call(doc, "DELETE", path, token=token)[0] == 204

@@ -98,6 +98,14 @@ def test_a_drip_sends_each_step_after_its_wait_and_nothing_after_a_conversion(
         0,
     )
     assert first.subject == "Thanks for reaching out, Asha"
+    _, shown = invoke(
+        "get_message", {"handle": "acme", "messageId": first.message_id}, sub=OPERATOR
+    )
+    assert shown["message"]["sequence"] == {
+        "sequenceId": sequence.sequence_id,
+        "version": 1,
+        "step": 0,
+    }
     assert first.purpose.value == "PRODUCT_NOTIFICATION"
     assert first.list_unsubscribe
     enrollment = enrollment_of(sequence, lead_id)
@@ -317,3 +325,45 @@ def test_a_conversion_landing_while_a_step_is_being_sent_keeps_its_message_out(
     assert fire(trigger_queue, schedule) == {"batchItemFailures": []}
     assert steps_sent(sequence) == [0]
     assert enrollment_of(sequence, lead_id).status.value == "EXITED"
+
+
+def test_a_lead_captured_and_converted_in_one_batch_is_enrolled_then_exits(
+    trigger_queue: str,
+) -> None:
+    sequence = make_sequence(exitOn=["CONVERSION"])
+    lead_id = capture()["leadId"]
+    status, _ = invoke("record_conversion", CAMPAIGN, sub=OPERATOR, body={"leadId": lead_id})
+    assert status == 202
+    both = drain(trigger_queue)
+    assert len(both) == 2
+    assert run_trigger(trigger_queue, both) == {"batchItemFailures": []}
+    run_all(trigger_queue)  # its first step's job finds it ended
+    exited = enrollment_of(sequence, lead_id)
+    assert (exited.status.value, exited.exit_reason) == ("EXITED", "CONVERSION")
+    assert steps_sent(sequence) == []
+
+
+def test_an_edit_leaves_running_enrollments_on_their_version_and_enrolls_new_leads_on_its_own(
+    trigger_queue: str,
+) -> None:
+    sequence = make_sequence(steps=WELCOME_DRIP[:3])
+    first_lead = capture({**LEAD, "leadId": "lead_before"})["leadId"]
+    run_all(trigger_queue)
+    # The edit: a longer sequence whose second email renders another variable
+    change(
+        sequence,
+        steps=[*WELCOME_DRIP[:2], {**WELCOME_DRIP[2], "variableMappings": {}}, *WELCOME_DRIP[3:]],
+    )
+    second_lead = capture({**LEAD, "email": "ravi@example.com", "leadId": "lead_after"})["leadId"]
+    run_all(trigger_queue)
+    clock.advance(timedelta(minutes=21))
+    fire(trigger_queue, pending(enrollment_of(sequence, first_lead)))
+    fire(trigger_queue, pending(enrollment_of(sequence, second_lead)))
+
+    before, after = enrollment_of(sequence, first_lead), enrollment_of(sequence, second_lead)
+    assert (before.version, before.status.value, before.step) == (1, "COMPLETED", 3)
+    assert (after.version, after.status.value, after.step) == (2, "ACTIVE", 4)
+    versions = {
+        (m.campaign_event_id == before.event.event_id, m.sequence_version) for m in rule_messages()
+    }
+    assert versions == {(True, 1), (False, 2)}

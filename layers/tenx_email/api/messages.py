@@ -87,6 +87,12 @@ class HeldOut(ApiModel):
     since: str
 
 
+class SequenceStepOut(ApiModel):
+    sequence_id: str
+    version: int
+    step: int  # 0-based, as the sequence's steps
+
+
 class MessageDetailOut(MessageOut):
     subject: str
     template_id: str
@@ -100,6 +106,8 @@ class MessageDetailOut(MessageOut):
     timeline: list[EventOut]
     # While delivery holds the message (its handle's sending is paused); absent otherwise.
     held: HeldOut | None = Field(default=None, exclude_if=lambda value: value is None)
+    # A sequence step's message: which step of which sequence version; absent otherwise.
+    sequence: SequenceStepOut | None = Field(default=None, exclude_if=lambda value: value is None)
 
     @classmethod
     def from_detail(cls, detail: MessageDetail) -> Self:
@@ -121,6 +129,13 @@ class MessageDetailOut(MessageOut):
             timeline=[EventOut.from_event(event) for event in detail.timeline],
             held=HeldOut(reason=detail.held.reason, since=clock.iso(detail.held.since))
             if detail.held
+            else None,
+            sequence=SequenceStepOut(
+                sequence_id=message.sequence_id,
+                version=message.sequence_version or 1,
+                step=message.sequence_step or 0,
+            )
+            if message.sequence_id
             else None,
         )
 

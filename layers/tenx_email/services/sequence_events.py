@@ -63,10 +63,10 @@ def run_for(
 def on_events(
     events: Sequence[CampaignEvent], sequences_of: Mapping[tuple[str, str], list[SequenceModel]]
 ) -> dict[str, Exception | None]:
-    """Exits, then enrollments, for each event (by event id: its error, or None)."""
+    """Enrollments, then exits, for each event (by event id: its error, or None): a lead
+    captured and converted within one batch is enrolled, then exits."""
     outcomes: dict[str, Exception | None] = {event.event_id: None for event in events}
     now = clock.now()
-    _exit_on_conversions(events, sequences_of, outcomes, now)
     first_steps: dict[str, tuple[str, SequenceStepJob]] = {}
     for event in events:
         if outcomes[event.event_id] is not None:
@@ -82,6 +82,7 @@ def on_events(
             if job is not None:
                 first_steps[job.enrollment_id] = (event.event_id, job)
     queue_first_steps(first_steps, outcomes)
+    _exit_on_conversions(events, sequences_of, outcomes, now)
     return outcomes
 
 

@@ -176,6 +176,9 @@ def _settle_state(step: _Step, found: dict[step_reads.Wanted, Any], now: datetim
     if version is None:
         step.fail(InvalidJob(f"sequence {job.sequence_id} has no version {job.version}"))
         return
+    if job.step >= len(version.steps):
+        step.fail(InvalidJob(f"sequence {job.sequence_id} v{job.version} has no step {job.step}"))
+        return
     step.version = version
     if version.steps[job.step].type is StepType.WAIT:
         _move_on(step, job.step, now)
