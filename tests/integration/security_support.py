@@ -395,6 +395,18 @@ def list_variants(tenant: Tenant) -> list[ListVariant]:
         ListVariant(
             "webhook-deliveries", "list_webhook_deliveries", {}, {"webhookId": tenant.webhook_id}
         ),
+        ListVariant(
+            "enrollments",
+            "list_enrollments",
+            {},
+            {"campaignId": tenant.campaign_id, "sequenceId": tenant.sequence_id},
+        ),
+        ListVariant(
+            "enrollments-active",
+            "list_enrollments",
+            {"status": "ACTIVE"},
+            {"campaignId": tenant.campaign_id, "sequenceId": tenant.sequence_id},
+        ),
     ]
 
 
@@ -488,8 +500,11 @@ def queue_arn(queue_url: str) -> str:
 def run_consumer(module: Any, queue_url: str) -> list[str]:
     """Hand everything waiting on the queue to the consumer Lambda, 10 records per batch;
     return the ids it reported as failures."""
+    return _run_drained(module, queue_url, drain(queue_url))
+
+
+def _run_drained(module: Any, queue_url: str, messages: list[dict[str, Any]]) -> list[str]:
     failed: list[str] = []
-    messages = drain(queue_url)
     for start in range(0, len(messages), 10):
         event = sqs_event(messages[start : start + 10], queue_arn(queue_url))
         response = module.handler(event, Context())
@@ -498,7 +513,12 @@ def run_consumer(module: Any, queue_url: str) -> list[str]:
 
 
 def run_triggers(world: World) -> list[str]:
-    return run_consumer(trigger, world.trigger_queue)
+    """Run the trigger-jobs queue until it is empty: the jobs trigger jobs queue there (a
+    sequence enrollment's first step) run too."""
+    failed: list[str] = []
+    while messages := drain(world.trigger_queue):
+        failed += _run_drained(trigger, world.trigger_queue, messages)
+    return failed
 
 
 def run_deliveries(world: World) -> list[str]:

@@ -224,7 +224,8 @@ def the_flow(world: World) -> set[str]:
     )
     assert len(failures) == 1  # the junk one
 
-    # A lead captured on the campaign: its rule makes a message, which is delivered.
+    # A lead captured on the campaign: its rule makes a message, its sequence's first step
+    # another, and both are delivered.
     campaign = {"handle": "acme", "campaignId": world.acme.campaign_id}
     lead = {"email": LEAD_EMAIL, "name": LEAD_NAME, "fields": {"service": LEAD_FIELD}}
     assert invoke("capture_lead", campaign, sub=OPERATOR, body=lead)[0] == 202
@@ -233,7 +234,7 @@ def the_flow(world: World) -> set[str]:
     assert run_deliveries(world) == []
     assert [c["Destination"]["ToAddresses"][0] for c in world.ses.calls[calls_before:]] == [
         LEAD_EMAIL
-    ]
+    ] * 2
 
     # Refusals along the way.
     refusals = [
