@@ -24,7 +24,7 @@ import warnings
 from dataclasses import replace
 from typing import Any
 
-from devstack.bench import burst
+from devstack.bench import burst, sequences
 from devstack.bench.burst import BurstFigure
 from devstack.bench.harness import (
     ACCOUNT_ID,
@@ -67,7 +67,7 @@ from devstack.bench.scenario import (
 def measure_routes(scenario: Scenario) -> list[RouteFigure]:
     from tenx_email.routes import ROUTES
 
-    requests = scenario.route_requests()
+    requests = {**scenario.route_requests(), **sequences.route_requests(scenario)}
     missing = {r.route_id for r in ROUTES} - requests.keys()
     if missing:
         raise RuntimeError(f"bench: no representative request for {sorted(missing)}")
@@ -467,6 +467,7 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
                 heat = measure_heat(scenario, heat_emails, HEAT_SHARDS)
                 paced_burst = measure_burst(scenario)
                 webhooks = measure_webhooks(scenario, receiver, WEBHOOK_EMAILS)
+                sequence_steps = sequences.measure_sequence_steps(scenario)  # moves the clock
         finally:
             sys.stdout = real_stdout
             os.environ.clear()
@@ -483,4 +484,5 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
         heat=heat,
         burst=paced_burst,
         webhooks=webhooks,
+        sequence_steps=sequence_steps,
     )
