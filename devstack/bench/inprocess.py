@@ -225,12 +225,16 @@ def measure_projection(scenario: Scenario) -> ConsumerFigure:
     from tenx_email.dal.feeds import recipient_messages
     from tenx_email.resources import EVENT_PROJECTION
     from tenx_email.services.projection import message_change
+    from tenx_email.services.sequence_stats import is_enrollment, is_sequence
 
     samples, records, events = [], [], []
 
     def consume(event: dict[str, Any]) -> None:
-        changes = [message_change(DynamoDBRecord(record)) for record in event["Records"]]
-        records.append(len(changes))
+        # The stream's sequence and enrollment items go to the projection too (its stats and
+        # cascades); only the messages' changes are events.
+        batch = [DynamoDBRecord(record) for record in event["Records"]]
+        changes = [message_change(r) for r in batch if not (is_enrollment(r) or is_sequence(r))]
+        records.append(len(batch))
         events.append(sum(len(change.events) for change in changes))
         # The items naming new messages under their recipients, and rule messages' runs,
         # are charged by the cost model (one write each, under 1 KB) per recipient and per
