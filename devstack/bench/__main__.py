@@ -59,32 +59,52 @@ def _calls_per_request(result: Any) -> dict[str, Any]:
     }
 
 
-def _calls_per_email(result: Any) -> dict[str, Any]:
-    def entry(figure: Any, target: float | None) -> dict[str, Any]:
-        return {
-            "value": figure.calls_per_unit,
-            "unit": figure.unit,
-            "target": target,
-            "verdict": targets.verdict(figure.calls_per_unit, target),
-            "byCall": figure.by_call_per_unit,
-            "units": figure.units,
-            "batches": figure.batches,
-            "readUnitsPerUnit": figure.read_units_per_unit,
-            "writeUnitsPerUnit": figure.write_units_per_unit,
-            "indexWriteUnitsPerUnit": figure.index_write_units_per_unit,
-            "writeUnitsByCallPerUnit": figure.write_units_by_call_per_unit,
-            "medianBatchMs": figure.duration_ms_per_batch,
-            "ownBatchMs": figure.own_ms_per_batch,
-        }
-
+def _entry(figure: Any, target: float | None) -> dict[str, Any]:
+    """A consumer's figure, per unit, beside its target."""
     return {
-        "delivery": entry(result.delivery, targets.DELIVERY_CALLS_PER_EMAIL),
-        "trigger": entry(result.trigger, targets.TRIGGER_CALLS_PER_RULE_MESSAGE),
-        "feedback": entry(result.feedback, targets.FEEDBACK_CALLS_PER_SES_EVENT),
-        "triggerDelayed": entry(result.trigger_delayed, None),
-        "projection": entry(result.projection, None),
+        "value": figure.calls_per_unit,
+        "unit": figure.unit,
+        "target": target,
+        "verdict": targets.verdict(figure.calls_per_unit, target),
+        "byCall": figure.by_call_per_unit,
+        "units": figure.units,
+        "batches": figure.batches,
+        "readUnitsPerUnit": figure.read_units_per_unit,
+        "writeUnitsPerUnit": figure.write_units_per_unit,
+        "indexWriteUnitsPerUnit": figure.index_write_units_per_unit,
+        "writeUnitsByCallPerUnit": figure.write_units_by_call_per_unit,
+        "medianBatchMs": figure.duration_ms_per_batch,
+        "ownBatchMs": figure.own_ms_per_batch,
+    }
+
+
+def _calls_per_email(result: Any) -> dict[str, Any]:
+    return {
+        "delivery": _entry(result.delivery, targets.DELIVERY_CALLS_PER_EMAIL),
+        "trigger": _entry(result.trigger, targets.TRIGGER_CALLS_PER_RULE_MESSAGE),
+        "feedback": _entry(result.feedback, targets.FEEDBACK_CALLS_PER_SES_EVENT),
+        "triggerDelayed": _entry(result.trigger_delayed, None),
+        "projection": _entry(result.projection, None),
         "sesEventsPerEmail": result.ses_events_per_email,
-        "webhooks": None if result.webhooks is None else _webhooks(result.webhooks, entry),
+        "webhooks": None if result.webhooks is None else _webhooks(result.webhooks, _entry),
+    }
+
+
+def calls_per_sequence_step(figure: Any) -> dict[str, Any] | None:
+    """Both batches of step jobs per step, against the target; per invocation (a batch); each
+    batch apart, and the enrolling pass per enrollment (no target: it is the event's pass)."""
+    if figure is None:
+        return None
+    target = targets.SEQUENCE_CALLS_PER_STEP
+    per_batch = figure.steps.units / figure.steps.batches
+    return {
+        **_entry(figure.steps, target),
+        "callsPerInvocation": figure.calls_per_invocation,
+        "byCallPerInvocation": {k: v * per_batch for k, v in figure.steps.by_call_per_unit.items()},
+        "firstSteps": _entry(figure.first, target),
+        "laterSteps": _entry(figure.later, target),
+        "enrollment": _entry(figure.enrollment, None),
+        "emailStepsPerEnrollment": figure.email_steps_per_enrollment,
     }
 
 
@@ -134,6 +154,17 @@ def _imports(result: imports.ImportResult) -> dict[str, Any]:
     }
 
 
+def _sequence_cost(result: Any, inputs: Any) -> dict[str, Any] | None:
+    """Per 1,000 sequence emails, against the same cost target as every email."""
+    steps = model.sequence_steps(result)
+    if steps is None:
+        return None
+    document = model.sequence_cost_document(inputs, steps, Mix())
+    document["target"] = targets.COST_PCT_OF_SES
+    document["verdict"] = targets.verdict(document["value"], targets.COST_PCT_OF_SES)
+    return document
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack.bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip the load run and the layer")
@@ -175,6 +206,7 @@ def main(argv: list[str] | None = None) -> int:
     result = inprocess.measure(rounds=options.rounds)
     details["callsPerRequest"] = _calls_per_request(result)
     details["callsPerEmail"] = _calls_per_email(result)
+    details["callsPerSequenceStep"] = calls_per_sequence_step(result.sequence_steps)
     details["partitionHeat"] = heat.document(result.heat)
     details["pacedBurst"] = burst.document(result.burst)
 
@@ -183,6 +215,7 @@ def main(argv: list[str] | None = None) -> int:
     cost_doc["target"] = targets.COST_PCT_OF_SES
     cost_doc["verdict"] = targets.verdict(cost_doc["value"], targets.COST_PCT_OF_SES)
     details["cost"] = cost_doc
+    details["sequenceCost"] = _sequence_cost(result, inputs)
     mark = phase_done("inProcess", mark)
 
     details["load"] = None
@@ -205,6 +238,7 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
     beside them, and everything they were computed from under `details`."""
     per_request = details["callsPerRequest"]
     per_email = details["callsPerEmail"]
+    per_step = details["callsPerSequenceStep"]
     imported = details["imports"]
     load_run = details["load"]
     figures: dict[str, Any] = {
@@ -228,6 +262,10 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         },
         "layerZipBytes": details["layer"]["zip_bytes"] if details["layer"] else None,
         "costPer1000EmailsPctOfSes": details["cost"]["value"],
+        "awsCallsPerSequenceStep": None if per_step is None else per_step["value"],
+        "costPer1000SequenceEmailsPctOfSes": None
+        if details["sequenceCost"] is None
+        else details["sequenceCost"]["value"],
         "webhooks": None
         if per_email["webhooks"] is None
         else {
@@ -278,6 +316,10 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             for module, f in imported["modules"].items()
         },
         "costPer1000EmailsPctOfSes": details["cost"]["verdict"],
+        "awsCallsPerSequenceStep": None if per_step is None else per_step["verdict"],
+        "costPer1000SequenceEmailsPctOfSes": None
+        if details["sequenceCost"] is None
+        else details["sequenceCost"]["verdict"],
         "maxEmailsPerSecondPerHandle": details["partitionHeat"]["verdict"],
         "pacedBurst": {
             "throttledPct": details["pacedBurst"]["verdict"],
@@ -305,6 +347,7 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             "authorizerCallsWhenWarm": targets.AUTHORIZER_CALLS_WHEN_WARM,
             "deliveryCallsPerEmail": targets.DELIVERY_CALLS_PER_EMAIL,
             "triggerCallsPerRuleMessage": targets.TRIGGER_CALLS_PER_RULE_MESSAGE,
+            "sequenceCallsPerStep": targets.SEQUENCE_CALLS_PER_STEP,
             "feedbackCallsPerSesEvent": targets.FEEDBACK_CALLS_PER_SES_EVENT,
             "coldImportRatio": targets.COLD_IMPORT_RATIO,
             "costPer1000EmailsPctOfSes": targets.COST_PCT_OF_SES,

@@ -24,7 +24,7 @@ import warnings
 from dataclasses import replace
 from typing import Any
 
-from devstack.bench import burst
+from devstack.bench import burst, sequences
 from devstack.bench.burst import BurstFigure
 from devstack.bench.harness import (
     ACCOUNT_ID,
@@ -67,7 +67,7 @@ from devstack.bench.scenario import (
 def measure_routes(scenario: Scenario) -> list[RouteFigure]:
     from tenx_email.routes import ROUTES
 
-    requests = scenario.route_requests()
+    requests = {**scenario.route_requests(), **sequences.route_requests(scenario)}
     missing = {r.route_id for r in ROUTES} - requests.keys()
     if missing:
         raise RuntimeError(f"bench: no representative request for {sorted(missing)}")
@@ -225,12 +225,16 @@ def measure_projection(scenario: Scenario) -> ConsumerFigure:
     from tenx_email.dal.feeds import recipient_messages
     from tenx_email.resources import EVENT_PROJECTION
     from tenx_email.services.projection import message_change
+    from tenx_email.services.sequence_stats import is_enrollment, is_sequence
 
     samples, records, events = [], [], []
 
     def consume(event: dict[str, Any]) -> None:
-        changes = [message_change(DynamoDBRecord(record)) for record in event["Records"]]
-        records.append(len(changes))
+        # The stream's sequence and enrollment items go to the projection too (its stats and
+        # cascades); only the messages' changes are events.
+        batch = [DynamoDBRecord(record) for record in event["Records"]]
+        changes = [message_change(r) for r in batch if not (is_enrollment(r) or is_sequence(r))]
+        records.append(len(batch))
         events.append(sum(len(change.events) for change in changes))
         # The items naming new messages under their recipients, and rule messages' runs,
         # are charged by the cost model (one write each, under 1 KB) per recipient and per
@@ -467,6 +471,7 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
                 heat = measure_heat(scenario, heat_emails, HEAT_SHARDS)
                 paced_burst = measure_burst(scenario)
                 webhooks = measure_webhooks(scenario, receiver, WEBHOOK_EMAILS)
+                sequence_steps = sequences.measure_sequence_steps(scenario)  # moves the clock
         finally:
             sys.stdout = real_stdout
             os.environ.clear()
@@ -483,4 +488,5 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
         heat=heat,
         burst=paced_burst,
         webhooks=webhooks,
+        sequence_steps=sequence_steps,
     )

@@ -7,8 +7,9 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from devstack.bench import cost
+from devstack.bench import cost, sequence_cost
 from devstack.bench.results import ConsumerFigure, InProcessResult
+from devstack.bench.sequence_cost import SequenceSteps
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -176,6 +177,57 @@ def _webhooks_document(inputs: cost.Measured, headline: cost.Estimate) -> dict[s
             for name, profile in (
                 ("fanOutBatch", hooks.fan_out_batch),
                 ("senderBatch", hooks.sender_batch),
+            )
+        },
+    }
+
+
+def sequence_steps(result: InProcessResult) -> SequenceSteps | None:
+    """The step jobs' average batch (first and later steps), and the enrolling pass's."""
+    figure = result.sequence_steps
+    if figure is None:
+        return None
+    steps, per_batch = _batch_profile(figure.steps)
+    enrolling, enrolled = _batch_profile(figure.enrollment)
+    return SequenceSteps(
+        step_batch=steps,
+        steps_per_batch=per_batch,
+        enrollment_batch=enrolling,
+        enrollments_per_batch=enrolled,
+        email_steps_per_enrollment=figure.email_steps_per_enrollment,
+    )
+
+
+def sequence_cost_document(
+    inputs: cost.Measured, steps: SequenceSteps, mix: cost.Mix
+) -> dict[str, Any]:
+    """Per 1,000 sequence emails: the sequence's own lines, then the email's as any email's."""
+    scale = cost.cpu_scale(inputs.memory_mb)
+    headline = sequence_cost.estimate(inputs, steps, mix)
+    return {
+        "value": headline.pct_of_ses,
+        "usdPer1000Emails": headline.dollars,
+        "ownPctOfSes": headline.own_pct_of_ses,
+        "lines": cost.describe(headline.lines),
+        "emailLines": cost.describe(headline.email_lines),
+        "webhookLines": cost.describe(headline.webhooks),
+        "notInTarget": cost.describe(headline.extra),
+        "pctOfSesAtBenchCpuSpeed": sequence_cost.estimate(inputs, steps, mix, scale=1.0).pct_of_ses,
+        "assumptions": {
+            "emailStepsPerEnrollment": steps.email_steps_per_enrollment,
+            "firedSchedulesPerEmail": steps.fired_schedules_per_email,
+            "stepsPerBatch": steps.steps_per_batch,
+            "enrollmentsPerBatch": steps.enrollments_per_batch,
+            "sequenceStatsWriteUnitsPerEmail": sequence_cost.SEQUENCE_STATS_WRITE_UNITS,
+            "recipientMessageWriteUnitsPerEmail": cost.RECIPIENT_MESSAGE_WRITE_UNITS,
+            "sesEventsPerEmail": mix.ses_events_per_email,
+            "cpuScaleUsed": scale,
+        },
+        "profiles": {
+            name: {**asdict(profile), "billedMs": profile.billed_ms(scale)}
+            for name, profile in (
+                ("stepBatch", steps.step_batch),
+                ("enrollmentBatch", steps.enrollment_batch),
             )
         },
     }

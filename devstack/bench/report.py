@@ -180,16 +180,19 @@ def _price(dollars: float) -> str:
     return f"{text:>10}"
 
 
+def _cost_line(line: dict[str, Any]) -> str:
+    return (
+        f"  {line['component']:<28} {line['quantityPer1000Emails']:>9.4g} {line['unit']:<10}"
+        f" x {_price(line['unitPriceUsd'])} = ${line['usd']:.5f} {line['pctOfSes']:6.2f} %"
+        + (f"  ({line['note']})" if line["note"] else "")
+    )
+
+
 def _cost(section: dict[str, Any]) -> list[str]:
     lines = [_title("Cost per 1,000 emails besides SES (us-east-1 list prices), % of SES's $0.10")]
     hooks = section.get("webhooks")
     hook_lines = [] if hooks is None else hooks["lines"]
-    for line in section["lines"] + hook_lines + section["notInTarget"]:
-        lines.append(
-            f"  {line['component']:<28} {line['quantityPer1000Emails']:>9.4g} {line['unit']:<10}"
-            f" x {_price(line['unitPriceUsd'])} = ${line['usd']:.5f} {line['pctOfSes']:6.2f} %"
-            + (f"  ({line['note']})" if line["note"] else "")
-        )
+    lines += [_cost_line(line) for line in section["lines"] + hook_lines + section["notInTarget"]]
     lines.append(
         _row(
             "costPer1000EmailsPctOfSes",
@@ -344,13 +347,17 @@ def _burst(section: dict[str, Any]) -> list[str]:
 
 
 def render(document: dict[str, Any]) -> str:
+    from devstack.bench import sequence_report
+
     details = document["details"]
     lines = [f"tenx-email bench ({document['generatedAt']}; {document['host']['note']})"]
     lines += _per_request(details["callsPerRequest"])
     lines += _per_email(details["callsPerEmail"])
+    lines += sequence_report.per_step(details.get("callsPerSequenceStep"))
     lines += _imports(details["imports"])
     lines += _layer(details["layer"])
     lines += _cost(details["cost"])
+    lines += sequence_report.cost(details.get("sequenceCost"))
     lines += _heat(details["partitionHeat"])
     lines += _burst(details["pacedBurst"])
     lines += _load(details["load"])

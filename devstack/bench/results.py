@@ -109,6 +109,23 @@ class WebhookFigure:
 
 
 @dataclass
+class SequenceStepFigure:
+    """The step jobs of one sequence: the first steps (queued by the enrollments) and the
+    later ones (queued by the schedules the first made), per step; and the enrolling pass, per
+    enrollment, with the email steps an enrollment runs (what the cost model spreads it over)."""
+
+    steps: ConsumerFigure  # both batches
+    first: ConsumerFigure
+    later: ConsumerFigure
+    enrollment: ConsumerFigure
+    email_steps_per_enrollment: int
+
+    @property
+    def calls_per_invocation(self) -> float:
+        return self.steps.calls_per_unit * self.steps.units / self.steps.batches
+
+
+@dataclass
 class InProcessResult:
     routes: list[RouteFigure]
     authorizer: AuthorizerFigure
@@ -121,6 +138,7 @@ class InProcessResult:
     heat: HeatFigure
     burst: BurstFigure
     webhooks: WebhookFigure | None = None
+    sequence_steps: SequenceStepFigure | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

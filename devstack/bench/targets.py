@@ -7,6 +7,7 @@ READ_ONLY_CALLS_PER_REQUEST = 2  # every read-only route
 AUTHORIZER_CALLS_WHEN_WARM = 0  # AWS calls and JWKS fetches, keys cached
 DELIVERY_CALLS_PER_EMAIL = 3.5  # amortized over batches of ten
 TRIGGER_CALLS_PER_RULE_MESSAGE = 3.0
+SEQUENCE_CALLS_PER_STEP = 3.0  # like a rule message (issue 17)
 FEEDBACK_CALLS_PER_SES_EVENT = 2.0
 COLD_IMPORT_RATIO = 1.5  # a handler's cold import over `import boto3`
 # One handle's sustained emails per second under DynamoDB's per-partition limits (heat.py):
