@@ -249,3 +249,25 @@ def test_a_record_changed_by_another_batch_fails_the_job_which_then_defers(
     (run,) = runs_of(rule["ruleId"])
     assert run["reason"].startswith("COOLDOWN")
     assert store.get_lead("acme", CAMPAIGN["campaignId"], accepted["leadId"]) is not None
+
+
+def test_direct_sends_are_never_held_by_a_campaigns_settings(
+    trigger_queue: str, delivery_queue: str, now_is: Callable[[datetime], None]
+) -> None:
+    now_is(SATURDAY)
+    put_settings(
+        {"contactCooldownMinutes": 600, "contactDailyCap": 1, "sendWindow": LONDON_OFFICE_HOURS}
+    )
+    body = {
+        "senderId": "sender_notifications",
+        "to": [LEAD["email"]],
+        "purpose": "PRODUCT_NOTIFICATION",
+        "consentAttestation": True,
+        "templateId": "tmpl_lead_followup",
+        "variables": {"firstName": "Asha", "service": "setup"},
+    }
+    for _ in range(2):
+        status, sent = invoke("send_message", {"handle": "acme"}, sub=OPERATOR, body=body)
+        assert status == 202, sent
+    assert len(drain(delivery_queue, wait_seconds=2)) == 2  # both queued for delivery now
+    assert schedules() == []
