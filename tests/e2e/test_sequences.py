@@ -49,9 +49,13 @@ def mail_to(doc: dict[str, Any], address: str) -> list[dict[str, Any]]:
 @pytest.fixture
 def sequence(doc: dict[str, Any]) -> Iterator[str]:
     """The drip, alone on the campaign (other tests' rules and sequences would mail its leads
-    too), deleted afterwards (so other tests' leads are not enrolled in it)."""
+    too) and under no pacing (the fuzzing suite puts random settings: a closed window or a
+    long cooldown would defer its steps), deleted afterwards (so other tests' leads are not
+    enrolled in it)."""
     ensure_setup(doc)
     delete_all_rules(doc)
+    status, reset = api(doc, "PUT", f"{CAMPAIGN}/settings", {})
+    assert status == 200, reset
     for other in api(doc, "GET", f"{CAMPAIGN}/sequences")[1]["sequences"]:
         api(doc, "DELETE", f"{CAMPAIGN}/sequences/{other['sequenceId']}")
     status, created = api(doc, "POST", f"{CAMPAIGN}/sequences", DRIP)
