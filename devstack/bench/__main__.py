@@ -13,7 +13,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devstack.bench import burst, heat, imports, layer, load, model, report, targets
+from devstack.bench import (
+    burst,
+    first_invoke,
+    heat,
+    imports,
+    layer,
+    load,
+    model,
+    report,
+    targets,
+)
 from devstack.bench.cost import Mix
 
 REPO = Path(__file__).resolve().parents[2]
@@ -122,19 +132,22 @@ def _webhooks(figure: Any, entry: Any) -> dict[str, Any]:
 
 
 def _imports(result: imports.ImportResult) -> dict[str, Any]:
+    target = targets.COLD_IMPORT_RATIO_TO_FLOOR
     return {
         "baselineMs": result.baseline_ms,
         "baselineRunsMs": result.baseline_runs_ms,
         "baselineCpuMs": result.baseline_cpu_ms,
-        "target": targets.COLD_IMPORT_RATIO,
+        "target": target,
         "modules": {
             figure.module: {
+                "kind": figure.kind,
                 "ms": figure.median_ms,
                 "runsMs": figure.runs_ms,
-                "ratio": figure.ratio,
+                "ratioToFloor": figure.ratio_to_floor,
+                "cpuRatioToFloor": figure.cpu_ratio_to_floor,
+                "ratioToBoto3": figure.ratio,
                 "cpuMs": figure.cpu_median_ms,
-                "cpuRatio": figure.cpu_ratio,
-                "verdict": targets.verdict(figure.ratio, targets.COLD_IMPORT_RATIO),
+                "verdict": targets.verdict(figure.ratio_to_floor, target),
             }
             for figure in result.modules
         },
@@ -142,15 +155,38 @@ def _imports(result: imports.ImportResult) -> dict[str, Any]:
             figure.module: {
                 "what": imports.FLOORS[figure.module],
                 "ms": figure.median_ms,
-                "ratio": figure.ratio,
-                "cpuRatio": figure.cpu_ratio,
+                "runsMs": figure.runs_ms,
+                "ratioToBoto3": figure.ratio,
+                "cpuMs": figure.cpu_median_ms,
             }
             for figure in result.floors
         },
         "worst": result.worst,
-        "worstTopPackagesBeyondBoto3": [
+        "worstTopPackagesBeyondFloor": [
             {"package": name, "selfMs": ms} for name, ms in result.worst_top_packages
         ],
+    }
+
+
+def _first_invokes(result: Any) -> dict[str, Any] | None:
+    """Each route's first invocation after its cold import, beside the import (first_invoke.py)."""
+    if not result.first_invokes:
+        return None
+    return {
+        "target": targets.FIRST_INVOKE_RATIO_READ_ROUTE,
+        "routes": {
+            figure.route_id: {
+                "readOnly": figure.read_only,
+                "status": figure.status,
+                "importMs": figure.import_ms,
+                "firstInvokeMs": figure.first_invoke_ms,
+                "ratio": figure.ratio,
+                "runs": figure.runs,
+                "error": figure.error,
+                "verdict": first_invoke.verdict(figure),
+            }
+            for figure in result.first_invokes
+        },
     }
 
 
@@ -174,9 +210,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--import-runs", type=int, default=5, help="fresh imports per module (0 skips the phase)"
     )
+    parser.add_argument(
+        "--first-invoke-runs",
+        type=int,
+        default=3,
+        help="fresh interpreters per route for its first invocation (0 skips them)",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT)
     options = parser.parse_args(argv)
-    if options.load < 1 or options.concurrency < 1 or options.rounds < 1 or options.import_runs < 0:
+    if (
+        options.load < 1
+        or options.concurrency < 1
+        or options.rounds < 1
+        or min(options.import_runs, options.first_invoke_runs) < 0
+    ):
         parser.error("--load, --concurrency and --rounds must be at least 1")
 
     started = time.monotonic()
@@ -203,7 +250,8 @@ def main(argv: list[str] | None = None) -> int:
     _progress("the handlers on moto, in process")
     from devstack.bench import inprocess  # loads nothing of the service until measure()
 
-    result = inprocess.measure(rounds=options.rounds)
+    result = inprocess.measure(rounds=options.rounds, first_invoke_runs=options.first_invoke_runs)
+    details["firstInvokes"] = _first_invokes(result)
     details["callsPerRequest"] = _calls_per_request(result)
     details["callsPerEmail"] = _calls_per_email(result)
     details["callsPerSequenceStep"] = calls_per_sequence_step(result.sequence_steps)
@@ -240,6 +288,7 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
     per_email = details["callsPerEmail"]
     per_step = details["callsPerSequenceStep"]
     imported = details["imports"]
+    first = details["firstInvokes"]
     load_run = details["load"]
     figures: dict[str, Any] = {
         "awsCallsPerRequest": {
@@ -254,12 +303,18 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             if per_email["webhooks"] is None
             else per_email["webhooks"]["callsPerEmail"],
         },
-        "coldImportRatio": None
+        "coldImportRatioToFloor": None
         if imported is None
         else {
-            module.removeprefix("functions."): f["ratio"]
+            module.removeprefix("functions."): f["ratioToFloor"]
             for module, f in imported["modules"].items()
         },
+        "firstInvokeMs": None
+        if first is None
+        else {route: f["firstInvokeMs"] for route, f in first["routes"].items()},
+        "firstInvokeRatio": None
+        if first is None
+        else {route: f["ratio"] for route, f in first["routes"].items()},
         "layerZipBytes": details["layer"]["zip_bytes"] if details["layer"] else None,
         "costPer1000EmailsPctOfSes": details["cost"]["value"],
         "awsCallsPerSequenceStep": None if per_step is None else per_step["value"],
@@ -309,12 +364,15 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         "awsCallsPerEmail": {
             key: per_email[key]["verdict"] for key in ("delivery", "trigger", "feedback")
         },
-        "coldImportRatio": None
+        "coldImportRatioToFloor": None
         if imported is None
         else {
             module.removeprefix("functions."): f["verdict"]
             for module, f in imported["modules"].items()
         },
+        "firstInvokeRatio": None
+        if first is None
+        else {route: f["verdict"] for route, f in first["routes"].items()},
         "costPer1000EmailsPctOfSes": details["cost"]["verdict"],
         "awsCallsPerSequenceStep": None if per_step is None else per_step["verdict"],
         "costPer1000SequenceEmailsPctOfSes": None
@@ -349,7 +407,8 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             "triggerCallsPerRuleMessage": targets.TRIGGER_CALLS_PER_RULE_MESSAGE,
             "sequenceCallsPerStep": targets.SEQUENCE_CALLS_PER_STEP,
             "feedbackCallsPerSesEvent": targets.FEEDBACK_CALLS_PER_SES_EVENT,
-            "coldImportRatio": targets.COLD_IMPORT_RATIO,
+            "coldImportRatioToFloor": targets.COLD_IMPORT_RATIO_TO_FLOOR,
+            "firstInvokeRatioReadRoute": targets.FIRST_INVOKE_RATIO_READ_ROUTE,
             "costPer1000EmailsPctOfSes": targets.COST_PCT_OF_SES,
             "minEmailsPerSecondPerHandle": targets.MIN_EMAILS_PER_SECOND_PER_HANDLE,
             "pacedBurstThrottledPct": targets.PACED_BURST_THROTTLED_PCT,

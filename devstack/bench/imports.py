@@ -1,4 +1,6 @@
-"""Cold import time of every handler module, relative to `import boto3` measured the same way.
+"""Cold import time of every handler module, relative to the floor of its kind (what the stack
+alone costs: floor_route.py, floor_consumer.py, floor_authorizer.py) and to `import boto3`,
+each measured the same way in the same run.
 
 Each figure is the median of a few fresh interpreters, each timing one `import` with
 `time.perf_counter` (interpreter start-up excluded; `time.process_time` alongside, as a
@@ -17,16 +19,31 @@ import subprocess
 import sys
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 BASELINE = "boto3"
-# Timed like the handlers, for reference: what the stack costs before any code of ours.
+# Timed like the handlers: what the stack costs before any code of ours, per kind of handler.
+ROUTE, CONSUMER, AUTHORIZER = "route", "consumer", "authorizer"
 FLOORS = {
-    "devstack.bench.floor_route": "floor, route: boto3 + resolver + pydantic",
-    "devstack.bench.floor_consumer": "floor, consumer: boto3 + batch + pydantic",
+    "devstack.bench.floor_route": "floor, route: boto3 + resolver with validation + pydantic",
+    "devstack.bench.floor_consumer": "floor, consumer: boto3 + batch processing + pydantic",
+    "devstack.bench.floor_authorizer": "floor, authorizer: PyJWT with RSA + pydantic",
 }
+FLOOR_OF = {
+    ROUTE: "devstack.bench.floor_route",
+    CONSUMER: "devstack.bench.floor_consumer",
+    AUTHORIZER: "devstack.bench.floor_authorizer",
+}
+CONSUMERS = (
+    "deliver",
+    "trigger",
+    "feedback",
+    "project_events",
+    "fan_out_webhooks",
+    "send_webhooks",
+)
 TIMEOUT_SECONDS = 60
 
 _TIMER = (
@@ -37,20 +54,19 @@ _TIMER = (
 )
 
 
-def handler_modules() -> list[str]:
-    """Every Lambda's entry module: one per route, the authorizer, the three queue consumers
-    and the event projection."""
-    from tenx_email.routes import ROUTES  # devstack puts the layer's source on the path
+def handler_kinds() -> dict[str, str]:
+    """Every Lambda's entry module and its kind: one per route (the public unsubscribe ones
+    too), the authorizer, and the queue and stream consumers."""
+    from tenx_email.routes import PUBLIC_ROUTES, ROUTES  # devstack puts the layer on the path
 
-    routes = [f"functions.{route.handler_module}" for route in ROUTES]
-    return [
-        *routes,
-        "functions.authorizer",
-        "functions.deliver",
-        "functions.trigger",
-        "functions.feedback",
-        "functions.project_events",
-    ]
+    kinds = {f"functions.{served.handler_module}": ROUTE for served in (*ROUTES, *PUBLIC_ROUTES)}
+    kinds["functions.authorizer"] = AUTHORIZER
+    kinds.update({f"functions.{name}": CONSUMER for name in CONSUMERS})
+    return kinds
+
+
+def handler_modules() -> list[str]:
+    return list(handler_kinds())
 
 
 def environment() -> dict[str, str]:
@@ -124,9 +140,22 @@ class ImportFigure:
     module: str
     median_ms: float
     runs_ms: list[float]
-    ratio: float  # median wall time over the baseline's: the figure
+    ratio: float  # median wall time over the baseline's (`import boto3`)
     cpu_median_ms: float
     cpu_ratio: float  # the same with CPU time, a cross-check on a busy machine
+    kind: str = ""  # route, consumer or authorizer; empty for a floor
+    ratio_to_floor: float = 0.0  # median wall time over its kind's floor's: the figure
+    cpu_ratio_to_floor: float = 0.0
+
+
+def ratio_to_floor(figure: ImportFigure, floors: Mapping[str, ImportFigure]) -> ImportFigure:
+    """`figure` with its ratios to the floor of its kind."""
+    floor = floors[FLOOR_OF[figure.kind]]
+    return replace(
+        figure,
+        ratio_to_floor=figure.median_ms / floor.median_ms,
+        cpu_ratio_to_floor=figure.cpu_median_ms / floor.cpu_median_ms,
+    )
 
 
 @dataclass
@@ -136,8 +165,8 @@ class ImportResult:
     baseline_cpu_ms: float
     modules: list[ImportFigure]
     floors: list[ImportFigure]  # FLOORS, timed the same way
-    worst: str
-    # The worst module's most expensive packages beyond what `import boto3` loads itself:
+    worst: str  # the handler with the highest ratio to its floor
+    # The worst module's most expensive packages beyond what its floor loads itself:
     # (package, milliseconds of self time under -X importtime).
     worst_top_packages: list[tuple[str, float]]
 
@@ -150,8 +179,8 @@ def top_packages_beyond(
 
 
 def measure(runs: int = 3, progress: Callable[[str], None] = lambda _: None) -> ImportResult:
-    handlers = handler_modules()
-    modules = [*handlers, *FLOORS]
+    kinds = handler_kinds()
+    modules = [*kinds, *FLOORS]
     env = environment()
     warm_bytecode(modules)
     baseline: list[Timing] = []
@@ -181,16 +210,20 @@ def measure(runs: int = 3, progress: Callable[[str], None] = lambda _: None) -> 
                 cpu_ratio=cpu / base_cpu,
             )
         )
-    floors = [figure for figure in figures if figure.module in FLOORS]
-    figures = [figure for figure in figures if figure.module not in FLOORS]
-    worst = max(figures, key=lambda figure: figure.ratio)
-    top = top_packages_beyond(importtime(worst.module, env), importtime(BASELINE, env))
+    floors = {figure.module: figure for figure in figures if figure.module in FLOORS}
+    figures = [
+        ratio_to_floor(replace(figure, kind=kinds[figure.module]), floors)
+        for figure in figures
+        if figure.module not in FLOORS
+    ]
+    worst = max(figures, key=lambda figure: figure.ratio_to_floor)
+    top = top_packages_beyond(importtime(worst.module, env), importtime(FLOOR_OF[worst.kind], env))
     return ImportResult(
         baseline_ms=base * 1000,
         baseline_runs_ms=[t.wall * 1000 for t in baseline],
         baseline_cpu_ms=base_cpu * 1000,
         modules=figures,
-        floors=floors,
+        floors=list(floors.values()),
         worst=worst.module,
         worst_top_packages=top,
     )

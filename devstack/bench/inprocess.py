@@ -21,10 +21,11 @@ import os
 import sys
 import time
 import warnings
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from devstack.bench import burst, sequences
+from devstack.bench import burst, first_invoke, sequences
 from devstack.bench.burst import BurstFigure
 from devstack.bench.harness import (
     ACCOUNT_ID,
@@ -64,10 +65,17 @@ from devstack.bench.scenario import (
 )
 
 
-def measure_routes(scenario: Scenario) -> list[RouteFigure]:
+def route_requests(scenario: Scenario) -> dict[str, Callable[[int], RouteRequest]]:
+    """Every route's representative request, the n-th of each (made once: making them seeds
+    what they need)."""
+    return {**scenario.route_requests(), **sequences.route_requests(scenario)}
+
+
+def measure_routes(
+    scenario: Scenario, requests: dict[str, Callable[[int], RouteRequest]]
+) -> list[RouteFigure]:
     from tenx_email.routes import ROUTES
 
-    requests = {**scenario.route_requests(), **sequences.route_requests(scenario)}
     missing = {r.route_id for r in ROUTES} - requests.keys()
     if missing:
         raise RuntimeError(f"bench: no representative request for {sorted(missing)}")
@@ -414,6 +422,21 @@ def measure_webhooks(scenario: Scenario, receiver: WebhookReceiver, emails: int)
     )
 
 
+def measure_first_invokes(
+    scenario: Scenario, requests: dict[str, Callable[[int], RouteRequest]], runs: int
+) -> list[first_invoke.FirstInvoke]:
+    """Each route's first invocation in a fresh interpreter (first_invoke.py), with the
+    requests after the ones measure_routes made; what they queued is taken off the queues,
+    so the sequence phase after starts clean."""
+    if runs < 1:
+        return []
+    events = first_invoke.route_events(requests, after=scenario.rounds + 1)
+    figures = first_invoke.measure(events, runs=runs)
+    for queue in ("delivery", "trigger-jobs", "webhooks"):
+        scenario.drain(queue)
+    return figures
+
+
 def _covered_seconds(intervals: list[tuple[float, float]]) -> float:
     """How long at least one of the (start, end) intervals was under way (the sender's POSTs
     overlap: the batch waits for their union, not their sum)."""
@@ -434,7 +457,9 @@ WEBHOOK_EMAILS = 50
 HEAT_SHARDS = 16
 
 
-def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProcessResult:
+def measure(
+    rounds: int = 7, batches: int = 3, heat_emails: int = 200, first_invoke_runs: int = 3
+) -> InProcessResult:
     """Run the whole in-process scenario on a fresh moto; see the module docstring."""
     from devstack.idp import LocalIdentityProvider
 
@@ -461,7 +486,8 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
                 )
                 scenario.provision()
                 scenario.seed()
-                routes = measure_routes(scenario)
+                requests = route_requests(scenario)
+                routes = measure_routes(scenario, requests)
                 authorizer = measure_authorizer(scenario, idp, jwks)
                 delivery, sent = measure_delivery(scenario)
                 feedback = measure_feedback(scenario, sent)
@@ -471,6 +497,7 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
                 heat = measure_heat(scenario, heat_emails, HEAT_SHARDS)
                 paced_burst = measure_burst(scenario)
                 webhooks = measure_webhooks(scenario, receiver, WEBHOOK_EMAILS)
+                first_invokes = measure_first_invokes(scenario, requests, first_invoke_runs)
                 sequence_steps = sequences.measure_sequence_steps(scenario)  # moves the clock
         finally:
             sys.stdout = real_stdout
@@ -489,4 +516,5 @@ def measure(rounds: int = 7, batches: int = 3, heat_emails: int = 200) -> InProc
         burst=paced_burst,
         webhooks=webhooks,
         sequence_steps=sequence_steps,
+        first_invokes=first_invokes,
     )

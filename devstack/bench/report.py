@@ -114,46 +114,6 @@ def _per_email(section: dict[str, Any]) -> list[str]:
     return lines
 
 
-def _imports(section: dict[str, Any] | None) -> list[str]:
-    if section is None:
-        return [_title("Cold import time / `import boto3`"), "  skipped (--import-runs 0)"]
-    base = section["baselineMs"]
-    lines = [
-        _title(
-            f"Cold import time / `import boto3` ({base:.0f} ms wall, "
-            f"{section['baselineCpuMs']:.0f} ms CPU), median of fresh interpreters"
-        )
-    ]
-    modules = section["modules"]
-    for module, figure in sorted(modules.items(), key=lambda item: -item[1]["ratio"]):
-        lines.append(
-            _row(
-                module.removeprefix("functions."),
-                f"{figure['ratio']:.2f}",
-                _target(section["target"]),
-                figure["verdict"],
-                f"{figure['ms']:.0f} ms; CPU-time ratio {figure['cpuRatio']:.2f}",
-            )
-        )
-    for floor in section["floors"].values():
-        lines.append(
-            _row(
-                floor["what"],
-                f"{floor['ratio']:.2f}",
-                "",
-                "",
-                f"{floor['ms']:.0f} ms; reference: the stack without any code of ours",
-            )
-        )
-    misses = sum(1 for f in modules.values() if f["verdict"] == "MISS")
-    top = ", ".join(
-        f"{p['package']} {p['selfMs']:.0f} ms" for p in section["worstTopPackagesBeyondBoto3"]
-    )
-    lines.append(f"  {misses} of {len(modules)} modules miss; worst: {section['worst']}")
-    lines.append(f"  its most expensive packages beyond boto3's own (self time): {top}")
-    return lines
-
-
 def _layer(section: dict[str, Any] | None) -> list[str]:
     lines = [_title("Layer as deployed (bundled like the CDK asset, deflate)")]
     if section is None:
@@ -347,14 +307,15 @@ def _burst(section: dict[str, Any]) -> list[str]:
 
 
 def render(document: dict[str, Any]) -> str:
-    from devstack.bench import sequence_report
+    from devstack.bench import sequence_report, startup_report
 
     details = document["details"]
     lines = [f"tenx-email bench ({document['generatedAt']}; {document['host']['note']})"]
     lines += _per_request(details["callsPerRequest"])
     lines += _per_email(details["callsPerEmail"])
     lines += sequence_report.per_step(details.get("callsPerSequenceStep"))
-    lines += _imports(details["imports"])
+    lines += startup_report.imports(details["imports"])
+    lines += startup_report.first_invokes(details.get("firstInvokes"))
     lines += _layer(details["layer"])
     lines += _cost(details["cost"])
     lines += sequence_report.cost(details.get("sequenceCost"))

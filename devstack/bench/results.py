@@ -5,10 +5,11 @@ that the report prints and the cost model reads."""
 from __future__ import annotations
 
 import statistics
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from devstack.bench.burst import BurstFigure
+from devstack.bench.first_invoke import FirstInvoke
 from devstack.bench.heat import HeatFigure
 
 
@@ -139,6 +140,7 @@ class InProcessResult:
     burst: BurstFigure
     webhooks: WebhookFigure | None = None
     sequence_steps: SequenceStepFigure | None = None
+    first_invokes: list[FirstInvoke] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

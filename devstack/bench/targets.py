@@ -9,7 +9,11 @@ DELIVERY_CALLS_PER_EMAIL = 3.5  # amortized over batches of ten
 TRIGGER_CALLS_PER_RULE_MESSAGE = 3.0
 SEQUENCE_CALLS_PER_STEP = 3.0  # like a rule message (issue 17)
 FEEDBACK_CALLS_PER_SES_EVENT = 2.0
-COLD_IMPORT_RATIO = 1.5  # a handler's cold import over `import boto3`
+# A handler's cold import over its kind's floor (floor_route.py, floor_consumer.py): our code
+# adds at most a tenth to what the stack itself costs.
+COLD_IMPORT_RATIO_TO_FLOOR = 1.10
+# A read route's first invocation after its import, over that import (first_invoke.py).
+FIRST_INVOKE_RATIO_READ_ROUTE = 0.25
 # One handle's sustained emails per second under DynamoDB's per-partition limits (heat.py):
 # a floor, not a ceiling.
 MIN_EMAILS_PER_SECOND_PER_HANDLE = 1000.0

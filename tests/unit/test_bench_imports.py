@@ -2,7 +2,21 @@
 
 from __future__ import annotations
 
-from devstack.bench.imports import self_time_by_package, top_packages_beyond
+from pathlib import Path
+
+from devstack.bench.imports import (
+    AUTHORIZER,
+    CONSUMER,
+    FLOOR_OF,
+    ROUTE,
+    ImportFigure,
+    handler_kinds,
+    ratio_to_floor,
+    self_time_by_package,
+    top_packages_beyond,
+)
+
+FUNCTIONS = Path(__file__).resolve().parents[2] / "functions"
 
 LOG = """\
 import time: self [us] | cumulative | imported package
@@ -37,3 +51,38 @@ def test_the_top_packages_leave_out_what_boto3_loads_itself() -> None:
         ("aws_xray_sdk", 194.0),
         ("tenx_email", 70.0),
     ]
+
+
+def _figure(module: str, ms: float, cpu_ms: float, kind: str = "") -> ImportFigure:
+    return ImportFigure(
+        module=module,
+        median_ms=ms,
+        runs_ms=[ms],
+        ratio=ms / 100,
+        cpu_median_ms=cpu_ms,
+        cpu_ratio=cpu_ms / 100,
+        kind=kind,
+    )
+
+
+def test_each_handler_is_divided_by_the_floor_of_its_own_kind() -> None:
+    floors = {
+        FLOOR_OF[ROUTE]: _figure(FLOOR_OF[ROUTE], 250, 200),
+        FLOOR_OF[CONSUMER]: _figure(FLOOR_OF[CONSUMER], 200, 160),
+        FLOOR_OF[AUTHORIZER]: _figure(FLOOR_OF[AUTHORIZER], 100, 80),
+    }
+    route = ratio_to_floor(_figure("functions.get_template", 300, 220, ROUTE), floors)
+    consumer = ratio_to_floor(_figure("functions.deliver", 300, 240, CONSUMER), floors)
+    authorizer = ratio_to_floor(_figure("functions.authorizer", 120, 100, AUTHORIZER), floors)
+    assert (route.ratio_to_floor, route.cpu_ratio_to_floor) == (1.2, 1.1)
+    assert (consumer.ratio_to_floor, consumer.cpu_ratio_to_floor) == (1.5, 1.5)
+    assert (authorizer.ratio_to_floor, authorizer.cpu_ratio_to_floor) == (1.2, 1.25)
+
+
+def test_every_function_module_is_timed_with_a_kind() -> None:
+    kinds = handler_kinds()
+    on_disk = {f"functions.{path.stem}" for path in FUNCTIONS.glob("*.py")} - {"functions.__init__"}
+    assert set(kinds) == on_disk
+    assert kinds["functions.authorizer"] == AUTHORIZER
+    assert kinds["functions.send_webhooks"] == CONSUMER
+    assert kinds["functions.unsubscribe_page"] == ROUTE
