@@ -154,26 +154,6 @@ def _imports(section: dict[str, Any] | None) -> list[str]:
     return lines
 
 
-def _layer(section: dict[str, Any] | None) -> list[str]:
-    lines = [_title("Layer as deployed (bundled like the CDK asset, deflate)")]
-    if section is None:
-        return [*lines, "  skipped (--quick)"]
-    largest = ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in section["largest_packages"])
-    lines.append(
-        _row(
-            "layerZipBytes",
-            f"{section['zip_bytes']:,}",
-            "-",
-            "-",
-            f"{section['zip_bytes'] / 1e6:.1f} MB zipped, {section['unzipped_bytes'] / 1e6:.1f} MB "
-            f"unzipped, {section['files']} files",
-        )
-    )
-    lines.append(f"  largest (zipped): {largest}")
-    lines.append(f"  source: {section['source']}")
-    return lines
-
-
 def _price(dollars: float) -> str:
     """Small unit prices per million units, as AWS publishes them."""
     text = f"${dollars * 1e6:.4g}/M" if dollars < 1e-3 else f"${dollars:.4g}"
@@ -347,7 +327,7 @@ def _burst(section: dict[str, Any]) -> list[str]:
 
 
 def render(document: dict[str, Any]) -> str:
-    from devstack.bench import sequence_report
+    from devstack.bench import layer_report, sequence_report
 
     details = document["details"]
     lines = [f"tenx-email bench ({document['generatedAt']}; {document['host']['note']})"]
@@ -355,7 +335,7 @@ def render(document: dict[str, Any]) -> str:
     lines += _per_email(details["callsPerEmail"])
     lines += sequence_report.per_step(details.get("callsPerSequenceStep"))
     lines += _imports(details["imports"])
-    lines += _layer(details["layer"])
+    lines += layer_report.render(details["layer"])
     lines += _cost(details["cost"])
     lines += sequence_report.cost(details.get("sequenceCost"))
     lines += _heat(details["partitionHeat"])
