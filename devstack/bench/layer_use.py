@@ -183,7 +183,8 @@ def trace(twin: Path, entries: list[str], statements: list[str]) -> set[str]:
     """Modules loaded from inside `twin`: one fresh interpreter per entry module, then one for
     the first-invoke statements."""
     env = {**environment(), "PYTHONPATH": f"{twin}:{REPO}"}
-    runs = [([entry], []) for entry in entries] + [([], statements)]
+    runs: list[tuple[list[str], list[str]]] = [([entry], []) for entry in entries]
+    runs.append(([], statements))
     loaded: set[str] = set()
     for run_entries, run_statements in runs:
         finished = subprocess.run(

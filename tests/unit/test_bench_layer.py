@@ -64,7 +64,8 @@ def test_unused_is_the_bundle_minus_what_was_imported_with_bytes_summed_per_pack
         ("pydantic.v1", 60_000),
         ("tzdata", 2_014),
     ]
-    assert found[0].stays is not None and "schema" in found[0].stays
+    assert found[0].stays is not None
+    assert "schema" in found[0].stays
 
 
 def test_a_small_unused_sub_package_is_not_listed(monkeypatch: pytest.MonkeyPatch) -> None:
