@@ -315,7 +315,7 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         "firstInvokeRatio": None
         if first is None
         else {route: f["ratio"] for route, f in first["routes"].items()},
-        "layerZipBytes": details["layer"]["zip_bytes"] if details["layer"] else None,
+        "layer": layer.figures(details["layer"]),
         "costPer1000EmailsPctOfSes": details["cost"]["value"],
         "awsCallsPerSequenceStep": None if per_step is None else per_step["value"],
         "costPer1000SequenceEmailsPctOfSes": None
@@ -379,6 +379,9 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         if details["sequenceCost"] is None
         else details["sequenceCost"]["verdict"],
         "maxEmailsPerSecondPerHandle": details["partitionHeat"]["verdict"],
+        "layerUnusedBytes": None
+        if details["layer"] is None
+        else targets.verdict(details["layer"]["use"]["unused_bytes"], targets.LAYER_UNUSED_BYTES),
         "pacedBurst": {
             "throttledPct": details["pacedBurst"]["verdict"],
             "deadLettered": details["pacedBurst"]["deadLetteredVerdict"],
@@ -413,6 +416,7 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             "minEmailsPerSecondPerHandle": targets.MIN_EMAILS_PER_SECOND_PER_HANDLE,
             "pacedBurstThrottledPct": targets.PACED_BURST_THROTTLED_PCT,
             "pacedBurstDeadLettered": 0,
+            "layerUnusedBytes": targets.LAYER_UNUSED_BYTES,
             "loadLost": 0,
             "loadDuplicates": 0,
         },

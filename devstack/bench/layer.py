@@ -4,7 +4,8 @@ The bundler (`infra/constructs/layer.py`) runs in a child process (`python -m
 devstack.bench.layer`), which imports the CDK only there. The result is kept under
 `.local/bench/` by the layer's asset hash (requirements, package files and bundler), so an
 unchanged layer is zipped once. An asset already bundled under `cdk.out` is reused when its
-package files match the source and its wheels match the pins.
+package files match the source and its wheels match the pins. What no handler imports is
+measured on a twin built for this host (layer_use.py).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import subprocess
 import sys
 import tempfile
 import zipfile
-from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+
+from devstack.bench import layer_use
 
 REPO = Path(__file__).resolve().parents[2]
 LAYERS_DIR = REPO / "layers"
@@ -29,6 +32,8 @@ CDK_OUT = REPO / "cdk.out"
 BUILD_TIMEOUT_SECONDS = 600
 # The CDK's asset zips use zlib's best compression.
 COMPRESS_LEVEL = 9
+# The twin: the same pins for the interpreter running pip, so this host can import it.
+HOST_PIP_OPTIONS = ("--only-binary=:all:", "--no-compile")
 
 
 @dataclass
@@ -38,7 +43,7 @@ class LayerFigure:
     files: int
     source: str  # where the bundle came from: built now, the cache, or a cdk.out asset
     asset_hash: str
-    largest_packages: list[tuple[str, int]]  # (top-level folder, zipped bytes)
+    use: layer_use.LayerUse  # per distribution, and what no handler imports
 
 
 def _child_environment() -> dict[str, str]:
@@ -112,25 +117,24 @@ def zip_folder(folder: Path, target: Path) -> None:
                 archive.write(path, path.relative_to(folder).as_posix())
 
 
-def describe_zip(path: Path, source: str, asset_hash: str) -> LayerFigure:
-    by_package: Counter[str] = Counter()
-    unzipped = files = 0
+def describe_zip(path: Path, source: str, asset_hash: str, use: layer_use.LayerUse) -> LayerFigure:
     with zipfile.ZipFile(path) as archive:
-        for info in archive.infolist():
-            parts = info.filename.split("/")
-            top = parts[1] if len(parts) > 2 else parts[-1]
-            top = re.sub(r"-[^-]+\.dist-info$", "", top)
-            by_package[top] += info.compress_size
-            unzipped += info.file_size
-            files += 1
+        infos = [info for info in archive.infolist() if not info.is_dir()]
     return LayerFigure(
         zip_bytes=path.stat().st_size,
-        unzipped_bytes=unzipped,
-        files=files,
+        unzipped_bytes=sum(info.file_size for info in infos),
+        files=len(infos),
         source=source,
         asset_hash=asset_hash,
-        largest_packages=by_package.most_common(5),
+        use=use,
     )
+
+
+def _with_use(path: Path, source: str, asset_hash: str) -> LayerFigure:
+    with tempfile.TemporaryDirectory(prefix="tenx-bench-layer-twin-") as twin:
+        _child("--build-host", twin)
+        use = layer_use.measure(path, Path(twin) / "python")
+    return describe_zip(path, source, asset_hash, use)
 
 
 def measure() -> LayerFigure:
@@ -138,13 +142,13 @@ def measure() -> LayerFigure:
     CACHE_DIR.mkdir(parents=True, exist_ok=True)
     cached = CACHE_DIR / f"layer-{asset_hash[:16]}.zip"
     if cached.exists():
-        return describe_zip(cached, f"{cached.relative_to(REPO)} (built earlier)", asset_hash)
+        return _with_use(cached, f"{cached.relative_to(REPO)} (built earlier)", asset_hash)
     asset = _cdk_out_asset()
     partial = cached.with_suffix(".partial")
     if asset is not None:
         zip_folder(asset, partial)
         partial.replace(cached)
-        return describe_zip(cached, f"{asset.relative_to(REPO)}", asset_hash)
+        return _with_use(cached, f"{asset.relative_to(REPO)}", asset_hash)
     with tempfile.TemporaryDirectory(prefix="tenx-bench-layer-") as out:
         _child("--build", out)
         zip_folder(Path(out), partial)
@@ -152,15 +156,34 @@ def measure() -> LayerFigure:
     for stale in CACHE_DIR.glob("layer-*.zip"):
         if stale != cached:
             stale.unlink()
-    return describe_zip(cached, "built now with infra/constructs/layer.py's bundler", asset_hash)
+    return _with_use(cached, "built now with infra/constructs/layer.py's bundler", asset_hash)
+
+
+def figures(details: dict[str, Any] | None) -> dict[str, Any] | None:
+    """bench.json's top-level `layer`, from `details.layer` (asdict of a LayerFigure)."""
+    if details is None:
+        return None
+    use = details["use"]
+    return {
+        "zipBytes": details["zip_bytes"],
+        "unzippedBytes": details["unzipped_bytes"],
+        "files": details["files"],
+        "unusedPackages": [
+            {"package": entry["package"], "unzippedBytes": entry["unzipped_bytes"]}
+            for entry in use["unused"]
+        ],
+        "unusedBytes": use["unused_bytes"],
+    }
 
 
 def main() -> int:
-    """The child: describe the layer's asset hash, or bundle the layer into a folder."""
+    """The child: describe the layer's asset hash, or bundle the layer (or its host twin) into a
+    folder."""
     parser = argparse.ArgumentParser(prog="python -m devstack.bench.layer")
     group = parser.add_mutually_exclusive_group(required=True)
     group.add_argument("--describe", action="store_true")
     group.add_argument("--build", metavar="DIR")
+    group.add_argument("--build-host", metavar="DIR")
     options = parser.parse_args()
 
     from infra.constants import LAYERS_DIR as INFRA_LAYERS_DIR
@@ -168,6 +191,9 @@ def main() -> int:
 
     if options.describe:
         print(json.dumps({"assetHash": layer.layer_asset_hash()}))
+        return 0
+    if options.build_host:
+        layer.bundle(INFRA_LAYERS_DIR, Path(options.build_host) / "python", HOST_PIP_OPTIONS)
         return 0
     # The very bundler the SharedLayer construct hands to the CDK (its `image` goes unused).
     bundler = layer._LocalLayerBundler(INFRA_LAYERS_DIR)

@@ -113,24 +113,6 @@ def _per_email(section: dict[str, Any]) -> list[str]:
             )
     return lines
 
-
-def _layer(section: dict[str, Any] | None) -> list[str]:
-    lines = [_title("Layer as deployed (bundled like the CDK asset, deflate)")]
-    if section is None:
-        return [*lines, "  skipped (--quick)"]
-    largest = ", ".join(f"{name} {size / 1e6:.1f} MB" for name, size in section["largest_packages"])
-    lines.append(
-        _row(
-            "layerZipBytes",
-            f"{section['zip_bytes']:,}",
-            "-",
-            "-",
-            f"{section['zip_bytes'] / 1e6:.1f} MB zipped, {section['unzipped_bytes'] / 1e6:.1f} MB "
-            f"unzipped, {section['files']} files",
-        )
-    )
-    lines.append(f"  largest (zipped): {largest}")
-    lines.append(f"  source: {section['source']}")
     return lines
 
 
@@ -307,7 +289,7 @@ def _burst(section: dict[str, Any]) -> list[str]:
 
 
 def render(document: dict[str, Any]) -> str:
-    from devstack.bench import sequence_report, startup_report
+    from devstack.bench import layer_report, sequence_report, startup_report
 
     details = document["details"]
     lines = [f"tenx-email bench ({document['generatedAt']}; {document['host']['note']})"]
@@ -316,7 +298,7 @@ def render(document: dict[str, Any]) -> str:
     lines += sequence_report.per_step(details.get("callsPerSequenceStep"))
     lines += startup_report.imports(details["imports"])
     lines += startup_report.first_invokes(details.get("firstInvokes"))
-    lines += _layer(details["layer"])
+    lines += layer_report.render(details["layer"])
     lines += _cost(details["cost"])
     lines += sequence_report.cost(details.get("sequenceCost"))
     lines += _heat(details["partitionHeat"])

@@ -19,6 +19,8 @@ FIRST_INVOKE_RATIO_READ_ROUTE = 0.25
 MIN_EMAILS_PER_SECOND_PER_HANDLE = 1000.0
 # The paced burst's SendEmail calls that SES throttled, % of its calls (burst.py).
 PACED_BURST_THROTTLED_PCT = 2.0
+# Layer bytes no handler imports (layer_use.py); what stays is listed with the reason it stays.
+LAYER_UNUSED_BYTES = 0
 COST_PCT_OF_SES = 10.0  # AWS cost per 1,000 emails besides SES, as % of SES's $0.10
 
 PASS, MISS, NO_TARGET = "PASS", "MISS", "-"

@@ -6,6 +6,7 @@ so the layer builds the same on any machine that can reach PyPI.
 
 from __future__ import annotations
 
+import fnmatch
 import hashlib
 import shutil
 import subprocess
@@ -34,6 +35,22 @@ PIP_TARGET_OPTIONS = (
     "--no-compile",
 )
 _SKIPPED = shutil.ignore_patterns("__pycache__", "*.pyc")
+# What pip installs that no import on Lambda reads, as glob patterns under the layer's
+# `python/` folder (each one's measured share: docs/decision_log.md, 2026-12-07).
+# cffi's Python package and its C parser generate FFI modules at build time; cryptography's
+# compiled bindings need only the _cffi_backend extension (cffi's distribution), which stays.
+BUILD_ONLY = ("cffi/*", "pycparser/*", "pycparser-*.dist-info/*")
+EXTRAS = (
+    "bin/*",  # console scripts (cffi-gen-src, jp.py): nothing on Lambda runs them
+    "*.pyi",  # stubs and py.typed markers are for type checkers
+    "*/py.typed",
+    # Swagger UI's own copy, served only by enable_swagger(offline=True), which we never call.
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.js",
+    "aws_lambda_powertools/event_handler/openapi/swagger_ui/*.css",
+)
+# importlib.metadata reads METADATA (versions, pydantic's plugin scan) and RECORD lists the
+# files; licences, SBOMs, WHEEL, INSTALLER and the rest go.
+KEPT_DIST_INFO = ("METADATA", "RECORD")
 
 
 def _package_files(package_dir: Path) -> list[Path]:
@@ -66,6 +83,49 @@ def layer_asset_hash(layers_dir: Path = LAYERS_DIR) -> str:
     return digest.hexdigest()
 
 
+def pruned(relative: str) -> bool:
+    """Whether the bundle drops this file (a POSIX path under `python/`)."""
+    if any(fnmatch.fnmatch(relative, pattern) for pattern in BUILD_ONLY):
+        return True
+    if fnmatch.fnmatch(relative, "*.dist-info/*"):
+        return relative.split("/", 1)[1] not in KEPT_DIST_INFO
+    return any(fnmatch.fnmatch(relative, pattern) for pattern in EXTRAS)
+
+
+def prune(target: Path) -> None:
+    """Delete what `pruned` names, then the folders it left empty."""
+    for path in sorted(target.rglob("*"), reverse=True):
+        if path.is_file() and pruned(path.relative_to(target).as_posix()):
+            path.unlink()
+        elif path.is_dir() and not any(path.iterdir()):
+            path.rmdir()
+
+
+def bundle(
+    layers_dir: Path, target: Path, pip_options: tuple[str, ...] = PIP_TARGET_OPTIONS
+) -> None:
+    """Install the pinned wheels and the package into `target`, pruned. The bench passes the
+    host's own options to build a twin it can import (devstack/bench/layer_use.py)."""
+    subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            str(layers_dir / "requirements.txt"),
+            *pip_options,
+            "--target",
+            str(target),
+        ],
+        check=True,
+    )
+    shutil.copytree(layers_dir / LAYER_PACKAGE, target / LAYER_PACKAGE, ignore=_SKIPPED)
+    prune(target)
+
+
 @jsii.implements(cdk.ILocalBundling)
 class _LocalLayerBundler:
     def __init__(self, layers_dir: Path) -> None:
@@ -74,24 +134,7 @@ class _LocalLayerBundler:
     # jsii passes the bundling options as keywords because this method declares a
     # keyword-only parameter; none of them matter for a local pip install.
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_options: object) -> bool:
-        target = Path(output_dir) / "python"
-        subprocess.run(  # noqa: S603 - fixed argument list, no shell
-            [
-                sys.executable,
-                "-m",
-                "pip",
-                "install",
-                "--quiet",
-                "--disable-pip-version-check",
-                "-r",
-                str(self._layers_dir / "requirements.txt"),
-                *PIP_TARGET_OPTIONS,
-                "--target",
-                str(target),
-            ],
-            check=True,
-        )
-        shutil.copytree(self._layers_dir / LAYER_PACKAGE, target / LAYER_PACKAGE, ignore=_SKIPPED)
+        bundle(self._layers_dir, Path(output_dir) / "python")
         return True
 
 
