@@ -15,6 +15,7 @@ from typing import Any
 
 from devstack.bench import (
     burst,
+    bytecode,
     first_invoke,
     heat,
     imports,
@@ -235,10 +236,13 @@ def main(argv: list[str] | None = None) -> int:
         phases[name] = round(now - since, 1)
         return now
 
-    details["imports"] = None
+    details["imports"] = details["sourceOnlyLayer"] = None
     if options.import_runs:
         _progress("cold imports (a fresh interpreter per import)")
         details["imports"] = _imports(imports.measure(runs=options.import_runs))
+        details["sourceOnlyLayer"] = [
+            asdict(figure) for figure in bytecode.measure(runs=options.import_runs)
+        ]
     mark = phase_done("imports", started)
 
     details["layer"] = None

@@ -87,11 +87,13 @@ def environment() -> dict[str, str]:
     return env
 
 
-def _python(args: Sequence[str], env: Mapping[str, str]) -> subprocess.CompletedProcess[str]:
+def _python(
+    args: Sequence[str], env: Mapping[str, str], cwd: Path = REPO
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *args],
         env=dict(env),
-        cwd=REPO,
+        cwd=cwd,
         capture_output=True,
         text=True,
         timeout=TIMEOUT_SECONDS,
@@ -105,9 +107,9 @@ class Timing:
     cpu: float  # seconds of this process's CPU, time.process_time (what other load moves least)
 
 
-def time_import(module: str, env: Mapping[str, str]) -> Timing:
-    """How long one fresh interpreter takes to import `module`."""
-    wall, cpu = _python(["-c", _TIMER, module], env).stdout.split()
+def time_import(module: str, env: Mapping[str, str], cwd: Path = REPO) -> Timing:
+    """How long one fresh interpreter takes to import `module` (`cwd` first on its path)."""
+    wall, cpu = _python(["-c", _TIMER, module], env, cwd).stdout.split()
     return Timing(wall=float(wall), cpu=float(cpu))
 
 

@@ -297,6 +297,7 @@ def render(document: dict[str, Any]) -> str:
     lines += _per_email(details["callsPerEmail"])
     lines += sequence_report.per_step(details.get("callsPerSequenceStep"))
     lines += startup_report.imports(details["imports"])
+    lines += startup_report.source_only_layer(details.get("sourceOnlyLayer"))
     lines += startup_report.first_invokes(details.get("firstInvokes"))
     lines += layer_report.render(details["layer"])
     lines += _cost(details["cost"])

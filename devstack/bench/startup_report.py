@@ -69,3 +69,22 @@ def first_invokes(section: dict[str, Any] | None) -> list[str]:
     misses = sum(1 for f in read if f["verdict"] == "MISS")
     lines.append(f"  {misses} of {len(read)} read routes miss (the target is theirs)")
     return lines
+
+
+def source_only_layer(figures: list[dict[str, Any]] | None) -> list[str]:
+    title = "A layer shipped without byte code (synthesized without python3.14): cold import"
+    if figures is None:
+        return [_title(title), "  skipped (--import-runs 0)"]
+    lines = [_title(title)]
+    for figure in figures:
+        lines.append(
+            _row(
+                figure["module"].removeprefix("functions."),
+                f"{figure['ratio']:.2f}",
+                "-",
+                "-",
+                f"{figure['source_ms']:.0f} ms as source, {figure['compiled_ms']:.0f} ms "
+                f"byte-compiled (+{figure['extra_ms']:.0f} ms each cold start)",
+            )
+        )
+    return lines

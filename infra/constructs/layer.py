@@ -2,6 +2,11 @@
 
 pip downloads wheels for the Lambda runtime's Python version and architecture, not the host's,
 so the layer builds the same on any machine that can reach PyPI.
+
+Byte code: Lambda's /opt is read-only, so a layer shipped as source is compiled again on every
+cold start (measured: a route's import takes about twice as long; docs/decision_log.md,
+2026-12-07). When the runtime's own Python (`python3.14`) is on the machine that synthesizes,
+the bundle is byte-compiled with it; otherwise the layer ships source and synth warns.
 """
 
 from __future__ import annotations
@@ -80,7 +85,35 @@ def layer_asset_hash(layers_dir: Path = LAYERS_DIR) -> str:
         digest.update(name.encode())
         digest.update(hashlib.sha256(path.read_bytes()).digest())
     digest.update(" ".join(PIP_TARGET_OPTIONS).encode())
+    # Byte-compiled or source only: two different bundles.
+    digest.update(b"bytecode" if runtime_interpreter() else b"source")
     return digest.hexdigest()
+
+
+def runtime_interpreter() -> str | None:
+    """The Lambda runtime's own Python on this machine, if any: only it writes byte code that
+    the runtime reads (the format changes with every minor version)."""
+    return shutil.which(f"python{LAMBDA_PYTHON_VERSION}")
+
+
+def compile_bytecode(target: Path, interpreter: str) -> None:
+    """Byte-compile everything under `target` with `interpreter`. Unchecked hashes: the
+    runtime then loads each .pyc without comparing it with its source (whose mtime the
+    deployed copy does not keep, and which nothing changes after the deploy)."""
+    subprocess.run(  # noqa: S603 - fixed argument list, no shell
+        [
+            interpreter,
+            "-m",
+            "compileall",
+            "-q",
+            "-j",
+            "0",
+            "--invalidation-mode",
+            "unchecked-hash",
+            str(target),
+        ],
+        check=True,
+    )
 
 
 def pruned(relative: str) -> bool:
@@ -102,10 +135,14 @@ def prune(target: Path) -> None:
 
 
 def bundle(
-    layers_dir: Path, target: Path, pip_options: tuple[str, ...] = PIP_TARGET_OPTIONS
+    layers_dir: Path,
+    target: Path,
+    pip_options: tuple[str, ...] = PIP_TARGET_OPTIONS,
+    interpreter: str | None = None,
 ) -> None:
-    """Install the pinned wheels and the package into `target`, pruned. The bench passes the
-    host's own options to build a twin it can import (devstack/bench/layer_use.py)."""
+    """Install the pinned wheels and the package into `target`, pruned, and byte-compiled by
+    `interpreter` when one is given. The bench passes the host's own options to build a twin
+    it can import (devstack/bench/layer_use.py)."""
     subprocess.run(  # noqa: S603 - fixed argument list, no shell
         [
             sys.executable,
@@ -124,6 +161,8 @@ def bundle(
     )
     shutil.copytree(layers_dir / LAYER_PACKAGE, target / LAYER_PACKAGE, ignore=_SKIPPED)
     prune(target)
+    if interpreter is not None:
+        compile_bytecode(target, interpreter)
 
 
 @jsii.implements(cdk.ILocalBundling)
@@ -134,7 +173,7 @@ class _LocalLayerBundler:
     # jsii passes the bundling options as keywords because this method declares a
     # keyword-only parameter; none of them matter for a local pip install.
     def try_bundle(self, output_dir: str, *, image: cdk.DockerImage, **_options: object) -> bool:
-        bundle(self._layers_dir, Path(output_dir) / "python")
+        bundle(self._layers_dir, Path(output_dir) / "python", interpreter=runtime_interpreter())
         return True
 
 
@@ -151,6 +190,12 @@ class SharedLayer(Construct):
             asset_hash_type=cdk.AssetHashType.CUSTOM,
             asset_hash=layer_asset_hash(),
         )
+        if runtime_interpreter() is None:
+            cdk.Annotations.of(self).add_warning_v2(
+                "tenx:layer-without-bytecode",
+                f"python{LAMBDA_PYTHON_VERSION} is not on PATH: the layer ships source only, "
+                "and every cold start compiles what it imports (install it where you deploy)",
+            )
         self.version = lambda_.LayerVersion(
             self,
             "Version",
