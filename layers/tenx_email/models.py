@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from email.headerregistry import Address
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict
 
-from tenx_email.campaign_models import RuleRun, RuleRunOutcome
 from tenx_email.roles import Role
+
+if TYPE_CHECKING:
+    from tenx_email.campaign_models import RuleRun
 
 
 class _Domain(BaseModel):
@@ -325,6 +327,10 @@ class Message(_Domain):
     def from_email(self) -> str:
         """The From as the contract shows it, "Display Name <local@domain>", with the name
         quoted where RFC 5322 needs it ("Acme, Inc." <...>); not encoded, so accents show."""
+        # Imported here: the email package's header parser costs every function's cold start
+        # (~2 ms), and few of them show a From.
+        from email.headerregistry import Address
+
         return str(Address(display_name=self.from_name, addr_spec=self.from_address))
 
     @property
@@ -334,6 +340,10 @@ class Message(_Domain):
 
     def rule_run(self) -> RuleRun | None:
         """The MESSAGE_CREATED run a rule message stands for (None for a direct send)."""
+        # Imported here: the campaign models (and their send windows' zoneinfo) cost every
+        # function's cold start, and only the campaign ones record runs.
+        from tenx_email.campaign_models import RuleRun, RuleRunOutcome
+
         if (
             self.rule_id is None
             or self.rule_version is None

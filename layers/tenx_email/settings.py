@@ -12,9 +12,10 @@ from pydantic import BaseModel, ConfigDict, Field
 
 
 class EnvModel(BaseModel):
-    """Settings from the environment: frozen, and blind to variables they do not name."""
+    """Settings from the environment: frozen, and blind to variables they do not name; built
+    when first read (a function reads two or three of them)."""
 
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
 
 class DataSettings(EnvModel):

@@ -73,7 +73,11 @@ def one_line_pattern(forbidden: str = "") -> str:
 
 
 class ApiModel(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, frozen=True)
+    # defer_build: a route uses two or three of its module's models; each is built when the
+    # resolver first validates with it, not at every cold start's import.
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, frozen=True, defer_build=True
+    )
 
 
 class ShowsTestMode(ApiModel):
