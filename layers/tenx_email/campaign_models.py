@@ -207,3 +207,17 @@ class Enrollment(_Domain):
     event: CampaignEvent  # the event that enrolled the lead: its lead snapshot renders
     enrolled_at: datetime
     updated_at: datetime
+
+    def ended(self, status: EnrollmentStatus, reason: str | None, now: datetime) -> Enrollment:
+        """This enrollment in a final state, with nothing pending (no next step, no schedule,
+        not held)."""
+        return self.model_copy(
+            update={
+                "status": status,
+                "exit_reason": reason,
+                "next_step_at": None,
+                "pending_schedule": None,
+                "held": False,
+                "updated_at": now,
+            }
+        )

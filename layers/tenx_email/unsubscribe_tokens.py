@@ -48,7 +48,7 @@ class UnsubscribeToken:
 class _Payload(BaseModel):
     """The sealed JSON, with short names: the token goes into a header and a URL."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
     h: str = Field(pattern=ids.HANDLE_PATTERN)
     m: str = Field(min_length=1, max_length=100)
     i: int = Field(ge=0, lt=1000)

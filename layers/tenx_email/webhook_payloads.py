@@ -117,7 +117,7 @@ class DeliveryJob(BaseModel):
     what the log will hold; `sending` and `attemptsBefore` say which sending it is (0 and 0,
     or a replay's: the stored delivery's next sending, from the attempts its log held)."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True)
+    model_config = ConfigDict(frozen=True, extra="forbid", populate_by_name=True, defer_build=True)
 
     handle: str = Field(pattern=ids.HANDLE_PATTERN)
     webhook_id: str = Field(alias="webhookId", pattern=WEBHOOK_ID.pattern)

@@ -24,7 +24,9 @@ ShortValue = Annotated[str, StringConstraints(max_length=200)]
 class LeadSnapshot(BaseModel):
     """A lead as a campaign event carries it (unknown fields refused)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", defer_build=True
+    )
 
     lead_id: Annotated[str, StringConstraints(pattern=ids.LEAD_ID_PATTERN)] | None = None
     # `_plain_address` checks the address; the OpenAPI document states its form.

@@ -72,7 +72,7 @@ class AccountItem(StoredItem):
 class ShardEpochEntry(BaseModel):
     """A handle item's record of one change of its message shards."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     since: datetime
     count: int
 
@@ -80,7 +80,7 @@ class ShardEpochEntry(BaseModel):
 class PauseEntry(BaseModel):
     """A handle item's record of why and since when its sending is paused."""
 
-    model_config = ConfigDict(extra="ignore")
+    model_config = ConfigDict(extra="ignore", defer_build=True)
     reason: str
     since: datetime
 
@@ -169,6 +169,7 @@ class CampaignItem(StoredItem):
 
 
 class DnsRecordItem(BaseModel):
+    model_config = ConfigDict(defer_build=True)
     type: str
     name: str
     value: str

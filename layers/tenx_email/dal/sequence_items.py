@@ -24,7 +24,9 @@ from tenx_email.dal.items import StoredItem
 class StepItem(BaseModel):
     """A step as stored inside its sequence (camelCase, like every attribute)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="ignore")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="ignore", defer_build=True
+    )
     type: StepType
     template_id: str | None = None
     sender_id: str | None = None

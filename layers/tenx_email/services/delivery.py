@@ -104,7 +104,7 @@ class QueuedRecord:
 
 
 class _Job(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
+    model_config = ConfigDict(frozen=True, extra="ignore", defer_build=True)
 
     handle: str = Field(pattern=ids.HANDLE_PATTERN)
     message_id: str = Field(alias="messageId", pattern=r"^[A-Za-z0-9_-]{1,100}$")

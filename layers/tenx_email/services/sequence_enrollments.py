@@ -33,7 +33,6 @@ from tenx_email.errors import (
 from tenx_email.models import HandleAccess
 from tenx_email.services.sequence_events import enroll, enrollment_id, next_step_job
 from tenx_email.services.sequence_jobs import SequenceStepJob
-from tenx_email.services.sequence_steps import ended
 from tenx_email.services.sequences import get_sequence
 from tenx_email.settings import trigger_settings
 
@@ -120,7 +119,7 @@ def stop_enrollment(access: HandleAccess, campaign_id: str, sequence_id: str, le
             return
         try:
             store.save(
-                ended(enrollment, EnrollmentStatus.STOPPED, STOPPED_BY_HAND, clock.now()),
+                enrollment.ended(EnrollmentStatus.STOPPED, STOPPED_BY_HAND, clock.now()),
                 enrollment,
             )
         except store.ConcurrentChange:

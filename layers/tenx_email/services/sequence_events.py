@@ -28,7 +28,6 @@ from tenx_email.dal import sequences as sequence_store
 from tenx_email.observability import logger
 from tenx_email.services import one_time_schedules
 from tenx_email.services.sequence_jobs import SequenceStepJob
-from tenx_email.services.sequence_steps import ended
 from tenx_email.settings import trigger_settings
 
 
@@ -169,6 +168,6 @@ def _exit_on_conversions(
 
 def stop(enrollment: Enrollment, status: EnrollmentStatus, reason: str, now: datetime) -> None:
     """End an enrollment, then remove its pending schedule (which would find it ended)."""
-    store.save(ended(enrollment, status, reason, now), enrollment)
+    store.save(enrollment.ended(status, reason, now), enrollment)
     if enrollment.pending_schedule:
         one_time_schedules.remove(enrollment.pending_schedule)

@@ -16,7 +16,9 @@ SEQUENCE_JOB_KINDS = ("sequence-step", "sequence-cascade")
 
 
 class _Job(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", defer_build=True
+    )
 
     def body(self) -> str:
         return json.dumps(self.model_dump(mode="json", by_alias=True))

@@ -167,7 +167,7 @@ def _settle_state(step: _Step, found: dict[step_reads.Wanted, Any], now: datetim
     )
     if sequence is None or sequence.deleted or sequence.status is SequenceStatus.ARCHIVED:
         gone = "deleted" if sequence is None or sequence.deleted else "archived"
-        step.changed = ended(enrollment, EnrollmentStatus.STOPPED, f"the sequence was {gone}", now)
+        step.changed = enrollment.ended(EnrollmentStatus.STOPPED, f"the sequence was {gone}", now)
         return
     if sequence.status is SequenceStatus.PAUSED:
         step.changed = _update(enrollment, now, held=True, note="held: the sequence is paused")
@@ -207,7 +207,7 @@ def _email(step: _Step, found: dict[step_reads.Wanted, Any], pacer: Pacer, now: 
     lead, email_step = enrollment.event.lead, version.steps[job.step]
     suppressed = found.get(("suppression", (job.handle, lead.email.lower())))
     if suppressed is not None and suppressed.applies_to(Purpose.PRODUCT_NOTIFICATION):
-        step.changed = ended(enrollment, EnrollmentStatus.EXITED, _EXITS[suppressed.source], now)
+        step.changed = enrollment.ended(EnrollmentStatus.EXITED, _EXITS[suppressed.source], now)
         return
     handle = found.get(("handle", (job.handle,)))
     mail = CampaignMail(
@@ -252,7 +252,7 @@ def _move_on(step: _Step, index: int, now: datetime, note: str | None = None) ->
         due += timedelta(minutes=version.steps[index].minutes or 0)
         index += 1
     if index >= len(version.steps):
-        done = ended(enrollment, EnrollmentStatus.COMPLETED, None, now)
+        done = enrollment.ended(EnrollmentStatus.COMPLETED, None, now)
         step.changed = done.model_copy(update={"step": len(version.steps), "note": note})
         return
     name = schedule_name(enrollment.enrollment_id, index)
@@ -280,21 +280,6 @@ def _defer(step: _Step, deferral: Deferral, now: datetime) -> None:
 def _update(enrollment: Enrollment, now: datetime, **changes: Any) -> Enrollment:
     """The enrollment changed by a step job (no longer held, unless the job holds it)."""
     return enrollment.model_copy(update={"held": False, **changes, "updated_at": now})
-
-
-def ended(
-    enrollment: Enrollment, status: EnrollmentStatus, reason: str | None, now: datetime
-) -> Enrollment:
-    """The enrollment in a final state (nothing pending)."""
-    return _update(
-        enrollment,
-        now,
-        status=status,
-        exit_reason=reason,
-        next_step_at=None,
-        pending_schedule=None,
-        held=False,
-    )
 
 
 def _within_quota(

@@ -27,7 +27,9 @@ class InvalidJob(Exception):
 
 
 class _Job(BaseModel):
-    model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
+    model_config = ConfigDict(
+        alias_generator=to_camel, populate_by_name=True, extra="forbid", defer_build=True
+    )
 
 
 class CampaignEventJob(_Job):
