@@ -21,6 +21,7 @@ from devstack.bench import (
     imports,
     layer,
     load,
+    load_plan,
     model,
     report,
     targets,
@@ -205,8 +206,8 @@ def _sequence_cost(result: Any, inputs: Any) -> dict[str, Any] | None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m devstack.bench", description=__doc__)
     parser.add_argument("--quick", action="store_true", help="skip the load run and the layer")
-    parser.add_argument("--load", type=int, default=100, metavar="N", help="sends in the load run")
-    parser.add_argument("--concurrency", type=int, default=8, help="concurrent sends")
+    parser.add_argument("--load", type=int, default=300, metavar="N", help="sends in the load run")
+    parser.add_argument("--concurrency", type=int, default=16, help="concurrent sends")
     parser.add_argument("--rounds", type=int, default=7, help="measured calls per route")
     parser.add_argument(
         "--import-runs", type=int, default=5, help="fresh imports per module (0 skips the phase)"
@@ -353,6 +354,8 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         else {
             "requests": load_run["requests"],
             "accepted": load_run["accepted"],
+            "replayed": load_run["replayed"],
+            "conflicts": load_run["conflicts"],
             "sent": load_run["sent"],
             "lost": load_run["lost"],
             "duplicates": load_run["duplicates"],
@@ -392,10 +395,7 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         },
     }
     if load_run is not None:
-        verdicts["load"] = {
-            "lost": targets.verdict(load_run["lost"], 0),
-            "duplicates": targets.verdict(load_run["duplicates"], 0),
-        }
+        verdicts["load"] = load_plan.verdicts(load_run)
     return {
         "generatedAt": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": quick,

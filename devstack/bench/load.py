@@ -2,12 +2,17 @@
 
 The stack runs as `python -m devstack` in a child process on free loopback ports with its own
 state directory; the run creates the contract's sender and template through the API, sends
-`requests` messages from a bounded thread pool (each with its own idempotency key, to a few
-addresses, with a variable that makes each rendered subject unique), waits a bounded time
-for every accepted message to reach a final status, and reads the mail SES (moto) accepted.
+the planned requests (devstack/bench/load_plan.py: two thirds fresh idempotency keys, a third
+repeats with the identical body, some of them concurrent with their original, and a few
+conflicts with a different body) from a bounded thread pool, to a few addresses, with a
+variable that makes each body's rendered subject unique; it waits a bounded time for every
+message a 202 named to reach a final status, and reads the mail SES (moto) accepted.
 
-- lost: accepted (202) but never final, or final without being sent;
-- duplicates: SES sends beyond the first for one (recipient, subject), i.e. one message.
+- accepted, replayed, conflicts: the answers, counted per key (load_plan.classify);
+- sent: messages final as sent with their mail at SES;
+- lost: messages a 202 named but never final, or final without being sent;
+- duplicates: SES sends beyond the first for one (recipient, subject): since a subject is
+  unique to a key's body, a replay that made a second mail counts here too.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -33,6 +39,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from devstack.bench.load_plan import Answer, Kind, Planned, classify, plan
 from devstack.bench.scenario import SENDER, TEMPLATE
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,12 +69,45 @@ def count_duplicates(mails: Sequence[tuple[str, str]]) -> int:
     return sum(count - 1 for count in seen.values() if count > 1)
 
 
+def subject(variant: int) -> str:
+    """A body variant's rendered subject (the template's, with firstName Load<variant>)."""
+    return f"Thanks for reaching out, Load{variant}"
+
+
+@dataclass(frozen=True)
+class Sends:
+    sent: int
+    lost: int
+    duplicates: int
+    ses_mails: int  # SES sends with one of the messages' subjects
+
+
+def tally_sends(
+    messages: dict[str, str], statuses: dict[str, str], mails: Sequence[tuple[str, str]]
+) -> Sends:
+    """messages: id -> subject; statuses: id -> status; mails: (recipient, subject) at SES."""
+    ours = [mail for mail in mails if mail[1] in set(messages.values())]
+    mailed = Counter(mail_subject for _, mail_subject in ours)
+    sent = sum(
+        1
+        for message_id, message_subject in messages.items()
+        if statuses.get(message_id) in SENT_STATUSES and mailed[message_subject] >= 1
+    )
+    return Sends(sent, len(messages) - sent, count_duplicates(ours), len(ours))
+
+
 @dataclass
 class LoadResult:
     requests: int
     concurrency: int
+    planned_repeats: int
+    planned_conflicts: int
     accepted: int
-    refused: dict[str, int]  # "status error" -> count
+    replayed: int
+    conflicts: int
+    replay_mismatches: int
+    unexpected: dict[str, int]  # "kind status error" -> count, for answers not planned
+    messages: int
     sent: int
     lost: int
     duplicates: int
@@ -160,19 +200,45 @@ class LocalStack:
             return None
 
 
-def _send(api: Api, handle: str, index: int, run_id: str) -> tuple[int, Any, float]:
-    body = {
+def _body(request: Planned, run_id: str) -> dict[str, Any]:
+    return {
         "senderId": "sender_notifications",
-        "to": [f"load{index % ADDRESSES}@example.com"],
+        "to": [f"load{request.variant % ADDRESSES}@example.com"],
         "purpose": "TRANSACTIONAL_API",
-        "idempotencyKey": f"load-{run_id}-{index}",
+        "idempotencyKey": f"load-{run_id}-{request.key}",
         "consentAttestation": True,
         "templateId": TEMPLATE["templateId"],
-        "variables": {"firstName": f"Load{index}", "service": "load test"},
+        "variables": {"firstName": f"Load{request.variant}", "service": "load test"},
     }
-    started = time.perf_counter()
-    status, answer = api.call("POST", f"/v2/handles/{handle}/email/messages", body)
-    return status, answer, (time.perf_counter() - started) * 1000
+
+
+def _send_all(
+    api: Api, handle: str, planned: list[Planned], run_id: str, concurrency: int
+) -> list[tuple[Answer, float]]:
+    """Every planned request, `concurrency` at a time; one that waits for an earlier answer
+    cannot deadlock the pool, which starts requests in plan order: the earlier one is running
+    or done. A wait is not part of the request's latency."""
+    answered = [threading.Event() for _ in planned]
+
+    def send(request: Planned) -> tuple[Answer, float]:
+        if request.wait_for is not None:
+            answered[request.wait_for].wait()
+        started = time.perf_counter()
+        try:
+            path = f"/v2/handles/{handle}/email/messages"
+            status, answer = api.call("POST", path, _body(request, run_id))
+        except (OSError, http.client.HTTPException) as error:
+            # No answer (a timeout, a dropped connection) is an answer not planned, status 0.
+            status, answer = 0, {"error": type(error).__name__}
+        finally:
+            answered[request.index].set()
+        elapsed = (time.perf_counter() - started) * 1000
+        answer = answer or {}
+        message_id = answer.get("message", {}).get("messageId") if status == 202 else None
+        return Answer(status, answer.get("error"), message_id), elapsed
+
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        return list(pool.map(send, planned))
 
 
 def _statuses(api: Api, handle: str) -> dict[str, str]:
@@ -223,7 +289,7 @@ def _mail(document: dict[str, Any], notes: list[str]) -> list[tuple[str, str]]:
 
 
 def run(
-    requests: int, concurrency: int = 8, progress: Callable[[str], None] = lambda _: None
+    requests: int, concurrency: int = 16, progress: Callable[[str], None] = lambda _: None
 ) -> LoadResult:
     with tempfile.TemporaryDirectory(prefix="tenx-bench-load-") as state_dir:
         stack = LocalStack(Path(state_dir))
@@ -254,58 +320,53 @@ def _run(
         if status != expected:
             raise RuntimeError(f"load set-up: {method} {path} answered {status}: {answer}")
 
-    progress(f"{requests} sends, {concurrency} at a time")
-    run_id = uuid.uuid4().hex[:8]
-    started = time.perf_counter()
-    with ThreadPoolExecutor(max_workers=concurrency) as pool:
-        results = list(pool.map(lambda i: _send(api, handle, i, run_id), range(requests)))
-    send_seconds = time.perf_counter() - started
-
-    accepted = {
-        answer["message"]["messageId"]: f"Thanks for reaching out, Load{index}"
-        for index, (status, answer, _) in enumerate(results)
-        if status == 202
-    }
-    refused = Counter(
-        f"{status} {(answer or {}).get('error', '')}".strip()
-        for status, answer, _ in results
-        if status != 202
+    planned = plan(requests)
+    kinds = Counter(request.kind for request in planned)
+    progress(
+        f"{requests} sends ({kinds[Kind.REPEAT]} repeats, {kinds[Kind.CONFLICT]} conflicts), "
+        f"{concurrency} at a time"
     )
-    latencies = [elapsed for _, _, elapsed in results]
+    started = time.perf_counter()
+    results = _send_all(api, handle, planned, uuid.uuid4().hex[:8], concurrency)
+    send_seconds = time.perf_counter() - started
+    tally = classify(planned, [answer for answer, _ in results])
+    latencies = [elapsed for _, elapsed in results]
 
-    progress(f"waiting for {len(accepted)} accepted messages to reach a final status")
+    progress(f"waiting for {len(tally.messages)} messages to reach a final status")
     settle_started = time.perf_counter()
     deadline = time.monotonic() + SETTLE_SECONDS_BASE + SETTLE_SECONDS_PER_MESSAGE * requests
     while True:
         statuses = _statuses(api, handle)
-        pending = [m for m in accepted if statuses.get(m, "QUEUED") in IN_FLIGHT]
+        pending = [m for m in tally.messages if statuses.get(m, "QUEUED") in IN_FLIGHT]
         if not pending or time.monotonic() > deadline:
             break
         time.sleep(1)
     settle_seconds = time.perf_counter() - settle_started
 
     notes: list[str] = []
-    mails = _mail(document, notes)
-    subjects = Counter(subject for _, subject in mails)
-    ours = [mail for mail in mails if mail[1] in set(accepted.values())]
-    finals = Counter(statuses.get(m, "MISSING") for m in accepted)
-    sent = sum(
-        1
-        for message_id, subject in accepted.items()
-        if statuses.get(message_id) in SENT_STATUSES and subjects[subject] >= 1
+    sends = tally_sends(
+        {message_id: subject(variant) for message_id, variant in tally.messages.items()},
+        statuses,
+        _mail(document, notes),
     )
     if pending:
         notes.append(f"{len(pending)} messages still in flight after {settle_seconds:.0f} s")
     return LoadResult(
         requests=requests,
         concurrency=concurrency,
-        accepted=len(accepted),
-        refused=dict(refused),
-        sent=sent,
-        lost=len(accepted) - sent,
-        duplicates=count_duplicates(ours),
-        final_statuses=dict(finals),
-        ses_mails=len(ours),
+        planned_repeats=kinds[Kind.REPEAT],
+        planned_conflicts=kinds[Kind.CONFLICT],
+        accepted=tally.accepted,
+        replayed=tally.replayed,
+        conflicts=tally.conflicts,
+        replay_mismatches=tally.replay_mismatches,
+        unexpected=tally.unexpected,
+        messages=len(tally.messages),
+        sent=sends.sent,
+        lost=sends.lost,
+        duplicates=sends.duplicates,
+        final_statuses=dict(Counter(statuses.get(m, "MISSING") for m in tally.messages)),
+        ses_mails=sends.ses_mails,
         p50_ms=percentile(latencies, 50),
         p99_ms=percentile(latencies, 99),
         max_ms=max(latencies, default=0.0),

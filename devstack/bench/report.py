@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from devstack.bench import load_plan
+
 WIDTH = 100
 
 
@@ -181,24 +183,50 @@ def _load(section: dict[str, Any] | None) -> list[str]:
     lines = [_title("Load: direct sends over HTTP against the local stack")]
     if section is None:
         return [*lines, "  skipped (--quick)"]
-    refused = ", ".join(f"{k} x{v}" for k, v in section["refused"].items()) or "none"
+    verdicts = load_plan.verdicts(section)
+    unexpected = ", ".join(f"{k} x{v}" for k, v in section["unexpected"].items()) or "none"
     finals = ", ".join(f"{k} {v}" for k, v in section["final_statuses"].items())
+    fresh = section["requests"] - section["planned_repeats"] - section["planned_conflicts"]
     lines += [
         _row(
             "requests (concurrency)", f"{section['requests']} ({section['concurrency']})", "-", "-"
         ),
-        _row("accepted (202)", str(section["accepted"]), "-", "-", f"refused: {refused}"),
-        _row("sent", str(section["sent"]), "-", "-", f"final statuses: {finals}"),
-        _row("lost", str(section["lost"]), "0", "PASS" if section["lost"] == 0 else "MISS"),
+        _row(
+            "accepted (202, a key's first)",
+            str(section["accepted"]),
+            str(fresh),
+            verdicts["accepted"],
+        ),
+        _row(
+            "replayed (202, the key's message)",
+            str(section["replayed"]),
+            str(section["planned_repeats"]),
+            verdicts["replayed"],
+            f"answers not planned: {unexpected}",
+        ),
+        _row(
+            "conflicts (409 idempotency_key_conflict)",
+            str(section["conflicts"]),
+            str(section["planned_conflicts"]),
+            verdicts["conflicts"],
+        ),
+        _row(
+            "replays naming another message",
+            str(section["replay_mismatches"]),
+            "0",
+            verdicts["replayMismatches"],
+        ),
+        _row("sent", str(section["sent"]), "-", "-", f"{section['messages']} messages: {finals}"),
+        _row("lost", str(section["lost"]), "0", verdicts["lost"]),
         _row(
             "duplicates",
             str(section["duplicates"]),
             "0",
-            "PASS" if section["duplicates"] == 0 else "MISS",
+            verdicts["duplicates"],
             f"{section['ses_mails']} SES sends for the run's messages",
         ),
         _row(
-            "latency p50 / p99 (ms)",
+            "latency p50 / p99 (ms), all requests",
             f"{section['p50_ms']:.0f} / {section['p99_ms']:.0f}",
             "-",
             "-",
