@@ -16,7 +16,6 @@ from typing import Any
 from devstack.bench import (
     burst,
     bytecode,
-    first_invoke,
     heat,
     imports,
     layer,
@@ -24,6 +23,7 @@ from devstack.bench import (
     load_plan,
     model,
     report,
+    startup,
     targets,
 )
 from devstack.bench.cost import Mix
@@ -133,65 +133,6 @@ def _webhooks(figure: Any, entry: Any) -> dict[str, Any]:
     }
 
 
-def _imports(result: imports.ImportResult) -> dict[str, Any]:
-    target = targets.COLD_IMPORT_RATIO_TO_FLOOR
-    return {
-        "baselineMs": result.baseline_ms,
-        "baselineRunsMs": result.baseline_runs_ms,
-        "baselineCpuMs": result.baseline_cpu_ms,
-        "target": target,
-        "modules": {
-            figure.module: {
-                "kind": figure.kind,
-                "ms": figure.median_ms,
-                "runsMs": figure.runs_ms,
-                "ratioToFloor": figure.ratio_to_floor,
-                "cpuRatioToFloor": figure.cpu_ratio_to_floor,
-                "ratioToBoto3": figure.ratio,
-                "cpuMs": figure.cpu_median_ms,
-                "verdict": targets.verdict(figure.ratio_to_floor, target),
-            }
-            for figure in result.modules
-        },
-        "floors": {
-            figure.module: {
-                "what": imports.FLOORS[figure.module],
-                "ms": figure.median_ms,
-                "runsMs": figure.runs_ms,
-                "ratioToBoto3": figure.ratio,
-                "cpuMs": figure.cpu_median_ms,
-            }
-            for figure in result.floors
-        },
-        "worst": result.worst,
-        "worstTopPackagesBeyondFloor": [
-            {"package": name, "selfMs": ms} for name, ms in result.worst_top_packages
-        ],
-    }
-
-
-def _first_invokes(result: Any) -> dict[str, Any] | None:
-    """Each route's first invocation after its cold import, beside the import (first_invoke.py)."""
-    if not result.first_invokes:
-        return None
-    return {
-        "target": targets.FIRST_INVOKE_RATIO_READ_ROUTE,
-        "routes": {
-            figure.route_id: {
-                "readOnly": figure.read_only,
-                "status": figure.status,
-                "importMs": figure.import_ms,
-                "firstInvokeMs": figure.first_invoke_ms,
-                "ratio": figure.ratio,
-                "runs": figure.runs,
-                "error": figure.error,
-                "verdict": first_invoke.verdict(figure),
-            }
-            for figure in result.first_invokes
-        },
-    }
-
-
 def _sequence_cost(result: Any, inputs: Any) -> dict[str, Any] | None:
     """Per 1,000 sequence emails, against the same cost target as every email."""
     steps = model.sequence_steps(result)
@@ -240,7 +181,7 @@ def main(argv: list[str] | None = None) -> int:
     details["imports"] = details["sourceOnlyLayer"] = None
     if options.import_runs:
         _progress("cold imports (a fresh interpreter per import)")
-        details["imports"] = _imports(imports.measure(runs=options.import_runs))
+        details["imports"] = startup.imports_document(imports.measure(runs=options.import_runs))
         details["sourceOnlyLayer"] = [
             asdict(figure) for figure in bytecode.measure(runs=options.import_runs)
         ]
@@ -256,7 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     from devstack.bench import inprocess  # loads nothing of the service until measure()
 
     result = inprocess.measure(rounds=options.rounds, first_invoke_runs=options.first_invoke_runs)
-    details["firstInvokes"] = _first_invokes(result)
+    details["firstInvokes"] = startup.first_invokes_document(result.first_invokes)
     details["callsPerRequest"] = _calls_per_request(result)
     details["callsPerEmail"] = _calls_per_email(result)
     details["callsPerSequenceStep"] = calls_per_sequence_step(result.sequence_steps)
