@@ -19,7 +19,7 @@ from tenx_email.campaign_models import (
 )
 from tenx_email.dal import enrollments
 from tenx_email.dal.table import table
-from tenx_email.services import sequence_cascades, sequence_events
+from tenx_email.services import quotas, sequence_cascades, sequence_events
 from tests.events import invoke
 from tests.integration.sequence_support import WELCOME_DRIP, create_sequence, sequence_body
 from tests.integration.test_campaign_pacing import put_settings
@@ -271,6 +271,25 @@ def test_the_campaigns_cooldown_defers_a_step_with_the_reason(trigger_queue: str
     clock.advance(timedelta(minutes=40))
     fire(trigger_queue, pending(waiting))
     assert steps_sent(sequence) == [0, 2]
+
+
+def test_a_step_the_days_quota_has_no_room_for_waits_for_the_next_utc_day(
+    trigger_queue: str,
+) -> None:
+    quotas.set_daily_limit("acme", 1)
+    sequence = make_sequence()
+    first, second = capture(lead(1))["leadId"], capture(lead(2))["leadId"]
+    run_all(trigger_queue)
+    assert steps_sent(sequence) == [0]  # one recipient of room: the other step waits
+    held = [
+        e for e in (enrollment_of(sequence, first), enrollment_of(sequence, second)) if e.step == 0
+    ]
+    assert len(held) == 1
+    tomorrow = (clock.now() + timedelta(days=1)).strftime("%Y-%m-%dT00:00:00")
+    assert held[0].note == f"DAILY_QUOTA: deferred until {tomorrow}.000Z"
+    clock.advance(timedelta(days=1))
+    fire(trigger_queue, pending(held[0]))
+    assert steps_sent(sequence) == [0, 0]
 
 
 def test_a_batch_of_steps_makes_at_most_three_aws_calls_a_step(

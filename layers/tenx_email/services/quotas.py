@@ -2,19 +2,44 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 
 from tenx_email import clock, keys, sandbox
 from tenx_email.dal import quotas as store
 from tenx_email.errors import InvalidInput
-from tenx_email.models import HandleAccess, Quota, Reputation
+from tenx_email.models import HandleAccess, Message, Quota, Reputation
 from tenx_email.reputation import Counts, in_window, judge
 from tenx_email.services import ses_tenants
 
 # What a handle may send a day until an operator sets its limit.
 DEFAULT_DAILY_LIMIT = 1000
 MAX_DAILY_LIMIT = 10_000_000
+
+
+class DayRoom:
+    """What each handle's day of sending has left for the messages a batch is making: its
+    limit (DEFAULT_DAILY_LIMIT when none is set) less the day's usage as read, which the event
+    projection charges for stored messages, seconds behind. Test sends are outside it."""
+
+    def __init__(self, limit: Callable[[str], int | None], used: Callable[[str], int]) -> None:
+        self._limit, self._used = limit, used
+        self._room: dict[str, int] = {}
+
+    def take(self, message: Message) -> bool:
+        """Whether `message` fits in what is left of its handle's day (then it is counted)."""
+        if message.test_mode:
+            return True
+        handle = message.handle
+        if handle not in self._room:
+            limit = self._limit(handle)
+            self._room[handle] = (DEFAULT_DAILY_LIMIT if limit is None else limit) - self._used(
+                handle
+            )
+        if len(message.recipients) > self._room[handle]:
+            return False
+        self._room[handle] -= len(message.recipients)
+        return True
 
 
 def prefetch(handle_name: str) -> list[keys.Key]:

@@ -42,7 +42,7 @@ from tenx_email.observability import logger
 from tenx_email.send_windows import next_day_start
 from tenx_email.services import one_time_schedules
 from tenx_email.services.campaign_pacing import Deferral, Pacer, counts_contacts
-from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT, quota_day
+from tenx_email.services.quotas import DayRoom, quota_day
 from tenx_email.services.rule_messages import CampaignMail, compose_campaign_message
 from tenx_email.services.sequence_jobs import SequenceStepJob
 from tenx_email.services.trigger_jobs import InvalidJob
@@ -285,19 +285,14 @@ def _update(enrollment: Enrollment, now: datetime, **changes: Any) -> Enrollment
 def _within_quota(
     steps: list[_Step], found: dict[step_reads.Wanted, Any], day: str, now: datetime
 ) -> None:
-    """Steps whose messages the handle's day has no room for wait for the next UTC day."""
-    room: dict[str, int] = {}
+    """Steps whose messages the handle's day has no room for (quotas.DayRoom) wait for the
+    next UTC day."""
+    room = DayRoom(
+        lambda handle: found.get(("quota", (handle,))),
+        lambda handle: found.get(("usage", (handle, day)), 0),
+    )
     for step in steps:
-        made = step.made
-        if step.error is not None or made is None or made.message.test_mode:
-            continue
-        handle = made.message.handle
-        if handle not in room:
-            limit = found.get(("quota", (handle,)), DEFAULT_DAILY_LIMIT)
-            room[handle] = limit - found.get(("usage", (handle, day)), 0)
-        if room[handle] >= 1:
-            room[handle] -= 1
-        else:
+        if step.error is None and step.made is not None and not room.take(step.made.message):
             _defer(step, Deferral(next_day_start(now, "UTC"), DAILY_QUOTA), now)
 
 

@@ -46,7 +46,7 @@ from tenx_email.observability import logger
 from tenx_email.services import sequence_batch, sequence_events
 from tenx_email.services.campaign_pacing import Pacer, counts_contacts
 from tenx_email.services.delayed_rules import defer, delayed_rule_skip_reason, schedule
-from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT, quota_day
+from tenx_email.services.quotas import DayRoom, quota_day
 from tenx_email.services.rule_messages import applicable_rules, compose_rule_message
 from tenx_email.services.sequence_jobs import SEQUENCE_JOB_KINDS, job_kind
 from tenx_email.services.trigger_jobs import (
@@ -377,20 +377,13 @@ def _make_messages(
 
 def _within_quota(made: dict[str, _Made], found: store.Found, day: str) -> None:
     """Leave out the rule messages the day's quota has no room for (their runs SKIPPED), in
-    order, each handle's room being its limit less the day's usage as read (the event
-    projection charges stored messages, seconds behind). A message an earlier try of its job
-    already stored may be skipped so too; its run still ends MESSAGE_CREATED, since the
-    projection records that over a SKIPPED one, and a SKIPPED run never replaces it."""
-    room: dict[str, int] = {}
+    order (quotas.DayRoom). A message an earlier try of its job already stored may be skipped
+    so too; its run still ends MESSAGE_CREATED, since the projection records that over a
+    SKIPPED one, and a SKIPPED run never replaces it."""
+    room = DayRoom(found.daily_limits.get, lambda handle: found.used.get((handle, day), 0))
     for message_id, entry in list(made.items()):
         message = entry.made.message
-        if message.test_mode:
-            continue  # test sends are outside the quota
-        if message.handle not in room:
-            limit = found.daily_limits.get(message.handle, DEFAULT_DAILY_LIMIT)
-            room[message.handle] = limit - found.used.get((message.handle, day), 0)
-        if len(message.recipients) <= room[message.handle]:
-            room[message.handle] -= len(message.recipients)
+        if room.take(message):
             continue
         del made[message_id]
         try:
