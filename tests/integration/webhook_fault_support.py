@@ -35,9 +35,9 @@ from standardwebhooks.webhooks import WebhookVerificationError
 from devstack.resources import create_queue, create_webhook_secrets_key
 from functions import fan_out_webhooks
 from tenx_email import resources
+from tenx_email.campaign_models import RuleRunOutcome
 from tenx_email.dal.campaign_items import RuleRunItem
 from tenx_email.dal.message_items import MessageItem
-from tenx_email.campaign_models import RuleRunOutcome
 from tenx_email.settings import webhook_settings
 from tenx_email.webhooks import RETRY_SCHEDULE
 from tests.conftest import TABLE_NAME
