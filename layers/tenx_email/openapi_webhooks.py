@@ -19,6 +19,12 @@ class _Payload(BaseModel):
     model_config = ConfigDict(alias_generator=to_camel, populate_by_name=True, extra="forbid")
 
 
+class SequenceStepRef(_Payload):
+    sequence_id: str
+    version: int
+    step: int  # the step's index in the sequence's steps
+
+
 class MessageEventData(_Payload):
     handle: str
     message_id: str
@@ -29,6 +35,11 @@ class MessageEventData(_Payload):
     detail: str | None = None  # e.g. "Permanent/General" for a bounce
     occurred_at: str
     test_mode: Literal[True] | None = None  # present on test sends only
+    # Campaign email only: the campaign, and the rule or the sequence step that made it.
+    campaign_id: str | None = None
+    rule_id: str | None = None
+    rule_version: int | None = None
+    sequence: SequenceStepRef | None = None
 
 
 class RuleRunData(_Payload):

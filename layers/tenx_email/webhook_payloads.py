@@ -50,12 +50,15 @@ def _delivery_id(at: datetime, seed: str) -> str:
 
 
 def of_event(event: DeliveryEvent, message: Message | None) -> Occurrence:
-    """A message's timeline event; `message` (its item after the change) gives SES's id."""
+    """A message's timeline event; `message` (its item after the change) gives SES's id and
+    what campaign email it is (the rule or the sequence step that made it)."""
     ses_message_id = None
+    made_by: dict[str, Any] = {}
     if message is not None:
         ses_message_id = next(
             (r.ses_message_id for r in message.recipients if r.email == event.recipient), None
         )
+        made_by = _made_by(message)
     data = {
         "handle": event.handle,
         "messageId": event.message_id,
@@ -66,6 +69,7 @@ def of_event(event: DeliveryEvent, message: Message | None) -> Occurrence:
         "detail": event.detail,
         "occurredAt": clock.iso(event.occurred_at),
         "testMode": True if event.test_mode else None,
+        **made_by,
     }
     seed = f"event|{event.handle}|{event.message_id}|{event.event_id}"
     return Occurrence(
@@ -75,6 +79,24 @@ def of_event(event: DeliveryEvent, message: Message | None) -> Occurrence:
         delivery_id=_delivery_id(event.occurred_at, seed),
         body=_body(event.type.value, event.occurred_at, data),
     )
+
+
+def _made_by(message: Message) -> dict[str, Any]:
+    """A campaign message's campaign, and its rule or its sequence step (as the message detail
+    names them); nothing for a direct send."""
+    sequence = None
+    if message.sequence_id is not None:
+        sequence = {
+            "sequenceId": message.sequence_id,
+            "version": message.sequence_version,
+            "step": message.sequence_step,
+        }
+    return {
+        "campaignId": message.campaign_id,
+        "ruleId": message.rule_id,
+        "ruleVersion": message.rule_version,
+        "sequence": sequence,
+    }
 
 
 def of_run(run: RuleRun) -> Occurrence:

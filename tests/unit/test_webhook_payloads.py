@@ -7,7 +7,14 @@ import json
 from datetime import UTC, datetime
 
 from tenx_email.campaign_models import RuleRun, RuleRunOutcome
-from tenx_email.models import DeliveryEvent, EventType, Purpose
+from tenx_email.models import (
+    DeliveryEvent,
+    EventType,
+    Message,
+    MessageStatus,
+    Purpose,
+    Recipient,
+)
 from tenx_email.openapi import build_document
 from tenx_email.openapi_webhooks import MessageEventPayload, RuleRunPayload, WebhookTestPayload
 from tenx_email.webhook_payloads import of_event, of_run, webhook_test
@@ -45,6 +52,54 @@ def test_a_message_event_payload_is_as_documented() -> None:
     assert payload.data.test_mode is True
     assert "zoë" in occurrence.body  # UTF-8 as is, not \\u-escaped
     assert DELIVERY_ID.fullmatch(occurrence.delivery_id)
+
+
+def _campaign_message(**made_by: object) -> Message:
+    recipient = Recipient(
+        email="zoë+crm@example.org", status=MessageStatus.SENT, ses_message_id="ses-1"
+    )
+    return Message(
+        handle="acme",
+        message_id=EVENT.message_id,
+        status=MessageStatus.SENT,
+        purpose=Purpose.PRODUCT_NOTIFICATION,
+        sender_id="sender_notifications",
+        from_name="Acme, Inc.",
+        from_address="notifications@example.com",
+        reply_to=None,
+        recipients=(recipient,),
+        subject="Welcome",
+        template_id="tmpl_lead_followup",
+        template_version=1,
+        variables={},
+        campaign_id="cmp_welcome",
+        created_at=AT,
+        updated_at=AT,
+        **made_by,
+    )
+
+
+def test_a_sequence_steps_event_names_its_sequence_version_and_step() -> None:
+    message = _campaign_message(sequence_id="seq_1", sequence_version=3, sequence_step=2)
+    data = MessageEventPayload.model_validate_json(of_event(EVENT, message).body).data
+    assert data.campaign_id == "cmp_welcome"
+    assert data.sequence is not None
+    assert (data.sequence.sequence_id, data.sequence.version, data.sequence.step) == ("seq_1", 3, 2)
+    assert (data.rule_id, data.ses_message_id) == (None, "ses-1")
+
+
+def test_a_rule_messages_event_names_its_rule_and_a_direct_sends_names_neither() -> None:
+    rule = _campaign_message(rule_id="cer_1", rule_version=4, campaign_event_id="evt_1")
+    data = MessageEventPayload.model_validate_json(of_event(EVENT, rule).body).data
+    assert (data.campaign_id, data.rule_id, data.rule_version, data.sequence) == (
+        "cmp_welcome",
+        "cer_1",
+        4,
+        None,
+    )
+    direct = _campaign_message().model_copy(update={"campaign_id": None})
+    body = json.loads(of_event(EVENT, direct).body)["data"]
+    assert not {"campaignId", "ruleId", "ruleVersion", "sequence"} & set(body)
 
 
 def test_a_rule_run_payload_is_as_documented() -> None:
