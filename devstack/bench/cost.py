@@ -89,6 +89,8 @@ class Profile:
     read_units: float = 0.0
     write_units: float = 0.0
     log_bytes: float = 0.0
+    metric_log_bytes: float = 0.0  # of log_bytes, EMF documents
+    info_log_bytes: float = 0.0  # of log_bytes, lines at INFO (a WARNING level drops them)
     # SQS payload bytes per SendMessage (one request per 64 KB chunk).
     sqs_payload_bytes: int = 1024
     # Time waiting on something other than AWS (the webhook sender's POSTs), assumed.
