@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from devstack.bench import burst, heat, imports, layer, load, model, report, targets
+from devstack.bench import burst, heat, imports, layer, load, model, report, targets, traffic
 from devstack.bench.cost import Mix
 
 REPO = Path(__file__).resolve().parents[2]
@@ -214,6 +214,14 @@ def main(argv: list[str] | None = None) -> int:
     cost_doc = model.cost_document(inputs, Mix())
     cost_doc["target"] = targets.COST_PCT_OF_SES
     cost_doc["verdict"] = targets.verdict(cost_doc["value"], targets.COST_PCT_OF_SES)
+    cost_doc["scenarios"] = {}
+    for scenario, target in (
+        (traffic.HIGH_VOLUME, targets.COST_HIGH_VOLUME_PCT_OF_SES),
+        (traffic.LOW_TRAFFIC, targets.COST_LOW_TRAFFIC_PCT_OF_SES),
+    ):
+        figure = model.scenario_document(inputs, scenario, details["imports"])
+        figure.update(target=target, verdict=targets.verdict(figure["value"], target))
+        cost_doc["scenarios"][scenario.name] = figure
     details["cost"] = cost_doc
     details["sequenceCost"] = _sequence_cost(result, inputs)
     mark = phase_done("inProcess", mark)
@@ -261,7 +269,11 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             for module, f in imported["modules"].items()
         },
         "layerZipBytes": details["layer"]["zip_bytes"] if details["layer"] else None,
-        "costPer1000EmailsPctOfSes": details["cost"]["value"],
+        # Logs, traces and metrics included, per scenario (details.cost.scenarios).
+        "costPer1000EmailsPctOfSes": {
+            name: {key: figure[key] for key in ("value", "target", "verdict", "inputs")}
+            for name, figure in details["cost"]["scenarios"].items()
+        },
         "awsCallsPerSequenceStep": None if per_step is None else per_step["value"],
         "costPer1000SequenceEmailsPctOfSes": None
         if details["sequenceCost"] is None
@@ -315,7 +327,9 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             module.removeprefix("functions."): f["verdict"]
             for module, f in imported["modules"].items()
         },
-        "costPer1000EmailsPctOfSes": details["cost"]["verdict"],
+        "costPer1000EmailsPctOfSes": {
+            name: figure["verdict"] for name, figure in details["cost"]["scenarios"].items()
+        },
         "awsCallsPerSequenceStep": None if per_step is None else per_step["verdict"],
         "costPer1000SequenceEmailsPctOfSes": None
         if details["sequenceCost"] is None
@@ -350,7 +364,11 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             "sequenceCallsPerStep": targets.SEQUENCE_CALLS_PER_STEP,
             "feedbackCallsPerSesEvent": targets.FEEDBACK_CALLS_PER_SES_EVENT,
             "coldImportRatio": targets.COLD_IMPORT_RATIO,
-            "costPer1000EmailsPctOfSes": targets.COST_PCT_OF_SES,
+            "costPer1000EmailsPctOfSes": {
+                traffic.HIGH_VOLUME.name: targets.COST_HIGH_VOLUME_PCT_OF_SES,
+                traffic.LOW_TRAFFIC.name: targets.COST_LOW_TRAFFIC_PCT_OF_SES,
+            },
+            "costPer1000SequenceEmailsPctOfSes": targets.COST_PCT_OF_SES,
             "minEmailsPerSecondPerHandle": targets.MIN_EMAILS_PER_SECOND_PER_HANDLE,
             "pacedBurstThrottledPct": targets.PACED_BURST_THROTTLED_PCT,
             "pacedBurstDeadLettered": 0,
