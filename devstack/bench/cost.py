@@ -4,10 +4,13 @@ Pure arithmetic over explicit inputs: prices (constants below), an assumed traff
 profiles of each function's invocations as the bench measured them (own compute time, AWS calls,
 DynamoDB request units, log bytes). Nothing here calls AWS or measures anything.
 
-Lambda duration per invocation is modelled, not copied from the bench's wall clock: the
-handler's own time (its measured time minus the time spent inside moto, which emulates AWS
-at its own speed: moto copies the whole table on every transaction) scaled to the configured
-memory's CPU share, plus an assumed in-region latency for each AWS call it makes.
+Lambda duration per invocation: the function's own CPU time as measured (its wall time minus
+the time moto spends answering, which emulates AWS at its own speed: moto copies the whole
+table on every transaction; botocore's own work, validation, serialization, signing and
+parsing, stays in: counter.py times moto between a first and a last `before-send` handler,
+and the bench's own hooks apart) scaled to the configured memory's CPU share, plus an assumed
+in-region latency for each AWS call it makes. The headline's scenarios (traffic.py) add logs,
+traces and metrics to these lines.
 """
 
 from __future__ import annotations
