@@ -25,6 +25,7 @@ from devstack.bench import (
     report,
     startup,
     targets,
+    traffic,
 )
 from devstack.bench.cost import Mix
 
@@ -208,6 +209,14 @@ def main(argv: list[str] | None = None) -> int:
     cost_doc = model.cost_document(inputs, Mix())
     cost_doc["target"] = targets.COST_PCT_OF_SES
     cost_doc["verdict"] = targets.verdict(cost_doc["value"], targets.COST_PCT_OF_SES)
+    cost_doc["scenarios"] = {}
+    for scenario, target in (
+        (traffic.HIGH_VOLUME, targets.COST_HIGH_VOLUME_PCT_OF_SES),
+        (traffic.LOW_TRAFFIC, targets.COST_LOW_TRAFFIC_PCT_OF_SES),
+    ):
+        figure = model.scenario_document(inputs, scenario, details["imports"])
+        figure.update(target=target, verdict=targets.verdict(figure["value"], target))
+        cost_doc["scenarios"][scenario.name] = figure
     details["cost"] = cost_doc
     details["sequenceCost"] = _sequence_cost(result, inputs)
     mark = phase_done("inProcess", mark)
@@ -262,7 +271,11 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         if first is None
         else {route: f["ratio"] for route, f in first["routes"].items()},
         "layer": layer.figures(details["layer"]),
-        "costPer1000EmailsPctOfSes": details["cost"]["value"],
+        # Logs, traces and metrics included, per scenario (details.cost.scenarios).
+        "costPer1000EmailsPctOfSes": {
+            name: {key: figure[key] for key in ("value", "target", "verdict", "inputs")}
+            for name, figure in details["cost"]["scenarios"].items()
+        },
         "awsCallsPerSequenceStep": None if per_step is None else per_step["value"],
         "costPer1000SequenceEmailsPctOfSes": None
         if details["sequenceCost"] is None
@@ -321,7 +334,9 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         "firstInvokeRatio": None
         if first is None
         else {route: f["verdict"] for route, f in first["routes"].items()},
-        "costPer1000EmailsPctOfSes": details["cost"]["verdict"],
+        "costPer1000EmailsPctOfSes": {
+            name: figure["verdict"] for name, figure in details["cost"]["scenarios"].items()
+        },
         "awsCallsPerSequenceStep": None if per_step is None else per_step["verdict"],
         "costPer1000SequenceEmailsPctOfSes": None
         if details["sequenceCost"] is None
@@ -357,7 +372,11 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             "feedbackCallsPerSesEvent": targets.FEEDBACK_CALLS_PER_SES_EVENT,
             "coldImportRatioToFloor": targets.COLD_IMPORT_RATIO_TO_FLOOR,
             "firstInvokeRatioReadRoute": targets.FIRST_INVOKE_RATIO_READ_ROUTE,
-            "costPer1000EmailsPctOfSes": targets.COST_PCT_OF_SES,
+            "costPer1000EmailsPctOfSes": {
+                traffic.HIGH_VOLUME.name: targets.COST_HIGH_VOLUME_PCT_OF_SES,
+                traffic.LOW_TRAFFIC.name: targets.COST_LOW_TRAFFIC_PCT_OF_SES,
+            },
+            "costPer1000SequenceEmailsPctOfSes": targets.COST_PCT_OF_SES,
             "minEmailsPerSecondPerHandle": targets.MIN_EMAILS_PER_SECOND_PER_HANDLE,
             "pacedBurstThrottledPct": targets.PACED_BURST_THROTTLED_PCT,
             "pacedBurstDeadLettered": 0,

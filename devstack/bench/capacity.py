@@ -249,14 +249,18 @@ class CapacityMeter:
         self._indexes = tuple(indexes)
         self.records: list[CapacityRecord] = []
 
-    def attach(self, events: EventEmitter) -> None:
+    def attach(self, events: EventEmitter, wrap: Callable[[Any], Any] = lambda hook: hook) -> None:
+        """`wrap` wraps each hook (the call counter's `timed`: the meter's time is not the
+        function's)."""
         # More specific than boto3's own `after-call.dynamodb` handler, so this one sees the
         # response in wire format before boto3 turns it into Python values.
         events.register(
-            "before-call.dynamodb.*", self.on_before_call, unique_id="tenx-bench-capacity-before"
+            "before-call.dynamodb.*",
+            wrap(self.on_before_call),
+            unique_id="tenx-bench-capacity-before",
         )
         events.register(
-            "after-call.dynamodb.*", self.on_after_call, unique_id="tenx-bench-capacity-after"
+            "after-call.dynamodb.*", wrap(self.on_after_call), unique_id="tenx-bench-capacity-after"
         )
 
     @contextmanager

@@ -4,10 +4,13 @@ Pure arithmetic over explicit inputs: prices (constants below), an assumed traff
 profiles of each function's invocations as the bench measured them (own compute time, AWS calls,
 DynamoDB request units, log bytes). Nothing here calls AWS or measures anything.
 
-Lambda duration per invocation is modelled, not copied from the bench's wall clock: the
-handler's own time (its measured time minus the time spent inside moto, which emulates AWS
-at its own speed: moto copies the whole table on every transaction) scaled to the configured
-memory's CPU share, plus an assumed in-region latency for each AWS call it makes.
+Lambda duration per invocation: the function's own CPU time as measured (its wall time minus
+the time moto spends answering, which emulates AWS at its own speed: moto copies the whole
+table on every transaction; botocore's own work, validation, serialization, signing and
+parsing, stays in: counter.py times moto between a first and a last `before-send` handler,
+and the bench's own hooks apart) scaled to the configured memory's CPU share, plus an assumed
+in-region latency for each AWS call it makes. The headline's scenarios (traffic.py) add logs,
+traces and metrics to these lines.
 """
 
 from __future__ import annotations
@@ -89,6 +92,8 @@ class Profile:
     read_units: float = 0.0
     write_units: float = 0.0
     log_bytes: float = 0.0
+    metric_log_bytes: float = 0.0  # of log_bytes, EMF documents
+    info_log_bytes: float = 0.0  # of log_bytes, lines at INFO (a WARNING level drops them)
     # SQS payload bytes per SendMessage (one request per 64 KB chunk).
     sqs_payload_bytes: int = 1024
     # Time waiting on something other than AWS (the webhook sender's POSTs), assumed.

@@ -46,17 +46,32 @@ OWNER, OPERATOR = "user_owner", "user_operator"
 
 class CountingSink(io.TextIOBase):
     """Stands in for stdout while the functions run: what they log (Powertools' JSON lines,
-    the metrics' EMF documents) is counted, as CloudWatch Logs would ingest it, not shown."""
+    the metrics' EMF documents) is counted, as CloudWatch Logs would ingest it, not shown.
+    Each complete line is also classed: an EMF document (`metric_bytes`), or a log line at
+    INFO or DEBUG (`info_bytes`: what a WARNING log level would drop)."""
 
     def __init__(self) -> None:
         self.bytes = 0
+        self.metric_bytes = 0
+        self.info_bytes = 0
+        self._line = ""
 
     def writable(self) -> bool:
         return True
 
     def write(self, text: str) -> int:
         self.bytes += len(text.encode())
+        self._line += text
+        while "\n" in self._line:
+            line, self._line = self._line.split("\n", 1)
+            self._classify(len(line.encode()) + 1, line)
         return len(text)
+
+    def _classify(self, size: int, line: str) -> None:
+        if '"_aws"' in line:
+            self.metric_bytes += size
+        elif '"level":"INFO"' in line or '"level":"DEBUG"' in line:
+            self.info_bytes += size
 
 
 def lambda_context(module: str, timeout_seconds: int = 60) -> LambdaContext:
@@ -268,7 +283,7 @@ class Harness:
         assert boto3.DEFAULT_SESSION is not None
         events = boto3.DEFAULT_SESSION.events
         self.counter.attach(events)
-        self.meter.attach(events)
+        self.meter.attach(events, wrap=self.counter.timed)
         self.ses.attach(events)
         # SES's send rate as the local stack has it (moto has no GetAccount).
         self.ses_rate = SesSendRate()
@@ -278,7 +293,7 @@ class Harness:
 
     def measure(self, work: Callable[[], int]) -> Sample:
         """Run `work` (returns a status, or 0) and count what it did."""
-        logged = self.sink.bytes
+        logged, metrics, info = self.sink.bytes, self.sink.metric_bytes, self.sink.info_bytes
         with self.counter.window() as calls, self.meter.window() as capacity:
             started = time.perf_counter()
             status = work()
@@ -300,6 +315,9 @@ class Harness:
             aws_ms=calls.seconds_in_calls * 1000,
             log_bytes=self.sink.bytes - logged,
             status=status,
+            emulated_ms=calls.seconds_emulated * 1000,
+            metric_log_bytes=self.sink.metric_bytes - metrics,
+            info_log_bytes=self.sink.info_bytes - info,
         )
 
     # --- routes ----------------------------------------------------------------------------
@@ -361,10 +379,12 @@ class Harness:
     def uncounted(self) -> Iterator[None]:
         """What runs inside is not the function's (set-up, the event source's own calls):
         its calls and capacity are forgotten."""
-        calls, durations = len(self.counter.calls), len(self.counter.durations)
+        counter = self.counter
+        calls, durations = len(counter.calls), len(counter.durations)
+        emulated = len(counter.emulated)
         records = len(self.meter.records)
         try:
             yield
         finally:
-            self.counter.forget_since(calls, durations)
+            counter.forget_since(calls, durations, emulated)
             del self.meter.records[records:]

@@ -103,6 +103,9 @@ def measure_routes(
                 write_units_by_call=first.write_units_by_call,
                 max_item_bytes=max(first.item_sizes, default=0),
                 log_bytes=first.log_bytes,
+                metric_log_bytes=first.metric_log_bytes,
+                info_log_bytes=first.info_log_bytes,
+                botocore_ms=median([s.botocore_ms for s in samples]),
             )
         )
     # Whatever the send route queued is delivered now, so the delivery figure starts clean.
@@ -143,6 +146,9 @@ def measure_authorizer(scenario: Scenario, idp: Any, jwks: JwksServer) -> Author
         duration_ms=median([s.duration_ms for s in warm]),
         own_ms=median([s.own_ms for s in warm]),
         log_bytes=warm[0].log_bytes,
+        metric_log_bytes=warm[0].metric_log_bytes,
+        info_log_bytes=warm[0].info_log_bytes,
+        botocore_ms=median([s.botocore_ms for s in warm]),
     )
 
 

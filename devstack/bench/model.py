@@ -7,7 +7,7 @@ from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Any
 
-from devstack.bench import cost, sequence_cost
+from devstack.bench import cost, sequence_cost, traffic
 from devstack.bench.results import ConsumerFigure, InProcessResult
 from devstack.bench.sequence_cost import SequenceSteps
 
@@ -38,6 +38,8 @@ def _batch_profile(figure: ConsumerFigure) -> tuple[cost.Profile, float]:
             read_units=figure.read_units_per_unit * units_per_batch,
             write_units=figure.write_units_per_unit * units_per_batch,
             log_bytes=figure.log_bytes_per_batch,
+            metric_log_bytes=figure.metric_log_bytes_per_batch,
+            info_log_bytes=figure.info_log_bytes_per_batch,
         ),
         units_per_batch,
     )
@@ -77,12 +79,16 @@ def measured(result: InProcessResult, memory_mb: int) -> cost.Measured:
             read_units=send.read_units,
             write_units=send.write_units,
             log_bytes=send.log_bytes,
+            metric_log_bytes=send.metric_log_bytes,
+            info_log_bytes=send.info_log_bytes,
         ),
         authorizer=cost.Profile(
             function="authorizer",
             own_ms=result.authorizer.own_ms,
             calls={},
             log_bytes=result.authorizer.log_bytes,
+            metric_log_bytes=result.authorizer.metric_log_bytes,
+            info_log_bytes=result.authorizer.info_log_bytes,
         ),
         delivery_batch=delivery,
         delivery_emails_per_batch=emails,
@@ -229,5 +235,79 @@ def sequence_cost_document(
                 ("stepBatch", steps.step_batch),
                 ("enrollmentBatch", steps.enrollment_batch),
             )
+        },
+    }
+
+
+# Each lever the issue allows, as a change to a scenario's inputs (its effect is the figure
+# with it minus the figure without).
+LEVERS: dict[str, dict[str, Any]] = {
+    "apiSamplingRule0PerSecond1Pct": {"api_sampling": traffic.Sampling(0.0, 0.01)},
+    "consumersTracingPassThrough": {"consumers_pass_through": True},
+    "logLevelWarning": {"log_level": "WARNING"},
+    "sqsBatchingWindow20s": {"sqs_batching_window_seconds": 20.0},
+}
+
+
+def scenario_document(
+    inputs: cost.Measured, scenario: traffic.Traffic, imports: dict[str, Any] | None
+) -> dict[str, Any]:
+    """One scenario's figure, its lines, every input it was computed from, and each lever's
+    effect on it (alone, then all together)."""
+    cpu = cost.cpu_scale(inputs.memory_mb)
+    cold_ms, cold_basis = traffic.cold_start_ms(imports, cpu)
+    result = traffic.estimate(inputs, scenario, cold_ms)
+    mix, at_scale = result.mix, result.measured
+    levers = {
+        name: traffic.estimate(inputs, replace(scenario, **change), cold_ms).pct_of_ses
+        for name, change in LEVERS.items()
+    }
+    every = {k: v for change in LEVERS.values() for k, v in change.items()}
+    levers["all"] = traffic.estimate(inputs, replace(scenario, **every), cold_ms).pct_of_ses
+    rate = scenario.emails_per_second
+    return {
+        "value": result.pct_of_ses,
+        "usdPer1000Emails": result.dollars,
+        "lines": cost.describe(result.lines),
+        "levers": {
+            name: {"pctOfSes": v, "effect": v - result.pct_of_ses} for name, v in levers.items()
+        },
+        "inputs": {
+            **asdict(scenario),
+            "monthlyEmails": scenario.monthly_emails,
+            "requestsPerSecond": rate * mix.direct_share / mix.recipients_per_send,
+            "authorizerRunsPerRequest": mix.authorizer_runs_per_request,
+            "sqsRecordsPerBatch": {
+                "deliver": at_scale.delivery_emails_per_batch,
+                "feedback": at_scale.feedback_events_per_batch,
+                "trigger": at_scale.trigger_messages_per_batch,
+                "webhookSender": None
+                if at_scale.webhooks is None
+                else at_scale.webhooks.deliveries_per_sender_batch,
+            },
+            "streamEventsPerProjectionBatch": at_scale.projected_events_per_batch,
+            "invocationsPer1000Emails": 1000 * traffic.invocations_per_email(at_scale, mix),
+            "tracesPer1000Emails": 1000 * traffic.traces_per_email(at_scale, mix, scenario),
+            "lambdaSampling": "fixed by Lambda: 1 a second and 5 % per function",
+            "coldStartMs": cold_ms,
+            "coldStartBasis": cold_basis,
+            "cpuScaleUsed": cpu,
+            "lambdaDuration": "own time measured incl. botocore's CPU (moto's emulation out), "
+            "x CPU scale, + assumed call latency",
+            "prices": {
+                "xrayTracesRecordedPerMillion": traffic.XRAY_TRACES_RECORDED_PER_MILLION,
+                "xrayTracesRetrievedPerMillion": traffic.XRAY_TRACES_RETRIEVED_PER_MILLION,
+                "metricStoragePerMonth": traffic.METRIC_STORAGE_PER_MONTH,
+                "cloudWatchLogsIngestionPerGb": cost.CLOUDWATCH_LOGS_INGESTION_PER_GB,
+            },
+            "lambdaPlatformLogBytes": traffic.LAMBDA_PLATFORM_LOG_BYTES,
+            "xrayReportLogBytes": traffic.XRAY_REPORT_LOG_BYTES,
+            "notes": [
+                "X-Ray: the free tier (100,000 traces a month) ignored; no traces retrieved",
+                "SQS: the Lambda poller's receives (empty ones too) are not billed to the "
+                "customer; each batch's ReceiveMessage and DeleteMessageBatch are counted",
+                "batches other than 10 scale the measured batch's per-record work; calls made "
+                "once a batch stay once a batch",
+            ],
         },
     }

@@ -139,7 +139,7 @@ def _cost(section: dict[str, Any]) -> list[str]:
     lines += [_cost_line(line) for line in section["lines"] + hook_lines + section["notInTarget"]]
     lines.append(
         _row(
-            "costPer1000EmailsPctOfSes",
+            "full batches, logs and traces out",
             f"{section['value']:.2f} %",
             _target(section["target"]),
             section["verdict"],
@@ -317,7 +317,7 @@ def _burst(section: dict[str, Any]) -> list[str]:
 
 
 def render(document: dict[str, Any]) -> str:
-    from devstack.bench import layer_report, sequence_report, startup_report
+    from devstack.bench import cost_report, layer_report, sequence_report, startup_report
 
     details = document["details"]
     lines = [f"tenx-email bench ({document['generatedAt']}; {document['host']['note']})"]
@@ -329,6 +329,7 @@ def render(document: dict[str, Any]) -> str:
     lines += startup_report.first_invokes(details.get("firstInvokes"))
     lines += layer_report.render(details["layer"])
     lines += _cost(details["cost"])
+    lines += cost_report.scenarios(details["cost"])
     lines += sequence_report.cost(details.get("sequenceCost"))
     lines += _heat(details["partitionHeat"])
     lines += _burst(details["pacedBurst"])

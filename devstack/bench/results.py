@@ -25,13 +25,26 @@ class Sample:
     write_units_by_call: dict[str, float]
     item_sizes: list[int]
     duration_ms: float
-    aws_ms: float  # of duration_ms, the time inside AWS calls (moto's, here)
+    aws_ms: float  # of duration_ms, the time inside AWS calls (botocore's and moto's, here)
     log_bytes: int
     status: int = 0
+    # Of aws_ms, the time moto (and the bench's own hooks) spent emulating AWS; None: unknown,
+    # and the whole of aws_ms is taken out.
+    emulated_ms: float | None = None
+    metric_log_bytes: int = 0  # of log_bytes, EMF documents
+    info_log_bytes: int = 0  # of log_bytes, log lines at INFO or DEBUG
+
+    @property
+    def botocore_ms(self) -> float:
+        """Botocore's own CPU in the calls: validation, signing, parsing (not moto's)."""
+        return 0.0 if self.emulated_ms is None else max(0.0, self.aws_ms - self.emulated_ms)
 
     @property
     def own_ms(self) -> float:
-        return max(0.0, self.duration_ms - self.aws_ms)
+        """The function's time as Lambda would bill its CPU: the handler's and botocore's
+        (moto's emulation taken out)."""
+        taken_out = self.aws_ms if self.emulated_ms is None else self.emulated_ms
+        return max(0.0, self.duration_ms - taken_out)
 
 
 @dataclass
@@ -50,6 +63,9 @@ class RouteFigure:
     write_units_by_call: dict[str, float]
     max_item_bytes: int
     log_bytes: int
+    metric_log_bytes: int = 0
+    info_log_bytes: int = 0
+    botocore_ms: float = 0.0  # of own_ms, botocore's (median)
 
 
 @dataclass
@@ -74,6 +90,9 @@ class ConsumerFigure:
     scheduler_calls_per_unit: float
     max_item_bytes: int
     log_bytes_per_batch: float
+    metric_log_bytes_per_batch: float = 0.0
+    info_log_bytes_per_batch: float = 0.0
+    botocore_ms_per_batch: float = 0.0  # of own_ms_per_batch, botocore's (median)
 
 
 @dataclass
@@ -86,6 +105,9 @@ class AuthorizerFigure:
     duration_ms: float
     own_ms: float
     log_bytes: int
+    metric_log_bytes: int = 0
+    info_log_bytes: int = 0
+    botocore_ms: float = 0.0
 
 
 @dataclass
@@ -188,4 +210,7 @@ def consumer_figure(
         scheduler_calls_per_unit=service_calls("scheduler") / total_units,
         max_item_bytes=max((size for s in samples for size in s.item_sizes), default=0),
         log_bytes_per_batch=sum(s.log_bytes for s in samples) / len(samples),
+        metric_log_bytes_per_batch=sum(s.metric_log_bytes for s in samples) / len(samples),
+        info_log_bytes_per_batch=sum(s.info_log_bytes for s in samples) / len(samples),
+        botocore_ms_per_batch=median([s.botocore_ms for s in samples]),
     )

@@ -22,6 +22,9 @@ PACED_BURST_THROTTLED_PCT = 2.0
 # Layer bytes no handler imports (layer_use.py); what stays is listed with the reason it stays.
 LAYER_UNUSED_BYTES = 0
 COST_PCT_OF_SES = 10.0  # AWS cost per 1,000 emails besides SES, as % of SES's $0.10
+# The headline's two scenarios (traffic.py), logs, traces and metrics included.
+COST_HIGH_VOLUME_PCT_OF_SES = 10.0
+COST_LOW_TRAFFIC_PCT_OF_SES = 20.0
 
 PASS, MISS, NO_TARGET = "PASS", "MISS", "-"
 
