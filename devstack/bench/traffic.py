@@ -23,6 +23,7 @@ from dataclasses import dataclass, field, replace
 
 from devstack.bench import cost
 from devstack.bench.cost import Line, Measured, Mix, Profile
+from tenx_email.resources import API_TRACE_SAMPLING
 
 # --- prices (us-east-1 list) --------------------------------------------------------------
 XRAY_TRACES_RECORDED_PER_MILLION = 5.00  # first 100,000 a month free: ignored
@@ -58,6 +59,11 @@ class Sampling:
         return kept / requests_per_second
 
 
+DEPLOYED_API_SAMPLING = Sampling(
+    float(API_TRACE_SAMPLING.reservoir_per_second), API_TRACE_SAMPLING.fixed_rate
+)
+
+
 @dataclass(frozen=True)
 class Traffic:
     """One scenario's stated inputs (every one is printed)."""
@@ -73,10 +79,11 @@ class Traffic:
     # None: the authorizer's runs per request come from each handle's request rate and the
     # cache's TTL; else this share (the high-volume figure keeps the old 0.1).
     authorizer_runs_per_request: float | None = None
-    # Levers: the API stage's sampling rule (Lambda's own sampling is fixed at the default),
-    # consumers traced only when their upstream was (PassThrough), dropping INFO lines.
-    api_sampling: Sampling = field(default_factory=Sampling)
-    consumers_pass_through: bool = False
+    # Tracing as deployed (tenx_email.resources.API_TRACE_SAMPLING): the API stage's sampling
+    # rule (Lambda's own sampling is fixed at the default), consumers traced only when their
+    # upstream was (PassThrough). Levers: dropping INFO lines, batching windows.
+    api_sampling: Sampling = field(default_factory=lambda: DEPLOYED_API_SAMPLING)
+    consumers_pass_through: bool = True
     log_level: str = "INFO"
     sqs_batching_window_seconds: float = 0.0
     # The table stream's event sources gather this long (resources.StreamConsumerSpec).

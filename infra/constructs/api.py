@@ -14,6 +14,7 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sqs as sqs
+from aws_cdk import aws_xray as xray
 from constructs import Construct
 
 from infra.config import DeployConfig
@@ -29,6 +30,7 @@ from infra.constants import (
 from infra.constructs.functions import FunctionFactory
 from infra.constructs.ses_tenants import grant_tenant_actions
 from tenx_email.gateway_responses import GATEWAY_RESPONSES
+from tenx_email.resources import API_TRACE_SAMPLING
 from tenx_email.routes import PUBLIC_ROUTES, ROUTES, Grant, PublicRoute, Route
 
 _F = apigw.AccessLogField
@@ -161,6 +163,7 @@ class Api(Construct):
             ),
         )
         self._authorizer_of_routes = authorizer
+        self._sample_traces(config)
         self._enable_account_logging()
         # The gateway checks required path parameters. Body validation only applies to
         # methods with a request model, and there are none: the route Lambdas validate bodies.
@@ -178,6 +181,28 @@ class Api(Construct):
                 templates={"application/json": spec.template},
             )
         self._acknowledge_api_findings()
+
+    def _sample_traces(self, config: DeployConfig) -> None:
+        """The stage's X-Ray sampling rule (resources.API_TRACE_SAMPLING): a request it samples
+        is traced through the authorizer, its route and, as it is queued, the consumers."""
+        sampling = API_TRACE_SAMPLING
+        xray.CfnSamplingRule(
+            self,
+            "TraceSampling",
+            sampling_rule=xray.CfnSamplingRule.SamplingRuleProperty(
+                rule_name=f"tenx-{config.stage}-api",  # at most 32 characters
+                priority=sampling.priority,
+                reservoir_size=sampling.reservoir_per_second,
+                fixed_rate=sampling.fixed_rate,
+                service_name=f"{self.rest_api.rest_api_name}/{config.stage}",
+                service_type="AWS::ApiGateway::Stage",
+                host="*",
+                http_method="*",
+                url_path="*",
+                resource_arn="*",
+                version=1,
+            ),
+        )
 
     def _authorizer(self, config: DeployConfig, functions: FunctionFactory) -> apigw.IAuthorizer:
         # No table grant: the authorizer only checks the token against the issuer's JWKS.

@@ -180,6 +180,7 @@ class Consumers(Construct):
             module=module,
             timeout=Duration.seconds(queues.spec.consumer_timeout_seconds),
             environment=environment,
+            consumer=True,
         )
         self._table.grant_read_write_data(consumer.function)
         consumer.function.add_event_source(

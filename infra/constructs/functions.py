@@ -36,6 +36,7 @@ class ServiceFunction(Construct):
         handler: str,
         timeout: Duration,
         environment: Mapping[str, str],
+        tracing: lambda_.Tracing,
     ) -> None:
         super().__init__(scope, construct_id)
         # Our own role instead of the default one avoids the AWS-managed basic execution
@@ -61,7 +62,7 @@ class ServiceFunction(Construct):
             role=self.role,
             memory_size=LAMBDA_MEMORY_MB,
             timeout=timeout,
-            tracing=lambda_.Tracing.ACTIVE,
+            tracing=tracing,
             log_group=log_group,
             logging_format=lambda_.LoggingFormat.JSON,
             application_log_level_v2=lambda_.ApplicationLogLevel(LOG_LEVEL),
@@ -111,8 +112,11 @@ class FunctionFactory:
         module: str,
         timeout: Duration,
         environment: Mapping[str, str] | None = None,
+        consumer: bool = False,
     ) -> ServiceFunction:
-        """A function whose handler is `handler` in `functions/<module>.py`."""
+        """A function whose handler is `handler` in `functions/<module>.py`. A route traces
+        actively (the API stage's sampling rule decides); a consumer traces only what arrives
+        sampled (resources.TraceSampling)."""
         return ServiceFunction(
             scope,
             construct_id,
@@ -121,4 +125,5 @@ class FunctionFactory:
             handler=f"{module}.handler",
             timeout=timeout,
             environment={**self._environment, **(environment or {})},
+            tracing=lambda_.Tracing.PASS_THROUGH if consumer else lambda_.Tracing.ACTIVE,
         )

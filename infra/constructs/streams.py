@@ -64,6 +64,7 @@ class StreamConsumer(Construct):
             module=spec.module,
             timeout=Duration.seconds(spec.timeout_seconds),
             environment=environment,
+            consumer=True,
         )
         self.function, self.role = consumer.function, consumer.role
         self.role.add_to_principal_policy(

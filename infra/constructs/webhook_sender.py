@@ -39,6 +39,7 @@ class WebhookSender(Construct):
             "Sender",
             module=WEBHOOK_SENDER_MODULE,
             timeout=Duration.seconds(queues.spec.consumer_timeout_seconds),
+            consumer=True,
         )
         self.function, self.role = sender.function, sender.role
         # The table itself, never its indexes: every read and write is by key.

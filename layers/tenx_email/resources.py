@@ -120,6 +120,22 @@ WEBHOOK_QUEUE = QueueSpec(
 )
 QUEUES: tuple[QueueSpec, ...] = (DELIVERY_QUEUE, TRIGGER_JOBS_QUEUE, FEEDBACK_QUEUE, WEBHOOK_QUEUE)
 
+
+@dataclass(frozen=True)
+class TraceSampling:
+    """The X-Ray sampling rule of the API stage: the first `reservoir_per_second` requests
+    each second, then `fixed_rate` of the rest. Consumers trace only what arrives sampled
+    (Lambda's PassThrough): a sampled request is followed through its queues, and the rest of
+    the traffic records no trace (X-Ray's default, one a second and 5 % of every function,
+    was the largest cost line at low traffic: docs/decision_log.md, 2026-12-07)."""
+
+    reservoir_per_second: int
+    fixed_rate: float
+    priority: int = 9000
+
+
+API_TRACE_SAMPLING = TraceSampling(reservoir_per_second=0, fixed_rate=0.01)
+
 SCHEDULE_GROUP_NAME_SUFFIX = "campaign-delays"
 CAMPAIGN_EVENT_SOURCE = "tenx.campaigns"
 CAMPAIGN_EVENT_DETAIL_TYPES = ("LeadCaptured", "ConversionRecorded")

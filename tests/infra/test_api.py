@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 
 from tenx_email.gateway_responses import GATEWAY_RESPONSES, GatewayResponseSpec
+from tenx_email.resources import API_TRACE_SAMPLING
 from tenx_email.routes import PUBLIC_ROUTES, ROUTES
 from tests.infra.cfn import functions_by_handler, one, resources, target
 from tests.infra.conftest import STAGE
@@ -107,3 +108,17 @@ def test_gateway_response_renders_our_error_body(
         assert "StatusCode" not in response
     else:
         assert response["StatusCode"] == str(spec.status_code)
+
+
+def test_the_stage_samples_its_traces_by_its_own_rule(template: dict[str, Any]) -> None:
+    # Given the API and its stage
+    _, api = one(template, "AWS::ApiGateway::RestApi")
+    # Then one sampling rule covers exactly that stage, with the shared rate and no reservoir
+    _, rule = one(template, "AWS::XRay::SamplingRule")
+    props = rule["Properties"]["SamplingRule"]
+    assert props["ServiceName"] == f"{api['Properties']['Name']}/{STAGE}"
+    assert props["ServiceType"] == "AWS::ApiGateway::Stage"
+    assert props["FixedRate"] == API_TRACE_SAMPLING.fixed_rate
+    assert props["ReservoirSize"] == API_TRACE_SAMPLING.reservoir_per_second == 0
+    assert len(props["RuleName"]) <= 32
+    assert (props["HTTPMethod"], props["URLPath"], props["Host"]) == ("*", "*", "*")

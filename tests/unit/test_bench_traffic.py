@@ -9,6 +9,7 @@ import pytest
 from devstack.bench import cost, traffic
 from devstack.bench.cost import Measured, Mix, Profile
 from devstack.bench.traffic import Sampling, Traffic
+from tenx_email.resources import API_TRACE_SAMPLING
 
 
 def _profile(name: str, **changes: object) -> Profile:
@@ -45,6 +46,9 @@ def _traffic(**changes: object) -> Traffic:
         "cold_start_share": 0.0,
         "custom_metrics": 0,
         "authorizer_runs_per_request": 0.0,
+        # X-Ray's default everywhere (the scenarios have the deployed rule: below).
+        "api_sampling": Sampling(),
+        "consumers_pass_through": False,
     }
     fields.update(changes)
     return Traffic(**fields)  # type: ignore[arg-type]
@@ -56,6 +60,14 @@ def test_default_sampling_records_the_reservoir_then_five_percent() -> None:
     assert rule.recorded_share(21.0) == pytest.approx((1 + 0.05 * 20) / 21)
     assert Sampling(0.0, 0.01).recorded_share(3.0) == pytest.approx(0.01)
     assert rule.recorded_share(0.0) == 0.0
+
+
+def test_the_scenarios_trace_as_the_stack_is_deployed() -> None:
+    for scenario in (traffic.HIGH_VOLUME, traffic.LOW_TRAFFIC):
+        assert scenario.consumers_pass_through
+        assert scenario.api_sampling == Sampling(
+            API_TRACE_SAMPLING.reservoir_per_second, API_TRACE_SAMPLING.fixed_rate
+        )
 
 
 def test_traces_start_at_the_api_and_at_each_consumer_invocation() -> None:
