@@ -31,6 +31,7 @@ from devstack.bench import targets
 
 if TYPE_CHECKING:
     from devstack.bench.harness import RouteRequest
+    from devstack.bench.scenario import Scenario
     from tenx_email.routes import Route
 
 REPO = Path(__file__).resolve().parents[2]
@@ -204,3 +205,17 @@ def measure(
         else summarize(route_id, read_only, answers[route_id])
         for route_id, (read_only, _) in events.items()
     ]
+
+
+def measure_in(
+    scenario: Scenario, requests: Mapping[str, Callable[[int], RouteRequest]], runs: int
+) -> list[FirstInvoke]:
+    """The in-process phase's step (inprocess.py): each route's first invocation, with the
+    requests after the ones its warm measurements made; what they queued is taken off the
+    queues, so the phases after start clean."""
+    if runs < 1:
+        return []
+    figures = measure(route_events(requests, after=scenario.rounds + 1), runs=runs)
+    for queue in ("delivery", "trigger-jobs", "webhooks"):
+        scenario.drain(queue)
+    return figures

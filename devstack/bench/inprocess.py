@@ -428,21 +428,6 @@ def measure_webhooks(scenario: Scenario, receiver: WebhookReceiver, emails: int)
     )
 
 
-def measure_first_invokes(
-    scenario: Scenario, requests: dict[str, Callable[[int], RouteRequest]], runs: int
-) -> list[first_invoke.FirstInvoke]:
-    """Each route's first invocation in a fresh interpreter (first_invoke.py), with the
-    requests after the ones measure_routes made; what they queued is taken off the queues,
-    so the sequence phase after starts clean."""
-    if runs < 1:
-        return []
-    events = first_invoke.route_events(requests, after=scenario.rounds + 1)
-    figures = first_invoke.measure(events, runs=runs)
-    for queue in ("delivery", "trigger-jobs", "webhooks"):
-        scenario.drain(queue)
-    return figures
-
-
 def _covered_seconds(intervals: list[tuple[float, float]]) -> float:
     """How long at least one of the (start, end) intervals was under way (the sender's POSTs
     overlap: the batch waits for their union, not their sum)."""
@@ -494,6 +479,8 @@ def measure(
                 scenario.seed()
                 requests = route_requests(scenario)
                 routes = measure_routes(scenario, requests)
+                # Early, while moto holds little: its emulation slows as the table grows.
+                first_invokes = first_invoke.measure_in(scenario, requests, first_invoke_runs)
                 authorizer = measure_authorizer(scenario, idp, jwks)
                 delivery, sent = measure_delivery(scenario)
                 feedback = measure_feedback(scenario, sent)
@@ -503,7 +490,6 @@ def measure(
                 heat = measure_heat(scenario, heat_emails, HEAT_SHARDS)
                 paced_burst = measure_burst(scenario)
                 webhooks = measure_webhooks(scenario, receiver, WEBHOOK_EMAILS)
-                first_invokes = measure_first_invokes(scenario, requests, first_invoke_runs)
                 sequence_steps = sequences.measure_sequence_steps(scenario)  # moves the clock
         finally:
             sys.stdout = real_stdout
