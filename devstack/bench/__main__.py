@@ -270,6 +270,9 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         "firstInvokeRatio": None
         if first is None
         else {route: f["ratio"] for route, f in first["routes"].items()},
+        "firstInvokeToFloor": None
+        if first is None
+        else {route: f["toFloor"] for route, f in first["routes"].items()},
         "layer": layer.figures(details["layer"]),
         # Logs, traces and metrics included, per scenario (details.cost.scenarios).
         "costPer1000EmailsPctOfSes": {
@@ -334,6 +337,9 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
         "firstInvokeRatio": None
         if first is None
         else {route: f["verdict"] for route, f in first["routes"].items()},
+        "firstInvokeToFloor": None
+        if first is None
+        else {route: f["verdictToFloor"] for route, f in first["routes"].items()},
         "costPer1000EmailsPctOfSes": {
             name: figure["verdict"] for name, figure in details["cost"]["scenarios"].items()
         },
@@ -372,6 +378,7 @@ def _document(quick: bool, details: dict[str, Any], seconds: float) -> dict[str,
             "feedbackCallsPerSesEvent": targets.FEEDBACK_CALLS_PER_SES_EVENT,
             "coldImportRatioToFloor": targets.COLD_IMPORT_RATIO_TO_FLOOR,
             "firstInvokeRatioReadRoute": targets.FIRST_INVOKE_RATIO_READ_ROUTE,
+            "firstInvokeToFloorReadRoute": targets.FIRST_INVOKE_TO_FLOOR_READ_ROUTE,
             "costPer1000EmailsPctOfSes": {
                 traffic.HIGH_VOLUME.name: targets.COST_HIGH_VOLUME_PCT_OF_SES,
                 traffic.LOW_TRAFFIC.name: targets.COST_LOW_TRAFFIC_PCT_OF_SES,

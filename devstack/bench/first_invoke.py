@@ -11,6 +11,12 @@ The interpreter reaches moto over loopback HTTP: the bench's own moto, served by
 `ThreadedMotoServer` in the bench's process, so the child sees the data the scenario seeded.
 So the first invocation includes its AWS calls' round trips to moto (a few milliseconds
 each, less than AWS's); nothing of the bench is imported in the child before the handler.
+
+The stack's own floor runs the same way beside the routes: floor_route.py's read route (the
+Table resource, one GetItem, the resolver's first dispatch, Logger and Metrics). Its first
+invocation is already about two fifths of its import, so no route of this stack meets "adds
+at most a quarter to its import"; each route is also shown over the floor's first
+invocation, with the cold import's standard (our code adds at most a tenth).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -36,6 +42,9 @@ if TYPE_CHECKING:
 
 REPO = Path(__file__).resolve().parents[2]
 TIMEOUT_SECONDS = 60
+# The floor's entry among the routes' figures, and what its child imports.
+FLOOR = "floor"
+FLOOR_MODULE = "devstack.bench.floor_route"
 
 # The child: import the handler, then invoke it once; both timed; the answer to a file (the
 # handler logs to stdout). The context has what Powertools and the handlers read.
@@ -79,6 +88,7 @@ class FirstInvoke:
     ratio: float  # first_invoke_ms / import_ms
     runs: int
     error: str = ""  # the child's exception, when it raised (no figure then)
+    to_floor: float | None = None  # first_invoke_ms / the floor's (against_floor)
 
 
 def ratio(first_invoke_ms: float, import_ms: float) -> float:
@@ -113,6 +123,28 @@ def verdict(figure: FirstInvoke) -> str:
     if not figure.read_only or not 200 <= figure.status < 300:
         return targets.NO_TARGET
     return targets.verdict(figure.ratio, targets.FIRST_INVOKE_RATIO_READ_ROUTE)
+
+
+def verdict_to_floor(figure: FirstInvoke) -> str:
+    """The same routes as `verdict`, against the floor's first invocation."""
+    if figure.error:
+        return targets.MISS
+    if figure.to_floor is None or verdict(figure) == targets.NO_TARGET:
+        return targets.NO_TARGET
+    return targets.verdict(figure.to_floor, targets.FIRST_INVOKE_TO_FLOOR_READ_ROUTE)
+
+
+def against_floor(figures: list[FirstInvoke]) -> tuple[FirstInvoke | None, list[FirstInvoke]]:
+    """The floor's figure apart, and each route's with its first invocation over the floor's
+    (none when the floor's child failed)."""
+    floor = next((f for f in figures if f.route_id == FLOOR), None)
+    routes = [f for f in figures if f.route_id != FLOOR]
+    if floor is None or floor.error:
+        return floor, routes
+    return floor, [
+        f if f.error else replace(f, to_floor=f.first_invoke_ms / floor.first_invoke_ms)
+        for f in routes
+    ]
 
 
 def child_environment(endpoint: str) -> dict[str, str]:
@@ -151,14 +183,26 @@ def route_events(
     requests: Mapping[str, Callable[[int], RouteRequest]], after: int
 ) -> dict[str, tuple[bool, Callable[[int], dict[str, Any]]]]:
     """Every route's event for its n-th first invocation: the representative request numbered
-    from `after` (the requests before it were made by the warm measurements)."""
-    from devstack.bench.harness import rest_event
+    from `after` (the requests before it were made by the warm measurements); and the
+    floor's read of an item that is not there."""
+    from devstack.bench.floor_route import READ_PATH
+    from devstack.bench.harness import RouteRequest, rest_event
     from tenx_email.routes import ROUTES
 
     def event_of(spec: Route) -> Callable[[int], dict[str, Any]]:
         return lambda n: rest_event(spec.method, spec.path, requests[spec.route_id](after + n))
 
-    return {spec.route_id: (spec.read_only, event_of(spec)) for spec in ROUTES}
+    def floor_event(n: int) -> dict[str, Any]:
+        return rest_event("GET", READ_PATH, RouteRequest({"thingId": f"floor-{n}"}))
+
+    events = {spec.route_id: (spec.read_only, event_of(spec)) for spec in ROUTES}
+    return {**events, FLOOR: (True, floor_event)}
+
+
+def module_of(route_id: str) -> str:
+    from tenx_email.routes import route
+
+    return FLOOR_MODULE if route_id == FLOOR else f"functions.{route(route_id).handler_module}"
 
 
 def measure(
@@ -183,11 +227,9 @@ def measure(
         for run in range(runs):
             progress(f"first invocations: pass {run + 1} of {runs}")
             for route_id, (_, event) in events.items():
-                from tenx_email.routes import route
-
                 if route_id in failed:
                     continue
-                module = f"functions.{route(route_id).handler_module}"
+                module = module_of(route_id)
                 try:
                     made = event(run)
                 except Exception as error:  # the request depends on what an earlier child did

@@ -49,8 +49,20 @@ def first_invokes_document(figures: list[first_invoke.FirstInvoke]) -> dict[str,
     """Each route's first invocation after its cold import, beside the import (first_invoke.py)."""
     if not figures:
         return None
+    floor, routes = first_invoke.against_floor(figures)
     return {
         "target": targets.FIRST_INVOKE_RATIO_READ_ROUTE,
+        "targetToFloor": targets.FIRST_INVOKE_TO_FLOOR_READ_ROUTE,
+        "floor": None
+        if floor is None
+        else {
+            "what": first_invoke.FLOOR_MODULE,
+            "importMs": floor.import_ms,
+            "firstInvokeMs": floor.first_invoke_ms,
+            "ratio": floor.ratio,
+            "status": floor.status,
+            "error": floor.error,
+        },
         "routes": {
             figure.route_id: {
                 "readOnly": figure.read_only,
@@ -61,7 +73,9 @@ def first_invokes_document(figures: list[first_invoke.FirstInvoke]) -> dict[str,
                 "runs": figure.runs,
                 "error": figure.error,
                 "verdict": first_invoke.verdict(figure),
+                "toFloor": figure.to_floor,
+                "verdictToFloor": first_invoke.verdict_to_floor(figure),
             }
-            for figure in figures
+            for figure in routes
         },
     }

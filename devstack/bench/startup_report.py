@@ -45,30 +45,61 @@ def imports(section: dict[str, Any] | None) -> list[str]:
 
 
 def first_invokes(section: dict[str, Any] | None) -> list[str]:
-    title = "First invocation after the cold import, over the import (fresh interpreter, moto)"
+    title = "First invocation after the cold import: over the import, and over the floor's"
     if section is None:
         return [_title(title), "  skipped (--first-invoke-runs 0)"]
     lines = [_title(title)]
+    floor = section["floor"]
+    if floor is not None:
+        lines.append(_floor_row(floor))
     routes = section["routes"]
     for route_id, figure in sorted(routes.items(), key=lambda item: -item[1]["ratio"]):
         label = f"{route_id}{' (read-only)' if figure['readOnly'] else ''}"
         if figure["error"]:
             lines.append(_row(label, "-", "", figure["verdict"], f"raised: {figure['error']}"))
             continue
+        read = figure["readOnly"]
         lines.append(
             _row(
                 label,
                 f"{figure['ratio']:.2f}",
-                _target(section["target"]) if figure["readOnly"] else "-",
+                _target(section["target"]) if read else "-",
                 figure["verdict"],
                 f"{figure['firstInvokeMs']:.0f} ms after a {figure['importMs']:.0f} ms import; "
                 f"answered {figure['status']}",
             )
         )
-    read = [f for f in routes.values() if f["readOnly"]]
-    misses = sum(1 for f in read if f["verdict"] == "MISS")
-    lines.append(f"  {misses} of {len(read)} read routes miss (the target is theirs)")
+        if figure["toFloor"] is not None:
+            lines.append(
+                _row(
+                    "  over the floor's first invocation",
+                    f"{figure['toFloor']:.2f}",
+                    _target(section["targetToFloor"]) if read else "-",
+                    figure["verdictToFloor"],
+                    "",
+                )
+            )
+    read_routes = [f for f in routes.values() if f["readOnly"]]
+    misses = sum(1 for f in read_routes if f["verdict"] == "MISS")
+    over_floor = sum(1 for f in read_routes if f["verdictToFloor"] == "MISS")
+    lines.append(
+        f"  read routes missing: {misses} of {len(read_routes)} over their import, "
+        f"{over_floor} over the floor's first invocation"
+    )
     return lines
+
+
+def _floor_row(floor: dict[str, Any]) -> str:
+    if floor["error"]:
+        return _row("floor, route (stack only)", "-", "", "-", f"raised: {floor['error']}")
+    return _row(
+        "floor, route (stack only)",
+        f"{floor['ratio']:.2f}",
+        "",
+        "",
+        f"{floor['firstInvokeMs']:.0f} ms after a {floor['importMs']:.0f} ms import: "
+        "the stack's own first GetItem and dispatch",
+    )
 
 
 def source_only_layer(figures: list[dict[str, Any]] | None) -> list[str]:
