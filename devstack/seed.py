@@ -9,7 +9,8 @@ from collections.abc import Mapping
 from devstack.environment import REGION, LocalEnvironment
 from devstack.webhook_receiver import WEBHOOKS_PATH
 from tenx_email.dal import tenancy as tenancy_store
-from tenx_email.models import Caller, HandleAccess, IdentityStatus
+from tenx_email.identity_models import IdentityStatus
+from tenx_email.models import Caller, HandleAccess
 from tenx_email.roles import Role
 from tenx_email.services import domains, ses_tenants, tenancy, webhooks
 

@@ -13,7 +13,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 
 from tenx_email.api.messages import MessageListOut, MessageOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
-from tenx_email.models import MessageStatus, Purpose
+from tenx_email.message_models import MessageStatus
+from tenx_email.models import Purpose
 from tenx_email.routes import route
 from tenx_email.services import inspection
 

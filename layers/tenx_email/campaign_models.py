@@ -7,14 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import Field
 
+from tenx_email.models import DomainModel
 from tenx_email.send_windows import SendWindow
-
-
-class _Domain(BaseModel):
-    # Built when first used, not at import (as tenx_email.models explains).
-    model_config = ConfigDict(frozen=True, defer_build=True)
 
 
 class RuleTrigger(StrEnum):
@@ -23,7 +19,7 @@ class RuleTrigger(StrEnum):
     CONVERSION = "CONVERSION"
 
 
-class EmailRule(_Domain):
+class EmailRule(DomainModel):
     """A campaign email rule. Deleting is soft (`deleted`): deleted rules are not listed and
     never fire, and a delayed schedule that fires later finds them deleted."""
 
@@ -44,7 +40,7 @@ class EmailRule(_Domain):
     updated_at: datetime
 
 
-class CampaignSettings(_Domain):
+class CampaignSettings(DomainModel):
     """A campaign's frequency caps and send window, for its rule messages and sequence steps
     (never direct sends). Version 0 is the defaults of a campaign that never had settings:
     no cooldown (0 minutes), no daily cap (None), no window (None)."""
@@ -58,7 +54,7 @@ class CampaignSettings(_Domain):
     updated_at: datetime | None = None
 
 
-class ContactPacing(_Domain):
+class ContactPacing(DomainModel):
     """What a campaign lately sent one lead, for its cooldown and daily cap: kept only while
     the campaign has one of them. `booked` names the latest messages counted (a repeated job
     finds its message there and is not counted or deferred twice)."""
@@ -78,7 +74,7 @@ class CampaignEventType(StrEnum):
     CONVERSION = "CONVERSION"
 
 
-class Lead(_Domain):
+class Lead(DomainModel):
     """The lead snapshot a campaign event carries; rule messages render from it."""
 
     lead_id: str
@@ -92,10 +88,10 @@ class Lead(_Domain):
     source: str | None = None
     # The lead's own IANA zone: its campaign's send window is read on this clock when valid.
     timezone: str | None = None
-    fields: dict[str, str] = {}
+    fields: dict[str, str] = Field(default_factory=dict)
 
 
-class CampaignEvent(_Domain):
+class CampaignEvent(DomainModel):
     handle: str
     campaign_id: str
     event_id: str
@@ -110,7 +106,7 @@ class RuleRunOutcome(StrEnum):
     SKIPPED = "SKIPPED"
 
 
-class RuleRun(_Domain):
+class RuleRun(DomainModel):
     """What one rule did with one campaign event: visible to operators."""
 
     handle: str
@@ -149,17 +145,17 @@ class StepType(StrEnum):
     WAIT = "wait"
 
 
-class SequenceStep(_Domain):
+class SequenceStep(DomainModel):
     """One step: an email (template, sender, variable mappings) or a wait (minutes)."""
 
     type: StepType
     template_id: str | None = None
     sender_id: str | None = None
-    variable_mappings: dict[str, str] = {}
+    variable_mappings: dict[str, str] = Field(default_factory=dict)
     minutes: int | None = None
 
 
-class Sequence(_Domain):
+class Sequence(DomainModel):
     """A multi-step automation of a campaign. Each create or update is a new version, kept
     whole (an enrollment finishes on the version it started with); deleting is soft."""
 
@@ -186,7 +182,7 @@ class EnrollmentStatus(StrEnum):
     STOPPED = "STOPPED"  # stopped by hand, or its sequence archived or deleted
 
 
-class Enrollment(_Domain):
+class Enrollment(DomainModel):
     """One lead's way through one sequence: at most one ACTIVE per (sequence, lead). It runs
     the steps of the version it started on; `step` is the next step to run."""
 

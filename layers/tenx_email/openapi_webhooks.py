@@ -11,7 +11,8 @@ from pydantic import BaseModel, ConfigDict
 from pydantic.alias_generators import to_camel
 
 from tenx_email.campaign_models import RuleRunOutcome
-from tenx_email.models import EventType, Purpose
+from tenx_email.message_models import EventType
+from tenx_email.models import Purpose
 from tenx_email.webhooks import TEST_EVENT_TYPE
 
 

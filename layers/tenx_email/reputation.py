@@ -19,7 +19,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from tenx_email import test_sends
-from tenx_email.models import DeliveryEvent, EventType, Reputation, ReputationStatus
+from tenx_email.message_models import DeliveryEvent, EventType
+from tenx_email.sending_models import Reputation, ReputationStatus
 
 WINDOW = timedelta(hours=24)
 # Counts are kept per bucket of this length, so the window slides by buckets.

@@ -5,7 +5,7 @@ keeps its own outcome (bounce@, complaint@, ooto@...); anyone else gets success@
 
 from __future__ import annotations
 
-from tenx_email.models import Message
+from tenx_email.message_models import Message
 
 SIMULATOR_DOMAIN = "simulator.amazonses.com"
 SUCCESS = f"success@{SIMULATOR_DOMAIN}"

@@ -13,7 +13,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
 from tenx_email import clock, ids, webhook_signing
 from tenx_email.campaign_models import RuleRun
-from tenx_email.models import DeliveryEvent, Message
+from tenx_email.message_models import DeliveryEvent, Message
 from tenx_email.webhooks import (
     DELIVERY_ID,
     TEST_EVENT_TYPE,

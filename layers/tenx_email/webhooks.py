@@ -8,10 +8,9 @@ import re
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from pydantic import BaseModel, ConfigDict
-
 from tenx_email.campaign_models import RuleRunOutcome
-from tenx_email.models import EventType
+from tenx_email.message_models import EventType
+from tenx_email.models import DomainModel
 
 WEBHOOK_ID = re.compile(r"^wh_[0-9a-z]{26}$")
 MAX_ENDPOINTS_PER_HANDLE = 10
@@ -26,11 +25,7 @@ EVENT_TYPES: tuple[str, ...] = (*(t.value for t in EventType), *(o.value for o i
 TEST_EVENT_TYPE = "WEBHOOK_TEST"
 
 
-class _Domain(BaseModel):
-    model_config = ConfigDict(frozen=True, defer_build=True)
-
-
-class SigningSecret(_Domain):
+class SigningSecret(DomainModel):
     """One signing secret, encrypted (adapters/secret_box.py); `retires_at` set once a newer
     secret replaced it."""
 
@@ -39,7 +34,7 @@ class SigningSecret(_Domain):
     retires_at: datetime | None = None
 
 
-class WebhookEndpoint(_Domain):
+class WebhookEndpoint(DomainModel):
     handle: str
     webhook_id: str
     url: str
@@ -93,14 +88,14 @@ class DeliveryStatus(StrEnum):
     CANCELLED = "CANCELLED"  # its endpoint was deleted or disabled before it succeeded
 
 
-class DeliveryAttempt(_Domain):
+class DeliveryAttempt(DomainModel):
     at: datetime
     http_status: int | None = None  # None: no answer (refused address, timeout, ...)
     latency_ms: int | None = None
     error: str | None = None  # what went wrong, in words (never the receiver's body)
 
 
-class WebhookDelivery(_Domain):
+class WebhookDelivery(DomainModel):
     handle: str
     webhook_id: str
     delivery_id: str  # also the `webhook-id` header: the same across retries and replays

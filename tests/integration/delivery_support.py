@@ -26,20 +26,14 @@ from tenx_email.adapters import ses_sending
 from tenx_email.dal import tenancy
 from tenx_email.dal.message_items import MessageItem
 from tenx_email.dal.table import table
-from tenx_email.models import (
-    Caller,
-    HandleAccess,
-    Message,
-    MessageStatus,
-    Purpose,
-    Recipient,
-    TemplateContent,
-)
+from tenx_email.message_models import Message, MessageStatus, Recipient
+from tenx_email.models import Caller, HandleAccess, Purpose
 from tenx_email.observability import metrics
 from tenx_email.resources import StreamConsumerSpec
 from tenx_email.roles import Role
 from tenx_email.services import senders, templates
 from tenx_email.settings import sending_settings, ses_settings
+from tenx_email.template_models import TemplateContent
 from tests.events import FakeLambdaContext
 
 HANDLE = "acme"

@@ -17,15 +17,11 @@ from tenx_email.dal import delivery_reads as reads
 from tenx_email.dal import domains, tenancy
 from tenx_email.dal.message_items import SuppressionItem
 from tenx_email.dal.table import table
-from tenx_email.models import (
-    HandleStatus,
-    IdentityStatus,
-    MessageStatus,
-    Purpose,
-    Suppression,
-    SuppressionSource,
-)
+from tenx_email.identity_models import IdentityStatus
+from tenx_email.message_models import MessageStatus
+from tenx_email.models import HandleStatus, Purpose
 from tenx_email.roles import Role
+from tenx_email.sending_models import Suppression, SuppressionSource
 from tenx_email.services import delivery, senders
 from tests.events import invoke
 from tests.integration import delivery_support as support

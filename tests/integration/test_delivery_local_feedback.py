@@ -16,7 +16,8 @@ from devstack.ses_events import LocalSesEvents
 from functions import feedback
 from tenx_email import resources
 from tenx_email.dal import suppressions
-from tenx_email.models import Message, MessageStatus, SuppressionSource
+from tenx_email.message_models import Message, MessageStatus
+from tenx_email.sending_models import SuppressionSource
 from tests.integration import delivery_support as support
 from tests.integration.delivery_support import (
     HANDLE,

@@ -10,7 +10,8 @@ import pytest
 from devstack.local_ses import LocalSes
 from devstack.ses_identities import dkim_tokens
 from tenx_email.adapters import ses
-from tenx_email.models import IdentityStatus, Purpose
+from tenx_email.identity_models import IdentityStatus
+from tenx_email.models import Purpose
 from tenx_email.services import domains, senders
 from tests.integration.delivery_support import operator_access
 

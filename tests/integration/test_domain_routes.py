@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tenx_email.dal import domains as domain_store
-from tenx_email.models import IdentityStatus
+from tenx_email.identity_models import IdentityStatus
 from tenx_email.roles import Role
 from tenx_email.services import tenancy
 from tests.events import invoke

@@ -17,7 +17,8 @@ from tenx_email.dal import domains as domain_store
 from tenx_email.dal import senders as sender_store
 from tenx_email.dal.table import table
 from tenx_email.errors import AccountDomainNotFound
-from tenx_email.models import IdentityStatus, Purpose, Sender
+from tenx_email.identity_models import IdentityStatus, Sender
+from tenx_email.models import Purpose
 from tenx_email.roles import Role
 from tenx_email.services import domains
 from tests.events import invoke

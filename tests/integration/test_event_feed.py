@@ -16,7 +16,7 @@ import pytest
 from functions import project_events as projection_function
 from tenx_email import keys
 from tenx_email.dal.table import table
-from tenx_email.models import Message
+from tenx_email.message_models import Message
 from tenx_email.resources import EVENT_PROJECTION
 from tenx_email.roles import Role
 from tenx_email.services import projection

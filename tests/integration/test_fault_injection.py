@@ -64,7 +64,8 @@ from tenx_email.dal import domains as domain_store
 from tenx_email.dal import table as table_module
 from tenx_email.dal.enrollment_items import EnrollmentItem
 from tenx_email.dal.message_items import EventFeedItem, MessageItem, SuppressionItem
-from tenx_email.models import IdentityStatus, Message, MessageStatus
+from tenx_email.identity_models import IdentityStatus
+from tenx_email.message_models import Message, MessageStatus
 from tenx_email.observability import metrics
 from tenx_email.roles import Role
 from tenx_email.services import delivery, domains, tenancy, webhooks

@@ -14,8 +14,9 @@ from functions import feedback
 from tenx_email import clock
 from tenx_email.dal import suppressions
 from tenx_email.dal.table import table
-from tenx_email.models import Message, MessageStatus, Suppression, SuppressionSource
+from tenx_email.message_models import Message, MessageStatus
 from tenx_email.resources import SES_EVENT_DETAIL_TYPES, SES_EVENT_SOURCE
+from tenx_email.sending_models import Suppression, SuppressionSource
 from tenx_email.services import delivery
 from tests.integration import delivery_support as support
 from tests.integration.delivery_support import (

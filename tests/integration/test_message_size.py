@@ -15,7 +15,7 @@ from tenx_email import keys
 from tenx_email.dal import message_size
 from tenx_email.dal.message_items import MessageItem
 from tenx_email.dal.table import table
-from tenx_email.models import Message, MessageStatus
+from tenx_email.message_models import Message, MessageStatus
 from tenx_email.roles import Role
 from tests.events import invoke
 from tests.integration import delivery_support as support

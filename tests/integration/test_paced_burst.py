@@ -16,7 +16,7 @@ from devstack.pollers import SqsPoller
 from devstack.ses_rate import SesSendRate
 from functions import deliver
 from tenx_email import resources
-from tenx_email.models import MessageStatus
+from tenx_email.message_models import MessageStatus
 from tests.integration import delivery_support as support
 from tests.integration.delivery_support import (
     REGION,

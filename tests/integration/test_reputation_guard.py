@@ -14,7 +14,7 @@ import pytest
 from tenx_email import clock
 from tenx_email.dal import reputation as counts_store
 from tenx_email.dal import tenancy
-from tenx_email.models import Message
+from tenx_email.message_models import Message
 from tenx_email.reputation import BUCKET, Counts, bucket_of
 from tenx_email.resources import HANDLE_PAUSED_METRIC
 from tenx_email.services import reputation, sending_pause

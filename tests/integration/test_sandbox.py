@@ -15,7 +15,7 @@ from tenx_email.admin import main as admin
 from tenx_email.dal import tenancy as tenancy_store
 from tenx_email.dal.items import HandleItem
 from tenx_email.dal.table import table
-from tenx_email.models import MessageStatus
+from tenx_email.message_models import MessageStatus
 from tenx_email.roles import Role
 from tenx_email.services import quotas, tenancy
 from tests.events import invoke

@@ -21,7 +21,8 @@ from tenx_email import clock
 from tenx_email.dal import messages as message_store
 from tenx_email.dal.message_items import MessageItem
 from tenx_email.dal.table import table
-from tenx_email.models import Message, MessageStatus, Purpose, Recipient
+from tenx_email.message_models import Message, MessageStatus, Recipient
+from tenx_email.models import Purpose
 from tests.events import invoke
 from tests.integration import security_support as support
 from tests.integration.security_support import (

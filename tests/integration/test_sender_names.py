@@ -10,7 +10,7 @@ from email.utils import parseaddr
 
 import pytest
 
-from tenx_email.models import MessageStatus
+from tenx_email.message_models import MessageStatus
 from tenx_email.roles import Role
 from tests.events import invoke
 from tests.integration import delivery_support as support

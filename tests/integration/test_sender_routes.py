@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from tenx_email.dal import domains as domain_store
-from tenx_email.models import IdentityStatus
+from tenx_email.identity_models import IdentityStatus
 from tenx_email.roles import Role
 from tenx_email.services import domains, tenancy
 from tests.events import invoke

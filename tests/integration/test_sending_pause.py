@@ -9,7 +9,7 @@ import pytest
 
 from tenx_email.dal import holds
 from tenx_email.errors import InvalidInput
-from tenx_email.models import MessageStatus
+from tenx_email.message_models import MessageStatus
 from tenx_email.services import sending_pause
 from tests.events import invoke
 from tests.integration import delivery_support as support

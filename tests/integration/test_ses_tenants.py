@@ -16,7 +16,7 @@ from tenx_email import resources
 from tenx_email.adapters import ses_tenants as adapter
 from tenx_email.dal import holds, tenancy
 from tenx_email.dal import ses_tenants as tenant_store
-from tenx_email.models import MessageStatus
+from tenx_email.message_models import MessageStatus
 from tenx_email.services import domains, sending_pause, ses_tenants
 from tests.events import invoke
 from tests.integration import delivery_support as support

@@ -18,17 +18,12 @@ from tenx_email.adapters import token_keys
 from tenx_email.dal import suppressions as suppression_store
 from tenx_email.dal.message_items import MessageItem
 from tenx_email.dal.table import table
-from tenx_email.models import (
-    EventType,
-    Message,
-    MessageStatus,
-    Purpose,
-    Suppression,
-    SuppressionSource,
-    TemplateContent,
-)
+from tenx_email.message_models import EventType, Message, MessageStatus
+from tenx_email.models import Purpose
 from tenx_email.roles import Role
+from tenx_email.sending_models import Suppression, SuppressionSource
 from tenx_email.services import templates
+from tenx_email.template_models import TemplateContent
 from tests.conftest import PUBLIC_API_URL
 from tests.events import FakeLambdaContext, invoke
 from tests.integration import delivery_support as support

@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from tenx_email.adapters.ses_sending import PERMANENT_CODES, TRANSIENT_CODES, tag_value
-from tenx_email.models import Message, MessageStatus, Purpose, Recipient
+from tenx_email.message_models import Message, MessageStatus, Recipient
+from tenx_email.models import Purpose
 from tenx_email.resources import DELIVERY_QUEUE, SES_EVENT_DETAIL_TYPES
 from tenx_email.services import delivery, feedback, recipient_state
 

@@ -6,9 +6,10 @@ from __future__ import annotations
 from typing import Any
 
 from tenx_email import keys
-from tenx_email.dal.items import DomainOwnerItem, DomainSenderEntry
+from tenx_email.dal.identity_items import DomainOwnerItem, DomainSenderEntry
 from tenx_email.dal.senders import MAX_SENDERS_PER_DOMAIN
-from tenx_email.models import IdentityStatus, Purpose, Sender
+from tenx_email.identity_models import IdentityStatus, Sender
+from tenx_email.models import Purpose
 from tenx_email.services.senders import ALLOWED_LOCAL_PARTS, MAX_DISPLAY_NAME
 
 ITEM_LIMIT = 400 * 1024

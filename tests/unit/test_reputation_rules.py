@@ -6,8 +6,10 @@ from datetime import UTC, datetime
 
 import pytest
 
-from tenx_email.models import DeliveryEvent, EventType, Purpose, ReputationStatus
+from tenx_email.message_models import DeliveryEvent, EventType
+from tenx_email.models import Purpose
 from tenx_email.reputation import BUCKET, WINDOW, Counts, bucket_of, counted, in_window, judge
+from tenx_email.sending_models import ReputationStatus
 
 NOW = datetime(2026, 12, 3, 10, 7, 30, tzinfo=UTC)
 

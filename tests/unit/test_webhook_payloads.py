@@ -7,14 +7,8 @@ import json
 from datetime import UTC, datetime
 
 from tenx_email.campaign_models import RuleRun, RuleRunOutcome
-from tenx_email.models import (
-    DeliveryEvent,
-    EventType,
-    Message,
-    MessageStatus,
-    Purpose,
-    Recipient,
-)
+from tenx_email.message_models import DeliveryEvent, EventType, Message, MessageStatus, Recipient
+from tenx_email.models import Purpose
 from tenx_email.openapi import build_document
 from tenx_email.openapi_webhooks import MessageEventPayload, RuleRunPayload, WebhookTestPayload
 from tenx_email.webhook_payloads import of_event, of_run, webhook_test

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Self
 
 from tenx_email.api.base import ApiModel
-from tenx_email.models import DomainIdentity, IdentityStatus
+from tenx_email.identity_models import DomainIdentity, IdentityStatus
 
 
 class DnsRecordOut(ApiModel):

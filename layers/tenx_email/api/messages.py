@@ -8,7 +8,8 @@ from pydantic import Field
 
 from tenx_email import clock
 from tenx_email.api.base import ApiModel, ShowsTestMode
-from tenx_email.models import DeliveryEvent, EventType, Message, MessageStatus, Purpose
+from tenx_email.message_models import DeliveryEvent, EventType, Message, MessageStatus
+from tenx_email.models import Purpose
 
 if TYPE_CHECKING:
     from tenx_email.services.inspection import MessageDetail

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from tenx_email import clock
 from tenx_email.api.base import ApiModel
-from tenx_email.models import Quota, ReputationStatus
+from tenx_email.sending_models import Quota, ReputationStatus
 
 
 class PauseOut(ApiModel):

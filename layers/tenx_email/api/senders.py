@@ -8,8 +8,9 @@ from pydantic import Field, StrictBool, StringConstraints
 
 from tenx_email.api.base import ApiInput, ApiModel, checked_by_service, one_line_pattern
 from tenx_email.api.domains import IdentityOut
+from tenx_email.identity_models import Sender, SenderStatus
 from tenx_email.ids import EMAIL_ADDRESS_FORM
-from tenx_email.models import Purpose, Sender, SenderStatus
+from tenx_email.models import Purpose
 from tenx_email.services.domains import DOMAIN_FORM
 from tenx_email.services.senders import (
     ALLOWED_LOCAL_PARTS,

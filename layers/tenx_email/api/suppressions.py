@@ -8,7 +8,8 @@ from pydantic import Field, StringConstraints
 
 from tenx_email import clock
 from tenx_email.api.base import ApiInput, ApiModel, checked_by_service, one_line_pattern
-from tenx_email.models import Purpose, Suppression, SuppressionSource
+from tenx_email.models import Purpose
+from tenx_email.sending_models import Suppression, SuppressionSource
 from tenx_email.services.suppressions import MAX_REASON
 
 

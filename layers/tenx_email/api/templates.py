@@ -18,7 +18,6 @@ from tenx_email.api.base import (
     one_line_pattern,
 )
 from tenx_email.ids import TEMPLATE_ID
-from tenx_email.models import Template, TemplateContent, TemplateStatus, TemplateVersion
 from tenx_email.services.templates import (
     MAX_BODY_BYTES,
     MAX_SUBJECT_CHARS,
@@ -26,6 +25,7 @@ from tenx_email.services.templates import (
     TemplateChange,
     TemplateDraft,
 )
+from tenx_email.template_models import Template, TemplateContent, TemplateStatus, TemplateVersion
 
 ShortText = Annotated[str, StringConstraints(min_length=1, max_length=200)]
 # The service checks the id (invalid_template_id) and the subject (invalid_header_value).

@@ -26,7 +26,7 @@ from tenx_email import clock, keys
 from tenx_email.dal.message_items import TimelineEntryItem
 from tenx_email.dal.message_size import bounded_detail, stale_event_limit
 from tenx_email.dal.table import conditional, table
-from tenx_email.models import DeliveryEvent, Message, MessageStatus
+from tenx_email.message_models import DeliveryEvent, Message, MessageStatus
 
 _NAMES = {"#r": "recipients", "#s": "status", "#status": "status", "#tl": "timeline"}
 _NAME = re.compile(r"#\w+")

@@ -13,19 +13,17 @@ from typing import Any
 from pydantic import ValidationError
 
 from tenx_email import keys, sandbox
-from tenx_email.dal.items import DomainIdentityItem, HandleItem, SenderItem, TemplateVersionItem
+from tenx_email.dal.identity_items import DomainIdentityItem, SenderItem
+from tenx_email.dal.items import HandleItem
 from tenx_email.dal.message_items import MessageItem, SuppressionItem
 from tenx_email.dal.queries import ItemKey, item_key, items_by_key
 from tenx_email.dal.sandbox import ready_among
 from tenx_email.dal.table import table
-from tenx_email.models import (
-    DomainIdentity,
-    Handle,
-    Message,
-    MessageStatus,
-    Sender,
-    TemplateVersion,
-)
+from tenx_email.dal.template_items import TemplateVersionItem
+from tenx_email.identity_models import DomainIdentity, Sender
+from tenx_email.message_models import Message, MessageStatus
+from tenx_email.models import Handle
+from tenx_email.template_models import TemplateVersion
 
 # A message's handle and id: how SQS records and SES events name it.
 MessageRef = tuple[str, str]

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from tenx_email import keys
-from tenx_email.dal.items import DomainIdentityItem, DomainOwnerItem
+from tenx_email.dal.identity_items import DomainIdentityItem, DomainOwnerItem
 from tenx_email.dal.queries import get_item
 from tenx_email.dal.table import table, transact
 from tenx_email.errors import AlreadyExists
-from tenx_email.models import DomainIdentity
+from tenx_email.identity_models import DomainIdentity
 
 
 def attach(identity: DomainIdentity) -> None:

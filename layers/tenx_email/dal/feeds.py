@@ -24,7 +24,7 @@ from tenx_email.dal import pagination
 from tenx_email.dal.message_items import EventFeedItem, MessageItem, RecipientMessageItem
 from tenx_email.dal.queries import Page, item_key, items_by_key
 from tenx_email.dal.table import table
-from tenx_email.models import DeliveryEvent, Message
+from tenx_email.message_models import DeliveryEvent, Message
 
 # Events per feed page: ~150 bytes each, so a page stays a few KB (written once, read often).
 EVENTS_PER_PAGE = 50

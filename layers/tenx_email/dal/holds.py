@@ -14,7 +14,7 @@ from tenx_email import keys
 from tenx_email.dal.items import StoredItem
 from tenx_email.dal.queries import get_item, query_all
 from tenx_email.dal.table import table
-from tenx_email.models import Hold
+from tenx_email.message_models import Hold
 
 
 class HeldItem(StoredItem):

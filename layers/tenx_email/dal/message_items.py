@@ -18,16 +18,9 @@ from pydantic.alias_generators import to_camel
 from tenx_email import ids, keys
 from tenx_email.dal.items import StoredItem
 from tenx_email.dal.message_size import bounded_detail
-from tenx_email.models import (
-    DeliveryEvent,
-    EventType,
-    Message,
-    MessageStatus,
-    Purpose,
-    Recipient,
-    Suppression,
-    SuppressionSource,
-)
+from tenx_email.message_models import DeliveryEvent, EventType, Message, MessageStatus, Recipient
+from tenx_email.models import Purpose
+from tenx_email.sending_models import Suppression, SuppressionSource
 
 
 def real_sends() -> ConditionBase:

@@ -12,7 +12,7 @@ from boto3.dynamodb.conditions import Attr, ConditionBase
 
 from tenx_email import keys
 from tenx_email.dal import message_size, pagination, sharded
-from tenx_email.dal.items import SenderItem, TemplateItem
+from tenx_email.dal.identity_items import SenderItem
 from tenx_email.dal.message_items import (
     IdempotencyItem,
     MessageItem,
@@ -23,7 +23,11 @@ from tenx_email.dal.message_items import (
 )
 from tenx_email.dal.queries import Page, batch_get, confirmed, get_item
 from tenx_email.dal.table import ABSENT, table, transact
-from tenx_email.models import DeliveryEvent, Message, Sender, Suppression, Template
+from tenx_email.dal.template_items import TemplateItem
+from tenx_email.identity_models import Sender
+from tenx_email.message_models import DeliveryEvent, Message
+from tenx_email.sending_models import Suppression
+from tenx_email.template_models import Template
 
 _TRANSACTION_ATTEMPTS = 3
 

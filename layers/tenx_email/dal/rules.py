@@ -16,10 +16,14 @@ from tenx_email import keys
 from tenx_email.campaign_models import EmailRule
 from tenx_email.dal import campaign_counts
 from tenx_email.dal.campaign_items import EmailRuleItem
-from tenx_email.dal.items import CampaignItem, SenderItem, TemplateItem
+from tenx_email.dal.identity_items import SenderItem
+from tenx_email.dal.items import CampaignItem
 from tenx_email.dal.queries import batch_get, get_item
 from tenx_email.dal.table import table
-from tenx_email.models import Campaign, Sender, Template
+from tenx_email.dal.template_items import TemplateItem
+from tenx_email.identity_models import Sender
+from tenx_email.models import Campaign
+from tenx_email.template_models import Template
 
 _COUNTER = "ruleCount"
 

@@ -7,9 +7,9 @@ from collections.abc import Iterable
 from typing import Any
 
 from tenx_email import keys
-from tenx_email.dal.items import DomainIdentityItem
+from tenx_email.dal.identity_items import DomainIdentityItem
 from tenx_email.dal.queries import batch_get
-from tenx_email.models import IdentityStatus
+from tenx_email.identity_models import IdentityStatus
 
 
 def ready_domains(account_id: str, domains: Iterable[str]) -> set[str]:

@@ -15,11 +15,11 @@ from boto3.dynamodb.conditions import Key as KeyCondition
 
 from tenx_email import keys
 from tenx_email.dal import domains as domain_store
-from tenx_email.dal.items import DomainOwnerItem, DomainSenderEntry, SenderItem
+from tenx_email.dal.identity_items import DomainOwnerItem, DomainSenderEntry, SenderItem
 from tenx_email.dal.queries import get_item
 from tenx_email.dal.table import table, transact
 from tenx_email.errors import AccountDomainNotFound, InvalidInput, VersionConflict
-from tenx_email.models import IdentityStatus, Sender
+from tenx_email.identity_models import IdentityStatus, Sender
 
 # A handle's sender profiles are few (local parts are an allow-list of five per domain);
 # one page covers them all.

@@ -16,11 +16,15 @@ from boto3.dynamodb.conditions import Key as KeyCondition
 from tenx_email import keys
 from tenx_email.campaign_models import Sequence
 from tenx_email.dal import campaign_counts
-from tenx_email.dal.items import CampaignItem, SenderItem, TemplateItem
+from tenx_email.dal.identity_items import SenderItem
+from tenx_email.dal.items import CampaignItem
 from tenx_email.dal.queries import batch_get, get_item, query_all
 from tenx_email.dal.sequence_items import SequenceItem, SequenceVersionItem
 from tenx_email.dal.table import ABSENT, CONDITION_FAILED, table, transact
-from tenx_email.models import Campaign, Sender, Template
+from tenx_email.dal.template_items import TemplateItem
+from tenx_email.identity_models import Sender
+from tenx_email.models import Campaign
+from tenx_email.template_models import Template
 
 _COUNTER = "sequenceCount"
 # Why an update's transaction is cancelled when another write got to the head first ("None":

@@ -10,10 +10,12 @@ from typing import Any
 from tenx_email import keys
 from tenx_email.dal.campaign_items import CampaignSettingsItem, ContactPacingItem
 from tenx_email.dal.enrollment_items import EnrollmentItem
-from tenx_email.dal.items import HandleItem, SenderItem, TemplateItem
+from tenx_email.dal.identity_items import SenderItem
+from tenx_email.dal.items import HandleItem
 from tenx_email.dal.message_items import QuotaItem, SuppressionItem, UsageItem
 from tenx_email.dal.queries import item_key, items_by_key
 from tenx_email.dal.sequence_items import SequenceItem, SequenceVersionItem
+from tenx_email.dal.template_items import TemplateItem
 
 Wanted = tuple[str, tuple[Any, ...]]  # (kind, the ids its key is built from)
 

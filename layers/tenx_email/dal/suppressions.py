@@ -6,7 +6,8 @@ from tenx_email import keys
 from tenx_email.dal.message_items import SuppressionItem
 from tenx_email.dal.queries import Page, get_item, query_page
 from tenx_email.dal.table import ABSENT, conditional, put_new, table
-from tenx_email.models import Purpose, Suppression
+from tenx_email.models import Purpose
+from tenx_email.sending_models import Suppression
 
 # A suppression that stops only some purposes (an unsubscribe) has `purposes`; one for every
 # purpose has none.

@@ -8,11 +8,11 @@ from boto3.dynamodb.conditions import Key as KeyCondition
 
 from tenx_email import keys
 from tenx_email.dal import pagination
-from tenx_email.dal.items import TemplateItem, TemplateVersionItem
 from tenx_email.dal.queries import get_item
 from tenx_email.dal.table import table, transact
+from tenx_email.dal.template_items import TemplateItem, TemplateVersionItem
 from tenx_email.errors import AlreadyExists
-from tenx_email.models import Template, TemplateVersion
+from tenx_email.template_models import Template, TemplateVersion
 
 
 class ConcurrentChange(Exception):

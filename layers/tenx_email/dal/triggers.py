@@ -28,11 +28,16 @@ from tenx_email.dal.campaign_items import (
     LeadItem,
     RuleRunItem,
 )
-from tenx_email.dal.items import HandleItem, SenderItem, TemplateItem
+from tenx_email.dal.identity_items import SenderItem
+from tenx_email.dal.items import HandleItem
 from tenx_email.dal.message_items import MessageItem, QuotaItem, UsageItem
 from tenx_email.dal.queries import ItemKey, Page, item_key, items_by_key, query_page
 from tenx_email.dal.table import conditional, put_all, put_new, table
-from tenx_email.models import DeliveryEvent, Handle, Message, Sender, Template
+from tenx_email.dal.template_items import TemplateItem
+from tenx_email.identity_models import Sender
+from tenx_email.message_models import DeliveryEvent, Message
+from tenx_email.models import Handle
+from tenx_email.template_models import Template
 
 
 def put_lead(handle_name: str, campaign_id: str, lead: Lead, captured_at: datetime) -> None:

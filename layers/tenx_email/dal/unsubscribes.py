@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from tenx_email import keys
 from tenx_email.dal.message_items import MessageItem, SuppressionItem
 from tenx_email.dal.queries import item_key, items_by_key
-from tenx_email.models import Message, Suppression
+from tenx_email.message_models import Message
+from tenx_email.sending_models import Suppression
 
 
 @dataclass(frozen=True)

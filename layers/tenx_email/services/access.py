@@ -19,13 +19,9 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 
 from tenx_email import keys
-from tenx_email.dal import domains as domain_store
 from tenx_email.dal import queries
 from tenx_email.dal import tenancy as store
 from tenx_email.errors import (
-    AccountAmbiguous,
-    AccountDomainNotFound,
-    DomainAttachedElsewhere,
     Forbidden,
     HandleInactive,
     InsufficientRole,
@@ -118,7 +114,7 @@ def _accounts(memberships: list[Membership]) -> list[str]:
     return sorted({membership.account_id for membership in memberships})
 
 
-def _require(role: Role, minimum: Role) -> None:
+def require_role(role: Role, minimum: Role) -> None:
     if not role.reaches(minimum):
         raise InsufficientRole(f"this route needs the {minimum.value} role or higher")
 
@@ -127,41 +123,5 @@ def authorize_account(caller: Caller, account_id: str, minimum: Role) -> Role:
     role = account_roles(caller).get(account_id)
     if role is None:
         raise Forbidden("you have no access to this account")
-    _require(role, minimum)
+    require_role(role, minimum)
     return role
-
-
-def authorize_domain(caller: Caller, domain: str, minimum: Role) -> str:
-    """The caller's account that owns `domain`: a domain of another account, or of none,
-    answers 404 account_domain_not_found (the contract's code), not 403."""
-    roles = account_roles(caller, domain, identities=True)
-    if not roles:
-        raise Forbidden("you have no access to any account")
-    owner = domain_store.owner_of(domain)
-    if owner is None or owner not in roles:
-        raise AccountDomainNotFound(f"domain {domain} is not attached to your account")
-    _require(roles[owner], minimum)
-    return owner
-
-
-def account_to_attach_to(
-    caller: Caller, domain: str, minimum: Role, requested_account_id: str | None
-) -> str:
-    """Which of the caller's accounts a domain is attached to: the one asked for, else the one
-    that already owns it (a repeat), else the caller's only account. Several -> ask."""
-    roles = account_roles(caller, domain)
-    if not roles or (requested_account_id and requested_account_id not in roles):
-        raise Forbidden("you have no access to this account")
-    owner = domain_store.owner_of(domain)
-    if requested_account_id:
-        account_id = requested_account_id
-    elif owner in roles:
-        account_id = owner
-    elif len(roles) == 1:
-        (account_id,) = roles
-    else:
-        raise AccountAmbiguous("you belong to several accounts; add ?accountId=<account>")
-    _require(roles[account_id], minimum)
-    if owner is not None and owner != account_id:
-        raise DomainAttachedElsewhere(f"domain {domain} is attached to another account")
-    return account_id

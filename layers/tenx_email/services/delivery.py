@@ -41,11 +41,7 @@ from tenx_email import clock, ids, sandbox
 from tenx_email.adapters import ses_sending, sqs_visibility
 from tenx_email.dal import delivery as store
 from tenx_email.dal import delivery_reads as reads
-from tenx_email.models import (
-    DeliveryEvent,
-    EventType,
-    MessageStatus,
-)
+from tenx_email.message_models import DeliveryEvent, EventType, MessageStatus
 from tenx_email.observability import logger, metrics
 from tenx_email.resources import DELIVERY_QUEUE
 from tenx_email.services import delivery_checks as checks

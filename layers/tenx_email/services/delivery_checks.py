@@ -5,16 +5,12 @@ from __future__ import annotations
 
 from tenx_email.dal import delivery_reads as reads
 from tenx_email.errors import DomainError
-from tenx_email.models import (
-    HandleStatus,
-    IdentityStatus,
-    Message,
-    MessageStatus,
-    SenderStatus,
-    TemplateVersion,
-)
+from tenx_email.identity_models import IdentityStatus, SenderStatus
+from tenx_email.message_models import Message, MessageStatus
+from tenx_email.models import HandleStatus
 from tenx_email.rendering import has_header_breakers
 from tenx_email.services import outgoing
+from tenx_email.template_models import TemplateVersion
 
 
 class Held(Exception):

@@ -10,9 +10,10 @@ from tenx_email.adapters import ses
 from tenx_email.dal import domains as store
 from tenx_email.dal import senders as sender_store
 from tenx_email.errors import AccountDomainNotFound, InvalidInput
-from tenx_email.models import Caller, DnsRecord, DomainIdentity, IdentityStatus, Sender
+from tenx_email.identity_models import DnsRecord, DomainIdentity, IdentityStatus, Sender
+from tenx_email.models import Caller
 from tenx_email.roles import Role
-from tenx_email.services import access, ses_tenants
+from tenx_email.services import domain_access, ses_tenants
 from tenx_email.settings import ses_settings
 
 _LABELS = r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}"
@@ -128,7 +129,7 @@ class DomainDetail:
 def describe_domain(caller: Caller, domain: str, minimum: Role) -> DomainDetail:
     """GET email-identity: the caller's account's identity and the senders that use it."""
     name = normalize_domain(domain)
-    account_id = access.authorize_domain(caller, name, minimum)
+    account_id = domain_access.authorize_domain(caller, name, minimum)
     identity = get_domain(account_id, name)
     # The owner item came with the access check (the request's read cache); its senders
     # are read only now, once the caller's access to the owning account is established.
@@ -142,12 +143,12 @@ def describe_domain(caller: Caller, domain: str, minimum: Role) -> DomainDetail:
 
 def reconcile_for_caller(caller: Caller, domain: str, minimum: Role) -> DomainIdentity:
     name = normalize_domain(domain)
-    return reconcile_domain(access.authorize_domain(caller, name, minimum), name)
+    return reconcile_domain(domain_access.authorize_domain(caller, name, minimum), name)
 
 
 def attach_for_caller(
     caller: Caller, domain: str, minimum: Role, account_id: str | None
 ) -> DomainIdentity:
     name = normalize_domain(domain)
-    owner = access.account_to_attach_to(caller, name, minimum, account_id)
+    owner = domain_access.account_to_attach_to(caller, name, minimum, account_id)
     return attach_domain(owner, name, ses_settings().ses_region)

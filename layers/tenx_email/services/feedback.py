@@ -28,15 +28,9 @@ from tenx_email import clock, ids, test_sends
 from tenx_email.dal import delivery as store
 from tenx_email.dal import delivery_reads as reads
 from tenx_email.dal import suppressions as suppression_store
-from tenx_email.models import (
-    DeliveryEvent,
-    EventType,
-    Message,
-    MessageStatus,
-    Suppression,
-    SuppressionSource,
-)
+from tenx_email.message_models import DeliveryEvent, EventType, Message, MessageStatus
 from tenx_email.observability import logger, metrics
+from tenx_email.sending_models import Suppression, SuppressionSource
 from tenx_email.services.recipient_state import (
     KnownMessage,
     conclusion,

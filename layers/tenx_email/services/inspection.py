@@ -11,14 +11,8 @@ from tenx_email.dal import feeds, holds
 from tenx_email.dal import messages as store
 from tenx_email.dal.queries import Page
 from tenx_email.errors import EventFilterRequired, MessageNotFound
-from tenx_email.models import (
-    DeliveryEvent,
-    HandleAccess,
-    Hold,
-    Message,
-    MessageStatus,
-    Purpose,
-)
+from tenx_email.message_models import DeliveryEvent, Hold, Message, MessageStatus
+from tenx_email.models import HandleAccess, Purpose
 
 MAX_PAGE_SIZE = 100
 DEFAULT_PAGE_SIZE = 25

@@ -15,9 +15,10 @@ from datetime import datetime
 
 from tenx_email import test_sends, unsubscribe_tokens
 from tenx_email.adapters import ses_sending
-from tenx_email.models import Message, TemplateVersion
+from tenx_email.message_models import Message
 from tenx_email.rendering import UNSUBSCRIBE_URL, render, variables_used
 from tenx_email.settings import link_settings
+from tenx_email.template_models import TemplateVersion
 
 ONE_CLICK = "List-Unsubscribe=One-Click"
 UNSUBSCRIBE_PATH = "/v2/unsubscribe/"

@@ -43,7 +43,7 @@ from tenx_email.dal import feeds, quotas
 from tenx_email.dal.campaign_items import RuleRunItem
 from tenx_email.dal.message_items import MessageItem
 from tenx_email.dal.table import put_all
-from tenx_email.models import DeliveryEvent, Message
+from tenx_email.message_models import DeliveryEvent, Message
 from tenx_email.observability import logger, metrics
 from tenx_email.reputation import Counts, counted
 from tenx_email.services import reputation, sequence_cascades, sequence_stats

@@ -8,8 +8,10 @@ from datetime import datetime, timedelta
 from tenx_email import clock, keys, sandbox
 from tenx_email.dal import quotas as store
 from tenx_email.errors import InvalidInput
-from tenx_email.models import HandleAccess, Message, Quota, Reputation
+from tenx_email.message_models import Message
+from tenx_email.models import HandleAccess
 from tenx_email.reputation import Counts, in_window, judge
+from tenx_email.sending_models import Quota, Reputation
 from tenx_email.services import ses_tenants
 
 # What a handle may send a day until an operator sets its limit.

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 from tenx_email.dal import messages as message_store
 from tenx_email.dal.delivery import Outcome
 from tenx_email.dal.delivery_reads import MessageRef, Recheck
-from tenx_email.models import Message, MessageStatus, Recipient
+from tenx_email.message_models import Message, MessageStatus, Recipient
 from tenx_email.observability import logger
 
 SENT_FAMILY = frozenset(

@@ -18,7 +18,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from tenx_email import clock
 from tenx_email.dal import reputation as store
 from tenx_email.dal import tenancy as handles
-from tenx_email.models import ReputationStatus, SendingPause
+from tenx_email.models import SendingPause
 from tenx_email.observability import logger, metrics
 from tenx_email.reputation import (
     WINDOW,
@@ -29,6 +29,7 @@ from tenx_email.reputation import (
     judge,
 )
 from tenx_email.resources import HANDLE_PAUSED_METRIC
+from tenx_email.sending_models import ReputationStatus
 
 WARNING_METRIC = "HandleReputationWarning"
 REASON_PREFIX = "reputation guard: "

@@ -23,18 +23,11 @@ from tenx_email.dal import message_size
 from tenx_email.dal import messages as message_store
 from tenx_email.dal.triggers import RuleMessage
 from tenx_email.errors import RenderedSubjectUnsafe
-from tenx_email.models import (
-    DeliveryEvent,
-    EventType,
-    Message,
-    MessageStatus,
-    Purpose,
-    Recipient,
-    Sender,
-    Template,
-    TemplateStatus,
-)
+from tenx_email.identity_models import Sender
+from tenx_email.message_models import DeliveryEvent, EventType, Message, MessageStatus, Recipient
+from tenx_email.models import Purpose
 from tenx_email.rendering import render
+from tenx_email.template_models import Template, TemplateStatus
 
 _TRIGGERS_FOR = {
     CampaignEventType.LEAD_CAPTURED: {RuleTrigger.LEAD_CAPTURED, RuleTrigger.LEAD_CAPTURED_DELAYED},

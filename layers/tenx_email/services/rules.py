@@ -40,15 +40,9 @@ from tenx_email.errors import (
     SenderNotReady,
     SenderProfileNotFound,
 )
+from tenx_email.identity_models import Sender, SenderStatus
 from tenx_email.ids import SENDER_ID, TEMPLATE_ID
-from tenx_email.models import (
-    HandleAccess,
-    Purpose,
-    Sender,
-    SenderStatus,
-    Template,
-    TemplateStatus,
-)
+from tenx_email.models import HandleAccess, Purpose
 from tenx_email.services import versioned
 from tenx_email.services.campaigns import (
     campaign_not_found,
@@ -56,6 +50,7 @@ from tenx_email.services.campaigns import (
     require_campaign,
     require_campaign_id,
 )
+from tenx_email.template_models import Template, TemplateStatus
 
 MIN_DELAY_MINUTES = 15
 MAX_DELAY_MINUTES = 43_200  # 30 days

@@ -20,8 +20,9 @@ from tenx_email.errors import (
     InvalidSenderId,
     SenderLocalPartNotAllowed,
 )
+from tenx_email.identity_models import IdentityStatus, Sender
 from tenx_email.ids import EMAIL_ADDRESS, SENDER_ID
-from tenx_email.models import HandleAccess, IdentityStatus, Purpose, Sender
+from tenx_email.models import HandleAccess, Purpose
 from tenx_email.rendering import has_header_breakers
 from tenx_email.services.domains import normalize_domain
 

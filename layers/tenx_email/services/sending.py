@@ -70,23 +70,16 @@ from tenx_email.errors import (
     SenderPurposeNotAllowed,
     TransactionalEmailQueueUnavailable,
 )
+from tenx_email.identity_models import SenderStatus
 from tenx_email.ids import EMAIL_ADDRESS, IDEMPOTENCY_KEY, SENDER_ID, TEMPLATE_ID
-from tenx_email.models import (
-    DeliveryEvent,
-    EventType,
-    HandleAccess,
-    Message,
-    MessageStatus,
-    Purpose,
-    Recipient,
-    SenderStatus,
-    TemplateStatus,
-)
+from tenx_email.message_models import DeliveryEvent, EventType, Message, MessageStatus, Recipient
+from tenx_email.models import HandleAccess, Purpose
 from tenx_email.rendering import has_header_breakers, render
 from tenx_email.services import sandbox as sandbox_check
 from tenx_email.services import sending_pause
 from tenx_email.services.quotas import DEFAULT_DAILY_LIMIT, quota_day
 from tenx_email.settings import delivery_settings
+from tenx_email.template_models import TemplateStatus
 
 MAX_RECIPIENTS = 50
 # More `to` entries than the request schema allows (before duplicates are removed): such a

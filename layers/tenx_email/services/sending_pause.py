@@ -17,7 +17,8 @@ from tenx_email.dal import holds
 from tenx_email.dal import reputation as reputation_counts
 from tenx_email.dal import tenancy as handles
 from tenx_email.errors import HandleSendingPaused, InvalidInput
-from tenx_email.models import Handle, Hold, SendingPause
+from tenx_email.message_models import Hold
+from tenx_email.models import Handle, SendingPause
 from tenx_email.observability import logger
 from tenx_email.settings import data_settings
 

@@ -18,13 +18,14 @@ from tenx_email.errors import (
     InvalidTrigger,
     SequenceTooLong,
 )
-from tenx_email.models import Sender, Template
+from tenx_email.identity_models import Sender
 from tenx_email.services.rules import (
     MAX_DELAY_MINUTES,
     MIN_DELAY_MINUTES,
     check_mappings,
     check_references,
 )
+from tenx_email.template_models import Template
 
 MAX_STEPS = 20
 # A wait is bounded as a rule's delay is: at least 15 minutes, at most 30 days.

@@ -16,7 +16,7 @@ from tenx_email.campaign_models import Enrollment, EnrollmentStatus, Sequence
 from tenx_email.dal import sequence_stats as store
 from tenx_email.dal.enrollment_items import EnrollmentItem
 from tenx_email.dal.sequence_items import SequenceItem
-from tenx_email.models import Message
+from tenx_email.message_models import Message
 
 Tallies = dict[tuple[str, str], Counter[str]]  # (handle, sequence) -> counter -> amount
 

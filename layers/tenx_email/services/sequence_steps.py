@@ -37,9 +37,10 @@ from tenx_email.campaign_models import (
 from tenx_email.dal import enrollments as store
 from tenx_email.dal import step_reads
 from tenx_email.dal.triggers import RuleMessage
-from tenx_email.models import Purpose, SuppressionSource
+from tenx_email.models import Purpose
 from tenx_email.observability import logger
 from tenx_email.send_windows import next_day_start
+from tenx_email.sending_models import SuppressionSource
 from tenx_email.services import one_time_schedules
 from tenx_email.services.campaign_pacing import Deferral, Pacer, counts_contacts
 from tenx_email.services.quotas import DayRoom, quota_day

@@ -27,8 +27,9 @@ from tenx_email.adapters import ses_tenants as ses
 from tenx_email.dal import ses_tenants as store
 from tenx_email.dal import tenancy as handles
 from tenx_email.errors import NotFound
-from tenx_email.models import Handle, SesTenantStatus
+from tenx_email.models import Handle
 from tenx_email.observability import logger
+from tenx_email.sending_models import SesTenantStatus
 from tenx_email.settings import data_settings, ses_settings
 
 STATUS_TTL_SECONDS = 60

@@ -11,8 +11,9 @@ from tenx_email.dal import suppressions as store
 from tenx_email.dal.queries import Page
 from tenx_email.errors import InvalidHeaderValue, InvalidRecipient
 from tenx_email.ids import EMAIL_ADDRESS
-from tenx_email.models import HandleAccess, Purpose, Suppression, SuppressionSource
+from tenx_email.models import HandleAccess, Purpose
 from tenx_email.rendering import has_header_breakers
+from tenx_email.sending_models import Suppression, SuppressionSource
 
 MAX_PAGE_SIZE = 100
 MAX_REASON = 200

@@ -26,13 +26,7 @@ from tenx_email.errors import (
     TemplateTooLarge,
 )
 from tenx_email.ids import TEMPLATE_ID
-from tenx_email.models import (
-    HandleAccess,
-    Template,
-    TemplateContent,
-    TemplateStatus,
-    TemplateVersion,
-)
+from tenx_email.models import HandleAccess
 from tenx_email.rendering import (
     UNSUBSCRIBE_URL,
     Rendered,
@@ -41,6 +35,7 @@ from tenx_email.rendering import (
     render,
     variables_used,
 )
+from tenx_email.template_models import Template, TemplateContent, TemplateStatus, TemplateVersion
 
 MAX_SUBJECT_CHARS = 998
 MAX_BODY_BYTES = 256 * 1024

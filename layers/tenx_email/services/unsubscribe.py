@@ -25,8 +25,9 @@ from tenx_email.dal import delivery as message_writes
 from tenx_email.dal import suppressions as suppression_store
 from tenx_email.dal.unsubscribes import LinkState, read_link_state
 from tenx_email.errors import UnsubscribeLinkMalformed, UnsubscribeLinkNotFound
-from tenx_email.models import DeliveryEvent, EventType, Suppression, SuppressionSource
+from tenx_email.message_models import DeliveryEvent, EventType
 from tenx_email.observability import logger
+from tenx_email.sending_models import Suppression, SuppressionSource
 from tenx_email.unsubscribe_tokens import UnsubscribeToken
 
 # Conditional writes that found the suppression changed under them read it again; more
