@@ -3,6 +3,8 @@ tenx_email.services.authentication for why the decision depends on the token alo
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -42,3 +44,6 @@ def handler(event: dict[str, Any], context: LambdaContext) -> dict[str, Any]:
     decision = authenticate(event.get("authorizationToken"))
     logger.info("token checked", extra={"allowed": decision.allowed, "reason": decision.error})
     return _response(decision, str(event.get("methodArn", "")))
+
+
+module_loaded()

@@ -3,6 +3,8 @@ campaign's rules run asynchronously (202 with the event id)."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.campaign_events import CampaignEventAccepted, IdempotencyKeyHeader
 from tenx_email.api.leads import LeadSnapshot
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
@@ -29,3 +31,5 @@ handler = entrypoint(
     ROUTE,
     prefetch=lambda handle, request: rules.prefetch(handle, request.path.get("campaignId", "")),
 )
+
+module_loaded()

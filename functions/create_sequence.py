@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.sequences import SequenceEnvelope, SequenceIn, SequenceOut
 from tenx_email.routes import route
@@ -29,3 +31,5 @@ handler = entrypoint(
         handle, request.path.get("campaignId", ""), body=request.json_object()
     ),
 )
+
+module_loaded()

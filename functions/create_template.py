@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.templates import TemplateCreateIn, TemplateEnvelope, TemplateOut
 from tenx_email.routes import route
@@ -18,3 +20,5 @@ def create_template(handle: str, body: TemplateCreateIn) -> tuple[TemplateEnvelo
 
 
 handler = entrypoint(app, ROUTE)
+
+module_loaded()

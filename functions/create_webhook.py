@@ -3,6 +3,8 @@ answer only."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.webhooks import WebhookIn, WebhookOut, WebhookWithSecretOut
 from tenx_email.routes import route
@@ -21,3 +23,5 @@ def create_webhook(handle: str, body: WebhookIn) -> tuple[WebhookWithSecretOut, 
 
 
 handler = entrypoint(app, ROUTE)
+
+module_loaded()

@@ -3,6 +3,8 @@ sequence (204, repeatable)."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from aws_lambda_powertools.event_handler import Response
 
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
@@ -20,3 +22,5 @@ def delete_sequence(handle: str, campaignId: str, sequenceId: str) -> Response[s
 
 
 handler = entrypoint(app, ROUTE)
+
+module_loaded()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from aws_lambda_powertools.event_handler import Response
 
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
@@ -19,3 +21,5 @@ def delete_suppression(handle: str, email: str) -> Response[str]:
 
 
 handler = entrypoint(app, ROUTE)
+
+module_loaded()

@@ -3,6 +3,8 @@ its delivery log stays readable until it expires."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from aws_lambda_powertools.event_handler import Response
 
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
@@ -24,3 +26,5 @@ handler = entrypoint(
     ROUTE,
     prefetch=lambda handle, request: webhooks.prefetch(handle, request.path.get("webhookId", "")),
 )
+
+module_loaded()

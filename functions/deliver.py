@@ -5,6 +5,8 @@ holds back the others."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 import time
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -33,3 +35,5 @@ def _prepare(records: list[SQSRecord]) -> RecordHandler:
 
 
 handler = sqs_batch_consumer(_prepare)
+
+module_loaded()

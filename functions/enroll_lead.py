@@ -4,6 +4,8 @@ is the one answered). Its first step runs asynchronously, as an event's would.""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.enrollments import EnrolledOut, EnrollmentIn
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
@@ -33,3 +35,5 @@ handler = entrypoint(
         handle, request.path.get("campaignId", ""), request.path.get("sequenceId", "")
     ),
 )
+
+module_loaded()

@@ -5,6 +5,8 @@ it was, then hands it to the fan-out's DLQ."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,3 +19,6 @@ from tenx_email.services import webhook_fanout
 @event_source(data_class=DynamoDBStreamEvent)
 def handler(event: DynamoDBStreamEvent, context: LambdaContext) -> None:
     webhook_fanout.fan_out(list(event.records))
+
+
+module_loaded()

@@ -4,6 +4,8 @@ is then settled on its own (partial batch response)."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from tenx_email.consumers import RecordHandler, sqs_batch_consumer
@@ -20,3 +22,5 @@ def _prepare(records: list[SQSRecord]) -> RecordHandler:
 
 
 handler = sqs_batch_consumer(_prepare)
+
+module_loaded()

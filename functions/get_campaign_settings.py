@@ -3,6 +3,8 @@ send window (the defaults, at version 0, until they are first put)."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.campaign_settings import CampaignSettingsEnvelope, CampaignSettingsOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
@@ -21,3 +23,5 @@ def get_campaign_settings(handle: str, campaignId: str) -> CampaignSettingsEnvel
 handler = entrypoint(
     app, ROUTE, prefetch=lambda handle, request: campaign_settings.prefetch(handle, request.path)
 )
+
+module_loaded()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.domains import IdentityOut
 from tenx_email.api.resolver import caller, create_resolver, entrypoint
 from tenx_email.api.senders import DomainIdentityOut, DomainSenderOut
@@ -22,3 +24,5 @@ def get_domain_identity(domain: str) -> DomainIdentityOut:
 
 
 handler = entrypoint(app, ROUTE)
+
+module_loaded()

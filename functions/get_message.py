@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.messages import MessageDetailEnvelope, MessageDetailOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
@@ -24,3 +26,5 @@ handler = entrypoint(
         handle, request.path.get("messageId")
     ),
 )
+
+module_loaded()

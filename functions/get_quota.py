@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.quotas import QuotaEnvelope, QuotaOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
@@ -18,3 +20,5 @@ def get_quota(handle: str) -> QuotaEnvelope:
 
 
 handler = entrypoint(app, ROUTE, prefetch=lambda handle, _: quotas.prefetch(handle))
+
+module_loaded()

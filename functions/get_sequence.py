@@ -3,6 +3,8 @@ it is now."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.sequences import SequenceEnvelope, SequenceOut
 from tenx_email.routes import route
@@ -25,3 +27,5 @@ handler = entrypoint(
         handle, request.path.get("campaignId", ""), request.path.get("sequenceId", "")
     ),
 )
+
+module_loaded()

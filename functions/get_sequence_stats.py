@@ -4,6 +4,8 @@ counted them (seconds behind)."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.enrollments import SequenceStatsEnvelope, SequenceStatsOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.routes import route
@@ -30,3 +32,5 @@ handler = entrypoint(
         handle, request.path.get("campaignId", ""), request.path.get("sequenceId", "")
     ),
 )
+
+module_loaded()

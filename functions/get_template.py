@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.templates import TemplateDetailOut, TemplateOut, TemplateVersionOut
 from tenx_email.routes import route
@@ -25,3 +27,5 @@ handler = entrypoint(
     ROUTE,
     prefetch=lambda handle, request: templates.prefetch(handle, request.path.get("templateId", "")),
 )
+
+module_loaded()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.webhooks import WebhookEnvelope, WebhookOut
 from tenx_email.routes import route
@@ -22,3 +24,5 @@ handler = entrypoint(
     ROUTE,
     prefetch=lambda handle, request: webhooks.prefetch(handle, request.path.get("webhookId", "")),
 )
+
+module_loaded()

@@ -4,6 +4,8 @@ due, and why it ended or waits."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -43,3 +45,5 @@ handler = entrypoint(
         handle, request.path.get("campaignId", ""), request.path.get("sequenceId", "")
     ),
 )
+
+module_loaded()

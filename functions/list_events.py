@@ -3,6 +3,8 @@ delivery events, oldest first. Without messageId or recipient, purpose or since 
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from datetime import datetime
 from typing import Annotated
 
@@ -42,3 +44,5 @@ handler = entrypoint(
     ROUTE,
     prefetch=lambda handle, request: inspection.prefetch_events(handle, request.query),
 )
+
+module_loaded()

@@ -7,6 +7,8 @@ is only good with the filters of the request that got it.
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -41,3 +43,5 @@ def list_messages(
 
 
 handler = entrypoint(app, ROUTE)
+
+module_loaded()

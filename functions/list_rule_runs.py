@@ -3,6 +3,8 @@ with each campaign event (scheduled, message created, or skipped and why)."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -37,3 +39,5 @@ handler = entrypoint(
         handle, request.path.get("campaignId", ""), request.path.get("ruleId", "")
     ),
 )
+
+module_loaded()

@@ -3,6 +3,8 @@ oldest first."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.sequences import SequenceListOut, SequenceOut
 from tenx_email.routes import route
@@ -23,3 +25,5 @@ handler = entrypoint(
     ROUTE,
     prefetch=lambda handle, request: sequences.prefetch(handle, request.path.get("campaignId", "")),
 )
+
+module_loaded()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -29,3 +31,5 @@ def list_suppressions(
 
 
 handler = entrypoint(app, ROUTE)
+
+module_loaded()

@@ -5,6 +5,8 @@ have a `nextToken`); a token is only good with the status of the request that go
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from typing import Annotated
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
@@ -39,3 +41,5 @@ handler = entrypoint(
     ROUTE,
     prefetch=lambda handle, request: webhooks.prefetch(handle, request.path.get("webhookId", "")),
 )
+
+module_loaded()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.webhooks import WebhookListOut, WebhookOut
 from tenx_email.routes import route
@@ -18,3 +20,5 @@ def list_webhooks(handle: str) -> WebhookListOut:
 
 
 handler = entrypoint(app, ROUTE)
+
+module_loaded()

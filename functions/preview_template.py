@@ -3,6 +3,8 @@ given variables and name the variables it uses that were not given. Writes nothi
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.base import variable_values
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.templates import PreviewEnvelope, PreviewIn, PreviewOut
@@ -28,3 +30,5 @@ handler = entrypoint(
         handle, request.path.get("templateId", ""), request.json_object().get("version")
     ),
 )
+
+module_loaded()

@@ -4,6 +4,8 @@ a concurrent change (409 version_conflict)."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.campaign_settings import (
     CampaignSettingsEnvelope,
     CampaignSettingsIn,
@@ -32,3 +34,5 @@ def put_campaign_settings(
 handler = entrypoint(
     app, ROUTE, prefetch=lambda handle, request: campaign_settings.prefetch(handle, request.path)
 )
+
+module_loaded()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.suppressions import SuppressionEnvelope, SuppressionIn, SuppressionOut
 from tenx_email.routes import route
@@ -18,3 +20,5 @@ def put_suppression(handle: str, email: str, body: SuppressionIn) -> Suppression
 
 
 handler = entrypoint(app, ROUTE)
+
+module_loaded()

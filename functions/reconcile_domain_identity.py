@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.domains import IdentityEnvelope, IdentityOut
 from tenx_email.api.resolver import caller, create_resolver, entrypoint
 from tenx_email.routes import route
@@ -19,3 +21,5 @@ def reconcile_domain_identity(domain: str) -> tuple[IdentityEnvelope, int]:
 
 
 handler = entrypoint(app, ROUTE)
+
+module_loaded()

@@ -3,6 +3,8 @@ of a lead captured on the campaign; its CONVERSION rules run asynchronously (202
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.campaign_events import (
     CampaignEventAccepted,
     ConversionIn,
@@ -34,3 +36,5 @@ handler = entrypoint(
     ROUTE,
     prefetch=lambda handle, request: rules.prefetch(handle, request.path.get("campaignId", "")),
 )
+
+module_loaded()

@@ -4,6 +4,8 @@ first; 202)."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.webhooks import ReplayedOut, ReplayWindowIn
 from tenx_email.routes import route
@@ -28,3 +30,5 @@ handler = entrypoint(
     ROUTE,
     prefetch=lambda handle, request: webhooks.prefetch(handle, request.path.get("webhookId", "")),
 )
+
+module_loaded()

@@ -3,6 +3,8 @@ shown in this answer only; the previous one keeps signing beside it for 24 hours
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email import clock
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.webhooks import WebhookOut, WebhookWithSecretOut
@@ -31,3 +33,5 @@ handler = entrypoint(
     ROUTE,
     prefetch=lambda handle, request: webhooks.prefetch(handle, request.path.get("webhookId", "")),
 )
+
+module_loaded()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.messages import MessageEnvelope, MessageOut
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.sending import SendIn
@@ -25,3 +27,5 @@ handler = entrypoint(
     prefetch=lambda handle, request: sending.prefetch(handle, request.json_object()),
     consistent_reads=False,
 )
+
+module_loaded()

@@ -3,6 +3,8 @@ to the endpoint (202); its delivery is in the log like any other."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.webhooks import DeliveryEnvelope, DeliveryOut
 from tenx_email.routes import route
@@ -23,3 +25,5 @@ handler = entrypoint(
     ROUTE,
     prefetch=lambda handle, request: webhooks.prefetch(handle, request.path.get("webhookId", "")),
 )
+
+module_loaded()

@@ -6,6 +6,8 @@ are consumed."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 import time
 
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
@@ -35,3 +37,5 @@ def _prepare(records: list[SQSRecord]) -> RecordHandler:
 
 
 handler = sqs_batch_consumer(_prepare)
+
+module_loaded()

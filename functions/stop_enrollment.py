@@ -3,6 +3,8 @@ stop a lead's enrollment (204; nothing more is sent; repeating it is fine)."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from aws_lambda_powertools.event_handler import Response
 
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
@@ -31,3 +33,5 @@ handler = entrypoint(
         handle, request.path.get("campaignId", ""), request.path.get("sequenceId", "")
     ),
 )
+
+module_loaded()

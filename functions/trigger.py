@@ -6,6 +6,8 @@ queue moves it to its DLQ, whose alarm tells an operator."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from tenx_email.consumers import RecordHandler, sqs_batch_consumer
@@ -38,3 +40,5 @@ def _prepare(records: list[SQSRecord]) -> RecordHandler:
 
 
 handler = sqs_batch_consumer(_prepare)
+
+module_loaded()

@@ -4,6 +4,8 @@ unsubscribed now or before."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 import json
 
 from aws_lambda_powertools.event_handler import Response
@@ -27,3 +29,5 @@ def one_click_unsubscribe(token: str) -> Response[str]:
 
 
 handler = public_entrypoint(app, ROUTE)
+
+module_loaded()

@@ -4,6 +4,8 @@ links)."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from aws_lambda_powertools.event_handler import Response
 
 from tenx_email.api.public import create_public_resolver, page, public_entrypoint
@@ -21,3 +23,5 @@ def unsubscribe_page(token: str) -> Response[str]:
 
 
 handler = public_entrypoint(app, ROUTE)
+
+module_loaded()

@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.rules import EmailRuleEnvelope, EmailRuleOut, EmailRuleUpdateIn
 from tenx_email.routes import route
@@ -35,3 +37,5 @@ handler = entrypoint(
         body=request.json_object(),
     ),
 )
+
+module_loaded()

@@ -4,6 +4,8 @@ version_conflict)."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.sequences import SequenceEnvelope, SequenceOut, SequenceUpdateIn
 from tenx_email.routes import route
@@ -36,3 +38,5 @@ handler = entrypoint(
         body=request.json_object(),
     ),
 )
+
+module_loaded()

@@ -3,6 +3,8 @@ becomes a new immutable version and the active one."""
 
 from __future__ import annotations
 
+from tenx_email.startup import module_loaded
+
 from tenx_email.api.resolver import create_resolver, entrypoint, handle_access
 from tenx_email.api.templates import TemplateEnvelope, TemplateOut, TemplateUpdateIn
 from tenx_email.routes import route
@@ -23,3 +25,5 @@ handler = entrypoint(
     ROUTE,
     prefetch=lambda handle, request: templates.prefetch(handle, request.path.get("templateId", "")),
 )
+
+module_loaded()

@@ -30,6 +30,8 @@ FLOORS = {
     "devstack.bench.floor_route": "floor, route: boto3 + resolver with validation + pydantic",
     "devstack.bench.floor_consumer": "floor, consumer: boto3 + batch processing + pydantic",
     "devstack.bench.floor_authorizer": "floor, authorizer: PyJWT with RSA + pydantic",
+    # Not a kind's floor: the route floor with the collector deferred, as our functions load.
+    "devstack.bench.floor_route_deferred_gc": "floor, route, collector deferred (reference)",
 }
 FLOOR_OF = {
     ROUTE: "devstack.bench.floor_route",
