@@ -6,14 +6,15 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
+from typing import Any
 
 from tenx_email import keys
-from tenx_email.dal import counters
-from tenx_email.dal.counters import CHARGE_RETENTION
 from tenx_email.dal.items import StoredItem
-from tenx_email.dal.table import table
+from tenx_email.dal.table import once_per_batch, table
 
+# A stream batch can be retried while the stream keeps it (24 hours): its marker outlives that.
+CHARGE_RETENTION = timedelta(days=2)
 COUNTER = re.compile(r"^(enrolled|active|completed|stopped|exited_[A-Z]+|sent_[0-9]+)$")
 
 
@@ -34,14 +35,22 @@ def add(
         **keys.sequence_stats_charge(handle_name, sequence_id, batch),
         expires_at=int((now + CHARGE_RETENTION).timestamp()),
     )
-    for counter in counts:
+    names: dict[str, str] = {"#entity": "entity"}
+    values: dict[str, Any] = {":entity": SequenceStatsItem.entity_type}
+    adds: list[str] = []
+    for n, (counter, amount) in enumerate(sorted(counts.items())):
         if not COUNTER.fullmatch(counter):
             raise ValueError(f"not a counter name: {counter!r}")
-    return counters.add_once(
-        keys.sequence_stats(handle_name, sequence_id),
+        names[f"#c{n}"], values[f":c{n}"] = counter, amount
+        adds.append(f"#c{n} :c{n}")
+    return once_per_batch(
         marker.to_item(),
-        counts,
-        {"entity": SequenceStatsItem.entity_type},
+        {
+            "Key": keys.sequence_stats(handle_name, sequence_id),
+            "UpdateExpression": f"ADD {', '.join(adds)} SET #entity = :entity",
+            "ExpressionAttributeNames": names,
+            "ExpressionAttributeValues": values,
+        },
     )
 
 
