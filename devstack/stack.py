@@ -24,6 +24,7 @@ from devstack.idp import LocalIdentityProvider
 from devstack.lambdas import LambdaRunner
 from devstack.local_api import local_endpoints
 from devstack.local_ses import LocalSes
+from devstack.moto_retention import MotoRetention
 from devstack.pollers import CONSUMERS, SqsPoller
 from devstack.scheduler import SchedulerEmulator
 from devstack.ses_events import LocalSesEvents
@@ -110,6 +111,7 @@ def _workers(
     table_stream = stream_arn(
         boto3.client("dynamodb", region_name=REGION), resources.table_name(STAGE)
     )
+    readers: list[StreamPoller] = []
     for spec in resources.STREAM_CONSUMERS:
         consume = partial(lambdas.invoke, spec.module, timeout_seconds=spec.timeout_seconds)
         dead_letters = sqs.get_queue_url(
@@ -119,6 +121,8 @@ def _workers(
             streams_client(REGION), table_stream, spec, consume, partial(_give_up, dead_letters)
         )
         workers.append(poller.run_until)
+        readers.append(poller)
+    workers.append(MotoRetention(resources.table_name(STAGE), readers).run_until)
     return workers
 
 

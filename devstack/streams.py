@@ -60,6 +60,13 @@ class StreamPoller:
         self._on_failure = on_failure
         self._shards: dict[str, _Shard] = {}
 
+    def read_up_to(self) -> int | None:
+        """The sequence number of the last record read from every shard (None: one unread)."""
+        positions = [shard.after for shard in self._shards.values()]
+        if not positions or None in positions:
+            return None
+        return min(int(after) for after in positions if after is not None)
+
     def _passes(self, record: dict[str, Any]) -> bool:
         sort_key = record.get("dynamodb", {}).get("Keys", {}).get("SK", {}).get("S", "")
         return self._spec.passes(str(sort_key))

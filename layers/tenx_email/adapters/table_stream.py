@@ -55,7 +55,10 @@ def records_between(stream_arn: str, shard_id: str, first: str, last: str) -> li
     found: list[dict[str, Any]] = []
     empty = 0
     while iterator and empty < _EMPTY_READS:
-        response = client.get_records(ShardIterator=iterator)
+        try:
+            response = client.get_records(ShardIterator=iterator)
+        except ClientError as error:  # TrimmedDataAccessException, ExpiredIteratorException
+            raise RangeGone(error.response.get("Error", {}).get("Code", "")) from None
         records = response.get("Records", [])
         iterator = response.get("NextShardIterator")
         empty = 0 if records else empty + 1
