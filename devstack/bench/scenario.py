@@ -469,6 +469,7 @@ class Scenario:
                 {**acme, "email": f"blocked{i}@example.net"}
             ),
             "get_quota": lambda i: RouteRequest(acme),
+            "get_email_stats": lambda i: RouteRequest(acme, query={"granularity": "hour"}),
             "list_email_rules": lambda i: RouteRequest(rules),
             "create_email_rule": lambda i: RouteRequest(rules, body=RULE),
             "update_email_rule": lambda i: RouteRequest(

@@ -396,3 +396,7 @@ class InvalidReplayWindow(DomainError):
 class WebhookQueueUnavailable(DomainError):
     status = 503
     code = "webhook_queue_unavailable"
+
+
+class InvalidStatsRange(DomainError):
+    code = "invalid_stats_range"

@@ -12,7 +12,8 @@ Entity prefixes (see docs/data-model.md):
                        sequences (SEQ#), their versions (SEQVER#), enrollments
                        (ENROLL#), what a campaign
                        lately sent each lead (PACING#),
-                       the campaign events of idempotency keys (EVTKEY#)
+                       the campaign events of idempotency keys (EVTKEY#),
+                       the hourly email stats (STATS#H#)
   USER#<sub>           a user's memberships (GSI1)
 """
 
@@ -192,6 +193,19 @@ def usage_charge(handle_name: str, day: str, batch: str) -> Key:
 
 def reputation(handle_name: str) -> Key:
     return _key(f"HANDLE#{handle_name}", "REPUTATION")
+
+
+EMAIL_STATS_PREFIX = "STATS#H#"
+
+
+def email_stats(handle_name: str, hour: str) -> Key:
+    """A handle's email counts of one UTC hour (`hour`: YYYYMMDDHH)."""
+    return _key(f"HANDLE#{handle_name}", f"{EMAIL_STATS_PREFIX}{hour}")
+
+
+def email_stats_charge(handle_name: str, hour: str, batch: str) -> Key:
+    """Marks the stream batch `batch` as counted in the handle's stats of `hour`."""
+    return _key(f"HANDLE#{handle_name}", f"STATSCHG#{hour}#{batch}")
 
 
 def reputation_charge(handle_name: str, batch: str) -> Key:

@@ -87,6 +87,7 @@ TAGS: dict[str, str] = {
     "messages": "Direct sends, the handle's messages and their delivery events.",
     "suppressions": "Addresses a handle never sends to.",
     "quota": "The handle's daily sending quota.",
+    "stats": "The handle's emails per hour or day: accepted, sent, delivered, bounced, ...",
     "webhooks": "Endpoints that receive the handle's events, signed (Standard Webhooks).",
     "email-rules": "Campaign email rules, and what each did with each campaign event.",
     "sequences": "Campaign sequences: emails and waits in order, versioned, with exit conditions.",

@@ -130,6 +130,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "put_suppression": ("invalid_recipient", "invalid_header_value"),
     "delete_suppression": ("invalid_recipient",),
     "get_quota": (),
+    "get_email_stats": ("invalid_stats_range",),
     "list_webhooks": (),
     "create_webhook": ("invalid_webhook_url", "invalid_webhook_events", "webhook_limit_reached"),
     "get_webhook": ("webhook_not_found",),

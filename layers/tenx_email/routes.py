@@ -159,6 +159,8 @@ ROUTES: tuple[Route, ...] = (
         read_only=True,
         grants=frozenset({Grant.SES_TENANT_READ}),
     ),
+    # The handle's emails per hour or day, counted by the event projection.
+    Route("get_email_stats", "GET", "/v2/handles/{handle}/email/stats", _OPERATOR, read_only=True),
     # --- webhook endpoints (OPERATOR only: a URL may carry the receiver's own credentials) ---
     Route("list_webhooks", "GET", _WEBHOOKS, _OPERATOR, read_only=True),
     Route("create_webhook", "POST", _WEBHOOKS, _OPERATOR, read_only=False, grants=_SEALS),

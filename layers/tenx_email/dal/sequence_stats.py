@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from tenx_email import keys
+from tenx_email.dal import counters
+from tenx_email.dal.counters import CHARGE_RETENTION
 from tenx_email.dal.items import StoredItem
-from tenx_email.dal.table import once_per_batch, table
+from tenx_email.dal.table import table
 
-# A stream batch can be retried while the stream keeps it (24 hours): its marker outlives that.
-CHARGE_RETENTION = timedelta(days=2)
 COUNTER = re.compile(r"^(enrolled|active|completed|stopped|exited_[A-Z]+|sent_[0-9]+)$")
 
 
@@ -35,22 +34,14 @@ def add(
         **keys.sequence_stats_charge(handle_name, sequence_id, batch),
         expires_at=int((now + CHARGE_RETENTION).timestamp()),
     )
-    names: dict[str, str] = {"#entity": "entity"}
-    values: dict[str, Any] = {":entity": SequenceStatsItem.entity_type}
-    adds: list[str] = []
-    for n, (counter, amount) in enumerate(sorted(counts.items())):
+    for counter in counts:
         if not COUNTER.fullmatch(counter):
             raise ValueError(f"not a counter name: {counter!r}")
-        names[f"#c{n}"], values[f":c{n}"] = counter, amount
-        adds.append(f"#c{n} :c{n}")
-    return once_per_batch(
+    return counters.add_once(
+        keys.sequence_stats(handle_name, sequence_id),
         marker.to_item(),
-        {
-            "Key": keys.sequence_stats(handle_name, sequence_id),
-            "UpdateExpression": f"ADD {', '.join(adds)} SET #entity = :entity",
-            "ExpressionAttributeNames": names,
-            "ExpressionAttributeValues": values,
-        },
+        counts,
+        {"entity": SequenceStatsItem.entity_type},
     )
 
 

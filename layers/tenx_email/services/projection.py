@@ -13,6 +13,7 @@ What follows from those is written here instead:
 - the day's usage, charged with each new message's recipients (the quota checks read it);
 - each handle's reputation counts (sends, hard bounces, complaints), which pause a handle
   whose rates reach the guard's levels (services/reputation.py);
+- each handle's email stats per UTC hour (services/email_stats.py);
 - each sequence's stats, from its enrollments' changes and its steps' messages
   (services/sequence_stats.py), and the cascade a sequence's change starts (archived or
   deleted: its enrollments stop; resumed: its held ones run; services/sequence_cascades.py).
@@ -46,7 +47,7 @@ from tenx_email.dal.table import put_all
 from tenx_email.message_models import DeliveryEvent, Message
 from tenx_email.observability import logger, metrics
 from tenx_email.reputation import Counts, counted
-from tenx_email.services import reputation, sequence_cascades, sequence_stats
+from tenx_email.services import email_stats, reputation, sequence_cascades, sequence_stats
 from tenx_email.services.quotas import quota_day
 
 # A day's usage is kept a few days past it (the quota route shows today's only).
@@ -104,6 +105,7 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
     sequences = [record.dynamodb.sequence_number or "" for record in records if record.dynamodb]
     first_sequence = sequences[0] if sequences else ""
     tallies: sequence_stats.Tallies = {}
+    stats: email_stats.Tallies = {}
     enrollment_changes = [record for record in records if sequence_stats.is_enrollment(record)]
     sequence_stats.tally_enrollments(enrollment_changes, tallies)
     cascades = sequence_cascades.started_by(
@@ -125,6 +127,7 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
         for event in change.events:
             by_handle.setdefault(event.handle, []).append(event)
             counts[event.handle] = counts.get(event.handle, Counts()) + counted(event)
+        email_stats.tally(change.events, change.stored, stats)
         stored = change.stored
         if stored is not None:
             items += feeds.recipient_messages(stored)
@@ -167,6 +170,7 @@ def project(records: Sequence[DynamoDBRecord], replay: Replay | None = None) -> 
             quotas.charge(handle, day, recipients, batch, usage_expiry(day))
         reputation.record(counts, batch)
         sequence_stats.record(tallies, batch)
+        email_stats.record(stats, batch)
     projected = sum(len(events) for events in by_handle.values())
     metrics.add_metric(name="EventsProjected", unit=MetricUnit.Count, value=projected)
     logger.info("events projected", extra={"events": projected, "handles": len(by_handle)})
