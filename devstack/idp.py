@@ -35,13 +35,22 @@ class LocalIdentityProvider:
         ).decode()
 
     def mint(self, sub: str) -> str:
+        """An access token for the API."""
+        return self._sign(sub, self.audience, {})
+
+    def id_token(self, sub: str, client_id: str, nonce: str | None) -> str:
+        """An OpenID Connect ID token for `client_id` (the console's sign-in)."""
+        return self._sign(sub, client_id, {"nonce": nonce} if nonce else {})
+
+    def _sign(self, sub: str, audience: str, extra: dict[str, str]) -> str:
         # Wall time, not tenx_email.clock: the authorizer checks exp and iat against wall time.
         issued_at = int(time.time())
         claims = {
             "sub": sub,
             "iss": self.issuer,
-            "aud": self.audience,
+            "aud": audience,
             "iat": issued_at,
             "exp": issued_at + TOKEN_LIFETIME_SECONDS,
+            **extra,
         }
         return jwt.encode(claims, self._key, algorithm="RS256", headers={"kid": KEY_ID})

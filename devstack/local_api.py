@@ -1,6 +1,6 @@
-"""Endpoints only the local stack has, served beside the API: the identity provider's JWKS
-and the developer's controls and views under /_local (no auth: the stack listens on
-127.0.0.1 only)."""
+"""Endpoints only the local stack has, served beside the API: the identity provider's JWKS and
+OpenID Connect endpoints, the web console, and the developer's controls and views under
+/_local (no auth: the stack listens on 127.0.0.1 only)."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from devstack.environment import REGION
 from devstack.gateway import LocalHandler
 from devstack.idp import LocalIdentityProvider
 from devstack.local_ses import LocalSes
+from devstack.oidc import LocalOidc
 from devstack.scheduler import SchedulerEmulator
 from devstack.ses_identities import dkim_tokens
 from devstack.webhook_receiver import WEBHOOKS_PATH, WebhookReceiver
@@ -160,4 +161,5 @@ def local_endpoints(
         ("GET", mail_page.MESSAGE_PATH): message_timeline,
         ("POST", WEBHOOKS_PATH): receiver.receive,
         ("GET", WEBHOOKS_PATH): received_webhooks,
+        **LocalOidc(idp, api_base).endpoints(),
     }
