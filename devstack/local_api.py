@@ -16,7 +16,7 @@ import boto3
 from botocore.exceptions import ClientError
 from werkzeug.wrappers import Request, Response
 
-from devstack import mail, mail_page, seed, ses_tenants, webhook_page
+from devstack import console_site, mail, mail_page, seed, ses_tenants, webhook_page
 from devstack.environment import REGION
 from devstack.gateway import LocalHandler
 from devstack.idp import LocalIdentityProvider
@@ -162,4 +162,5 @@ def local_endpoints(
         ("POST", WEBHOOKS_PATH): receiver.receive,
         ("GET", WEBHOOKS_PATH): received_webhooks,
         **LocalOidc(idp, api_base).endpoints(),
+        **console_site.endpoints(console_site.config(api_base, idp.issuer)),
     }
