@@ -1,0 +1,76 @@
+// Start-up: read the config, finish or start signing in, then route.
+
+import "./styles.css";
+import { Api } from "./api";
+import { Auth } from "./auth";
+import { loadConfig } from "./config";
+import { alertSentence, h, main, showPage } from "./dom";
+import { renderMessage } from "./pages/message";
+import { renderMessages } from "./pages/messages";
+import { renderOverview } from "./pages/overview";
+import { startRouter, type Route } from "./router";
+
+function signInAgain(auth: Auth, sentence: string): void {
+  const button = h("button", { type: "button" }, "Sign in");
+  button.addEventListener("click", () => void auth.signIn());
+  showPage("Signed out", h("h1", {}, "Signed out"), h("p", { role: "status" }, sentence), button);
+}
+
+function showAccount(auth: Auth): void {
+  const account = document.getElementById("account");
+  const who = document.getElementById("signed-in-as");
+  const signOut = document.getElementById("sign-out");
+  if (!account || !who || !signOut) return;
+  who.textContent = `Signed in as ${auth.subject}`;
+  account.hidden = false;
+  signOut.addEventListener("click", () => {
+    void auth.signOut().then(() => {
+      account.hidden = true;
+      window.history.replaceState(null, "", window.location.pathname);
+      signInAgain(auth, "You are signed out. Your tokens were kept in this tab's memory only and are gone.");
+    });
+  });
+}
+
+function route(api: Api, page: Route, signal: AbortSignal, focus: boolean): void {
+  if (page.page === "message") void renderMessage(api, page.messageId, signal);
+  else if (page.page === "messages") renderMessages(api, signal);
+  else renderOverview(api, signal);
+  for (const link of document.querySelectorAll<HTMLAnchorElement>("nav a")) {
+    const current = link.hash === `#/${page.page === "message" ? "messages" : page.page}`;
+    if (current) link.setAttribute("aria-current", "page");
+    else link.removeAttribute("aria-current");
+  }
+  // After a navigation, start reading at the new page, as a full page load would.
+  if (focus) main().focus();
+}
+
+async function start(): Promise<void> {
+  const config = await loadConfig();
+  const auth = new Auth(config.oidc);
+  if (Auth.isCallback(window.location)) {
+    try {
+      // replaceState, not location.hash: no hashchange to render the page a second time.
+      window.history.replaceState(null, "", window.location.pathname + (await auth.completeSignIn()));
+    } catch (error) {
+      signInAgain(auth, `Sign-in did not complete: ${error instanceof Error ? error.message : String(error)}.`);
+      return;
+    }
+  }
+  if (!auth.signedIn) {
+    await auth.signIn();
+    return;
+  }
+  showAccount(auth);
+  const api = new Api(config, auth);
+  let first = true;
+  startRouter((page, signal) => {
+    route(api, page, signal, !first);
+    first = false;
+  });
+}
+
+start().catch((error: unknown) => {
+  showPage("Console unavailable", h("h1", {}, "The console could not start"),
+    alertSentence(error instanceof Error ? error.message : String(error)));
+});

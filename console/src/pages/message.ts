@@ -1,0 +1,61 @@
+// One message: its summary, each recipient's status, and the timeline, with every denial,
+// failure, bounce or complaint reason in words.
+
+import type { Api } from "../api";
+import { alertSentence, fields, h, showPage, table } from "../dom";
+import { describe } from "../errors";
+import { time, words } from "../format";
+import { reasonInWords } from "../reasons";
+import type { MessageDetail } from "../types";
+
+const back = (): HTMLElement => h("p", {}, h("a", { href: "#/messages" }, "Back to messages"));
+
+function summary(message: MessageDetail): HTMLElement {
+  const pairs: [string, string][] = [
+    ["Status", words(message.status)],
+    ["Subject", message.subject],
+    ["From", message.fromEmail],
+    ["Purpose", words(message.purpose) + (message.testMode ? " (test send)" : "")],
+    ["Template", `${message.templateId}, version ${message.templateVersion}`],
+    ["Created", time(message.createdAt)],
+    ["Updated", time(message.updatedAt)],
+  ];
+  const why = reasonInWords(message.status, message.statusReason);
+  if (why) pairs.push(["Why", why]);
+  if (message.held) pairs.push(["Held", `Since ${time(message.held.since)}: ${message.held.reason}`]);
+  return fields("Message", pairs);
+}
+
+function recipients(message: MessageDetail): HTMLTableElement {
+  return table("Recipients", ["Address", "Status", "Reason"],
+    message.recipients.map((recipient) => [
+      recipient.email,
+      words(recipient.status),
+      reasonInWords(recipient.status, recipient.reason) ?? "",
+    ]));
+}
+
+function timeline(message: MessageDetail): HTMLTableElement {
+  return table("Timeline, oldest first", ["When", "Event", "Recipient", "Details"],
+    message.timeline.map((event) => [
+      time(event.occurredAt),
+      words(event.type),
+      event.recipient ?? "All recipients",
+      reasonInWords(event.type, event.detail) ?? event.detail ?? "",
+    ]));
+}
+
+export async function renderMessage(api: Api, messageId: string, signal: AbortSignal): Promise<void> {
+  const title = `Message ${messageId}`;
+  showPage(title, h("h1", {}, title), h("p", { role: "status" }, "Loading the message…"));
+  try {
+    const message = await api.message(messageId);
+    if (signal.aborted) return;
+    showPage(title, h("h1", {}, title), summary(message),
+      h("h2", {}, "Recipients"), h("div", { class: "table-scroll" }, recipients(message)),
+      h("h2", {}, "Timeline"), h("div", { class: "table-scroll" }, timeline(message)),
+      back());
+  } catch (error) {
+    if (!signal.aborted) showPage(title, h("h1", {}, title), alertSentence(describe(error, "see this message")), back());
+  }
+}
