@@ -7,7 +7,7 @@ PORT ?= 3000
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 
-.PHONY: dev test lint typecheck unit synth deploy mail clean
+.PHONY: dev test lint typecheck unit synth deploy mail clean console
 
 $(VENV)/.installed: requirements.txt requirements-dev.txt layers/requirements.txt pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -20,7 +20,16 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-dev: $(VENV)/.installed
+# The web console (console/, served by the local stack at /console/): installed again only
+# when its lock changes, built every time (a few seconds) so the build never lags the source.
+console/node_modules/.installed: console/package.json console/package-lock.json
+	npm ci --prefix console --no-audit --no-fund --loglevel=error
+	touch $@
+
+console: console/node_modules/.installed
+	npm run --prefix console build
+
+dev: $(VENV)/.installed console
 	PORT=$(PORT) $(PY) -m devstack
 
 lint: $(VENV)/.installed
@@ -40,7 +49,7 @@ $(CHROMIUM):
 	$(SUDO) apt-get update
 	$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
 
-test: $(VENV)/.installed node_modules/.installed $(CHROMIUM) lint typecheck
+test: $(VENV)/.installed node_modules/.installed console $(CHROMIUM) lint typecheck
 	$(VENV)/bin/pytest
 
 unit: $(VENV)/.installed
@@ -61,7 +70,7 @@ mail: $(VENV)/.installed
 	$(PY) -m devstack.mail
 
 clean:
-	rm -rf cdk.out .local .pytest_cache .mypy_cache .ruff_cache
+	rm -rf cdk.out .local .pytest_cache .mypy_cache .ruff_cache console/dist
 
 # Figures against their targets (AWS calls, cold imports, layer size, cost model, load on the
 # local stack): prints a table and writes .local/bench.json. BENCH_ARGS=--quick skips the
