@@ -49,8 +49,8 @@ export class Api {
     throw new ApiError(response.status, code, message);
   }
 
-  async stats(from?: string): Promise<Stats> {
-    const answer = await this.get<{ stats: Stats }>(this.handlePath("stats"), { granularity: "day", from });
+  async stats(range: { from?: string; to?: string }): Promise<Stats> {
+    const answer = await this.get<{ stats: Stats }>(this.handlePath("stats"), { granularity: "day", ...range });
     return answer.stats;
   }
 

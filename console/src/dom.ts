@@ -62,3 +62,10 @@ export function fields(label: string, pairs: [string, Child][]): HTMLDListElemen
 export function alertSentence(sentence: string): HTMLParagraphElement {
   return h("p", { role: "alert", class: "error" }, sentence);
 }
+
+/** A table that scrolls sideways on its own when too wide for the screen: a region that takes
+ * keyboard focus, so it can be scrolled without a pointer, named by the table's caption. */
+export function scrollable(content: HTMLTableElement): HTMLDivElement {
+  const label = content.caption?.textContent ?? "Table";
+  return h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": label }, content);
+}

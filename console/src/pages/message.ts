@@ -2,11 +2,11 @@
 // failure, bounce or complaint reason in words.
 
 import type { Api } from "../api";
-import { alertSentence, fields, h, showPage, table } from "../dom";
+import { alertSentence, fields, h, scrollable, showPage, table } from "../dom";
 import { describe } from "../errors";
 import { time, words } from "../format";
 import { reasonInWords } from "../reasons";
-import type { MessageDetail } from "../types";
+import type { MessageDetail, Recipient } from "../types";
 
 const back = (): HTMLElement => h("p", {}, h("a", { href: "#/messages" }, "Back to messages"));
 
@@ -26,12 +26,20 @@ function summary(message: MessageDetail): HTMLElement {
   return fields("Message", pairs);
 }
 
+/** Why a recipient ended as it did: its own reason (a denial, a failure), or else the detail
+ * of the timeline event that gave it its status (a bounce's type, a complaint's kind). */
+function recipientReason(message: MessageDetail, recipient: Recipient): string {
+  const event = message.timeline.findLast(
+    (candidate) => candidate.recipient === recipient.email && candidate.type === recipient.status);
+  return reasonInWords(recipient.status, recipient.reason ?? event?.detail ?? null) ?? "";
+}
+
 function recipients(message: MessageDetail): HTMLTableElement {
   return table("Recipients", ["Address", "Status", "Reason"],
     message.recipients.map((recipient) => [
       recipient.email,
       words(recipient.status),
-      reasonInWords(recipient.status, recipient.reason) ?? "",
+      recipientReason(message, recipient),
     ]));
 }
 
@@ -52,8 +60,8 @@ export async function renderMessage(api: Api, messageId: string, signal: AbortSi
     const message = await api.message(messageId);
     if (signal.aborted) return;
     showPage(title, h("h1", {}, title), summary(message),
-      h("h2", {}, "Recipients"), h("div", { class: "table-scroll" }, recipients(message)),
-      h("h2", {}, "Timeline"), h("div", { class: "table-scroll" }, timeline(message)),
+      h("h2", {}, "Recipients"), scrollable(recipients(message)),
+      h("h2", {}, "Timeline"), scrollable(timeline(message)),
       back());
   } catch (error) {
     if (!signal.aborted) showPage(title, h("h1", {}, title), alertSentence(describe(error, "see this message")), back());

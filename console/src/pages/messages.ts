@@ -2,7 +2,7 @@
 // time (the API's nextToken); each links to its own page.
 
 import type { Api } from "../api";
-import { alertSentence, h, showPage, table } from "../dom";
+import { alertSentence, h, scrollable, showPage, table } from "../dom";
 import { describe } from "../errors";
 import { time, words } from "../format";
 import { messageHref } from "../router";
@@ -66,7 +66,7 @@ export function renderMessages(api: Api, signal: AbortSignal): void {
         controls.append(more);
       }
       results.replaceChildren(status,
-        answer.messages.length ? h("div", { class: "table-scroll" }, messagesTable(answer.messages)) : "",
+        answer.messages.length ? scrollable(messagesTable(answer.messages)) : "",
         controls);
     } catch (error) {
       if (!signal.aborted) results.replaceChildren(alertSentence(describe(error, "list the messages")));

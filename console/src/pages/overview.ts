@@ -3,7 +3,7 @@
 
 import type { Api } from "../api";
 import { drawChart, SERIES } from "../chart";
-import { alertSentence, fields, h, showPage, table, type Child } from "../dom";
+import { alertSentence, fields, h, scrollable, showPage, table, type Child } from "../dom";
 import { describe } from "../errors";
 import { count, day, percent, time, words } from "../format";
 import type { Quota, Stats } from "../types";
@@ -16,11 +16,13 @@ const RANGES = [
   { days: 30, label: "Last 30 days" },
 ];
 
-/** The start of the UTC day `days - 1` days ago: a range of `days` whole days up to today. */
-function rangeStart(days: number): string {
+/** `days` whole UTC days up to `end`, the end of today on the API's clock (the dev clock
+ * may run ahead of this browser's); this browser's today when that is not known yet. */
+function range(days: number, end: string | null): { from: string; to: string } {
   const today = new Date();
-  today.setUTCHours(0, 0, 0, 0);
-  return new Date(today.getTime() - (days - 1) * 86_400_000).toISOString();
+  today.setUTCHours(24, 0, 0, 0);
+  const to = end ? new Date(end) : today;
+  return { from: new Date(to.getTime() - days * 86_400_000).toISOString(), to: to.toISOString() };
 }
 
 function against(rate: number, threshold: number): string {
@@ -78,19 +80,21 @@ export function renderOverview(api: Api, signal: AbortSignal): void {
   const quotaBody = h("div", { "aria-live": "polite" });
   const rangeLabel = h("span", {}, RANGES[0]?.label ?? "");
 
+  let apiToday: string | null = null;
   const loadStats = async (days: number): Promise<void> => {
     statsBody.replaceChildren(h("p", {}, "Loading the email stats…"));
-    // The 7 days are the API's own default range (on its clock); 30 need a start.
-    const from = days === 7 ? undefined : rangeStart(days);
     try {
-      const stats = await api.stats(from);
+      // 7 days is the API's own default (the last 168 hours, in whole days); its end tells
+      // when today ends on the API's clock, which the 30 days end with.
+      const stats = await api.stats(days === 7 ? {} : range(days, apiToday));
       if (signal.aborted) return;
+      apiToday ??= stats.to;
       const chart = h("div", { class: "chart" });
       statsBody.replaceChildren(
         h("div", { class: "stats-layout" },
           h("figure", { role: "group", "aria-labelledby": "chart-caption" }, chart,
-            h("figcaption", { id: "chart-caption" }, `Emails per UTC day, ${day(stats.from)} to ${day(stats.to)}: sent, delivered, bounced and complained. The table has the same numbers.`)),
-          h("div", { class: "table-scroll" }, statsTable(stats))),
+            h("figcaption", { id: "chart-caption" }, `Emails per UTC day, ${day(stats.from)} to ${day(stats.buckets.at(-1)?.start ?? stats.to)}: sent, delivered, bounced and complained. The table has the same numbers.`)),
+          scrollable(statsTable(stats))),
         rates(stats),
       );
       undraw?.();
