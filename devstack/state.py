@@ -49,6 +49,7 @@ Call it as the OPERATOR of handle {document["handle"]} (tokens are valid for 24 
   export TENX_DOMAIN={document["domain"]}
   {FIRST_CALL}
 
+Console:        {api}/console/  (sign in as any demo user; make console builds it)
 Sent mail:      {api}/_local/mail  (or: make mail)
 Webhooks:       {api}/_local/webhooks  (acme's endpoint points here; signatures verified)
 Advance clock:  curl -sS -X POST "$TENX_API_BASE/_local/clock/advance" \\
