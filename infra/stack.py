@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from aws_cdk import CfnOutput, Stack
@@ -10,6 +11,7 @@ from constructs import Construct
 from infra.config import DeployConfig
 from infra.constants import EVENT_PROJECTION_TABLE_ACTIONS, WEBHOOK_FANOUT_TABLE_ACTIONS
 from infra.constructs.api import Api
+from infra.constructs.console import Console
 from infra.constructs.consumers import Consumers, UnsubscribeLinks
 from infra.constructs.data import Data
 from infra.constructs.events import Events
@@ -27,6 +29,9 @@ from tenx_email.resources import (
     WEBHOOK_FANOUT,
     WEBHOOK_QUEUE,
 )
+
+# `make console` builds it (console/, Vite).
+CONSOLE_DIST = Path(__file__).resolve().parents[1] / "console" / "dist"
 
 
 class EmailServiceStack(Stack):
@@ -121,6 +126,11 @@ class EmailServiceStack(Stack):
             stream_consumers=[event_projection, webhook_fanout],
         )
 
+        console = Console(
+            self, "Console", config=config.console, rest_api=api.rest_api, dist=CONSOLE_DIST
+        )
+
+        CfnOutput(self, "ConsoleUrl", value=console.url)
         CfnOutput(self, "TableName", value=data.table.table_name)
         CfnOutput(self, "SchedulerRoleArn", value=scheduling.role.role_arn)
         CfnOutput(self, "CampaignBusName", value=events.campaign_bus.event_bus_name)

@@ -60,8 +60,30 @@ def actions(statements: list[dict[str, Any]]) -> set[str]:
     return {action for statement in statements for action in as_list(statement["Action"])}
 
 
+def cdk_path(resource: Resource) -> str:
+    return str(resource.get("Metadata", {}).get("aws:cdk:path", ""))
+
+
+def cdk_own(resource: Resource) -> bool:
+    """A resource CDK adds for its own custom resources (the console's file copy, a bucket's
+    emptying on delete), shared stack-wide under a `Custom::` id."""
+    return "/Custom::" in cdk_path(resource)
+
+
 def functions_by_handler(template: dict[str, Any]) -> dict[str, Resource]:
+    """The service's functions, by handler (CDK's own are not the service's)."""
     return {
         function["Properties"]["Handler"]: function
         for function in resources(template, "AWS::Lambda::Function").values()
+        if not cdk_own(function)
     }
+
+
+def service_layer(template: dict[str, Any]) -> tuple[str, Resource]:
+    """The layer the service's functions share (not the AWS CLI layer of CDK's file copy)."""
+    (found,) = [
+        (logical_id, layer)
+        for logical_id, layer in resources(template, "AWS::Lambda::LayerVersion").items()
+        if cdk_path(layer).endswith("/Layer/Version/Resource")
+    ]
+    return found

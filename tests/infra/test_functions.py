@@ -17,6 +17,7 @@ from tests.infra.cfn import (
     one,
     resources,
     role_statements,
+    service_layer,
     target,
 )
 from tests.infra.conftest import CONTEXT, STAGE
@@ -63,7 +64,7 @@ def test_every_function_shares_runtime_architecture_logging_tracing_and_layer(
     template: dict[str, Any],
 ) -> None:
     # Given the one layer
-    layer_id, _ = one(template, "AWS::Lambda::LayerVersion")
+    layer_id, _ = service_layer(template)
     for handler, function in functions_by_handler(template).items():
         props = function["Properties"]
         # Then each function runs the newest Python on arm64 with the shared layer

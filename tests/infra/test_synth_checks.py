@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from cfnlint.api import lint
 
-from tests.infra.cfn import one
+from tests.infra.cfn import service_layer
 from tests.infra.conftest import CONTEXT, Synth
 
 pytestmark = pytest.mark.infra
@@ -41,7 +41,7 @@ def test_layer_bundles_the_package_and_wheels_for_lambda_not_the_host(
     synth: Synth, template: dict[str, Any]
 ) -> None:
     # Given the layer asset the synth bundled
-    _, layer = one(template, "AWS::Lambda::LayerVersion")
+    _, layer = service_layer(template)
     site = synth.outdir / layer["Metadata"]["aws:asset:path"] / "python"
     # Then it ships the domain package without bytecode caches
     assert (site / "tenx_email" / "routes.py").is_file()
