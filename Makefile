@@ -55,10 +55,10 @@ test: $(VENV)/.installed node_modules/.installed console $(CHROMIUM) lint typech
 unit: $(VENV)/.installed
 	$(VENV)/bin/pytest tests/unit tests/integration
 
-synth: $(VENV)/.installed node_modules/.installed
+synth: $(VENV)/.installed node_modules/.installed console
 	npx cdk synth --quiet
 
-deploy: $(VENV)/.installed node_modules/.installed
+deploy: $(VENV)/.installed node_modules/.installed console
 	npx cdk deploy
 
 # docs/openapi.json, generated from the route functions (tests/unit/test_openapi.py checks it).
