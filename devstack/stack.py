@@ -25,6 +25,7 @@ from devstack.lambdas import LambdaRunner
 from devstack.local_api import local_endpoints
 from devstack.local_ses import LocalSes
 from devstack.moto_retention import MotoRetention
+from devstack.moto_transactions import CheapTransactionUndo
 from devstack.pollers import CONSUMERS, SqsPoller
 from devstack.scheduler import SchedulerEmulator
 from devstack.ses_events import LocalSesEvents
@@ -185,6 +186,9 @@ def run(env: LocalEnvironment, stopping: threading.Event) -> None:
     env.state_path.unlink(missing_ok=True)
     with ExitStack() as running:
         running.callback(start_moto(env.moto_port).stop)
+        transactions = CheapTransactionUndo()
+        transactions.install()
+        running.callback(transactions.uninstall)
         queues = provision()
         # As the deployed stack tells the functions where the queues and schedules are.
         os.environ.update(_queue_environment(queues))
