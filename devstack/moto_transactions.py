@@ -23,7 +23,7 @@ import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
@@ -79,7 +79,7 @@ def _table_deepcopy(self: Table, memo: dict[int, Any]) -> Table:
 
 
 def _deep(table: Table, memo: dict[int, Any]) -> Table:
-    result = Table.__new__(Table)
+    result = cast(Table, Table.__new__(Table))
     memo[id(table)] = result
     for name, value in table.__dict__.items():
         setattr(result, name, copy.deepcopy(value, memo))
@@ -100,7 +100,7 @@ class CheapTransactionUndo:
             with _in_transaction(transact_items):
                 original(backend, transact_items)
 
-        DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign]
+        DynamoDBBackend.transact_write_items = transact_write_items  # type: ignore[method-assign,assignment]
         Table.__deepcopy__ = _table_deepcopy  # type: ignore[attr-defined]
 
     def uninstall(self) -> None:
