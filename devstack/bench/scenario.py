@@ -439,6 +439,7 @@ class Scenario:
             "attach_domain": lambda i: RouteRequest(
                 {"domain": f"d{i}-{uuid.uuid4().hex[:6]}.bench.example"}, sub=OWNER
             ),
+            "get_handle_access": lambda i: RouteRequest(acme),
             "list_senders": lambda i: RouteRequest(acme),
             "put_sender": lambda i: RouteRequest(
                 {**acme, "senderId": SENDER_ID},

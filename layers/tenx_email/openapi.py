@@ -82,6 +82,7 @@ SERVERS: list[dict[str, Any]] = [
 # One tag per route family, in the order the families first appear in the route table.
 TAGS: dict[str, str] = {
     "domains": "Sending domains: SES identities with Easy DKIM and a custom MAIL FROM domain.",
+    "access": "The caller's own role on a handle.",
     "senders": "Sender profiles: the From addresses a handle sends with.",
     "templates": "Versioned templates with `{{variable}}` substitution, and previews.",
     "messages": "Direct sends, the handle's messages and their delivery events.",
@@ -141,6 +142,8 @@ def _family(route: Route) -> str:
             if f"/{family}" in route.path:
                 return family
         return "campaign-events"
+    if "/email/" not in route.path:
+        return "access"  # /v2/handles/{handle}/access, the one route about the caller
     segment = route.path.split("/email/", 1)[1].split("/", 1)[0]
     family = {"events": "messages"}.get(segment, segment)
     if family not in TAGS:

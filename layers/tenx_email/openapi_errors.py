@@ -79,6 +79,7 @@ ROUTE_ERRORS: dict[str, tuple[str, ...]] = {
     "get_domain_identity": ("invalid_request", "account_domain_not_found"),
     "reconcile_domain_identity": ("invalid_request", "account_domain_not_found"),
     "attach_domain": ("account_id_required", "domain_already_attached"),
+    "get_handle_access": (),
     "list_senders": (),
     "put_sender": (
         "invalid_sender_id",

@@ -117,6 +117,9 @@ ROUTES: tuple[Route, ...] = (
             {Grant.SES_IDENTITY_READ, Grant.SES_IDENTITY_WRITE, Grant.SES_TENANT_ASSOCIATE}
         ),
     ),
+    # The caller's own role on the handle: a console hides what the role cannot use (the
+    # routes still decide). Every member may ask; anyone else is refused as on any route.
+    Route("get_handle_access", "GET", "/v2/handles/{handle}/access", Role.CREATOR, read_only=True),
     Route("list_senders", "GET", _SENDERS, _OPERATOR, read_only=True),
     Route("put_sender", "PUT", f"{_SENDERS}/{{senderId}}", _OPERATOR, read_only=False),
     Route("list_templates", "GET", _TEMPLATES, _OPERATOR, read_only=True, grants=_PAGED),

@@ -127,6 +127,7 @@ def test_the_role_matrix_has_cases() -> None:
     # And the routes a CREATOR may call are the contract's few reads, named here so that
     # opening another route to creators is a deliberate change (a count of cases was not one).
     assert {route.route_id for route in ROUTES if route.min_role is Role.CREATOR} == {
+        "get_handle_access",
         "list_email_rules",
         "get_campaign_settings",
         "list_sequences",
