@@ -38,10 +38,12 @@ _NOT_BUILT_POLICY = "default-src 'none'; style-src 'unsafe-inline'; frame-ancest
 
 
 def config(api_base: str, issuer: str) -> dict[str, Any]:
-    """What the console reads at start: same-origin API, the demo handle, the local IdP."""
+    """What the console reads at start: same-origin API, the demo handle and its campaign,
+    the local IdP."""
     return {
         "apiBase": "",
         "handle": seed.HANDLE,
+        "campaignId": seed.CAMPAIGN_ID,
         "oidc": {
             "authority": issuer,
             "clientId": CLIENT_ID,

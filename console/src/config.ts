@@ -11,6 +11,8 @@ export interface ConsoleConfig {
   /** The API's origin; empty for the console's own origin. */
   apiBase: string;
   handle: string;
+  /** The campaign whose email rules the Rules link opens; absent: the page asks for one. */
+  campaignId: string | null;
   oidc: OidcConfig;
 }
 
@@ -30,6 +32,7 @@ export async function loadConfig(): Promise<ConsoleConfig> {
   return {
     apiBase: text(document["apiBase"], "apiBase", true).replace(/\/$/, ""),
     handle: text(document["handle"], "handle"),
+    campaignId: document["campaignId"] === undefined ? null : text(document["campaignId"], "campaignId"),
     oidc: {
       authority: text(oidc["authority"], "oidc.authority"),
       clientId: text(oidc["clientId"], "oidc.clientId"),

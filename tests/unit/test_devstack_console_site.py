@@ -44,10 +44,13 @@ def test_the_console_and_its_assets_are_served_with_its_security_headers(dist: P
         assert answer.headers["Referrer-Policy"] == "no-referrer"
 
 
-def test_the_config_points_at_the_same_origin_api_and_the_local_idp(dist: Path) -> None:
+def test_the_config_names_the_same_origin_api_the_demo_campaign_and_the_local_idp(
+    dist: Path,
+) -> None:
     assert site(dist).get("/console/config.json").json == {
         "apiBase": "",
         "handle": "acme",
+        "campaignId": "cmp_welcome",
         "oidc": {
             "authority": ISSUER,
             "clientId": "tenx-console-local",
