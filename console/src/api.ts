@@ -2,7 +2,11 @@
 
 import type { Auth } from "./auth";
 import type { ConsoleConfig } from "./config";
-import type { MessageDetail, MessageSummary, Quota, Stats } from "./types";
+import type { Role } from "./roles";
+import type {
+  EmailRule, MessageDetail, MessageSummary, Preview, Quota, RuleDraft, RuleRun, Sender, Stats,
+  Template, TemplateDetail,
+} from "./types";
 
 /** An API answer other than success, with the error body's code and message. */
 export class ApiError extends Error {
@@ -23,18 +27,32 @@ export class Api {
     private readonly auth: Auth,
   ) {}
 
-  private handlePath(rest: string): string {
-    return `/v2/handles/${encodeURIComponent(this.config.handle)}/email/${rest}`;
+  private handleRoot(): string {
+    return `/v2/handles/${encodeURIComponent(this.config.handle)}`;
   }
 
-  private async get<T>(path: string, query: Query = {}): Promise<T> {
+  private handlePath(rest: string): string {
+    return `${this.handleRoot()}/email/${rest}`;
+  }
+
+  private rulesPath(campaignId: string, rest = ""): string {
+    return `${this.handleRoot()}/campaigns/${encodeURIComponent(campaignId)}/email-rules${rest}`;
+  }
+
+  private get<T>(path: string, query: Query = {}): Promise<T> {
+    return this.request<T>("GET", path, query);
+  }
+
+  private async request<T>(method: string, path: string, query: Query = {}, payload?: unknown): Promise<T> {
     const search = new URLSearchParams();
     for (const [name, value] of Object.entries(query)) if (value) search.set(name, value);
     const url = `${this.config.apiBase}${path}${search.toString() ? `?${search}` : ""}`;
     const token = await this.auth.accessToken();
+    const headers: Record<string, string> = { Authorization: `Bearer ${token}` };
+    if (payload !== undefined) headers["Content-Type"] = "application/json";
     let response: Response;
     try {
-      response = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+      response = await fetch(url, { method, headers, ...(payload === undefined ? {} : { body: JSON.stringify(payload) }) });
     } catch {
       throw new ApiError(0, "network_error", "the API could not be reached");
     }
@@ -68,5 +86,45 @@ export class Api {
   async message(messageId: string): Promise<MessageDetail> {
     const path = this.handlePath(`messages/${encodeURIComponent(messageId)}`);
     return (await this.get<{ message: MessageDetail }>(path)).message;
+  }
+
+  /** The signed-in user's own role on the handle. */
+  async role(): Promise<Role> {
+    return (await this.get<{ access: { role: Role } }>(`${this.handleRoot()}/access`)).access.role;
+  }
+
+  async templates(nextToken?: string): Promise<{ templates: Template[]; nextToken: string | null }> {
+    return this.get(this.handlePath("templates"), { limit: "25", nextToken });
+  }
+
+  async template(templateId: string): Promise<TemplateDetail> {
+    return this.get(this.handlePath(`templates/${encodeURIComponent(templateId)}`));
+  }
+
+  async preview(templateId: string, version: number, variables: Record<string, string>): Promise<Preview> {
+    const path = this.handlePath(`templates/${encodeURIComponent(templateId)}/preview`);
+    return (await this.request<{ preview: Preview }>("POST", path, {}, { version, variables })).preview;
+  }
+
+  async senders(): Promise<Sender[]> {
+    return (await this.get<{ senders: Sender[] }>(this.handlePath("senders"))).senders;
+  }
+
+  async rules(campaignId: string): Promise<EmailRule[]> {
+    return (await this.get<{ rules: EmailRule[] }>(this.rulesPath(campaignId))).rules;
+  }
+
+  async createRule(campaignId: string, draft: RuleDraft): Promise<EmailRule> {
+    return (await this.request<{ rule: EmailRule }>("POST", this.rulesPath(campaignId), {}, draft)).rule;
+  }
+
+  /** Replace a rule, only if it is still at `expectedVersion` (else 409 version_conflict). */
+  async updateRule(campaignId: string, ruleId: string, draft: RuleDraft, expectedVersion: number): Promise<EmailRule> {
+    const path = this.rulesPath(campaignId, `/${encodeURIComponent(ruleId)}`);
+    return (await this.request<{ rule: EmailRule }>("PUT", path, {}, { ...draft, expectedVersion })).rule;
+  }
+
+  async ruleRuns(campaignId: string, ruleId: string, nextToken?: string): Promise<{ runs: RuleRun[]; nextToken: string | null }> {
+    return this.get(this.rulesPath(campaignId, `/${encodeURIComponent(ruleId)}/runs`), { limit: "25", nextToken });
   }
 }

@@ -8,7 +8,12 @@ import { alertSentence, h, main, showPage } from "./dom";
 import { renderMessage } from "./pages/message";
 import { renderMessages } from "./pages/messages";
 import { renderOverview } from "./pages/overview";
-import { startRouter, type Route } from "./router";
+import { renderRule } from "./pages/rule";
+import { renderRules } from "./pages/rules";
+import { renderTemplate } from "./pages/template";
+import { renderTemplates } from "./pages/templates";
+import { section, startRouter, type Route } from "./router";
+import type { Session } from "./session";
 
 function signInAgain(auth: Auth, sentence: string): void {
   const button = h("button", { type: "button" }, "Sign in");
@@ -32,12 +37,17 @@ function showAccount(auth: Auth): void {
   });
 }
 
-function route(api: Api, page: Route, signal: AbortSignal, focus: boolean): void {
+function route(session: Session, page: Route, signal: AbortSignal, focus: boolean): void {
+  const { api } = session;
   if (page.page === "message") void renderMessage(api, page.messageId, signal);
   else if (page.page === "messages") renderMessages(api, signal);
+  else if (page.page === "templates") renderTemplates(api, signal);
+  else if (page.page === "template") void renderTemplate(session, page.templateId, signal);
+  else if (page.page === "rules") renderRules(session, page.campaignId ?? session.campaignId, signal);
+  else if (page.page === "rule") void renderRule(session, page.campaignId, page.ruleId, signal);
   else renderOverview(api, signal);
   for (const link of document.querySelectorAll<HTMLAnchorElement>("nav a")) {
-    const current = link.hash === `#/${page.page === "message" ? "messages" : page.page}`;
+    const current = link.hash === `#/${section(page)}`;
     if (current) link.setAttribute("aria-current", "page");
     else link.removeAttribute("aria-current");
   }
@@ -63,9 +73,13 @@ async function start(): Promise<void> {
   }
   showAccount(auth);
   const api = new Api(config, auth);
+  // Once per sign-in: which controls to show. The API still checks every request; a role
+  // that cannot be read (the handle refused us) shows none, and each page says why.
+  const role = await api.role().catch(() => null);
+  const session: Session = { api, role, campaignId: config.campaignId };
   let first = true;
   startRouter((page, signal) => {
-    route(api, page, signal, !first);
+    route(session, page, signal, !first);
     first = false;
   });
 }

@@ -1,23 +1,55 @@
-// The hash router: #/overview, #/messages, #/messages/<id>. Other hashes (the skip link's
-// #main) are left to the browser.
+// The hash router: #/overview, #/messages, #/messages/<id>, #/templates, #/templates/<id>,
+// #/rules, #/campaigns/<id>/rules, #/campaigns/<id>/rules/<ruleId>. Other hashes (the skip
+// link's #main) are left to the browser.
 
 export type Route =
   | { page: "overview" }
   | { page: "messages" }
-  | { page: "message"; messageId: string };
+  | { page: "message"; messageId: string }
+  | { page: "templates" }
+  | { page: "template"; templateId: string }
+  | { page: "rules"; campaignId: string | null }
+  | { page: "rule"; campaignId: string; ruleId: string };
+
+/** The nav link a route belongs under. */
+export function section(route: Route): string {
+  if (route.page === "message") return "messages";
+  if (route.page === "template") return "templates";
+  if (route.page === "rule") return "rules";
+  return route.page;
+}
 
 export function parse(hash: string): Route | null {
   if (!hash.startsWith("#/")) return null;
   const parts = hash.slice(2).split("/").map(decodeURIComponent);
-  if (parts[0] === "messages" && parts.length === 2 && parts[1]) {
-    return { page: "message", messageId: parts[1] };
+  const [first, second, third, fourth] = parts;
+  if ((first === "messages" || first === "templates") && parts.length === 2 && second) {
+    return first === "messages" ? { page: "message", messageId: second } : { page: "template", templateId: second };
   }
-  if (parts[0] === "messages" && parts.length === 1) return { page: "messages" };
+  if (first === "messages" && parts.length === 1) return { page: "messages" };
+  if (first === "templates" && parts.length === 1) return { page: "templates" };
+  if (first === "rules" && parts.length === 1) return { page: "rules", campaignId: null };
+  if (first === "campaigns" && second && third === "rules") {
+    if (parts.length === 3) return { page: "rules", campaignId: second };
+    if (parts.length === 4 && fourth) return { page: "rule", campaignId: second, ruleId: fourth };
+  }
   return { page: "overview" };
 }
 
 export function messageHref(messageId: string): string {
   return `#/messages/${encodeURIComponent(messageId)}`;
+}
+
+export function templateHref(templateId: string): string {
+  return `#/templates/${encodeURIComponent(templateId)}`;
+}
+
+export function rulesHref(campaignId: string): string {
+  return `#/campaigns/${encodeURIComponent(campaignId)}/rules`;
+}
+
+export function ruleHref(campaignId: string, ruleId: string): string {
+  return `${rulesHref(campaignId)}/${encodeURIComponent(ruleId)}`;
 }
 
 /** Render the route now and on every navigation; each render gets a signal that aborts when

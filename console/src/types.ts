@@ -87,3 +87,73 @@ export interface MessageDetail extends MessageSummary {
   recipients: Recipient[];
   timeline: TimelineEvent[];
 }
+
+// Templates, senders and campaign email rules (the authoring pages).
+
+export interface Template {
+  templateId: string;
+  name: string;
+  activeVersion: number;
+  status: "ACTIVE" | "PAUSED";
+}
+
+export interface TemplateVersion {
+  version: number;
+  subject: string;
+  html: string | null;
+  text: string | null;
+  createdAt: string;
+}
+
+export interface TemplateDetail {
+  template: Template;
+  versions: TemplateVersion[];
+}
+
+export interface Preview {
+  templateId: string;
+  version: number;
+  subject: string;
+  html: string | null;
+  text: string | null;
+  missingVariables: string[];
+}
+
+export interface Sender {
+  senderId: string;
+  fromEmail: string;
+  displayName: string;
+  status: "READY" | "NOT_READY";
+  enabled: boolean;
+}
+
+export const TRIGGERS = ["LEAD_CAPTURED", "LEAD_CAPTURED_DELAYED", "CONVERSION"] as const;
+export type Trigger = (typeof TRIGGERS)[number];
+
+/** What a rule's create or update sends (the API replaces the whole rule on update). */
+export interface RuleDraft {
+  trigger: Trigger;
+  delayMinutes: number | null;
+  templateId: string;
+  senderId: string;
+  enabled: boolean;
+  testMode: boolean;
+  variableMappings: Record<string, string>;
+}
+
+export interface EmailRule extends RuleDraft {
+  ruleId: string;
+  campaignId: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface RuleRun {
+  eventId: string;
+  outcome: "SCHEDULED" | "MESSAGE_CREATED" | "SKIPPED";
+  ruleVersion: number;
+  messageId: string | null;
+  reason: string | null;
+  at: string;
+}

@@ -1,0 +1,21 @@
+// The signed-in user's role, and what it may do: the console shows a control only when the
+// role reaches the minimum of the route it calls (layers/tenx_email/routes.py). The API
+// still checks every request; this only keeps refusals off the page.
+
+export type Role = "OWNER" | "OPERATOR" | "CREATOR";
+
+const RANKS: Record<Role, number> = { CREATOR: 1, OPERATOR: 2, OWNER: 3 };
+
+// The routes behind the console's controls, with their minimum roles.
+const MINIMUMS = {
+  previewTemplate: "OPERATOR", // POST .../templates/{templateId}/preview
+  createRule: "OPERATOR", // POST .../email-rules
+  updateRule: "OPERATOR", // PUT .../email-rules/{ruleId}
+} as const satisfies Record<string, Role>;
+
+export type Action = keyof typeof MINIMUMS;
+
+/** Whether `role` may do `action`; no role (it could not be read) may do nothing. */
+export function may(role: Role | null, action: Action): boolean {
+  return role !== null && RANKS[role] >= RANKS[MINIMUMS[action]];
+}
