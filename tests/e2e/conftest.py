@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, ConsoleMessage, Page, sync_playwright
 
 from tests.e2e.stack import Stack, start_stack
 
@@ -59,6 +60,32 @@ def page(browser: Browser) -> Iterator[Page]:
     opened = browser.new_page()
     yield opened
     opened.close()
+
+
+@contextmanager
+def watching(page: Page, doc: dict[str, Any]) -> Iterator[Page]:
+    """Fail if the page fetched from anywhere but the stack or broke its CSP, as a tab of the
+    console is watched (a test's second tab too)."""
+    requested: list[str] = []
+    csp_errors: list[str] = []
+
+    def on_console(message: ConsoleMessage) -> None:
+        if "Content Security Policy" in message.text:
+            csp_errors.append(message.text)
+
+    page.on("request", lambda request: requested.append(request.url))
+    page.on("console", on_console)
+    yield page
+    assert requested
+    assert all(url.startswith(doc["apiBase"]) for url in requested), requested
+    assert not csp_errors, csp_errors
+
+
+@pytest.fixture
+def watched(page: Page, doc: dict[str, Any]) -> Iterator[Page]:
+    """The page, failing the test if it fetched from anywhere but the stack or broke its CSP."""
+    with watching(page, doc) as watched_page:
+        yield watched_page
 
 
 # The contract's flows build on one another on the shared stack (setup, then sends, then

@@ -9,11 +9,10 @@ from __future__ import annotations
 import json
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, ConsoleMessage, Page, Response, expect
+from playwright.sync_api import Browser, Page, Response, expect
 
 from tests.e2e.stack import REPO, call
 from tests.e2e.test_direct_send import ensure_setup, queue_direct, wait_for_status
@@ -79,24 +78,6 @@ def sent(doc: dict[str, Any]) -> dict[str, Any]:
         assert time.monotonic() < deadline, (before, after)
         time.sleep(0.5)
     return {"delivered": delivered, "bounced": bounced, "before": before}
-
-
-@pytest.fixture
-def watched(page: Page, doc: dict[str, Any]) -> Iterator[Page]:
-    """The page, failing the test if it fetched from anywhere but the stack or broke its CSP."""
-    requested: list[str] = []
-    csp_errors: list[str] = []
-
-    def on_console(message: ConsoleMessage) -> None:
-        if "Content Security Policy" in message.text:
-            csp_errors.append(message.text)
-
-    page.on("request", lambda request: requested.append(request.url))
-    page.on("console", on_console)
-    yield page
-    assert requested
-    assert all(url.startswith(doc["apiBase"]) for url in requested), requested
-    assert not csp_errors, csp_errors
 
 
 def assert_accessible(page: Page, where: str) -> None:
