@@ -18,9 +18,21 @@ async function currentRule(session: Session, campaignId: string, ruleId: string)
   return rule;
 }
 
-function editForm(session: Session, campaignId: string, choices: Choices, loaded: EmailRule, signal: AbortSignal): HTMLElement {
+function summary(campaignId: string, rule: EmailRule): HTMLElement {
+  return fields("Rule", [
+    ["Campaign", campaignId],
+    ["Rule", ruleInWords(rule)],
+    ["Version", String(rule.version)],
+    ["Updated", time(rule.updatedAt)],
+  ]);
+}
+
+/** The edit form; `shown` hears of each version it is loaded with (saved, or reloaded). */
+function editForm(session: Session, campaignId: string, choices: Choices, loaded: EmailRule,
+  shown: (rule: EmailRule) => void, signal: AbortSignal): HTMLElement {
   const section = h("section", { "aria-labelledby": "edit-heading" });
   const show = (rule: EmailRule): void => {
+    shown(rule);
     const { element, draft } = ruleFields("rule", choices, rule);
     const outcome = h("div", { "aria-live": "polite" });
     const form = h("form", { "aria-labelledby": "edit-heading", class: "rule-form" }, element,
@@ -93,14 +105,10 @@ export async function renderRule(session: Session, campaignId: string, ruleId: s
     const [rule, choices] = await Promise.all([
       currentRule(session, campaignId, ruleId), editable ? loadChoices(session.api) : null]);
     if (signal.aborted) return;
-    showPage(title, h("h1", {}, title),
-      fields("Rule", [
-        ["Campaign", campaignId],
-        ["Rule", ruleInWords(rule)],
-        ["Version", String(rule.version)],
-        ["Updated", time(rule.updatedAt)],
-      ]),
-      choices ? editForm(session, campaignId, choices, rule, signal) : null,
+    const about = h("div", {}, summary(campaignId, rule));
+    const shown = (current: EmailRule): void => about.replaceChildren(summary(campaignId, current));
+    showPage(title, h("h1", {}, title), about,
+      choices ? editForm(session, campaignId, choices, rule, shown, signal) : null,
       runsSection(session, campaignId, ruleId, signal),
       back);
   } catch (error) {
