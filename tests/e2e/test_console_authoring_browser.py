@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.e2e.conftest import watching
 from tests.e2e.stack import call
@@ -56,6 +56,11 @@ def stored_rule(doc: dict[str, Any], rule_id: str) -> dict[str, Any]:
 def go(page: Page, fragment: str) -> None:
     """Navigate within the page (a hash change), keeping its in-memory token."""
     page.evaluate("fragment => { window.location.hash = fragment; }", fragment)
+
+
+def rule_field(page: Page, term: str) -> Locator:
+    """A field of the rule's summary (the definition list named "Rule")."""
+    return page.get_by_label("Rule", exact=True).locator(f"dt:text-is('{term}') + dd")
 
 
 def main_buttons(page: Page) -> list[str]:
@@ -172,6 +177,7 @@ def test_an_operator_creates_a_rule_and_a_stale_tab_cannot_overwrite_an_edit(
                 expect(
                     first.get_by_role("heading", name="Edit the rule (version 2)")
                 ).to_be_visible()
+                expect(rule_field(first, "Version")).to_have_text("2")
 
                 # The second, still at version 1, saves another change: refused, in words,
                 # with what is stored now
@@ -236,7 +242,7 @@ def test_a_creator_reads_the_rules_but_is_offered_no_control_it_cannot_use(
     # A rule's page shows it read-only; its runs are an OPERATOR route, refused in words
     listing.get_by_role("link", name=rule_id).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Email rule {rule_id}")
-    expect(page.get_by_label("Rule", exact=True).locator("dt:text-is('Rule') + dd")).to_have_text(
+    expect(rule_field(page, "Rule")).to_have_text(
         f"Conversion: template {TEMPLATE_ID}, sender {SENDER_ID}, disabled"
     )
     expect(page.get_by_role("alert")).to_have_text(
