@@ -234,6 +234,9 @@ def test_a_creator_reads_the_rules_but_is_offered_no_control_it_cannot_use(
     page.get_by_role("link", name="Email rules", exact=True).click()
     listing = page.get_by_role("table", name=f"Email rules of {CAMPAIGN}")
     expect(listing.get_by_role("link", name=rule_id)).to_be_visible()
+    # nor the new rule's section (which would only show the API's refusal of its selects)
+    expect(page.get_by_role("heading", name="New rule")).to_have_count(0)
+    expect(page.get_by_role("alert")).to_have_count(0)
     expect(page.locator("main form")).to_have_count(0)
     assert main_buttons(page) == []
     expect(page.get_by_role("button", name=ACTIONS)).to_have_count(0)
