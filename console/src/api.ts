@@ -25,10 +25,12 @@ export class Api {
   constructor(
     private readonly config: ConsoleConfig,
     private readonly auth: Auth,
+    /** The handle every call is about. */
+    readonly handle: string,
   ) {}
 
   private handleRoot(): string {
-    return `/v2/handles/${encodeURIComponent(this.config.handle)}`;
+    return `/v2/handles/${encodeURIComponent(this.handle)}`;
   }
 
   private handlePath(rest: string): string {

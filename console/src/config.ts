@@ -10,7 +10,8 @@ export interface OidcConfig {
 export interface ConsoleConfig {
   /** The API's origin; empty for the console's own origin. */
   apiBase: string;
-  handle: string;
+  /** The handle the console opens; absent (a deployed console serves every tenant): it asks. */
+  handle: string | null;
   /** The campaign whose email rules the Rules link opens; absent: the page asks for one. */
   campaignId: string | null;
   oidc: OidcConfig;
@@ -31,7 +32,7 @@ export async function loadConfig(): Promise<ConsoleConfig> {
   const oidc = (document["oidc"] ?? {}) as Record<string, unknown>;
   return {
     apiBase: text(document["apiBase"], "apiBase", true).replace(/\/$/, ""),
-    handle: text(document["handle"], "handle"),
+    handle: document["handle"] === undefined ? null : text(document["handle"], "handle"),
     campaignId: document["campaignId"] === undefined ? null : text(document["campaignId"], "campaignId"),
     oidc: {
       authority: text(oidc["authority"], "oidc.authority"),

@@ -55,6 +55,32 @@ function route(session: Session, page: Route, signal: AbortSignal, focus: boolea
   if (focus) main().focus();
 }
 
+// A deployed console serves every tenant: without a handle in its config, the user names
+// theirs (kept for the tab, like the sign-in state; the API decides what they may see of it).
+const HANDLE_KEY = "tenx-console.handle";
+
+function askForHandle(): Promise<string> {
+  const kept = window.sessionStorage.getItem(HANDLE_KEY);
+  if (kept) return Promise.resolve(kept);
+  return new Promise((resolve) => {
+    const input = h("input", { id: "handle", name: "handle", required: true, autocomplete: "off", spellcheck: "false" });
+    const form = h("form", { class: "filters" },
+      h("div", { class: "field" }, h("label", { for: "handle" }, "Handle"), input),
+      h("button", { type: "submit" }, "Open"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const handle = input.value.trim();
+      if (!handle) return;
+      window.sessionStorage.setItem(HANDLE_KEY, handle);
+      resolve(handle);
+    });
+    showPage("Choose a handle", h("h1", {}, "Which handle?"),
+      h("p", {}, "Name the handle whose email you want to see. What you may see of it is up to your role there."),
+      form);
+    input.focus();
+  });
+}
+
 async function start(): Promise<void> {
   const config = await loadConfig();
   const auth = new Auth(config.oidc);
@@ -72,7 +98,7 @@ async function start(): Promise<void> {
     return;
   }
   showAccount(auth);
-  const api = new Api(config, auth);
+  const api = new Api(config, auth, config.handle ?? (await askForHandle()));
   // Once per sign-in: which controls to show. The API still checks every request; a role
   // that cannot be read (the handle refused us) shows none, and each page says why.
   const role = await api.role().catch(() => null);

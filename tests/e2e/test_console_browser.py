@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, Response, expect
+from playwright.sync_api import Browser, Page, Response, Route, expect
 
 from tests.e2e.stack import REPO, call
 from tests.e2e.test_direct_send import ensure_setup, queue_direct, wait_for_status
@@ -313,5 +313,34 @@ def test_tokens_stay_in_memory_so_a_reload_or_a_sign_out_signs_in_again(
         expect(page.get_by_text("Signed in as")).to_be_hidden()
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_role("button", name="Sign in as OPERATOR")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_a_console_configured_without_a_handle_asks_for_one(
+    browser: Browser, doc: dict[str, Any]
+) -> None:
+    """As deployed: one console for every tenant, so its config names no handle."""
+    context = browser.new_context()
+    page = context.new_page()
+
+    def without_handle(route: Route) -> None:
+        config = route.fetch().json()
+        config.pop("handle")
+        route.fulfill(json=config)
+
+    page.route(f"{doc['apiBase']}/console/config.json", without_handle)
+    try:
+        page.goto(f"{doc['apiBase']}/console/")
+        page.get_by_role("button", name="Sign in as OPERATOR").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Which handle?")
+        assert_accessible(page, "the handle question")
+        page.get_by_label("Handle").fill("acme")
+        page.get_by_role("button", name="Open").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Overview")
+        expect(page.get_by_role("heading", level=2, name="Today's quota")).to_be_visible()
+        # Kept for the tab: a navigation does not ask again.
+        page.get_by_role("link", name="Messages", exact=True).click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Messages")
     finally:
         context.close()

@@ -111,6 +111,7 @@ def test_the_pages_config_names_the_sign_in_and_its_own_address(
     assert text.count("<<marker:") == 1
     config = json.loads(re.sub(r"<<marker:[^>]+>>", '"https://d.example/"', text))
     assert config["apiBase"] == ""
+    assert "handle" not in config  # one console for every tenant: it asks which handle
     assert config["oidc"]["authority"] == CONTEXT["jwtIssuer"]
     assert config["oidc"]["clientId"] == CONTEXT["consoleClientId"]
     assert config["oidc"]["redirectUri"] == "https://d.example/"
