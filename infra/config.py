@@ -110,6 +110,4 @@ def _origins(value: object) -> tuple[str, ...]:
 def _optional_url(value: object) -> str | None:
     if value is None or value == "":
         return None
-    if not isinstance(value, str) or not re.fullmatch(r"https://[^\s/]+(/\S*)?", value):
-        raise ValueError("CDK context 'publicApiUrl' must be an https:// URL")
-    return value
+    return _https_url(value, "publicApiUrl")

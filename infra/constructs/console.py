@@ -30,8 +30,9 @@ from constructs import Construct
 
 from infra.config import ConsoleConfig
 
-# What the built page needs and nothing else: its own scripts, styles and the API, on its
-# own origin and the identity provider's; uPlot sizes its canvas with inline styles.
+# The built page's own scripts and styles, and the API, on its own origin and the identity
+# provider's. Inline styles are allowed here (not on the local stack, where the page runs
+# without them): they let an email's own styling show in the template preview's frame.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; connect-src 'self' {sign_in}; img-src 'self' data:; "
     "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
