@@ -14,13 +14,16 @@ import pytest
 REPO = Path(__file__).resolve().parents[2]
 FUNCTION_FILES = sorted(p for p in (REPO / "functions").glob("*.py") if p.name != "__init__.py")
 
-# Collections once the startup module ran (compiling a module's source before it runs may
-# collect, and is not the module's to prevent).
+# Collections once the startup module ran: once it defines `module_loaded`, after it stopped
+# the collector. Compiling a module's source may collect, the startup module's own included
+# (it is in sys.modules while it compiles, when its cached byte code is stale), and is not
+# the module's to prevent.
 _PROBE = """
 import gc, sys
 collections = []
 def count(phase, info):
-    if phase == "start" and "tenx_email.startup" in sys.modules:
+    startup = sys.modules.get("tenx_email.startup")
+    if phase == "start" and hasattr(startup, "module_loaded"):
         collections.append(info)
 gc.callbacks.append(count)
 import functions.get_template
