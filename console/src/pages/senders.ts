@@ -53,8 +53,8 @@ function sendersTable(handle: string, senders: SenderProfile[], identities: Iden
 export function renderSenders(session: Session, signal: AbortSignal): void {
   const { api } = session;
   const title = "Domains and senders";
-  const senders = h("div", { "aria-live": "polite" }, h("p", {}, "Loading the senders…"));
-  const domains = h("div", {});
+  const senders = h("div", { "aria-live": "polite", class: "setup" }, h("p", {}, "Loading the senders…"));
+  const domains = h("div", { class: "setup" });
   showPage(title, h("h1", {}, title), senders, domains);
   const identities: Identities = new Map();
   let listed: SenderProfile[] = [];

@@ -71,7 +71,7 @@ export function renderSuppressions(session: Session, signal: AbortSignal): void 
   // Said after a removal; focused then, since the button that asked is gone.
   const outcome = h("div", { "aria-live": "polite", tabindex: "-1", class: "outcome" });
   const confirm = h("div", {});
-  const results = h("div", { "aria-live": "polite" });
+  const results = h("div", { "aria-live": "polite", class: "setup" });
   let pageNumber = 1;
   let current: string | undefined;
 
