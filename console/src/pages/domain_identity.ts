@@ -16,7 +16,7 @@ function asSentence(text: string): string {
 }
 
 /** The identity's status and its reason, in words. */
-export function identityInWords(identity: DomainIdentity): string {
+function identityInWords(identity: DomainIdentity): string {
   const reason = identity.statusReason ? asSentence(identity.statusReason) : null;
   if (identity.status === "READY") {
     return "Ready: SES has verified the domain, its DKIM records and its MAIL FROM domain, so its senders may send.";

@@ -18,7 +18,7 @@ function from(sender: SenderProfile): string {
 }
 
 /** Why a sender is or is not ready, from its own status and its domain's identity. */
-export function readiness(sender: SenderProfile, identity: DomainIdentity | null | undefined): string {
+function readiness(sender: SenderProfile, identity: DomainIdentity | null | undefined): string {
   const domain = identity ?? null; // null: not read (undefined) or unreadable (null)
   if (sender.status === "READY") {
     return domain && domain.status !== "READY"
