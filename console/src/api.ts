@@ -7,6 +7,7 @@ import type {
   EmailRule, MessageDetail, MessageSummary, Preview, Quota, RuleDraft, RuleRun, Sender, Stats,
   Template, TemplateDetail,
 } from "./types";
+import type { DomainIdentity, Purpose, SenderProfile, Suppression } from "./types";
 
 /** An API answer other than success, with the error body's code and message. */
 export class ApiError extends Error {
@@ -128,5 +129,37 @@ export class Api {
 
   async ruleRuns(campaignId: string, ruleId: string, nextToken?: string): Promise<{ runs: RuleRun[]; nextToken: string | null }> {
     return this.get(this.rulesPath(campaignId, `/${encodeURIComponent(ruleId)}/runs`), { limit: "25", nextToken });
+  }
+
+  // Domains, senders and suppressions (the setup pages).
+
+  async senderProfiles(): Promise<SenderProfile[]> {
+    return (await this.get<{ senders: SenderProfile[] }>(this.handlePath("senders"))).senders;
+  }
+
+  /** An account route: the API finds which of the caller's accounts owns the domain, so the
+   * console names no account (accountId is asked for only when attaching a domain). */
+  async domainIdentity(domain: string): Promise<DomainIdentity> {
+    const path = `/v2/account/domains/${encodeURIComponent(domain)}/email-identity`;
+    return (await this.get<{ identity: DomainIdentity }>(path)).identity;
+  }
+
+  async reconcileDomain(domain: string): Promise<DomainIdentity> {
+    const path = `/v2/account/domains/${encodeURIComponent(domain)}/email-identity/reconcile`;
+    return (await this.request<{ identity: DomainIdentity }>("POST", path)).identity;
+  }
+
+  async suppressions(nextToken?: string): Promise<{ suppressions: Suppression[]; nextToken: string | null }> {
+    return this.get(this.handlePath("suppressions"), { limit: "25", nextToken });
+  }
+
+  /** The address goes in the path, encoded whole: "+" and "@" reach the API as written. */
+  async suppress(email: string, reason: string | null, purposes: Purpose[] | null): Promise<Suppression> {
+    const path = this.handlePath(`suppressions/${encodeURIComponent(email)}`);
+    return (await this.request<{ suppression: Suppression }>("PUT", path, {}, { reason, purposes })).suppression;
+  }
+
+  async unsuppress(email: string): Promise<void> {
+    await this.request<null>("DELETE", this.handlePath(`suppressions/${encodeURIComponent(email)}`));
   }
 }

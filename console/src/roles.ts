@@ -11,6 +11,9 @@ const MINIMUMS = {
   previewTemplate: "OPERATOR", // POST .../templates/{templateId}/preview
   createRule: "OPERATOR", // POST .../email-rules
   updateRule: "OPERATOR", // PUT .../email-rules/{ruleId}
+  reconcileDomain: "OPERATOR", // POST /v2/account/domains/{domain}/email-identity/reconcile
+  addSuppression: "OPERATOR", // PUT .../email/suppressions/{email}
+  removeSuppression: "OPERATOR", // DELETE .../email/suppressions/{email}
 } as const satisfies Record<string, Role>;
 
 export type Action = keyof typeof MINIMUMS;

@@ -1,6 +1,6 @@
 // The hash router: #/overview, #/messages, #/messages/<id>, #/templates, #/templates/<id>,
-// #/rules, #/campaigns/<id>/rules, #/campaigns/<id>/rules/<ruleId>. Other hashes (the skip
-// link's #main) are left to the browser.
+// #/rules, #/campaigns/<id>/rules, #/campaigns/<id>/rules/<ruleId>, #/senders,
+// #/suppressions. Other hashes (the skip link's #main) are left to the browser.
 
 export type Route =
   | { page: "overview" }
@@ -9,7 +9,9 @@ export type Route =
   | { page: "templates" }
   | { page: "template"; templateId: string }
   | { page: "rules"; campaignId: string | null }
-  | { page: "rule"; campaignId: string; ruleId: string };
+  | { page: "rule"; campaignId: string; ruleId: string }
+  | { page: "senders" }
+  | { page: "suppressions" };
 
 /** The nav link a route belongs under. */
 export function section(route: Route): string {
@@ -29,6 +31,8 @@ export function parse(hash: string): Route | null {
   if (first === "messages" && parts.length === 1) return { page: "messages" };
   if (first === "templates" && parts.length === 1) return { page: "templates" };
   if (first === "rules" && parts.length === 1) return { page: "rules", campaignId: null };
+  if (first === "senders" && parts.length === 1) return { page: "senders" };
+  if (first === "suppressions" && parts.length === 1) return { page: "suppressions" };
   if (first === "campaigns" && second && third === "rules") {
     if (parts.length === 3) return { page: "rules", campaignId: second };
     if (parts.length === 4 && fourth) return { page: "rule", campaignId: second, ruleId: fourth };

@@ -157,3 +157,40 @@ export interface RuleRun {
   reason: string | null;
   at: string;
 }
+
+// Domains, senders and suppressions (the setup pages).
+
+/** A sender as its list answers it: the fields `Sender` leaves out too. */
+export interface SenderProfile extends Sender {
+  domain: string;
+  localPart: string;
+  replyTo: string | null;
+  purposes: Purpose[];
+  identityKey: string;
+}
+
+export interface DnsRecord {
+  type: string;
+  name: string;
+  value: string;
+}
+
+export interface DomainIdentity {
+  identityKey: string;
+  region: string;
+  domain: string;
+  status: "PENDING" | "READY" | "FAILED";
+  statusReason: string | null;
+  /** What to create in DNS; empty once READY. */
+  requiredDnsRecords: DnsRecord[];
+  mailFromDomain: string;
+}
+
+export interface Suppression {
+  email: string;
+  reason: string;
+  source: "manual" | "bounce" | "complaint" | "unsubscribe";
+  /** null: every purpose. */
+  purposes: Purpose[] | null;
+  createdAt: string;
+}
