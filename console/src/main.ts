@@ -10,6 +10,8 @@ import { renderMessages } from "./pages/messages";
 import { renderOverview } from "./pages/overview";
 import { renderRule } from "./pages/rule";
 import { renderRules } from "./pages/rules";
+import { renderSequence } from "./pages/sequence";
+import { renderSequences } from "./pages/sequences";
 import { renderTemplate } from "./pages/template";
 import { renderTemplates } from "./pages/templates";
 import { section, startRouter, type Route } from "./router";
@@ -45,6 +47,8 @@ function route(session: Session, page: Route, signal: AbortSignal, focus: boolea
   else if (page.page === "template") void renderTemplate(session, page.templateId, signal);
   else if (page.page === "rules") renderRules(session, page.campaignId ?? session.campaignId, signal);
   else if (page.page === "rule") void renderRule(session, page.campaignId, page.ruleId, signal);
+  else if (page.page === "sequences") renderSequences(session, page.campaignId ?? session.campaignId, signal);
+  else if (page.page === "sequence") void renderSequence(session, page.campaignId, page.sequenceId, signal);
   else renderOverview(api, signal);
   for (const link of document.querySelectorAll<HTMLAnchorElement>("nav a")) {
     const current = link.hash === `#/${section(page)}`;

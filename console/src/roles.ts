@@ -11,6 +11,11 @@ const MINIMUMS = {
   previewTemplate: "OPERATOR", // POST .../templates/{templateId}/preview
   createRule: "OPERATOR", // POST .../email-rules
   updateRule: "OPERATOR", // PUT .../email-rules/{ruleId}
+  createSequence: "OPERATOR", // POST .../sequences
+  updateSequence: "OPERATOR", // PUT .../sequences/{sequenceId} (edit, pause, resume, archive)
+  listEnrollments: "OPERATOR", // GET .../sequences/{sequenceId}/enrollments
+  enrollLead: "OPERATOR", // POST .../sequences/{sequenceId}/enrollments
+  stopEnrollment: "OPERATOR", // DELETE .../sequences/{sequenceId}/enrollments/{leadId}
 } as const satisfies Record<string, Role>;
 
 export type Action = keyof typeof MINIMUMS;

@@ -1,5 +1,6 @@
 // The hash router: #/overview, #/messages, #/messages/<id>, #/templates, #/templates/<id>,
-// #/rules, #/campaigns/<id>/rules, #/campaigns/<id>/rules/<ruleId>. Other hashes (the skip
+// #/rules, #/campaigns/<id>/rules, #/campaigns/<id>/rules/<ruleId>, #/sequences,
+// #/campaigns/<id>/sequences, #/campaigns/<id>/sequences/<sequenceId>. Other hashes (the skip
 // link's #main) are left to the browser.
 
 export type Route =
@@ -9,13 +10,16 @@ export type Route =
   | { page: "templates" }
   | { page: "template"; templateId: string }
   | { page: "rules"; campaignId: string | null }
-  | { page: "rule"; campaignId: string; ruleId: string };
+  | { page: "rule"; campaignId: string; ruleId: string }
+  | { page: "sequences"; campaignId: string | null }
+  | { page: "sequence"; campaignId: string; sequenceId: string };
 
 /** The nav link a route belongs under. */
 export function section(route: Route): string {
   if (route.page === "message") return "messages";
   if (route.page === "template") return "templates";
   if (route.page === "rule") return "rules";
+  if (route.page === "sequence") return "sequences";
   return route.page;
 }
 
@@ -32,6 +36,11 @@ export function parse(hash: string): Route | null {
   if (first === "campaigns" && second && third === "rules") {
     if (parts.length === 3) return { page: "rules", campaignId: second };
     if (parts.length === 4 && fourth) return { page: "rule", campaignId: second, ruleId: fourth };
+  }
+  if (first === "sequences" && parts.length === 1) return { page: "sequences", campaignId: null };
+  if (first === "campaigns" && second && third === "sequences") {
+    if (parts.length === 3) return { page: "sequences", campaignId: second };
+    if (parts.length === 4 && fourth) return { page: "sequence", campaignId: second, sequenceId: fourth };
   }
   return { page: "overview" };
 }
@@ -50,6 +59,14 @@ export function rulesHref(campaignId: string): string {
 
 export function ruleHref(campaignId: string, ruleId: string): string {
   return `${rulesHref(campaignId)}/${encodeURIComponent(ruleId)}`;
+}
+
+export function sequencesHref(campaignId: string): string {
+  return `#/campaigns/${encodeURIComponent(campaignId)}/sequences`;
+}
+
+export function sequenceHref(campaignId: string, sequenceId: string): string {
+  return `${sequencesHref(campaignId)}/${encodeURIComponent(sequenceId)}`;
 }
 
 /** Render the route now and on every navigation; each render gets a signal that aborts when
