@@ -22,7 +22,7 @@ function summary(sequence: Sequence): HTMLElement {
       ["Campaign", sequence.campaignId],
       ["Name", sequence.name || "(no name)"],
       ["Trigger", words(sequence.trigger)],
-      ["Ends a lead's enrollment on", sequence.exitOn.length ? sequence.exitOn.map(words).join(", ") : "Nothing but its last step"],
+      ["Exits on", sequence.exitOn.length ? sequence.exitOn.map(words).join(", ") : "Nothing: a lead goes on to the last step"],
       ["Enabled", sequence.enabled ? "Yes" : "No"],
       ["Status", words(sequence.status) + (sequence.testMode ? " (test sends)" : "")],
       ["Version", String(sequence.version)],
@@ -102,7 +102,9 @@ function statusSection(session: Session, sequence: Sequence, show: (saved: Seque
   });
   return h("section", { "aria-labelledby": "status-heading" }, h("h2", { id: "status-heading" }, "Status"),
     h("p", {}, paused ? "The sequence is paused: each enrollment is held when its next step comes due."
-      : "The sequence is active."), controls, outcome);
+      : sequence.enabled ? "The sequence is active."
+        : "The sequence is active but disabled: campaign events enroll no one in it, and a lead enrolled by hand goes through its steps."),
+    controls, outcome);
 }
 
 function editForm(session: Session, choices: Choices, sequence: Sequence, show: (saved: Sequence, said?: string) => void,

@@ -20,7 +20,7 @@ function currentStep(sequence: Sequence, enrollment: Enrollment): string {
 
 function nextSend(enrollment: Enrollment): string {
   if (enrollment.status !== "ACTIVE") return "";
-  if (enrollment.held) return "Held until the sequence is active and enabled";
+  if (enrollment.held) return "Held until the sequence is resumed";
   return enrollment.nextStepAt ? time(enrollment.nextStepAt) : "Within a minute";
 }
 
@@ -138,9 +138,9 @@ function enrollForm(session: Session, sequence: Sequence, said: HTMLElement, enr
       if (signal.aborted) return;
       const since = time(answer.enrollment.enrolledAt);
       said.replaceChildren(h("p", { role: "status" }, answer.enrolled
-        ? `Enrolled ${leadId}. ${sequence.status === "ACTIVE" && sequence.enabled
-          ? "Its first step runs within a minute."
-          : "It waits at its first step until the sequence is active and enabled."}`
+        ? `Enrolled ${leadId}. ${sequence.status === "PAUSED"
+          ? "It is held at its first step until the sequence is resumed."
+          : "Its first step runs within a minute."}`
         : `${leadId} is already enrolled in this sequence (since ${since}); nothing changed.`));
       enrolled();
     }).catch((error: unknown) => {
