@@ -8,6 +8,7 @@ import type {
   Template, TemplateDetail,
 } from "./types";
 import type { DomainIdentity, Purpose, SenderProfile, Suppression } from "./types";
+import type { Enrollment, Sequence, SequenceDraft, SequenceStats } from "./types";
 
 /** An API answer other than success, with the error body's code and message. */
 export class ApiError extends Error {
@@ -161,5 +162,54 @@ export class Api {
 
   async unsuppress(email: string): Promise<void> {
     await this.request<null>("DELETE", this.handlePath(`suppressions/${encodeURIComponent(email)}`));
+  }
+
+  // Sequences (the sequences pages)
+
+  private sequencesPath(campaignId: string, rest = ""): string {
+    return `${this.handleRoot()}/campaigns/${encodeURIComponent(campaignId)}/sequences${rest}`;
+  }
+
+  private sequencePath(campaignId: string, sequenceId: string, rest = ""): string {
+    return this.sequencesPath(campaignId, `/${encodeURIComponent(sequenceId)}${rest}`);
+  }
+
+  async sequences(campaignId: string): Promise<Sequence[]> {
+    return (await this.get<{ sequences: Sequence[] }>(this.sequencesPath(campaignId))).sequences;
+  }
+
+  async sequence(campaignId: string, sequenceId: string): Promise<Sequence> {
+    return (await this.get<{ sequence: Sequence }>(this.sequencePath(campaignId, sequenceId))).sequence;
+  }
+
+  async createSequence(campaignId: string, draft: SequenceDraft): Promise<Sequence> {
+    return (await this.request<{ sequence: Sequence }>("POST", this.sequencesPath(campaignId), {}, draft)).sequence;
+  }
+
+  /** Replace a sequence (its status too), only if it is still at `expectedVersion` (else 409
+   * version_conflict). */
+  async updateSequence(campaignId: string, sequenceId: string, draft: SequenceDraft, expectedVersion: number): Promise<Sequence> {
+    const path = this.sequencePath(campaignId, sequenceId);
+    return (await this.request<{ sequence: Sequence }>("PUT", path, {}, { ...draft, expectedVersion })).sequence;
+  }
+
+  async sequenceStats(campaignId: string, sequenceId: string): Promise<SequenceStats> {
+    return (await this.get<{ stats: SequenceStats }>(this.sequencePath(campaignId, sequenceId, "/stats"))).stats;
+  }
+
+  async enrollments(campaignId: string, sequenceId: string, filters: { status?: string; nextToken?: string }): Promise<{
+    enrollments: Enrollment[];
+    nextToken: string | null;
+  }> {
+    return this.get(this.sequencePath(campaignId, sequenceId, "/enrollments"), { limit: "25", ...filters });
+  }
+
+  /** Enroll a captured lead; `enrolled: false` when it already had an ACTIVE enrollment (answered). */
+  async enroll(campaignId: string, sequenceId: string, leadId: string): Promise<{ enrolled: boolean; enrollment: Enrollment }> {
+    return this.request("POST", this.sequencePath(campaignId, sequenceId, "/enrollments"), {}, { leadId });
+  }
+
+  async stopEnrollment(campaignId: string, sequenceId: string, leadId: string): Promise<void> {
+    await this.request<unknown>("DELETE", this.sequencePath(campaignId, sequenceId, `/enrollments/${encodeURIComponent(leadId)}`));
   }
 }

@@ -10,6 +10,8 @@ import { renderMessages } from "./pages/messages";
 import { renderOverview } from "./pages/overview";
 import { renderRule } from "./pages/rule";
 import { renderRules } from "./pages/rules";
+import { renderSequence } from "./pages/sequence";
+import { renderSequences } from "./pages/sequences";
 import { renderSenders } from "./pages/senders";
 import { renderSuppressions } from "./pages/suppressions";
 import { renderTemplate } from "./pages/template";
@@ -49,6 +51,8 @@ function route(session: Session, page: Route, signal: AbortSignal, focus: boolea
   else if (page.page === "rule") void renderRule(session, page.campaignId, page.ruleId, signal);
   else if (page.page === "senders") renderSenders(session, signal);
   else if (page.page === "suppressions") renderSuppressions(session, signal);
+  else if (page.page === "sequences") renderSequences(session, page.campaignId ?? session.campaignId, signal);
+  else if (page.page === "sequence") void renderSequence(session, page.campaignId, page.sequenceId, signal);
   else renderOverview(api, signal);
   for (const link of document.querySelectorAll<HTMLAnchorElement>("nav a")) {
     const current = link.hash === `#/${section(page)}`;

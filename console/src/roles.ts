@@ -14,6 +14,11 @@ const MINIMUMS = {
   reconcileDomain: "OPERATOR", // POST /v2/account/domains/{domain}/email-identity/reconcile
   addSuppression: "OPERATOR", // PUT .../email/suppressions/{email}
   removeSuppression: "OPERATOR", // DELETE .../email/suppressions/{email}
+  createSequence: "OPERATOR", // POST .../sequences
+  updateSequence: "OPERATOR", // PUT .../sequences/{sequenceId} (edit, pause, resume, archive)
+  listEnrollments: "OPERATOR", // GET .../sequences/{sequenceId}/enrollments
+  enrollLead: "OPERATOR", // POST .../sequences/{sequenceId}/enrollments
+  stopEnrollment: "OPERATOR", // DELETE .../sequences/{sequenceId}/enrollments/{leadId}
 } as const satisfies Record<string, Role>;
 
 export type Action = keyof typeof MINIMUMS;

@@ -1,5 +1,6 @@
 // The hash router: #/overview, #/messages, #/messages/<id>, #/templates, #/templates/<id>,
-// #/rules, #/campaigns/<id>/rules, #/campaigns/<id>/rules/<ruleId>, #/senders,
+// #/rules, #/campaigns/<id>/rules, #/campaigns/<id>/rules/<ruleId>, #/sequences,
+// #/campaigns/<id>/sequences, #/campaigns/<id>/sequences/<sequenceId>, #/senders,
 // #/suppressions. Other hashes (the skip link's #main) are left to the browser.
 
 export type Route =
@@ -10,6 +11,8 @@ export type Route =
   | { page: "template"; templateId: string }
   | { page: "rules"; campaignId: string | null }
   | { page: "rule"; campaignId: string; ruleId: string }
+  | { page: "sequences"; campaignId: string | null }
+  | { page: "sequence"; campaignId: string; sequenceId: string }
   | { page: "senders" }
   | { page: "suppressions" };
 
@@ -18,6 +21,7 @@ export function section(route: Route): string {
   if (route.page === "message") return "messages";
   if (route.page === "template") return "templates";
   if (route.page === "rule") return "rules";
+  if (route.page === "sequence") return "sequences";
   return route.page;
 }
 
@@ -37,6 +41,11 @@ export function parse(hash: string): Route | null {
     if (parts.length === 3) return { page: "rules", campaignId: second };
     if (parts.length === 4 && fourth) return { page: "rule", campaignId: second, ruleId: fourth };
   }
+  if (first === "sequences" && parts.length === 1) return { page: "sequences", campaignId: null };
+  if (first === "campaigns" && second && third === "sequences") {
+    if (parts.length === 3) return { page: "sequences", campaignId: second };
+    if (parts.length === 4 && fourth) return { page: "sequence", campaignId: second, sequenceId: fourth };
+  }
   return { page: "overview" };
 }
 
@@ -54,6 +63,14 @@ export function rulesHref(campaignId: string): string {
 
 export function ruleHref(campaignId: string, ruleId: string): string {
   return `${rulesHref(campaignId)}/${encodeURIComponent(ruleId)}`;
+}
+
+export function sequencesHref(campaignId: string): string {
+  return `#/campaigns/${encodeURIComponent(campaignId)}/sequences`;
+}
+
+export function sequenceHref(campaignId: string, sequenceId: string): string {
+  return `${sequencesHref(campaignId)}/${encodeURIComponent(sequenceId)}`;
 }
 
 /** Render the route now and on every navigation; each render gets a signal that aborts when

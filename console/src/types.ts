@@ -194,3 +194,73 @@ export interface Suppression {
   purposes: Purpose[] | null;
   createdAt: string;
 }
+
+// Campaign sequences and their enrollments (the sequences pages).
+
+export const SEQUENCE_TRIGGERS = ["LEAD_CAPTURED", "CONVERSION"] as const;
+export type SequenceTrigger = (typeof SEQUENCE_TRIGGERS)[number];
+export const SEQUENCE_EXITS = ["CONVERSION", "UNSUBSCRIBED", "BOUNCED", "COMPLAINED"] as const;
+export type SequenceExit = (typeof SEQUENCE_EXITS)[number];
+export type SequenceStatus = "ACTIVE" | "PAUSED" | "ARCHIVED";
+
+export interface EmailStep {
+  type: "email";
+  templateId: string;
+  senderId: string;
+  variableMappings: Record<string, string>;
+}
+
+export interface WaitStep {
+  type: "wait";
+  minutes: number;
+}
+
+export type SequenceStep = EmailStep | WaitStep;
+
+/** What a sequence's create or update sends (the API replaces the whole sequence on update). */
+export interface SequenceDraft {
+  name: string;
+  trigger: SequenceTrigger;
+  steps: SequenceStep[];
+  exitOn: SequenceExit[];
+  enabled: boolean;
+  status: SequenceStatus;
+  testMode: boolean;
+}
+
+export interface Sequence extends Omit<SequenceDraft, "testMode"> {
+  sequenceId: string;
+  campaignId: string;
+  version: number;
+  testMode?: boolean | null;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface SequenceStats {
+  sequenceId: string;
+  enrolled: number;
+  active: number;
+  completed: number;
+  stopped: number;
+  exited: Record<string, number>;
+  sentByStep: { step: number; sent: number }[];
+}
+
+export const ENROLLMENT_STATUSES = ["ACTIVE", "COMPLETED", "EXITED", "STOPPED"] as const;
+export type EnrollmentStatus = (typeof ENROLLMENT_STATUSES)[number];
+
+export interface Enrollment {
+  leadId: string;
+  enrollmentId: string;
+  sequenceId: string;
+  version: number;
+  status: EnrollmentStatus;
+  step: number;
+  nextStepAt: string | null;
+  held: boolean;
+  exitReason: string | null;
+  note: string | null;
+  enrolledAt: string;
+  updatedAt: string;
+}
