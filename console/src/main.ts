@@ -12,6 +12,8 @@ import { renderRule } from "./pages/rule";
 import { renderRules } from "./pages/rules";
 import { renderTemplate } from "./pages/template";
 import { renderTemplates } from "./pages/templates";
+import { renderWebhook } from "./pages/webhook";
+import { renderWebhooks } from "./pages/webhooks";
 import { section, startRouter, type Route } from "./router";
 import type { Session } from "./session";
 
@@ -45,6 +47,8 @@ function route(session: Session, page: Route, signal: AbortSignal, focus: boolea
   else if (page.page === "template") void renderTemplate(session, page.templateId, signal);
   else if (page.page === "rules") renderRules(session, page.campaignId ?? session.campaignId, signal);
   else if (page.page === "rule") void renderRule(session, page.campaignId, page.ruleId, signal);
+  else if (page.page === "webhooks") renderWebhooks(session, signal);
+  else if (page.page === "webhook") void renderWebhook(session, page.webhookId, signal);
   else renderOverview(api, signal);
   for (const link of document.querySelectorAll<HTMLAnchorElement>("nav a")) {
     const current = link.hash === `#/${section(page)}`;

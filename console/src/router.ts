@@ -1,6 +1,6 @@
 // The hash router: #/overview, #/messages, #/messages/<id>, #/templates, #/templates/<id>,
-// #/rules, #/campaigns/<id>/rules, #/campaigns/<id>/rules/<ruleId>. Other hashes (the skip
-// link's #main) are left to the browser.
+// #/rules, #/campaigns/<id>/rules, #/campaigns/<id>/rules/<ruleId>, #/webhooks,
+// #/webhooks/<webhookId>. Other hashes (the skip link's #main) are left to the browser.
 
 export type Route =
   | { page: "overview" }
@@ -9,13 +9,16 @@ export type Route =
   | { page: "templates" }
   | { page: "template"; templateId: string }
   | { page: "rules"; campaignId: string | null }
-  | { page: "rule"; campaignId: string; ruleId: string };
+  | { page: "rule"; campaignId: string; ruleId: string }
+  | { page: "webhooks" }
+  | { page: "webhook"; webhookId: string };
 
 /** The nav link a route belongs under. */
 export function section(route: Route): string {
   if (route.page === "message") return "messages";
   if (route.page === "template") return "templates";
   if (route.page === "rule") return "rules";
+  if (route.page === "webhook") return "webhooks";
   return route.page;
 }
 
@@ -33,6 +36,8 @@ export function parse(hash: string): Route | null {
     if (parts.length === 3) return { page: "rules", campaignId: second };
     if (parts.length === 4 && fourth) return { page: "rule", campaignId: second, ruleId: fourth };
   }
+  if (first === "webhooks" && parts.length === 1) return { page: "webhooks" };
+  if (first === "webhooks" && parts.length === 2 && second) return { page: "webhook", webhookId: second };
   return { page: "overview" };
 }
 
@@ -50,6 +55,10 @@ export function rulesHref(campaignId: string): string {
 
 export function ruleHref(campaignId: string, ruleId: string): string {
   return `${rulesHref(campaignId)}/${encodeURIComponent(ruleId)}`;
+}
+
+export function webhookHref(webhookId: string): string {
+  return `#/webhooks/${encodeURIComponent(webhookId)}`;
 }
 
 /** Render the route now and on every navigation; each render gets a signal that aborts when
