@@ -41,7 +41,7 @@ function button(label: string, act: () => void): HTMLButtonElement {
 function confirmation(id: string, question: string, yes: string, act: () => void, cancel: () => void): HTMLElement {
   const box = h("div", { class: "confirm", role: "group", "aria-labelledby": id, tabindex: "-1" },
     h("p", { id }, question),
-    h("div", { class: "paging" }, button(yes, act), button("Cancel", cancel)));
+    h("div", { class: "actions" }, button(yes, act), button("Cancel", cancel)));
   return box;
 }
 
@@ -135,7 +135,7 @@ export async function renderWebhook(session: Session, webhookId: string, signal:
   const { api, role } = session;
   const about = h("div", {});
   const secret = h("div", {}); // a rotated secret, shown once
-  const controls = h("div", { class: "paging" });
+  const controls = h("div", { class: "actions" });
   const hint = h("p", {});
   const asking = h("div", {});
   const outcome = h("div", { "aria-live": "polite" });

@@ -39,10 +39,12 @@ function deliveriesTable(deliveries: WebhookDelivery[], replay: ((delivery: Webh
       ...(replay ? [index === 0 ? replay(delivery) : ""] : []),
     ]);
   });
-  return table("Deliveries, newest first", [
+  const made = table("Deliveries, newest first", [
     "Delivery", "Event", "Status", "Attempt", "Attempted at", "HTTP status", "Latency", "Error",
     ...(replay ? ["Replay"] : []),
   ], rows);
+  made.classList.add("delivery-log");
+  return made;
 }
 
 function replayWindowForm(api: Api, webhookId: string, signal: AbortSignal): HTMLElement {
@@ -117,7 +119,7 @@ export function deliveriesSection(session: Session, webhookId: string, signal: A
       const count = answer.deliveries.length;
       const summary = h("p", { role: "status" }, `Page ${pageNumber}: ${count} deliver${count === 1 ? "y" : "ies"}`
         + (count === 0 && next ? " match the filter here; there are more pages." : "."));
-      const controls = h("div", { class: "paging" });
+      const controls = h("div", { class: "actions" });
       const refresh = h("button", { type: "button" }, "Refresh the log");
       refresh.addEventListener("click", () => void load());
       controls.append(refresh);

@@ -103,6 +103,6 @@ export function secretPanel(id: string, heading: string, secret: string, about: 
   panel.append(h("h2", { id: `${id}-heading` }, heading),
     h("p", { role: "status" }, `${about} Keep it now: it will not be shown again, here or anywhere.`),
     h("p", {}, value),
-    h("div", { class: "paging" }, copy, hide), copied);
+    h("div", { class: "actions" }, copy, hide), copied);
   return panel;
 }

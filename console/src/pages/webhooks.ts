@@ -19,43 +19,48 @@ export function noteForTheList(sentence: string): void {
 }
 
 function webhooksTable(webhooks: Webhook[]): HTMLTableElement {
-  return table("Webhook endpoints", ["Endpoint", "URL", "Events", "Status", "Description", "Updated"],
+  const made = table("Webhook endpoints", ["Endpoint", "URL", "Events", "Status", "Description", "Updated"],
     webhooks.map((webhook) => [
       h("a", { href: webhookHref(webhook.webhookId) }, webhook.webhookId),
-      webhook.url,
+      h("span", { class: "url" }, webhook.url),
       eventsInWords(webhook.events),
       statusInWords(webhook),
       webhook.description ?? "",
       time(webhook.updatedAt),
     ]));
+  made.classList.add("webhook-list");
+  return made;
 }
 
 function createForm(session: Session, created: (made: WebhookWithSecret) => void, signal: AbortSignal): HTMLElement {
   const outcome = h("div", { "aria-live": "polite" });
-  const { element, draft, problem } = webhookFields("new-webhook", null);
-  const form = h("form", { "aria-labelledby": "new-webhook-heading", class: "rule-form" }, element,
-    h("button", { type: "submit" }, "Create endpoint"));
-  form.addEventListener("submit", (event) => {
-    event.preventDefault();
-    const refused = problem();
-    if (refused) {
-      outcome.replaceChildren(alertSentence(refused));
-      return;
-    }
-    outcome.replaceChildren(h("p", {}, "Creating the endpoint…"));
-    session.api.createWebhook(draft()).then((made) => {
-      if (signal.aborted) return;
-      outcome.replaceChildren(h("p", { role: "status" }, `Created endpoint ${made.webhook.webhookId}.`));
-      form.reset();
-      created(made);
-    }).catch((error: unknown) => {
-      if (!signal.aborted) outcome.replaceChildren(alertSentence(describe(error, "create a webhook endpoint")));
+  const build = (): HTMLFormElement => {
+    const { element, draft, problem } = webhookFields("new-webhook", null);
+    const form = h("form", { "aria-labelledby": "new-webhook-heading", class: "rule-form" }, element,
+      h("button", { type: "submit" }, "Create endpoint"));
+    form.addEventListener("submit", (event) => {
+      event.preventDefault();
+      const refused = problem();
+      if (refused) {
+        outcome.replaceChildren(alertSentence(refused));
+        return;
+      }
+      outcome.replaceChildren(h("p", {}, "Creating the endpoint…"));
+      session.api.createWebhook(draft()).then((made) => {
+        if (signal.aborted) return;
+        form.replaceWith(build()); // an empty form for the next one
+        outcome.replaceChildren(h("p", { role: "status" }, `Created endpoint ${made.webhook.webhookId}.`));
+        created(made);
+      }).catch((error: unknown) => {
+        if (!signal.aborted) outcome.replaceChildren(alertSentence(describe(error, "create a webhook endpoint")));
+      });
     });
-  });
+    return form;
+  };
   return h("section", { "aria-labelledby": "new-webhook-heading" },
     h("h2", { id: "new-webhook-heading" }, "New endpoint"),
     h("p", {}, "The endpoint receives each event as a signed POST. Its signing secret is shown once, when it is created."),
-    form, outcome);
+    build(), outcome);
 }
 
 export function renderWebhooks(session: Session, signal: AbortSignal): void {
