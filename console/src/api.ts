@@ -146,7 +146,7 @@ export class Api {
 
   /** The answer holds the signing secret: the only time the API shows it. */
   async createWebhook(draft: WebhookDraft): Promise<WebhookWithSecret> {
-    return this.request("POST", this.handlePath("webhooks"), {}, draft);
+    return this.request<WebhookWithSecret>("POST", this.handlePath("webhooks"), {}, draft);
   }
 
   /** Replace an endpoint, only if it is still at `expectedVersion` (else 409 version_conflict). */
@@ -160,7 +160,7 @@ export class Api {
   }
 
   async rotateWebhookSecret(webhookId: string): Promise<WebhookWithSecret> {
-    return this.request("POST", this.webhookPath(webhookId, "/rotate-secret"));
+    return this.request<WebhookWithSecret>("POST", this.webhookPath(webhookId, "/rotate-secret"));
   }
 
   async sendWebhookTest(webhookId: string): Promise<WebhookDelivery> {
@@ -180,6 +180,6 @@ export class Api {
   }
 
   async replayWebhookWindow(webhookId: string, since: string, until: string): Promise<Replayed> {
-    return this.request("POST", this.webhookPath(webhookId, "/replay"), {}, { since, until });
+    return this.request<Replayed>("POST", this.webhookPath(webhookId, "/replay"), {}, { since, until });
   }
 }

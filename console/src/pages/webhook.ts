@@ -39,10 +39,9 @@ function button(label: string, act: () => void): HTMLButtonElement {
 
 /** A question asked in the page before a destructive action: `yes` acts, Cancel goes back. */
 function confirmation(id: string, question: string, yes: string, act: () => void, cancel: () => void): HTMLElement {
-  const box = h("div", { class: "confirm", role: "group", "aria-labelledby": id, tabindex: "-1" },
+  return h("div", { class: "confirm", role: "group", "aria-labelledby": id, tabindex: "-1" },
     h("p", { id }, question),
     h("div", { class: "actions" }, button(yes, act), button("Cancel", cancel)));
-  return box;
 }
 
 /** The edit form; `rebase` takes a version this page itself saved (enabled, disabled,
