@@ -7,8 +7,10 @@ import type {
   EmailRule, MessageDetail, MessageSummary, Preview, Quota, RuleDraft, RuleRun, Sender, Stats,
   Template, TemplateDetail,
 } from "./types";
-import type { DomainIdentity, Purpose, SenderProfile, Suppression } from "./types";
-import type { Enrollment, Sequence, SequenceDraft, SequenceStats } from "./types";
+import type {
+  DomainIdentity, Enrollment, Purpose, Replayed, SenderProfile, Sequence, SequenceDraft, SequenceStats,
+  Suppression, Webhook, WebhookDelivery, WebhookDraft, WebhookWithSecret,
+} from "./types";
 
 /** An API answer other than success, with the error body's code and message. */
 export class ApiError extends Error {
@@ -211,5 +213,57 @@ export class Api {
 
   async stopEnrollment(campaignId: string, sequenceId: string, leadId: string): Promise<void> {
     await this.request<unknown>("DELETE", this.sequencePath(campaignId, sequenceId, `/enrollments/${encodeURIComponent(leadId)}`));
+  }
+
+  // Webhooks: a handle's endpoints, their secrets and their delivery log.
+  private webhookPath(webhookId: string, rest = ""): string {
+    return this.handlePath(`webhooks/${encodeURIComponent(webhookId)}${rest}`);
+  }
+
+  async webhooks(): Promise<Webhook[]> {
+    return (await this.get<{ webhooks: Webhook[] }>(this.handlePath("webhooks"))).webhooks;
+  }
+
+  async webhook(webhookId: string): Promise<Webhook> {
+    return (await this.get<{ webhook: Webhook }>(this.webhookPath(webhookId))).webhook;
+  }
+
+  /** The answer holds the signing secret: the only time the API shows it. */
+  async createWebhook(draft: WebhookDraft): Promise<WebhookWithSecret> {
+    return this.request<WebhookWithSecret>("POST", this.handlePath("webhooks"), {}, draft);
+  }
+
+  /** Replace an endpoint, only if it is still at `expectedVersion` (else 409 version_conflict). */
+  async updateWebhook(webhookId: string, draft: WebhookDraft, expectedVersion: number): Promise<Webhook> {
+    const body = { ...draft, expectedVersion };
+    return (await this.request<{ webhook: Webhook }>("PUT", this.webhookPath(webhookId), {}, body)).webhook;
+  }
+
+  async deleteWebhook(webhookId: string): Promise<void> {
+    await this.request<null>("DELETE", this.webhookPath(webhookId));
+  }
+
+  async rotateWebhookSecret(webhookId: string): Promise<WebhookWithSecret> {
+    return this.request<WebhookWithSecret>("POST", this.webhookPath(webhookId, "/rotate-secret"));
+  }
+
+  async sendWebhookTest(webhookId: string): Promise<WebhookDelivery> {
+    return (await this.request<{ delivery: WebhookDelivery }>("POST", this.webhookPath(webhookId, "/test"))).delivery;
+  }
+
+  async webhookDeliveries(webhookId: string, filters: { status?: string; nextToken?: string }): Promise<{
+    deliveries: WebhookDelivery[];
+    nextToken: string | null;
+  }> {
+    return this.get(this.webhookPath(webhookId, "/deliveries"), { limit: "25", ...filters });
+  }
+
+  async replayWebhookDelivery(webhookId: string, deliveryId: string): Promise<WebhookDelivery> {
+    const path = this.webhookPath(webhookId, `/deliveries/${encodeURIComponent(deliveryId)}/replay`);
+    return (await this.request<{ delivery: WebhookDelivery }>("POST", path)).delivery;
+  }
+
+  async replayWebhookWindow(webhookId: string, since: string, until: string): Promise<Replayed> {
+    return this.request<Replayed>("POST", this.webhookPath(webhookId, "/replay"), {}, { since, until });
   }
 }

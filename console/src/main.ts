@@ -16,6 +16,8 @@ import { renderSenders } from "./pages/senders";
 import { renderSuppressions } from "./pages/suppressions";
 import { renderTemplate } from "./pages/template";
 import { renderTemplates } from "./pages/templates";
+import { renderWebhook } from "./pages/webhook";
+import { renderWebhooks } from "./pages/webhooks";
 import { section, startRouter, type Route } from "./router";
 import type { Session } from "./session";
 
@@ -53,6 +55,8 @@ function route(session: Session, page: Route, signal: AbortSignal, focus: boolea
   else if (page.page === "suppressions") renderSuppressions(session, signal);
   else if (page.page === "sequences") renderSequences(session, page.campaignId ?? session.campaignId, signal);
   else if (page.page === "sequence") void renderSequence(session, page.campaignId, page.sequenceId, signal);
+  else if (page.page === "webhooks") renderWebhooks(session, signal);
+  else if (page.page === "webhook") void renderWebhook(session, page.webhookId, signal);
   else renderOverview(api, signal);
   for (const link of document.querySelectorAll<HTMLAnchorElement>("nav a")) {
     const current = link.hash === `#/${section(page)}`;

@@ -19,6 +19,14 @@ const MINIMUMS = {
   listEnrollments: "OPERATOR", // GET .../sequences/{sequenceId}/enrollments
   enrollLead: "OPERATOR", // POST .../sequences/{sequenceId}/enrollments
   stopEnrollment: "OPERATOR", // DELETE .../sequences/{sequenceId}/enrollments/{leadId}
+  // Every webhook route is OPERATOR's: a URL may carry the receiver's own credentials.
+  createWebhook: "OPERATOR", // POST .../email/webhooks
+  updateWebhook: "OPERATOR", // PUT .../webhooks/{webhookId} (the edit form, enable and disable)
+  deleteWebhook: "OPERATOR", // DELETE .../webhooks/{webhookId}
+  rotateWebhookSecret: "OPERATOR", // POST .../webhooks/{webhookId}/rotate-secret
+  sendWebhookTest: "OPERATOR", // POST .../webhooks/{webhookId}/test
+  replayWebhookDelivery: "OPERATOR", // POST .../webhooks/{webhookId}/deliveries/{deliveryId}/replay
+  replayWebhookWindow: "OPERATOR", // POST .../webhooks/{webhookId}/replay
 } as const satisfies Record<string, Role>;
 
 export type Action = keyof typeof MINIMUMS;

@@ -1,7 +1,8 @@
 // The hash router: #/overview, #/messages, #/messages/<id>, #/templates, #/templates/<id>,
 // #/rules, #/campaigns/<id>/rules, #/campaigns/<id>/rules/<ruleId>, #/sequences,
 // #/campaigns/<id>/sequences, #/campaigns/<id>/sequences/<sequenceId>, #/senders,
-// #/suppressions. Other hashes (the skip link's #main) are left to the browser.
+// #/suppressions, #/webhooks, #/webhooks/<webhookId>. Other hashes (the skip link's #main)
+// are left to the browser.
 
 export type Route =
   | { page: "overview" }
@@ -14,7 +15,9 @@ export type Route =
   | { page: "sequences"; campaignId: string | null }
   | { page: "sequence"; campaignId: string; sequenceId: string }
   | { page: "senders" }
-  | { page: "suppressions" };
+  | { page: "suppressions" }
+  | { page: "webhooks" }
+  | { page: "webhook"; webhookId: string };
 
 /** The nav link a route belongs under. */
 export function section(route: Route): string {
@@ -22,6 +25,7 @@ export function section(route: Route): string {
   if (route.page === "template") return "templates";
   if (route.page === "rule") return "rules";
   if (route.page === "sequence") return "sequences";
+  if (route.page === "webhook") return "webhooks";
   return route.page;
 }
 
@@ -46,6 +50,8 @@ export function parse(hash: string): Route | null {
     if (parts.length === 3) return { page: "sequences", campaignId: second };
     if (parts.length === 4 && fourth) return { page: "sequence", campaignId: second, sequenceId: fourth };
   }
+  if (first === "webhooks" && parts.length === 1) return { page: "webhooks" };
+  if (first === "webhooks" && parts.length === 2 && second) return { page: "webhook", webhookId: second };
   return { page: "overview" };
 }
 
@@ -71,6 +77,10 @@ export function sequencesHref(campaignId: string): string {
 
 export function sequenceHref(campaignId: string, sequenceId: string): string {
   return `${sequencesHref(campaignId)}/${encodeURIComponent(sequenceId)}`;
+}
+
+export function webhookHref(webhookId: string): string {
+  return `#/webhooks/${encodeURIComponent(webhookId)}`;
 }
 
 /** Render the route now and on every navigation; each render gets a signal that aborts when

@@ -264,3 +264,62 @@ export interface Enrollment {
   enrolledAt: string;
   updatedAt: string;
 }
+
+// Webhook endpoints and their delivery log (the webhooks pages).
+
+/** The event types an endpoint may subscribe to (docs/openapi.json, WebhookIn.events). */
+export const WEBHOOK_EVENTS = [
+  "QUEUED", "SENT", "DENIED", "FAILED", "UNKNOWN", "DELIVERED", "DELIVERY_DELAYED", "BOUNCED",
+  "COMPLAINED", "REJECTED", "RENDERING_FAILED", "UNSUBSCRIBED", "SCHEDULED", "MESSAGE_CREATED", "SKIPPED",
+] as const;
+export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
+
+/** What a create or update sends (an update replaces the whole endpoint). `events` empty:
+ * every type, including types added later. */
+export interface WebhookDraft {
+  url: string;
+  events: string[];
+  enabled: boolean;
+  description: string | null;
+}
+
+export interface Webhook extends WebhookDraft {
+  webhookId: string;
+  status: "ENABLED" | "DISABLED" | "FAILING";
+  disabledReason?: string | null;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The only answers that carry a signing secret: a create and a rotation. */
+export interface WebhookWithSecret {
+  webhook: Webhook;
+  secret: string;
+  previousSecretExpiresAt?: string | null;
+}
+
+export const DELIVERY_STATUSES = ["PENDING", "SUCCEEDED", "FAILED", "CANCELLED"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export interface DeliveryAttempt {
+  at: string;
+  httpStatus: number | null;
+  latencyMs: number | null;
+  error: string | null;
+}
+
+export interface WebhookDelivery {
+  deliveryId: string;
+  eventType: string;
+  status: DeliveryStatus;
+  createdAt: string;
+  nextAttemptAt?: string | null;
+  attempts: DeliveryAttempt[];
+  payload: Record<string, unknown>;
+}
+
+export interface Replayed {
+  replayed: number;
+  truncated: boolean;
+}

@@ -91,7 +91,7 @@ function statusSection(session: Session, sequence: Sequence, show: (saved: Seque
     ? change("ACTIVE", "Resumed: held enrollments send their due step now.")
     : change("PAUSED", "Paused: nothing is sent until it is resumed."));
   const archive = h("button", { type: "button" }, "Archive");
-  const controls = h("div", { class: "confirm" }, toggle, archive);
+  const controls = h("div", { class: "inline-confirm" }, toggle, archive);
   archive.addEventListener("click", () => {
     const yes = h("button", { type: "button" }, "Archive it");
     const no = h("button", { type: "button" }, "Keep it");

@@ -41,7 +41,7 @@ export function enrollmentsSection(session: Session, sequence: Sequence, signal:
 
   // The Stop button asks first, in its own cell: "Stop enrollment" or "Keep it".
   const stopControl = (enrollment: Enrollment): HTMLElement => {
-    const cell = h("div", { class: "confirm" });
+    const cell = h("div", { class: "inline-confirm" });
     const ask = h("button", { type: "button", "aria-label": `Stop ${enrollment.leadId}` }, "Stop");
     ask.addEventListener("click", () => {
       const yes = h("button", { type: "button" }, "Stop enrollment");
