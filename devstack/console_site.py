@@ -20,9 +20,12 @@ from devstack.mail_page import html_page
 from devstack.oidc import CLIENT_ID, CONSOLE_PATH
 
 DIST = Path(__file__).resolve().parents[1] / "console" / "dist"
+# As deployed (infra/constructs/console.py): inline styles are allowed so that an email's own
+# styling shows in the template preview's frame; the page itself uses none.
 CONTENT_SECURITY_POLICY = (
-    "default-src 'self'; connect-src 'self'; img-src 'self' data:; style-src 'self'; "
-    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+    "default-src 'self'; connect-src 'self'; img-src 'self' data:; "
+    "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "
+    "form-action 'self'; object-src 'none'"
 )
 _TYPES = {
     ".html": "text/html; charset=utf-8",

@@ -31,8 +31,8 @@ from constructs import Construct
 from infra.config import ConsoleConfig
 
 # The built page's own scripts and styles, and the API, on its own origin and the identity
-# provider's. Inline styles are allowed here (not on the local stack, where the page runs
-# without them): they let an email's own styling show in the template preview's frame.
+# provider's. Inline styles are allowed, as on the local stack (devstack/console_site.py): the
+# page uses none, and they let an email's own styling show in the template preview's frame.
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; connect-src 'self' {sign_in}; img-src 'self' data:; "
     "style-src 'self' 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; "

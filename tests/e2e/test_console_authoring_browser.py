@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -118,6 +119,53 @@ def test_an_operator_previews_a_template_with_sample_variables(
     expect(page.get_by_role("alert")).to_have_text(
         "Some of the template's variables were not given. Not given: service."
     )
+
+
+STYLED = {
+    "templateId": "tmpl_console_styled",
+    "name": "Styled (console preview)",
+    "subject": "Styled",
+    "html": "<style>h1 { font-size: 31px; }</style><h1>Big</h1>"
+    '<p style="color: rgb(200, 0, 0)">Red</p><img src="https://tracker.example/p.gif" alt="">',
+    "text": "Big. Red.",
+}
+
+
+def test_the_preview_shows_an_emails_own_styling_and_fetches_nothing(
+    doc: dict[str, Any], page: Page
+) -> None:
+    """As deployed: the console's CSP lets an email's inline styles apply in the preview
+    frame, and still lets it load nothing from elsewhere: the tracking pixel is blocked (so
+    this page is not `watched`, which refuses every CSP report)."""
+    status, body = call(
+        doc,
+        "POST",
+        "/v2/handles/acme/email/templates",
+        token=doc["tokens"]["OPERATOR"],
+        body=json.dumps(STYLED).encode(),
+    )
+    assert status in (201, 409), body
+    fetched: list[str] = []
+    said: list[str] = []
+    page.on("request", lambda request: fetched.append(request.url))
+    page.on("console", lambda message: said.append(message.text))
+    sign_in(page, doc, "OPERATOR")
+    go(page, f"#/templates/{STYLED['templateId']}")
+    page.get_by_role("form", name="Preview the template").get_by_role(
+        "button", name="Preview"
+    ).click()
+
+    frame = page.frame_locator("iframe.preview-frame")
+    expect(frame.locator("p")).to_have_css("color", "rgb(200, 0, 0)")
+    expect(frame.locator("h1")).to_have_css("font-size", "31px")
+    expect(frame.locator("img")).to_have_count(1)
+    assert not [url for url in fetched if "tracker.example" in url]
+    deadline = time.monotonic() + 5  # the report may follow the frame's layout
+    while not (blocked := [text for text in said if "tracker.example" in text]):
+        assert time.monotonic() < deadline, said
+        page.wait_for_timeout(100)
+    assert all("Content Security Policy" in text for text in blocked), blocked
+    assert not [text for text in said if "style" in text.lower()], said
 
 
 def test_an_operator_creates_a_rule_and_a_stale_tab_cannot_overwrite_an_edit(
