@@ -14,6 +14,7 @@ import json
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -195,13 +196,13 @@ def test_an_operator_runs_an_endpoint_from_creation_to_deletion(
     assert re.fullmatch(r"2\d\d", rows[1][5]), rows
     assert len(stored_delivery(doc, webhook_id, delivery_id)["attempts"]) == 2
 
-    # A window's replay sends again what the log holds of it: this test's one delivery, a third time
-    now = time.time()
+    # A window's replay sends again what the log holds of it: this test's one delivery, a third
+    # time. The window is around the delivery's own time: the stack's dev clock may be days
+    # ahead of this machine's, when other modules advanced it.
+    made = datetime.fromisoformat(log["createdAt"].replace("Z", "+00:00")).astimezone(UTC)
     window = page.get_by_role("form", name="Replay a window")
-    window.get_by_label("From (UTC)").fill(time.strftime("%Y-%m-%dT%H:%M", time.gmtime(now - 3600)))
-    window.get_by_label("Until (UTC)").fill(
-        time.strftime("%Y-%m-%dT%H:%M", time.gmtime(now + 3600))
-    )
+    window.get_by_label("From (UTC)").fill(f"{made - timedelta(hours=1):%Y-%m-%dT%H:%M}")
+    window.get_by_label("Until (UTC)").fill(f"{made + timedelta(hours=1):%Y-%m-%dT%H:%M}")
     window.get_by_role("button", name="Replay the window").click()
     expect(page.get_by_role("status").filter(has_text="to be sent again")).to_have_text(
         "Queued 1 delivery to be sent again, oldest first."
