@@ -1,4 +1,4 @@
-// Why a recipient was denied, failed, bounced or complained, in words. The API keeps reasons
+// Why a recipient was denied, failed, delayed, bounced or complained, in words. The API keeps reasons
 // as codes ("suppressed"), SES's bounce types ("bounced: Permanent/General") or SES's own text.
 
 import { sentenceFor } from "./errors";
@@ -33,6 +33,22 @@ function bounceInWords(detail: string): string {
   return `Bounced (${detail}): ${what}${why ? `; ${why}` : ""}.`;
 }
 
+// SES's delay types (DeliveryDelay's delayType).
+const DELAY_TYPES: Record<string, string> = {
+  MailboxFull: "the mailbox is full",
+  SpamDetected: "the receiving server suspects spam",
+  RecipientServerError: "the receiving server had an error",
+  IPFailure: "the receiving server refused SES's address",
+  TransientCommunicationFailure: "the receiving server could not be reached for now",
+  InternalFailure: "SES had an internal problem",
+  SendingDeferral: "SES deferred it",
+};
+
+function delayInWords(detail: string): string {
+  const why = DELAY_TYPES[detail];
+  return `Delayed (${detail}): SES keeps trying${why ? `; ${why}` : ""}.`;
+}
+
 function complaintInWords(detail: string): string {
   const kind = detail && detail !== "null" ? ` (${detail})` : "";
   return `The recipient reported the mail as unwanted${kind}, so the address is now suppressed.`;
@@ -45,6 +61,7 @@ export function reasonInWords(kind: string, reason: string | null): string | nul
   const [prefix, rest] = splitPrefix(reason);
   if (kind === "BOUNCED" || prefix === "bounced") return bounceInWords(rest ?? reason);
   if (kind === "COMPLAINED" || prefix === "complained") return complaintInWords(rest ?? reason);
+  if (kind === "DELIVERY_DELAYED" || prefix === "delivery_delayed") return delayInWords(rest ?? reason);
   if (prefix === "handle_sending_paused") return `Held: sending is paused (${rest}).`;
   const code = DENIALS[reason] ?? sentenceFor(reason);
   if (code) return kind === "DENIED" ? `Not sent: ${code}` : code;

@@ -76,6 +76,9 @@ def test_a_bounce_or_complaint_ends_the_recipient_so_and_suppresses_it(
     message = wait_for_status(doc, message_id, final)
     assert message["status"] == final, message
     assert (final, detail) in timeline(doc, message_id)
+    # and its recipient says why, in SES's words
+    (recipient,) = message["recipients"]
+    assert recipient["reason"] == f"{final.lower()}: {detail}", recipient
     assert suppressed(doc).get(address) == source
 
 

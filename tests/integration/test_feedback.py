@@ -191,6 +191,10 @@ def test_a_hard_bounce_suppresses_the_address(ses: SesSpy, queue: str) -> None:
 
     run_feedback(ses_event("Bounce", message, **HARD_BOUNCE))
 
+    # The recipient says why, in SES's terms (the message's outcome is BOUNCED)
+    bounced = stored(message)
+    assert bounced.status is MessageStatus.BOUNCED
+    assert bounced.recipients[0].reason == "bounced: Permanent/General"
     suppression = suppressions.get("acme", "gone@example.org")
     assert suppression is not None
     assert suppression.source is SuppressionSource.BOUNCE
@@ -249,6 +253,26 @@ def test_a_late_delay_is_recorded_without_moving_back(ses: SesSpy, queue: str) -
     assert stored(message).status is MessageStatus.DELIVERED
     types = sorted(e["type"] for e in events_of(message))
     assert types == ["DELIVERED", "DELIVERY_DELAYED", "SENT"]
+
+
+def test_a_delay_says_why_on_the_recipient_until_the_delivery_clears_it(
+    ses: SesSpy, queue: str
+) -> None:
+    # Given a sent message whose delivery SES delays
+    message = sent_message(queue, "a@example.org")
+    run_feedback(ses_event("DeliveryDelay", message, deliveryDelay={"delayType": "MailboxFull"}))
+    delayed = stored(message).recipients[0]
+    assert (delayed.status, delayed.reason) == (
+        MessageStatus.DELIVERY_DELAYED,
+        "delivery_delayed: MailboxFull",
+    )
+
+    # When it is delivered after all
+    run_feedback(ses_event("Delivery", message))
+
+    # Then the recipient is DELIVERED with no reason left over from the delay
+    delivered = stored(message).recipients[0]
+    assert (delivered.status, delivered.reason) == (MessageStatus.DELIVERED, None)
 
 
 @pytest.mark.parametrize(
@@ -483,20 +507,27 @@ def test_an_event_for_a_recipient_already_as_far_brings_a_lagging_message_status
 
 
 @pytest.mark.parametrize(
-    ("event_type", "detail", "moved_to"),
+    ("event_type", "detail", "moved_to", "reason"),
     [
-        ("Delivery", {"delivery": {}}, MessageStatus.DELIVERED),
+        ("Delivery", {"delivery": {}}, MessageStatus.DELIVERED, None),
         (
             "DeliveryDelay",
             {"deliveryDelay": {"delayType": "MailboxFull"}},
             MessageStatus.DELIVERY_DELAYED,
+            "delivery_delayed: MailboxFull",
         ),
         (
             "Bounce",
             {"bounce": {"bounceType": "Permanent", "bounceSubType": "General"}},
             MessageStatus.BOUNCED,
+            "bounced: Permanent/General",
         ),
-        ("Complaint", {"complaint": {"complaintFeedbackType": "abuse"}}, MessageStatus.COMPLAINED),
+        (
+            "Complaint",
+            {"complaint": {"complaintFeedbackType": "abuse"}},
+            MessageStatus.COMPLAINED,
+            "complained: abuse",
+        ),
     ],
 )
 def test_an_unknown_recipient_is_moved_on_by_ses_reporting_what_became_of_the_send(
@@ -506,6 +537,7 @@ def test_an_unknown_recipient_is_moved_on_by_ses_reporting_what_became_of_the_se
     event_type: str,
     detail: dict[str, Any],
     moved_to: MessageStatus,
+    reason: str | None,
 ) -> None:
     # Given a send that died after SES took it, and so was left UNKNOWN past the lease
     message = queue_message("a@example.org")
@@ -519,12 +551,12 @@ def test_an_unknown_recipient_is_moved_on_by_ses_reporting_what_became_of_the_se
     # When SES reports the email's fate, which proves it was sent
     _, failed = run_feedback(ses_event(event_type, unknown, **detail))
 
-    # Then recipient and message move on, without the stale "unknown" reason, and the
-    # timeline tells both; still one SES call
+    # Then recipient and message move on, the stale "unknown" reason replaced by SES's own
+    # (none for a delivery), and the timeline tells both; still one SES call
     assert failed == []
     after = stored(message)
     assert (after.status, after.recipients[0].status) == (moved_to, moved_to)
-    assert after.recipients[0].reason is None
+    assert after.recipients[0].reason == reason
     assert after.status_reason is None
     assert sorted(e["type"] for e in events_of(message)) == sorted(["UNKNOWN", moved_to.value])
     assert len(ses.calls) == 1

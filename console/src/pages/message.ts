@@ -26,8 +26,9 @@ function summary(message: MessageDetail): HTMLElement {
   return fields("Message", pairs);
 }
 
-/** Why a recipient ended as it did: its own reason (a denial, a failure), or else the detail
- * of the timeline event that gave it its status (a bounce's type, a complaint's kind). */
+/** Why a recipient is where it is: its own reason (a denial, a failure, a bounce's type, a
+ * complaint's kind, a delay's type), or else the detail of the timeline event that gave it its
+ * status (messages stored before recipients kept SES's reasons). */
 function recipientReason(message: MessageDetail, recipient: Recipient): string {
   const event = message.timeline.findLast(
     (candidate) => candidate.recipient === recipient.email && candidate.type === recipient.status);

@@ -60,6 +60,17 @@ KINDS = {
 }
 
 
+# The recipient statuses whose SES report explains them.
+_EXPLAINED = frozenset(
+    {
+        MessageStatus.FAILED,
+        MessageStatus.BOUNCED,
+        MessageStatus.COMPLAINED,
+        MessageStatus.DELIVERY_DELAYED,
+    }
+)
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(frozen=True, extra="ignore", populate_by_name=True, defer_build=True)
 
@@ -223,8 +234,9 @@ def _apply(event: _SesEvent, kind: _Kind, known: KnownMessage, rcpt: int) -> Non
         detail=detail,
         occurred_at=occurred_at,
     )
-    failed = kind.status is MessageStatus.FAILED
-    reason = f"{kind.event.value.lower()}: {detail}" if failed else None
+    # The recipient's reason says why it is where it is: a failure's, a bounce's type, a
+    # complaint's feedback type, a delay's type; a delivery has none (and clears any before).
+    reason = f"{kind.event.value.lower()}: {detail}" if kind.status in _EXPLAINED else None
     result = _record(known, rcpt, kind, timeline_event, event.detail.mail.message_id, reason)
     logger.info(
         "SES event applied",
