@@ -299,6 +299,8 @@ def test_a_creator_sees_the_refusal_and_no_control(doc: dict[str, Any], watched:
     page = watched
     sign_in(page, doc, "CREATOR")
     page.get_by_role("link", name="Webhooks", exact=True).click()
+    # The page first: until the hash change renders it, the overview's two alerts are shown
+    expect(page.get_by_role("heading", level=1)).to_have_text("Webhooks")
     expect(page.get_by_role("alert")).to_have_text(
         f"Your role cannot list the webhook endpoints: {NEEDS_OPERATOR}"
     )
