@@ -21,7 +21,9 @@ MAX_REASON = 200
 
 def _address(email: str) -> str:
     if not EMAIL_ADDRESS.fullmatch(email):
-        raise InvalidRecipient("the path must hold one plain email address")
+        raise InvalidRecipient(
+            "a suppression names one plain email address, such as ana@example.com"
+        )
     return email.lower()
 
 
