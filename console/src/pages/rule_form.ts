@@ -36,7 +36,8 @@ export function ruleInWords(rule: RuleDraft): string {
   return `${words(rule.trigger)}${delay}: template ${rule.templateId}, sender ${rule.senderId}, ${rule.enabled ? "enabled" : "disabled"}`;
 }
 
-function field(id: string, label: string, control: HTMLElement): HTMLDivElement {
+/** A labelled control. */
+export function field(id: string, label: string, control: HTMLElement): HTMLDivElement {
   return h("div", { class: "field" }, h("label", { for: id }, label), control);
 }
 
@@ -44,6 +45,20 @@ function options(values: [string, string][], chosen: string): HTMLOptionElement[
   // A value the choices lack (a template since paused or removed) is kept, not changed.
   const all = values.some(([value]) => value === chosen) || !chosen ? values : [[chosen, chosen] as [string, string], ...values];
   return all.map(([value, label]) => h("option", { value, selected: value === chosen }, label));
+}
+
+type SelectAttributes = { id: string; name?: string };
+
+/** A required choice of the handle's templates, `chosen` selected (kept if no longer offered). */
+export function templateSelect(attributes: SelectAttributes, choices: Choices, chosen: string): HTMLSelectElement {
+  return h("select", { ...attributes, required: true },
+    ...options(choices.templates.map((t) => [t.templateId, `${t.name} (${t.templateId})`]), chosen));
+}
+
+/** A required choice of the handle's senders, each as its From line, marked when not ready. */
+export function senderSelect(attributes: SelectAttributes, choices: Choices, chosen: string): HTMLSelectElement {
+  return h("select", { ...attributes, required: true },
+    ...options(choices.senders.map((s) => [s.senderId, `${s.displayName} <${s.fromEmail}>${s.status === "READY" && s.enabled ? "" : " (not ready)"}`]), chosen));
 }
 
 /** The form's controls, filled from `rule` (a new rule's defaults when null); `draft()`
@@ -57,10 +72,8 @@ export function ruleFields(prefix: string, choices: Choices, rule: EmailRule | n
   const delay = h("input", { id: `${prefix}-delay`, name: "delayMinutes", type: "number", min: String(MIN_DELAY), max: String(MAX_DELAY), step: "1", inputmode: "numeric" });
   delay.value = rule?.delayMinutes != null ? String(rule.delayMinutes) : "";
   const delayField = field(`${prefix}-delay`, `Delay in minutes (${MIN_DELAY} to ${MAX_DELAY})`, delay);
-  const template = h("select", { id: `${prefix}-template`, name: "templateId", required: true },
-    ...options(choices.templates.map((t) => [t.templateId, `${t.name} (${t.templateId})`]), rule?.templateId ?? ""));
-  const sender = h("select", { id: `${prefix}-sender`, name: "senderId", required: true },
-    ...options(choices.senders.map((s) => [s.senderId, `${s.displayName} <${s.fromEmail}>${s.status === "READY" && s.enabled ? "" : " (not ready)"}`]), rule?.senderId ?? ""));
+  const template = templateSelect({ id: `${prefix}-template`, name: "templateId" }, choices, rule?.templateId ?? "");
+  const sender = senderSelect({ id: `${prefix}-sender`, name: "senderId" }, choices, rule?.senderId ?? "");
   const enabled = h("input", { id: `${prefix}-enabled`, name: "enabled", type: "checkbox", checked: rule?.enabled ?? true });
 
   // Only a delayed rule takes a delay: the field is there, and required, only then.

@@ -9,7 +9,7 @@ import {
   SEQUENCE_EXITS, SEQUENCE_TRIGGERS, type Sequence, type SequenceDraft, type SequenceExit, type SequenceStep,
   type SequenceTrigger,
 } from "../types";
-import type { Choices } from "./rule_form";
+import { field, senderSelect, templateSelect, type Choices } from "./rule_form";
 
 // The API's bounds (docs/openapi.json, SequenceIn and WaitStepIn).
 const MAX_STEPS = 20;
@@ -48,16 +48,6 @@ export function sequenceInWords(sequence: SequenceDraft | Sequence): string {
   return `${words(sequence.trigger)}${exits}, ${sequence.enabled ? "enabled" : "disabled"}, ${words(sequence.status).toLowerCase()}: ${steps}`;
 }
 
-function field(id: string, label: string, control: HTMLElement): HTMLDivElement {
-  return h("div", { class: "field" }, h("label", { for: id }, label), control);
-}
-
-function options(values: [string, string][], chosen: string): HTMLOptionElement[] {
-  // A value the choices lack (a template since paused or removed) is kept, not changed.
-  const all = values.some(([value]) => value === chosen) || !chosen ? values : [[chosen, chosen] as [string, string], ...values];
-  return all.map(([value, label]) => h("option", { value, selected: value === chosen }, label));
-}
-
 /** One step's controls; `read()` gives the step back (an email keeps the mappings it had). */
 interface StepEditor {
   step: HTMLFieldSetElement;
@@ -68,10 +58,8 @@ interface StepEditor {
 }
 
 function emailEditor(id: string, choices: Choices, loaded: Extract<SequenceStep, { type: "email" }> | null): Pick<StepEditor, "read"> & { controls: HTMLElement[] } {
-  const template = h("select", { id: `${id}-template`, required: true },
-    ...options(choices.templates.map((t) => [t.templateId, `${t.name} (${t.templateId})`]), loaded?.templateId ?? ""));
-  const sender = h("select", { id: `${id}-sender`, required: true },
-    ...options(choices.senders.map((s) => [s.senderId, `${s.displayName} <${s.fromEmail}>${s.status === "READY" && s.enabled ? "" : " (not ready)"}`]), loaded?.senderId ?? ""));
+  const template = templateSelect({ id: `${id}-template` }, choices, loaded?.templateId ?? "");
+  const sender = senderSelect({ id: `${id}-sender` }, choices, loaded?.senderId ?? "");
   return {
     controls: [field(`${id}-template`, "Template", template), field(`${id}-sender`, "Sender", sender)],
     read: () => ({ type: "email", templateId: template.value, senderId: sender.value, variableMappings: loaded?.variableMappings ?? {} }),
