@@ -8,7 +8,7 @@ import type {
   Template, TemplateDetail,
 } from "./types";
 import type {
-  DomainIdentity, Enrollment, Purpose, Replayed, SenderProfile, Sequence, SequenceDraft, SequenceStats,
+  DomainIdentity, Enrollment, Purpose, Replayed, Sequence, SequenceDraft, SequenceStats,
   Suppression, Webhook, WebhookDelivery, WebhookDraft, WebhookWithSecret,
 } from "./types";
 
@@ -134,11 +134,7 @@ export class Api {
     return this.get(this.rulesPath(campaignId, `/${encodeURIComponent(ruleId)}/runs`), { limit: "25", nextToken });
   }
 
-  // Domains, senders and suppressions (the setup pages).
-
-  async senderProfiles(): Promise<SenderProfile[]> {
-    return (await this.get<{ senders: SenderProfile[] }>(this.handlePath("senders"))).senders;
-  }
+  // Domains and suppressions (the setup pages).
 
   /** An account route: the API finds which of the caller's accounts owns the domain, so the
    * console names no account (accountId is asked for only when attaching a domain). */

@@ -125,6 +125,11 @@ export interface Sender {
   displayName: string;
   status: "READY" | "NOT_READY";
   enabled: boolean;
+  domain: string;
+  localPart: string;
+  replyTo: string | null;
+  purposes: Purpose[];
+  identityKey: string;
 }
 
 export const TRIGGERS = ["LEAD_CAPTURED", "LEAD_CAPTURED_DELAYED", "CONVERSION"] as const;
@@ -158,16 +163,7 @@ export interface RuleRun {
   at: string;
 }
 
-// Domains, senders and suppressions (the setup pages).
-
-/** A sender as its list answers it: the fields `Sender` leaves out too. */
-export interface SenderProfile extends Sender {
-  domain: string;
-  localPart: string;
-  replyTo: string | null;
-  purposes: Purpose[];
-  identityKey: string;
-}
+// Domains and suppressions (the setup pages).
 
 export interface DnsRecord {
   type: string;

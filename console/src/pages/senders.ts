@@ -7,18 +7,18 @@ import { alertSentence, h, scrollable, showPage, table } from "../dom";
 import { describe } from "../errors";
 import { words } from "../format";
 import type { Session } from "../session";
-import type { DomainIdentity, SenderProfile } from "../types";
+import type { DomainIdentity, Sender } from "../types";
 import { domainSection } from "./domain_identity";
 
 /** What the page knows of a domain: its identity, or null when it could not be read. */
 type Identities = Map<string, DomainIdentity | null>;
 
-function from(sender: SenderProfile): string {
+function from(sender: Sender): string {
   return sender.displayName ? `${sender.displayName} <${sender.fromEmail}>` : sender.fromEmail;
 }
 
 /** Why a sender is or is not ready, from its own status and its domain's identity. */
-function readiness(sender: SenderProfile, identity: DomainIdentity | null | undefined): string {
+function readiness(sender: Sender, identity: DomainIdentity | null | undefined): string {
   const domain = identity ?? null; // null: not read (undefined) or unreadable (null)
   if (sender.status === "READY") {
     return domain && domain.status !== "READY"
@@ -38,7 +38,7 @@ function readiness(sender: SenderProfile, identity: DomainIdentity | null | unde
   return `Not ready because ${reasons.join(", and ")}.`;
 }
 
-function sendersTable(handle: string, senders: SenderProfile[], identities: Identities): HTMLTableElement {
+function sendersTable(handle: string, senders: Sender[], identities: Identities): HTMLTableElement {
   return table(`Senders of ${handle}`, ["Sender", "From", "Reply to", "Purposes", "Enabled", "Status"],
     senders.map((sender) => [
       sender.senderId,
@@ -57,7 +57,7 @@ export function renderSenders(session: Session, signal: AbortSignal): void {
   const domains = h("div", { class: "setup" });
   showPage(title, h("h1", {}, title), senders, domains);
   const identities: Identities = new Map();
-  let listed: SenderProfile[] = [];
+  let listed: Sender[] = [];
   const showSenders = (): void => {
     senders.replaceChildren(listed.length
       ? scrollable(sendersTable(api.handle, listed, identities))
@@ -66,7 +66,7 @@ export function renderSenders(session: Session, signal: AbortSignal): void {
   // After Check again: the API copies the new status onto the domain's senders.
   const checked = (identity: DomainIdentity): void => {
     identities.set(identity.domain, identity);
-    api.senderProfiles().then((fresh) => {
+    api.senders().then((fresh) => {
       if (signal.aborted) return;
       listed = fresh;
       showSenders();
@@ -76,7 +76,7 @@ export function renderSenders(session: Session, signal: AbortSignal): void {
   };
   const load = async (): Promise<void> => {
     try {
-      listed = await api.senderProfiles();
+      listed = await api.senders();
     } catch (error) {
       if (!signal.aborted) senders.replaceChildren(alertSentence(describe(error, "list the senders")));
       return;
