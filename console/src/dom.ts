@@ -69,3 +69,21 @@ export function scrollable(content: HTMLTableElement): HTMLDivElement {
   const label = content.caption?.textContent ?? "Table";
   return h("div", { class: "table-scroll", tabindex: "0", role: "region", "aria-label": label }, content);
 }
+
+/** The paging buttons under one page of a list: **First page** when this is not the first,
+ * **Next page** when the API answered a `nextToken`. */
+export function pagingButtons(onFirstPage: boolean, nextToken: string | null, first: () => void,
+  next: (nextToken: string) => void): HTMLButtonElement[] {
+  const buttons: HTMLButtonElement[] = [];
+  if (!onFirstPage) {
+    const button = h("button", { type: "button" }, "First page");
+    button.addEventListener("click", first);
+    buttons.push(button);
+  }
+  if (nextToken) {
+    const button = h("button", { type: "button" }, "Next page");
+    button.addEventListener("click", () => next(nextToken));
+    buttons.push(button);
+  }
+  return buttons;
+}

@@ -2,7 +2,7 @@
 // time (the API's nextToken); each links to its own page.
 
 import type { Api } from "../api";
-import { alertSentence, h, scrollable, showPage, table } from "../dom";
+import { alertSentence, h, pagingButtons, scrollable, showPage, table } from "../dom";
 import { describe } from "../errors";
 import { time, words } from "../format";
 import { messageHref } from "../router";
@@ -54,17 +54,9 @@ export function renderMessages(api: Api, signal: AbortSignal): void {
       const status = h("p", { role: "status" },
         `Page ${pageNumber}: ${answer.messages.length} message${answer.messages.length === 1 ? "" : "s"}`
         + (answer.messages.length === 0 && next ? " match the filters here; there are more pages." : "."));
-      const controls = h("div", { class: "paging" });
-      if (pageNumber > 1) {
-        const first = h("button", { type: "button" }, "First page");
-        first.addEventListener("click", () => { pageNumber = 1; void load(filters); });
-        controls.append(first);
-      }
-      if (next) {
-        const more = h("button", { type: "button" }, "Next page");
-        more.addEventListener("click", () => { pageNumber += 1; void load(filters, next); });
-        controls.append(more);
-      }
+      const controls = h("div", { class: "paging" }, ...pagingButtons(pageNumber === 1, next,
+        () => { pageNumber = 1; void load(filters); },
+        (token) => { pageNumber += 1; void load(filters, token); }));
       results.replaceChildren(status,
         answer.messages.length ? scrollable(messagesTable(answer.messages)) : "",
         controls);

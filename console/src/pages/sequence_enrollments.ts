@@ -3,7 +3,7 @@
 // page at a time; for a role that may, "Stop" on each active one (confirmed in the row) and
 // a form to enroll a captured lead by hand.
 
-import { alertSentence, h, scrollable, table } from "../dom";
+import { alertSentence, h, pagingButtons, scrollable, table } from "../dom";
 import { describe } from "../errors";
 import { time, words } from "../format";
 import { may } from "../roles";
@@ -86,17 +86,9 @@ export function enrollmentsSection(session: Session, sequence: Sequence, signal:
       if (signal.aborted) return;
       const next = answer.nextToken;
       const count = answer.enrollments.length;
-      const controls = h("div", { class: "paging" });
-      if (pageNumber > 1) {
-        const first = h("button", { type: "button" }, "First page");
-        first.addEventListener("click", () => { pageNumber = 1; void load(undefined); });
-        controls.append(first);
-      }
-      if (next) {
-        const more = h("button", { type: "button" }, "Next page");
-        more.addEventListener("click", () => { pageNumber += 1; void load(next); });
-        controls.append(more);
-      }
+      const controls = h("div", { class: "paging" }, ...pagingButtons(pageNumber === 1, next,
+        () => { pageNumber = 1; void load(undefined); },
+        (token) => { pageNumber += 1; void load(token); }));
       results.replaceChildren(
         h("p", {}, `Page ${pageNumber}: ${count} enrollment${count === 1 ? "" : "s"}${filter ? ` ${words(filter).toLowerCase()}` : ""}.`),
         count ? scrollable(enrollmentsTable(answer.enrollments)) : "", controls);

@@ -3,7 +3,7 @@
 // Remove, which asks in the page first. Listing is an OPERATOR route too: a lower role sees
 // the API's refusal.
 
-import { alertSentence, h, scrollable, showPage, table } from "../dom";
+import { alertSentence, h, pagingButtons, scrollable, showPage, table } from "../dom";
 import { describe } from "../errors";
 import { time, words } from "../format";
 import { may } from "../roles";
@@ -109,17 +109,9 @@ export function renderSuppressions(session: Session, signal: AbortSignal): void 
       if (signal.aborted) return;
       const count = answer.suppressions.length;
       const next = answer.nextToken;
-      const controls = h("div", { class: "paging" });
-      if (pageNumber > 1) {
-        const first = h("button", { type: "button" }, "First page");
-        first.addEventListener("click", () => { pageNumber = 1; void load(); });
-        controls.append(first);
-      }
-      if (next) {
-        const more = h("button", { type: "button" }, "Next page");
-        more.addEventListener("click", () => { pageNumber += 1; void load(next); });
-        controls.append(more);
-      }
+      const controls = h("div", { class: "paging" }, ...pagingButtons(pageNumber === 1, next,
+        () => { pageNumber = 1; void load(); },
+        (token) => { pageNumber += 1; void load(token); }));
       results.replaceChildren(
         h("p", { role: "status" }, `Page ${pageNumber}: ${count} suppressed address${count === 1 ? "" : "es"}.`),
         count ? scrollable(suppressionsTable(answer.suppressions, may(session.role, "removeSuppression") ? ask : null))

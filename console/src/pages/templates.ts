@@ -2,7 +2,7 @@
 // own page, with its versions and a preview.
 
 import type { Api } from "../api";
-import { alertSentence, h, scrollable, showPage, table } from "../dom";
+import { alertSentence, h, pagingButtons, scrollable, showPage, table } from "../dom";
 import { describe } from "../errors";
 import { words } from "../format";
 import { templateHref } from "../router";
@@ -26,18 +26,8 @@ export function renderTemplates(api: Api, signal: AbortSignal): void {
       const answer = await api.templates(nextToken);
       if (signal.aborted) return;
       const count = answer.templates.length;
-      const controls = h("div", { class: "paging" });
-      if (nextToken) {
-        const first = h("button", { type: "button" }, "First page");
-        first.addEventListener("click", () => void load());
-        controls.append(first);
-      }
-      const next = answer.nextToken;
-      if (next) {
-        const more = h("button", { type: "button" }, "Next page");
-        more.addEventListener("click", () => void load(next));
-        controls.append(more);
-      }
+      const controls = h("div", { class: "paging" },
+        ...pagingButtons(!nextToken, answer.nextToken, () => void load(), (token) => void load(token)));
       results.replaceChildren(
         h("p", { role: "status" }, count ? `${count} template${count === 1 ? "" : "s"} on this page.` : "The handle has no templates yet."),
         count ? scrollable(templatesTable(answer.templates)) : "",

@@ -3,7 +3,7 @@
 // form to replay a window of events.
 
 import type { Api } from "../api";
-import { alertSentence, h, scrollable, table, type Child } from "../dom";
+import { alertSentence, h, pagingButtons, scrollable, table, type Child } from "../dom";
 import { describe } from "../errors";
 import { time, words } from "../format";
 import { may } from "../roles";
@@ -122,17 +122,9 @@ export function deliveriesSection(session: Session, webhookId: string, signal: A
       const controls = h("div", { class: "actions" });
       const refresh = h("button", { type: "button" }, "Refresh the log");
       refresh.addEventListener("click", () => void load());
-      controls.append(refresh);
-      if (pageNumber > 1) {
-        const first = h("button", { type: "button" }, "First page");
-        first.addEventListener("click", () => { pageNumber = 1; pageToken = undefined; void load(); });
-        controls.append(first);
-      }
-      if (next) {
-        const more = h("button", { type: "button" }, "Next page");
-        more.addEventListener("click", () => { pageNumber += 1; pageToken = next; void load(); });
-        controls.append(more);
-      }
+      controls.append(refresh, ...pagingButtons(pageNumber === 1, next,
+        () => { pageNumber = 1; pageToken = undefined; void load(); },
+        (token) => { pageNumber += 1; pageToken = token; void load(); }));
       const replay = may(session.role, "replayWebhookDelivery") ? replayButton : null;
       results.replaceChildren(summary,
         count ? scrollable(deliveriesTable(answer.deliveries, replay)) : "",
