@@ -33,6 +33,14 @@ def on_the_messages_page(page: Page) -> None:
     ).to_be_visible()
 
 
+def signed_in_again_on_the_messages_page(page: Page, doc: dict[str, Any]) -> None:
+    """Sign in at the identity provider and come back where the user was, its data shown."""
+    page.get_by_role("button", name="Sign in as OPERATOR").click()
+    expect(page).to_have_url(f"{doc['apiBase']}/console/#/messages")
+    on_the_messages_page(page)
+    expect(page.get_by_role("alert")).to_have_count(0)
+
+
 def test_a_token_that_expires_while_the_page_is_open_signs_in_again_and_comes_back(
     browser: Browser, doc: dict[str, Any]
 ) -> None:
@@ -48,10 +56,7 @@ def test_a_token_that_expires_while_the_page_is_open_signs_in_again_and_comes_ba
         page.clock.fast_forward(TOKEN_LIFETIME_SECONDS * 1000 + 60_000)
         at_the_identity_provider(page, doc)
 
-        page.get_by_role("button", name="Sign in as OPERATOR").click()
-        expect(page).to_have_url(f"{doc['apiBase']}/console/#/messages")
-        on_the_messages_page(page)
-        expect(page.get_by_role("alert")).to_have_count(0)
+        signed_in_again_on_the_messages_page(page, doc)
     finally:
         context.close()
 
@@ -85,10 +90,7 @@ def test_a_token_the_api_refuses_signs_in_again_and_comes_back(
         at_the_identity_provider(page, doc)
         assert len(refused) == 1
 
-        page.get_by_role("button", name="Sign in as OPERATOR").click()
-        expect(page).to_have_url(f"{doc['apiBase']}/console/#/messages")
-        on_the_messages_page(page)
-        expect(page.get_by_role("alert")).to_have_count(0)
+        signed_in_again_on_the_messages_page(page, doc)
     finally:
         context.close()
 
